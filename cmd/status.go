@@ -1,0 +1,111 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"bsync/pkg/syncstate"
+)
+
+type statusOptions struct{ failIfStale bool }
+
+// statusData is the "data" of `bsync status`. Its first four fields keep
+// the shape an existing deployment reads.
+type statusData struct {
+	Enabled         bool                 `json:"enabled"`
+	LastRun         *time.Time           `json:"last_run"`
+	NextRun         *time.Time           `json:"next_run"`
+	TotalSynced     int                  `json:"total_synced"`
+	IntervalMinutes int                  `json:"interval_minutes"`
+	Stale           bool                 `json:"stale"`
+	StaleReason     string               `json:"stale_reason,omitempty"`
+	LastOutcome     string               `json:"last_outcome,omitempty"`
+	LastRunDetail   *syncstate.RunRecord `json:"last_run_detail"`
+	Running         any                  `json:"running"`
+	RedisDB         int                  `json:"redis_db"`
+}
+
+func newStatusCmd(a *App) *cobra.Command {
+	opts := &statusOptions{}
+	c := &cobra.Command{
+		Use:   "status",
+		Short: "Show whether the sync is enabled and alive (reads Redis only)",
+		Long: `Reads the sync state in Redis (nothing else): whether the sync is enabled,
+when it last ran and with what outcome, when it should run next, how many
+Bugsink issues are mapped, and whether a run is in progress.
+
+The last run is stale when it failed, never happened, or finished more than
+twice BUGSINK_SYNC_INTERVAL ago. With --fail-if-stale, a stale state exits 5,
+so a CI step can gate on it.`,
+		Args: positional(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error { return a.runStatus(cmd.Context(), opts) },
+	}
+	c.Flags().BoolVar(&opts.failIfStale, "fail-if-stale", false, "exit 5 when the last run failed, never happened, or is older than twice the interval")
+	return c
+}
+
+func (a *App) runStatus(ctx context.Context, opts *statusOptions) error {
+	cfg, err := a.config(Needs{})
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	store, err := a.store(cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	last, err := store.LastRun(ctx)
+	if err != nil {
+		return fmt.Errorf("read the sync state: %w", err)
+	}
+	total, err := store.CountMappings(ctx)
+	if err != nil {
+		return fmt.Errorf("read the sync state: %w", err)
+	}
+	holder, err := store.LockHolder(ctx)
+	if err != nil {
+		return fmt.Errorf("read the sync state: %w", err)
+	}
+	d := statusData{Enabled: cfg.Enabled, TotalSynced: total, IntervalMinutes: int(cfg.Interval / time.Minute),
+		LastRunDetail: last, Running: holderView(holder), RedisDB: store.DB()}
+	if last != nil {
+		lr := last.FinishedAt.UTC()
+		nr := lr.Add(cfg.Interval)
+		d.LastRun, d.NextRun, d.LastOutcome = &lr, &nr, last.Outcome
+	}
+	d.Stale, d.StaleReason = staleness(last, cfg.Interval, a.Now())
+	if a.output != "json" {
+		printStatusTable(a.Stdout, d)
+		a.printed = true
+	}
+	if opts.failIfStale && d.Stale {
+		err := &exitError{code: ExitStale, name: "stale", err: fmt.Errorf("the sync is stale: %s", d.StaleReason)}
+		if a.output == "json" {
+			a.printFailure(err, d, nil)
+		}
+		return err
+	}
+	if a.output != "json" {
+		return nil
+	}
+	return a.printSuccess(d)
+}
+
+// staleness says whether the last run calls for attention.
+func staleness(last *syncstate.RunRecord, interval time.Duration, now time.Time) (bool, string) {
+	switch {
+	case last == nil:
+		return true, "no sync run has been recorded"
+	case last.Outcome == "failed" || last.Outcome == "timeout" || last.Outcome == "interrupted":
+		return true, fmt.Sprintf("the last run ended %s", last.Outcome)
+	case now.Sub(last.FinishedAt) > 2*interval:
+		return true, fmt.Sprintf("the last run finished %s ago, more than twice the %s interval",
+			now.Sub(last.FinishedAt).Round(time.Second), interval)
+	}
+	return false, ""
+}

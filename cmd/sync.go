@@ -1,0 +1,234 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"bsync/pkg/syncer"
+	"bsync/pkg/syncstate"
+)
+
+type syncOptions struct {
+	dryRun       bool
+	timeout      time.Duration
+	concurrency  int
+	projects     []string
+	includeMuted bool
+}
+
+func newSyncCmd(a *App) *cobra.Command {
+	opts := &syncOptions{}
+	c := &cobra.Command{
+		Use:   "sync",
+		Short: "Create a Gitea issue for every new unresolved Bugsink issue (one pass)",
+		Long: `One pass: take the run lock, list the unresolved issues of the configured
+Bugsink projects, skip those already recorded in Redis, create a labelled Gitea
+issue for each new one, record the mapping, and resolve the issue in Bugsink.
+Prints one JSON report on stdout; logs go to stderr.
+
+With --dry-run it reads everything and writes nothing (no Gitea label or issue,
+no Redis key, no resolve) and lists what it would create.
+
+When BUGSINK_SYNC_ENABLED is not true, sync contacts nothing and exits 0.`,
+		Args: positional(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.runSync(cmd.Context(), cmd, opts)
+		},
+	}
+	f := c.Flags()
+	f.BoolVar(&opts.dryRun, "dry-run", false, "read everything, write nothing, list what would be created")
+	f.DurationVar(&opts.timeout, "timeout", 0, "bound the whole run (default BSYNC_TIMEOUT or 10m)")
+	f.IntVar(&opts.concurrency, "concurrency", 0, "issues worked on at once (default BSYNC_CONCURRENCY or 4)")
+	f.StringSliceVar(&opts.projects, "project", nil, "sync only these Bugsink project slugs (default BUGSINK_PROJECTS or all)")
+	f.BoolVar(&opts.includeMuted, "include-muted", false, "also sync muted issues (default BUGSINK_INCLUDE_MUTED or false)")
+	return c
+}
+
+// disabledReport is the data of a sync that did nothing because it is off.
+type disabledReport struct {
+	Synced     int    `json:"synced"`
+	Skipped    int    `json:"skipped"`
+	Failed     int    `json:"failed"`
+	DurationMS int64  `json:"duration_ms"`
+	Enabled    bool   `json:"enabled"`
+	Message    string `json:"message"`
+}
+
+func (a *App) runSync(ctx context.Context, cmd *cobra.Command, opts *syncOptions) error {
+	pre, err := a.config(Needs{})
+	if err != nil {
+		return err
+	}
+	if !pre.Enabled && !opts.dryRun {
+		a.logger().Info("sync is disabled (BUGSINK_SYNC_ENABLED is not true); nothing contacted")
+		return a.printSuccess(disabledReport{Enabled: false,
+			Message: "sync is disabled: set BUGSINK_SYNC_ENABLED=true to enable it"})
+	}
+	cfg, err := a.config(Needs{Bugsink: true, Gitea: true})
+	if err != nil {
+		return err
+	}
+	if opts.concurrency < 0 || opts.concurrency > 32 {
+		return &usageError{msg: "--concurrency: want 1 to 32"}
+	}
+	timeout := cfg.Timeout
+	if cmd.Flags().Changed("timeout") {
+		if opts.timeout <= 0 {
+			return &usageError{msg: "--timeout must be positive"}
+		}
+		timeout = opts.timeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	store, err := a.store(cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if err := store.Ping(ctx); err != nil {
+		return fmt.Errorf("the sync state is unreachable, so nothing was done: %w", err)
+	}
+
+	host, _ := os.Hostname()
+	var lock *syncstate.Lock
+	if !opts.dryRun {
+		var holder *syncstate.LockInfo
+		info := syncstate.LockInfo{Token: randomToken(), Host: host, PID: os.Getpid(), StartedAt: a.Now().UTC()}
+		// The lock outlives the longest run by a margin, and no longer.
+		lock, holder, err = store.AcquireLock(ctx, info, timeout+2*time.Minute)
+		if errors.Is(err, syncstate.ErrLockHeld) {
+			a.saveRun(store, syncstate.RunRecord{StartedAt: a.Now().UTC(), FinishedAt: a.Now().UTC(), Outcome: "locked", Version: a.Version, Host: host})
+			a.printFailure(err, nil, map[string]any{"holder": holderView(holder)})
+			return err
+		}
+		if err != nil {
+			return err
+		}
+		defer func() {
+			rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer rcancel()
+			if err := lock.Release(rctx); err != nil {
+				a.logger().Warn("release run lock", "err", err)
+			}
+		}()
+	}
+
+	eng := &syncer.Engine{
+		Bugsink: a.bugsinkClient(cfg),
+		Gitea:   a.giteaClient(cfg),
+		State:   store,
+		Log:     a.logger(),
+		Now:     a.Now,
+		Opts:    a.engineOptions(cfg, cmd, opts),
+	}
+	rep, runErr := eng.Run(ctx)
+	if runErr != nil && ctx.Err() != nil {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			runErr = &exitError{code: ExitTimeout, name: "timeout", err: fmt.Errorf("the run hit its %s timeout; finished issues are recorded: %w", timeout, runErr)}
+		} else {
+			runErr = &exitError{code: ExitInterrupted, name: "interrupted", err: fmt.Errorf("interrupted; finished issues are recorded: %w", runErr)}
+		}
+	}
+	if !opts.dryRun {
+		a.saveRun(store, runRecord(rep, runErr, a.Version, host))
+	}
+	return a.finishSync(rep, runErr)
+}
+
+func (a *App) engineOptions(cfg *Config, cmd *cobra.Command, opts *syncOptions) syncer.Options {
+	o := syncer.Options{
+		Projects: cfg.Projects, ProjectLabels: cfg.ProjectLabels, IncludeMuted: cfg.IncludeMuted,
+		DryRun: opts.dryRun, Concurrency: cfg.Concurrency, WontFixLabels: cfg.WontFix, Version: a.Version,
+		Render: syncer.RenderOptions{BugsinkURL: cfg.BugsinkURL, MaxBodyBytes: cfg.MaxBodyBytes},
+	}
+	if cmd.Flags().Changed("project") {
+		o.Projects = opts.projects
+	}
+	if cmd.Flags().Changed("include-muted") {
+		o.IncludeMuted = opts.includeMuted
+	}
+	if opts.concurrency > 0 {
+		o.Concurrency = opts.concurrency
+	}
+	return o
+}
+
+// finishSync prints the report and picks the exit code.
+func (a *App) finishSync(rep *syncer.Report, runErr error) error {
+	if a.output != "json" {
+		printSyncTable(a.Stdout, rep, runErr)
+		a.printed = true
+		if runErr != nil {
+			return runErr
+		}
+		if len(rep.Errors) > 0 {
+			return &exitError{code: ExitPartial, name: "partial", err: fmt.Errorf("%d issue(s) failed; see the report", len(rep.Errors))}
+		}
+		return nil
+	}
+	if runErr != nil {
+		var up *syncer.UnknownProjectsError
+		if errors.As(runErr, &up) {
+			a.printFailure(runErr, nil, nil)
+		} else {
+			a.printFailure(runErr, rep, nil)
+		}
+		return runErr
+	}
+	if len(rep.Errors) > 0 {
+		err := &exitError{code: ExitPartial, name: "partial", err: fmt.Errorf("%d of the run's steps failed (%d issue(s) not synced); see data.errors", len(rep.Errors), rep.Failed)}
+		a.printFailure(err, rep, nil)
+		return err
+	}
+	return a.printSuccess(rep)
+}
+
+// saveRun writes the run record, even when the run's own context ended.
+// A run turned away by the lock goes into the history only, so the last
+// run stays the last one that worked.
+func (a *App) saveRun(store *syncstate.Store, r syncstate.RunRecord) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := store.SaveRun(ctx, r, r.Outcome != "locked"); err != nil {
+		a.logger().Warn("could not write the run record", "err", err)
+	}
+}
+
+func runRecord(rep *syncer.Report, runErr error, version, host string) syncstate.RunRecord {
+	r := syncstate.RunRecord{
+		StartedAt: rep.StartedAt, FinishedAt: rep.FinishedAt, DurationMS: rep.DurationMS,
+		Synced: rep.Synced, Skipped: rep.Skipped, Failed: rep.Failed, Regressed: rep.Regressed,
+		Resolved: rep.Resolved, Version: version, Host: host, Outcome: "ok",
+	}
+	if len(rep.Errors) > 0 {
+		r.Outcome = "partial"
+	}
+	if runErr != nil {
+		_, name := classify(runErr)
+		r.Outcome = "failed"
+		if name == "timeout" || name == "interrupted" {
+			r.Outcome = name
+		}
+		r.Errors = append(r.Errors, runErr.Error())
+	}
+	for i, e := range rep.Errors {
+		if i == 5 {
+			break
+		}
+		r.Errors = append(r.Errors, fmt.Sprintf("%s %s: %s", e.Stage, e.BugsinkIssueID, e.Message))
+	}
+	return r
+}
+
+func holderView(h *syncstate.LockInfo) any {
+	if h == nil {
+		return nil
+	}
+	return map[string]any{"host": h.Host, "pid": h.PID, "started_at": h.StartedAt}
+}

@@ -1,0 +1,26 @@
+// Command bsync turns every unresolved error in a Bugsink error tracker into
+// a Gitea issue. See the README for configuration and operation.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"bsync/cmd"
+)
+
+// version and commit are set at build time:
+// go build -ldflags "-X main.version=1.2.3 -X main.commit=abc123"
+var (
+	version = "dev"
+	commit  = "unknown"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := cmd.Main(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr, version, commit)
+	stop()
+	os.Exit(code)
+}

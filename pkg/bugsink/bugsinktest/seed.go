@@ -1,0 +1,219 @@
+package bugsinktest
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"bsync/pkg/bugsink"
+)
+
+// IssueSpec describes an issue to seed. Zero values get plausible defaults.
+type IssueSpec struct {
+	Type, Value string
+	FirstSeen   time.Time
+	LastSeen    time.Time
+	Count       int // digested_event_count; default 1
+	Resolved    bool
+	Muted       bool
+	NoEvents    bool // all events evicted
+	// Data is the newest event's Sentry payload; nil gets a small Python
+	// exception built from Type and Value.
+	Data map[string]any
+	// RawData, when set, is used verbatim as the payload (malformed shapes).
+	RawData json.RawMessage
+}
+
+// AddProject creates a project and returns its id.
+func (s *Server) AddProject(slug, name string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := len(s.projects) + 1
+	s.projects = append(s.projects, &project{ID: id, Name: name, Slug: slug,
+		DSN: fmt.Sprintf("https://%032x@bugsink.invalid/%d", id, id), Visibility: "team_members"})
+	return id
+}
+
+// AddIssue creates an issue in the project with slug and returns its UUID.
+func (s *Server) AddIssue(slug string, spec IssueSpec) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var p *project
+	for _, pr := range s.projects {
+		if pr.Slug == slug {
+			p = pr
+		}
+	}
+	if p == nil {
+		panic("bugsinktest: no project " + slug)
+	}
+	s.seq++
+	id := fmt.Sprintf("%08x-%04x-4%03x-8%03x-%012x", 0x5b0c0000+s.seq, s.seq%0x10000, s.seq%0x1000, (s.seq*7)%0x1000, (uint64(s.seq)*0x9e3779b1)&0xffffffffffff)
+	order := 1
+	for _, is := range s.issues {
+		if is.Project == p.ID && is.DigestOrder >= order {
+			order = is.DigestOrder + 1
+		}
+	}
+	if spec.Type == "" {
+		spec.Type = "Error"
+	}
+	if spec.Count == 0 {
+		spec.Count = 1
+	}
+	if spec.LastSeen.IsZero() {
+		spec.LastSeen = s.now().Add(-time.Hour)
+	}
+	if spec.FirstSeen.IsZero() {
+		spec.FirstSeen = spec.LastSeen.Add(-24 * time.Hour)
+	}
+	is := &issueState{
+		ID: id, FriendlyID: fmt.Sprintf("%s-%d", strings.ToUpper(slug), order), Project: p.ID,
+		DigestOrder: order, FirstSeen: spec.FirstSeen.UTC(), LastSeen: spec.LastSeen.UTC(),
+		DigestedEventCount: spec.Count, StoredEventCount: spec.Count,
+		CalculatedType: spec.Type, CalculatedValue: spec.Value,
+		IsResolved: spec.Resolved, IsResolvedUncond: spec.Resolved, IsMuted: spec.Muted,
+	}
+	s.issues[id] = is
+	s.order = append(s.order, id)
+	p.DigestedEventCount += spec.Count
+	if !spec.NoEvents {
+		data := spec.RawData
+		if data == nil {
+			payload := spec.Data
+			if payload == nil {
+				payload = DefaultPayload(spec.Type, spec.Value)
+			}
+			data, _ = json.Marshal(payload)
+		}
+		s.addEventLocked(is, data, spec.LastSeen)
+	} else {
+		is.StoredEventCount = 0
+	}
+	return id
+}
+
+func (s *Server) addEventLocked(is *issueState, data json.RawMessage, at time.Time) {
+	s.seq++
+	evID := fmt.Sprintf("e%07x-%04x-4%03x-9%03x-%012x", s.seq, s.seq%0x10000, s.seq%0x1000, s.seq%0x1000, uint64(s.seq))
+	ev := &eventState{ID: evID, IngestedAt: at.UTC(), DigestedAt: at.UTC(), Issue: is.ID, Grouping: 1,
+		EventID: fmt.Sprintf("%032x", s.seq), Project: is.Project, Timestamp: at.UTC(),
+		DigestOrder: len(is.eventIDs) + 1, data: data}
+	s.events[evID] = ev
+	is.eventIDs = append(is.eventIDs, evID)
+}
+
+// DefaultPayload returns a small Python event payload for an exception.
+func DefaultPayload(typ, value string) map[string]any {
+	return map[string]any{
+		"platform": "python",
+		"level":    "error",
+		"exception": map[string]any{"values": []any{map[string]any{
+			"type": typ, "value": value,
+			"stacktrace": map[string]any{"frames": []any{
+				map[string]any{"filename": "app/main.py", "function": "handle", "lineno": 42, "in_app": true,
+					"context_line": "    return process(request)", "vars": map[string]any{"password": "hunter2"}},
+			}},
+		}}},
+	}
+}
+
+// Regress makes a resolved issue come back, as Bugsink does on a new event
+// after a plain resolve: same id, unresolved, later last_seen, one more
+// event.
+func (s *Server) Regress(issueID string, at time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	is := s.issues[issueID]
+	is.IsResolved, is.IsResolvedUncond = false, false
+	is.LastSeen = at.UTC()
+	is.DigestedEventCount++
+	is.StoredEventCount++
+	var data json.RawMessage
+	if n := len(is.eventIDs); n > 0 {
+		data = s.events[is.eventIDs[n-1]].data
+	}
+	s.addEventLocked(is, data, at)
+}
+
+// Reopen marks an issue unresolved without a new event (an earlier resolve
+// that did not take).
+func (s *Server) Reopen(issueID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	is := s.issues[issueID]
+	is.IsResolved, is.IsResolvedUncond = false, false
+}
+
+// Issue returns a snapshot of one issue as the API shows it.
+func (s *Server) Issue(issueID string) (bugsink.Issue, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	is, ok := s.issues[issueID]
+	if !ok {
+		return bugsink.Issue{}, false
+	}
+	b, _ := json.Marshal(is)
+	var out bugsink.Issue
+	_ = json.Unmarshal(b, &out)
+	return out, true
+}
+
+// IssueIDs returns every issue id in creation order.
+func (s *Server) IssueIDs() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.order...)
+}
+
+// ResolveCount returns how many times the API resolved the issue.
+func (s *Server) ResolveCount(issueID string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if is, ok := s.issues[issueID]; ok {
+		return is.resolveCount
+	}
+	return 0
+}
+
+// Comments returns the comments posted so far.
+func (s *Server) Comments() []Comment {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Comment(nil), s.comments...)
+}
+
+// Requests returns every request received so far.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.requests...)
+}
+
+// CountRequests counts requests by method whose path contains sub.
+func (s *Server) CountRequests(method, sub string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, r := range s.requests {
+		if (method == "" || r.Method == method) && strings.Contains(r.Path, sub) {
+			n++
+		}
+	}
+	return n
+}
+
+// ResetRequests forgets the recorded requests.
+func (s *Server) ResetRequests() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.requests = nil
+}
+
+// SetVersion sets the version the schema endpoint reports.
+func (s *Server) SetVersion(v string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.version = v
+}

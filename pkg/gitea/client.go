@@ -1,0 +1,70 @@
+// Package gitea is a client for the parts of Gitea's REST API (/api/v1)
+// that bsync needs: labels, issues, comments and issue search, in one
+// repository.
+package gitea
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/go-resty/resty/v2"
+
+	"bsync/pkg/apiclient"
+)
+
+// APIPath is where the REST API lives under the Gitea base URL.
+const APIPath = "/api/v1"
+
+// PageLimit is the largest page Gitea serves ([api] MAX_RESPONSE_ITEMS).
+const PageLimit = 50
+
+// MaxPages bounds one listing: 50 rows a page, half a million rows.
+const MaxPages = 10000
+
+// Client talks to one repository on one Gitea. It is safe for concurrent use.
+type Client struct {
+	rc    *resty.Client
+	owner string
+	repo  string
+}
+
+// New returns a client for owner/repo on the Gitea at baseURL. It makes no
+// network call.
+func New(baseURL, token, owner, repo string, opts apiclient.Options) *Client {
+	rc := apiclient.New(strings.TrimRight(baseURL, "/")+APIPath, opts)
+	rc.SetAuthScheme("token").SetAuthToken(token)
+	return &Client{rc: rc, owner: owner, repo: repo}
+}
+
+// Owner returns the repository owner this client writes to.
+func (c *Client) Owner() string { return c.owner }
+
+// Repo returns the repository name this client writes to.
+func (c *Client) Repo() string { return c.repo }
+
+// repoPath returns /repos/{owner}/{repo} plus suffix.
+func (c *Client) repoPath(suffix string) string {
+	return "/repos/" + url.PathEscape(c.owner) + "/" + url.PathEscape(c.repo) + suffix
+}
+
+func (c *Client) do(ctx context.Context, method, path string, query url.Values, body, out any) (*resty.Response, error) {
+	req := c.rc.R().SetContext(ctx)
+	if len(query) > 0 {
+		req.SetQueryParamsFromValues(query)
+	}
+	if body != nil {
+		// Without this header Gitea parses the body as a form and ignores the JSON.
+		req.SetHeader("Content-Type", "application/json").SetBody(body)
+	}
+	resp, err := req.Execute(method, path)
+	shown := APIPath + path
+	return resp, apiclient.Decode(method, shown, resp, err, out, func(status int, b []byte) error {
+		return &APIError{Method: method, Path: shown, StatusCode: status, Message: messageFrom(b)}
+	})
+}
+
+func (c *Client) get(ctx context.Context, path string, query url.Values, out any) (*resty.Response, error) {
+	return c.do(ctx, http.MethodGet, path, query, nil, out)
+}

@@ -1,0 +1,573 @@
+// Package giteatest is a stateful fake of the Gitea 1.27 REST API routes
+// bsync uses, for tests, the sandbox and the benchmarks. It keeps the real
+// server's quirks: 50-a-page cap, labels by id only on create with unknown
+// ids dropped silently, duplicate label names accepted, colours answered
+// without '#', titles over 255 bytes cut with an ellipsis, 201 on PATCH,
+// 500 for a comment on a missing issue, {"message","url"} error bodies, and
+// a search index that can lag behind writes.
+package giteatest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"bsync/pkg/httpfault"
+)
+
+// Token is a valid token for the fake's user (write access).
+const Token = "fedcba9876543210fedcba9876543210fedcba98"
+
+// ReadOnlyToken authenticates but lacks the write:issue scope.
+const ReadOnlyToken = "1111111111111111111111111111111111111111"
+
+// Server is the fake. Its methods are safe for concurrent use.
+type Server struct {
+	*httptest.Server
+	Faults *httpfault.Injector
+
+	mu          sync.Mutex
+	owner, repo string
+	labels      []*Label
+	issues      []*Issue
+	comments    map[int][]Comment
+	nextLabelID int64
+	nextIssueID int64
+	nextComment int64
+	requests    []Request
+	indexDelay  time.Duration
+	noWrite     bool
+	now         func() time.Time
+}
+
+// Label is a stored label (colour kept with '#', as Gitea stores it).
+type Label struct {
+	ID          int64
+	Name        string
+	Color       string
+	Description string
+	Exclusive   bool
+}
+
+// Issue is a stored issue.
+type Issue struct {
+	ID        int64
+	Number    int
+	Title     string
+	Body      string
+	State     string
+	LabelIDs  []int64
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	ClosedAt  *time.Time
+}
+
+// Comment is a stored issue comment.
+type Comment struct {
+	ID   int64
+	Body string
+}
+
+// Request is one request the fake received.
+type Request struct {
+	Method string
+	Path   string
+	Query  string
+}
+
+// Option configures the fake.
+type Option func(*Server)
+
+// WithIndexDelay makes issues findable through ?q= only after d, like
+// Gitea's asynchronous bleve indexer (0.2–2 s in practice).
+func WithIndexDelay(d time.Duration) Option { return func(s *Server) { s.indexDelay = d } }
+
+// WithoutWriteAccess makes the token's user a non-collaborator: creates
+// succeed but labels are silently ignored, as Gitea does.
+func WithoutWriteAccess() Option { return func(s *Server) { s.noWrite = true } }
+
+// New starts a fake serving one repository owner/repo.
+func New(owner, repo string, opts ...Option) *Server {
+	s := &Server{Faults: httpfault.New(2), owner: owner, repo: repo, comments: map[int][]Comment{},
+		nextLabelID: 1, nextIssueID: 1, nextComment: 1, now: func() time.Time { return time.Now().UTC() }}
+	for _, o := range opts {
+		o(s)
+	}
+	s.Server = httptest.NewServer(s.Faults.Wrap(http.HandlerFunc(s.serve)))
+	return s
+}
+
+var (
+	reRepo      = regexp.MustCompile(`^/api/v1/repos/([^/]+)/([^/]+)(/.*)?$`)
+	reIssueNum  = regexp.MustCompile(`^/issues/([0-9]+)$`)
+	reComments  = regexp.MustCompile(`^/issues/([0-9]+)/comments$`)
+	reIssueLbls = regexp.MustCompile(`^/issues/([0-9]+)/labels$`)
+	reColor     = regexp.MustCompile(`^#?([0-9a-f]{6}|[0-9a-f]{3})$`)
+)
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery})
+
+	if r.URL.Path == "/api/v1/version" {
+		writeJSON(w, 200, map[string]string{"version": "1.27.3"})
+		return
+	}
+	if r.URL.Path == "/api/v1/settings/api" {
+		writeJSON(w, 200, map[string]int{"max_response_items": 50, "default_paging_num": 30})
+		return
+	}
+	tok := token(r)
+	write := r.Method != http.MethodGet && r.Method != http.MethodHead
+	switch {
+	case tok == "" && write:
+		s.apiError(w, 401, "token is required")
+		return
+	case tok != "" && tok != Token && tok != ReadOnlyToken:
+		s.apiError(w, 401, "invalid username, password or token")
+		return
+	case tok == ReadOnlyToken && write:
+		s.apiError(w, 403, "token does not have at least one of required scope(s), required=[write:issue], token scope=read:issue")
+		return
+	}
+	m := reRepo.FindStringSubmatch(r.URL.Path)
+	if m == nil || m[1] != s.owner || m[2] != s.repo {
+		s.apiError(w, 404, "not found")
+		return
+	}
+	rest := m[3]
+	switch {
+	case rest == "" && r.Method == http.MethodGet:
+		s.getRepo(w, tok)
+	case rest == "/labels" && r.Method == http.MethodGet:
+		s.listLabels(w, r)
+	case rest == "/labels" && r.Method == http.MethodPost:
+		s.createLabel(w, r)
+	case rest == "/issues" && r.Method == http.MethodGet:
+		s.listIssues(w, r)
+	case rest == "/issues" && r.Method == http.MethodPost:
+		s.createIssue(w, r)
+	case reIssueNum.MatchString(rest) && r.Method == http.MethodGet:
+		s.getIssue(w, num(reIssueNum, rest))
+	case reIssueNum.MatchString(rest) && r.Method == http.MethodPatch:
+		s.editIssue(w, r, num(reIssueNum, rest))
+	case reComments.MatchString(rest) && r.Method == http.MethodPost:
+		s.addComment(w, r, num(reComments, rest))
+	case reComments.MatchString(rest) && r.Method == http.MethodGet:
+		s.listComments(w, num(reComments, rest))
+	case reIssueLbls.MatchString(rest) && r.Method == http.MethodPost:
+		s.addLabels(w, r, num(reIssueLbls, rest))
+	default:
+		s.apiError(w, 404, "not found")
+	}
+}
+
+func token(r *http.Request) string {
+	h := r.Header.Get("Authorization")
+	if scheme, tok, ok := strings.Cut(h, " "); ok && (strings.EqualFold(scheme, "token") || strings.EqualFold(scheme, "Bearer")) {
+		return tok
+	}
+	if t := r.URL.Query().Get("access_token"); t != "" {
+		return t
+	}
+	return r.URL.Query().Get("token")
+}
+
+func num(re *regexp.Regexp, s string) int {
+	n, _ := strconv.Atoi(re.FindStringSubmatch(s)[1])
+	return n
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json;charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func (s *Server) apiError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, map[string]string{"message": msg, "url": s.URL + "/api/swagger"})
+}
+
+// bind decodes a JSON body the way Gitea's binding does: without a JSON
+// Content-Type the body is read as a form (so required fields are missing).
+func (s *Server) bind(w http.ResponseWriter, r *http.Request, v any, required string) bool {
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		s.apiError(w, 422, "["+required+"]: Required")
+		return false
+	}
+	if !strings.HasPrefix(ct, "application/json") {
+		s.apiError(w, 422, "[]: Unsupported Content-Type")
+		return false
+	}
+	if err := json.NewDecoder(r.Body).Decode(v); err != nil {
+		s.apiError(w, 422, "[]: "+err.Error())
+		return false
+	}
+	return true
+}
+
+func (s *Server) labelJSON(l *Label) map[string]any {
+	return map[string]any{"id": l.ID, "name": l.Name, "color": strings.TrimPrefix(l.Color, "#"),
+		"description": l.Description, "exclusive": l.Exclusive, "is_archived": false,
+		"url": fmt.Sprintf("%s/api/v1/repos/%s/%s/labels/%d", s.URL, s.owner, s.repo, l.ID)}
+}
+
+func (s *Server) issueJSON(is *Issue) map[string]any {
+	labels := []map[string]any{}
+	for _, id := range is.LabelIDs {
+		if l := s.label(id); l != nil {
+			labels = append(labels, s.labelJSON(l))
+		}
+	}
+	return map[string]any{
+		"id": is.ID, "number": is.Number, "title": is.Title, "body": is.Body, "state": is.State,
+		"labels": labels, "comments": len(s.comments[is.Number]),
+		"html_url":   fmt.Sprintf("%s/%s/%s/issues/%d", s.URL, s.owner, s.repo, is.Number),
+		"url":        fmt.Sprintf("%s/api/v1/repos/%s/%s/issues/%d", s.URL, s.owner, s.repo, is.Number),
+		"created_at": is.CreatedAt.Format(time.RFC3339), "updated_at": is.UpdatedAt.Format(time.RFC3339),
+		"closed_at": is.ClosedAt, "pull_request": nil, "user": map[string]any{"login": "bsync"},
+		"repository": map[string]any{"name": s.repo, "owner": s.owner, "full_name": s.owner + "/" + s.repo},
+	}
+}
+
+func (s *Server) label(id int64) *Label {
+	for _, l := range s.labels {
+		if l.ID == id {
+			return l
+		}
+	}
+	return nil
+}
+
+func (s *Server) issue(n int) *Issue {
+	if n >= 1 && n <= len(s.issues) {
+		return s.issues[n-1]
+	}
+	return nil
+}
+
+// paging reads page and limit as Gitea does: 1-based, limit ≤0 → 30, > 50 → 50.
+func paging(r *http.Request) (page, limit int) {
+	page, _ = strconv.Atoi(r.URL.Query().Get("page"))
+	if page <= 0 {
+		page = 1
+	}
+	limit, _ = strconv.Atoi(r.URL.Query().Get("limit"))
+	if limit <= 0 {
+		limit = 30
+	}
+	if limit > 50 {
+		limit = 50
+	}
+	return page, limit
+}
+
+func (s *Server) getRepo(w http.ResponseWriter, tok string) {
+	writeJSON(w, 200, map[string]any{"id": 1, "name": s.repo, "full_name": s.owner + "/" + s.repo,
+		"has_issues": true, "archived": false, "html_url": s.URL + "/" + s.owner + "/" + s.repo,
+		"open_issues_count": s.openCount(),
+		"permissions":       map[string]bool{"admin": !s.noWrite && tok == Token, "push": !s.noWrite && tok == Token, "pull": true}})
+}
+
+func (s *Server) openCount() int {
+	n := 0
+	for _, is := range s.issues {
+		if is.State == "open" {
+			n++
+		}
+	}
+	return n
+}
+
+func (s *Server) listLabels(w http.ResponseWriter, r *http.Request) {
+	rows := append([]*Label(nil), s.labels...)
+	sort.SliceStable(rows, func(i, j int) bool { return rows[i].Name < rows[j].Name })
+	page, limit := paging(r)
+	w.Header().Set("X-Total-Count", strconv.Itoa(len(rows)))
+	out := []map[string]any{}
+	for i := (page - 1) * limit; i < len(rows) && i < page*limit; i++ {
+		out = append(out, s.labelJSON(rows[i]))
+	}
+	writeJSON(w, 200, out)
+}
+
+func (s *Server) createLabel(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Name        string `json:"name"`
+		Color       string `json:"color"`
+		Description string `json:"description"`
+		Exclusive   bool   `json:"exclusive"`
+	}
+	if !s.bind(w, r, &body, "Name") {
+		return
+	}
+	if body.Name == "" {
+		s.apiError(w, 422, "[Name]: Required")
+		return
+	}
+	if body.Color == "" {
+		s.apiError(w, 422, "[Color]: Required")
+		return
+	}
+	if s.noWrite {
+		s.apiError(w, 403, "user should have a permission to write to a repo")
+		return
+	}
+	c := strings.ToLower(strings.TrimSpace(body.Color))
+	m := reColor.FindStringSubmatch(c)
+	if m == nil {
+		s.apiError(w, 422, "invalid color: "+body.Color)
+		return
+	}
+	hex := m[1]
+	if len(hex) == 3 {
+		hex = string([]byte{hex[0], hex[0], hex[1], hex[1], hex[2], hex[2]})
+	}
+	// Duplicate names are accepted, as Gitea does.
+	l := &Label{ID: s.nextLabelID, Name: body.Name, Color: "#" + hex, Description: body.Description, Exclusive: body.Exclusive}
+	s.nextLabelID++
+	s.labels = append(s.labels, l)
+	writeJSON(w, 201, s.labelJSON(l))
+}
+
+// truncateTitle cuts a title over 255 bytes to about 252 display columns
+// plus "…", as util.EllipsisDisplayString does.
+func truncateTitle(t string) string {
+	if len(t) <= 255 {
+		return t
+	}
+	width, out := 0, strings.Builder{}
+	for _, r := range t {
+		rw := 1
+		if r >= 0x1100 && (r <= 0x115f || (r >= 0x2e80 && r <= 0xa4cf) || (r >= 0xac00 && r <= 0xd7a3) || (r >= 0xf900 && r <= 0xfaff) || (r >= 0xff00 && r <= 0xff60) || (r >= 0x20000 && r <= 0x3fffd)) {
+			rw = 2
+		}
+		if width+rw > 252 {
+			break
+		}
+		width += rw
+		out.WriteRune(r)
+	}
+	return out.String() + "…"
+}
+
+func (s *Server) createIssue(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Title  *string `json:"title"`
+		Body   string  `json:"body"`
+		Labels []int64 `json:"labels"`
+		Closed bool    `json:"closed"`
+	}
+	if !s.bind(w, r, &body, "Title") {
+		return
+	}
+	if body.Title == nil || *body.Title == "" {
+		s.apiError(w, 422, "[Title]: Required")
+		return
+	}
+	now := s.now()
+	is := &Issue{ID: s.nextIssueID, Number: len(s.issues) + 1, Title: truncateTitle(strings.TrimSpace(*body.Title)),
+		Body: body.Body, State: "open", CreatedAt: now, UpdatedAt: now}
+	s.nextIssueID++
+	if !s.noWrite {
+		// Unknown, foreign and non-positive ids are dropped silently.
+		for _, id := range body.Labels {
+			if s.label(id) != nil && !contains(is.LabelIDs, id) {
+				is.LabelIDs = append(is.LabelIDs, id)
+			}
+		}
+	}
+	if body.Closed {
+		is.State = "closed"
+		is.ClosedAt = &now
+	}
+	s.issues = append(s.issues, is)
+	writeJSON(w, 201, s.issueJSON(is))
+}
+
+func contains(ids []int64, id int64) bool {
+	for _, x := range ids {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) getIssue(w http.ResponseWriter, n int) {
+	is := s.issue(n)
+	if is == nil {
+		s.apiError(w, 404, "not found")
+		return
+	}
+	writeJSON(w, 200, s.issueJSON(is))
+}
+
+func (s *Server) editIssue(w http.ResponseWriter, r *http.Request, n int) {
+	is := s.issue(n)
+	if is == nil {
+		s.apiError(w, 404, "not found")
+		return
+	}
+	var body struct {
+		State *string `json:"state"`
+		Title *string `json:"title"`
+		Body  *string `json:"body"`
+	}
+	if !s.bind(w, r, &body, "Title") {
+		return
+	}
+	now := s.now()
+	if body.State != nil {
+		switch *body.State {
+		case "open":
+			is.State, is.ClosedAt = "open", nil
+		case "closed":
+			if is.State != "closed" {
+				is.State, is.ClosedAt = "closed", &now
+			}
+		default:
+			s.apiError(w, 412, "unknown state: "+*body.State)
+			return
+		}
+	}
+	if body.Title != nil {
+		is.Title = truncateTitle(strings.TrimSpace(*body.Title))
+	}
+	if body.Body != nil {
+		is.Body = *body.Body
+	}
+	is.UpdatedAt = now
+	writeJSON(w, 201, s.issueJSON(is))
+}
+
+func (s *Server) addComment(w http.ResponseWriter, r *http.Request, n int) {
+	var body struct {
+		Body string `json:"body"`
+	}
+	if !s.bind(w, r, &body, "Body") {
+		return
+	}
+	is := s.issue(n)
+	if is == nil {
+		// Gitea sends any lookup error here to a 500.
+		s.apiError(w, 500, fmt.Sprintf("issue does not exist [repo_id: 1, index: %d]", n))
+		return
+	}
+	if body.Body == "" {
+		s.apiError(w, 422, "[Body]: Required")
+		return
+	}
+	c := Comment{ID: s.nextComment, Body: body.Body}
+	s.nextComment++
+	s.comments[n] = append(s.comments[n], c)
+	is.UpdatedAt = s.now()
+	writeJSON(w, 201, map[string]any{"id": c.ID, "body": c.Body,
+		"html_url":  fmt.Sprintf("%s/%s/%s/issues/%d#issuecomment-%d", s.URL, s.owner, s.repo, n, c.ID),
+		"issue_url": fmt.Sprintf("%s/%s/%s/issues/%d", s.URL, s.owner, s.repo, n)})
+}
+
+func (s *Server) listComments(w http.ResponseWriter, n int) {
+	out := []map[string]any{}
+	for _, c := range s.comments[n] {
+		out = append(out, map[string]any{"id": c.ID, "body": c.Body})
+	}
+	writeJSON(w, 200, out)
+}
+
+func (s *Server) addLabels(w http.ResponseWriter, r *http.Request, n int) {
+	is := s.issue(n)
+	if is == nil {
+		s.apiError(w, 404, "not found")
+		return
+	}
+	var body struct {
+		Labels []json.RawMessage `json:"labels"`
+	}
+	if !s.bind(w, r, &body, "Labels") {
+		return
+	}
+	for _, raw := range body.Labels {
+		var id int64
+		var name string
+		switch {
+		case json.Unmarshal(raw, &id) == nil:
+			if s.label(id) != nil && !contains(is.LabelIDs, id) {
+				is.LabelIDs = append(is.LabelIDs, id)
+			}
+		case json.Unmarshal(raw, &name) == nil:
+			for _, l := range s.labels {
+				if l.Name == name && !contains(is.LabelIDs, l.ID) {
+					is.LabelIDs = append(is.LabelIDs, l.ID)
+				}
+			}
+		default:
+			s.apiError(w, 400, "a label must be an integer or a string")
+			return
+		}
+	}
+	out := []map[string]any{}
+	for _, id := range is.LabelIDs {
+		out = append(out, s.labelJSON(s.label(id)))
+	}
+	writeJSON(w, 200, out)
+}
+
+// listIssues lists newest first. Without q the list comes from the
+// database at once; with q it matches title, body and comments
+// case-insensitively, but only issues indexed already (indexDelay).
+func (s *Server) listIssues(w http.ResponseWriter, r *http.Request) {
+	q := strings.ToLower(r.URL.Query().Get("q"))
+	state := r.URL.Query().Get("state")
+	if state != "closed" && state != "all" {
+		state = "open"
+	}
+	now := s.now()
+	var rows []*Issue
+	for i := len(s.issues) - 1; i >= 0; i-- {
+		is := s.issues[i]
+		if state != "all" && is.State != state {
+			continue
+		}
+		if q != "" {
+			if now.Sub(is.UpdatedAt) < s.indexDelay {
+				continue
+			}
+			if !s.matches(is, q) {
+				continue
+			}
+		}
+		rows = append(rows, is)
+	}
+	page, limit := paging(r)
+	w.Header().Set("X-Total-Count", strconv.Itoa(len(rows)))
+	out := []map[string]any{}
+	for i := (page - 1) * limit; i < len(rows) && i < page*limit; i++ {
+		out = append(out, s.issueJSON(rows[i]))
+	}
+	if page*limit < len(rows) {
+		w.Header().Set("Link", fmt.Sprintf(`<%s%s?page=%d&limit=%d>; rel="next"`, s.URL, r.URL.Path, page+1, limit))
+	}
+	writeJSON(w, 200, out)
+}
+
+func (s *Server) matches(is *Issue, q string) bool {
+	if strings.Contains(strings.ToLower(is.Title), q) || strings.Contains(strings.ToLower(is.Body), q) {
+		return true
+	}
+	for _, c := range s.comments[is.Number] {
+		if strings.Contains(strings.ToLower(c.Body), q) {
+			return true
+		}
+	}
+	return false
+}

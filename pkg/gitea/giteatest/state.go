@@ -1,0 +1,111 @@
+package giteatest
+
+import "strings"
+
+// AddLabel seeds a label (colour with or without '#') and returns its id.
+func (s *Server) AddLabel(name, color string) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l := &Label{ID: s.nextLabelID, Name: name, Color: "#" + strings.TrimPrefix(color, "#")}
+	s.nextLabelID++
+	s.labels = append(s.labels, l)
+	return l.ID
+}
+
+// Labels returns a copy of every label.
+func (s *Server) Labels() []Label {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Label, len(s.labels))
+	for i, l := range s.labels {
+		out[i] = *l
+	}
+	return out
+}
+
+// Issues returns a copy of every issue in number order.
+func (s *Server) Issues() []Issue {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Issue, len(s.issues))
+	for i, is := range s.issues {
+		out[i] = *is
+		out[i].LabelIDs = append([]int64(nil), is.LabelIDs...)
+	}
+	return out
+}
+
+// LabelNames returns the names of an issue's labels.
+func (s *Server) LabelNames(number int) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	is := s.issue(number)
+	if is == nil {
+		return nil
+	}
+	var names []string
+	for _, id := range is.LabelIDs {
+		if l := s.label(id); l != nil {
+			names = append(names, l.Name)
+		}
+	}
+	return names
+}
+
+// Comments returns the comments of an issue.
+func (s *Server) Comments(number int) []Comment {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Comment(nil), s.comments[number]...)
+}
+
+// SetIssueState opens or closes an issue, as a person in the UI would.
+func (s *Server) SetIssueState(number int, state string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if is := s.issue(number); is != nil {
+		is.State = state
+		if state == "closed" {
+			now := s.now()
+			is.ClosedAt = &now
+		} else {
+			is.ClosedAt = nil
+		}
+	}
+}
+
+// AddIssueLabel attaches an existing label to an issue, as a person would.
+func (s *Server) AddIssueLabel(number int, labelID int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if is := s.issue(number); is != nil && !contains(is.LabelIDs, labelID) {
+		is.LabelIDs = append(is.LabelIDs, labelID)
+	}
+}
+
+// Requests returns every request received so far.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.requests...)
+}
+
+// CountRequests counts requests by method whose path contains sub.
+func (s *Server) CountRequests(method, sub string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, r := range s.requests {
+		if (method == "" || r.Method == method) && strings.Contains(r.Path, sub) {
+			n++
+		}
+	}
+	return n
+}
+
+// ResetRequests forgets the recorded requests.
+func (s *Server) ResetRequests() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.requests = nil
+}

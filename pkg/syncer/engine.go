@@ -1,0 +1,247 @@
+// Package syncer is one sync pass: list the unresolved Bugsink issues of
+// the selected projects, skip those already mapped in the sync state,
+// create a labelled Gitea issue for each new one, record the mapping, and
+// resolve the Bugsink issue. It knows nothing about the command line.
+package syncer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"bsync/pkg/bugsink"
+	"bsync/pkg/gitea"
+	"bsync/pkg/syncstate"
+)
+
+// BugsinkAPI is what the engine needs from Bugsink.
+type BugsinkAPI interface {
+	Projects(ctx context.Context) ([]bugsink.Project, error)
+	IssuePages(ctx context.Context, projectID int) iter.Seq2[[]bugsink.Issue, error]
+	LatestEvent(ctx context.Context, issueID string) (*bugsink.Event, error)
+	Resolve(ctx context.Context, ref string) error
+}
+
+// GiteaAPI is what the engine needs from Gitea.
+type GiteaAPI interface {
+	EnsureLabels(ctx context.Context, want []gitea.LabelSpec, create bool) (map[string]int64, error)
+	CreateIssue(ctx context.Context, opt gitea.CreateIssueOption) (*gitea.Issue, error)
+	AddLabels(ctx context.Context, number int, ids []int64) ([]gitea.Label, error)
+	Issue(ctx context.Context, number int) (*gitea.Issue, error)
+	Comment(ctx context.Context, number int, body string) (*gitea.Comment, error)
+	SetState(ctx context.Context, number int, state string) (*gitea.Issue, error)
+}
+
+// StateStore is what the engine needs from the sync state.
+type StateStore interface {
+	Lookup(ctx context.Context, issueIDs []string) (map[string]syncstate.Entry, error)
+	Put(ctx context.Context, issueID string, r syncstate.Record) error
+}
+
+// Options tunes a pass.
+type Options struct {
+	// Projects narrows the pass to these slugs; empty means every project
+	// the token can see. An unknown slug is an error.
+	Projects []string
+	// ProjectLabels overrides the labels of a slug (before SourceLabel).
+	ProjectLabels map[string][]string
+	// IncludeMuted syncs muted issues too (by default they are left alone).
+	IncludeMuted bool
+	// DryRun reads everything and writes nothing anywhere.
+	DryRun bool
+	// Concurrency bounds how many issues are worked on at once. Default 4.
+	Concurrency int
+	// WontFixLabels keep a closed Gitea issue closed on a regression.
+	WontFixLabels []string
+	// IssueTimeout bounds the work on one issue. Default 2 minutes.
+	IssueTimeout time.Duration
+	// Render tunes the issue text; Render.BugsinkURL is required.
+	Render RenderOptions
+	// Version is written into mapping records ("bsync <version>").
+	Version string
+}
+
+// Engine runs sync passes. Build one per run.
+type Engine struct {
+	Bugsink BugsinkAPI
+	Gitea   GiteaAPI
+	State   StateStore
+	Log     *slog.Logger
+	Now     func() time.Time
+	Opts    Options
+
+	labelMu  sync.Mutex
+	labelIDs map[string]int64
+	wanted   []string
+}
+
+// ErrInterrupted means the pass stopped early (signal or deadline). Every
+// issue it touched is either untouched or fully recorded.
+var ErrInterrupted = errors.New("sync interrupted before it finished")
+
+// UnknownProjectsError lists configured slugs Bugsink does not know.
+type UnknownProjectsError struct {
+	Unknown   []string
+	Available []string
+}
+
+// Error implements error.
+func (e *UnknownProjectsError) Error() string {
+	return fmt.Sprintf("unknown Bugsink project slug(s) %s in BUGSINK_PROJECTS; the token sees: %s",
+		strings.Join(e.Unknown, ", "), strings.Join(e.Available, ", "))
+}
+
+// FatalError means the pass stopped because continuing could lose or
+// duplicate work (the sync state cannot be read or written).
+type FatalError struct{ Err error }
+
+// Error implements error.
+func (e *FatalError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the cause.
+func (e *FatalError) Unwrap() error { return e.Err }
+
+func (e *Engine) defaults() {
+	if e.Opts.Concurrency <= 0 {
+		e.Opts.Concurrency = 4
+	}
+	if e.Opts.IssueTimeout <= 0 {
+		e.Opts.IssueTimeout = 2 * time.Minute
+	}
+	if e.Now == nil {
+		e.Now = time.Now
+	}
+	if e.Log == nil {
+		e.Log = slog.New(slog.DiscardHandler)
+	}
+}
+
+// Run does one pass. The report is filled as far as the pass got, also
+// when an error is returned.
+func (e *Engine) Run(ctx context.Context) (*Report, error) {
+	e.defaults()
+	start := e.Now()
+	rep := newReport(start, e.Opts.DryRun)
+	err := e.run(ctx, rep)
+	rep.FinishedAt = e.Now().UTC()
+	rep.DurationMS = rep.FinishedAt.Sub(start).Milliseconds()
+	return rep, err
+}
+
+func (e *Engine) run(ctx context.Context, rep *Report) error {
+	projects, err := e.selectProjects(ctx)
+	if err != nil {
+		return err
+	}
+	for _, p := range projects {
+		for _, l := range e.labelsFor(p.Slug) {
+			if !contains(e.wanted, l) {
+				e.wanted = append(e.wanted, l)
+			}
+		}
+	}
+	for _, p := range projects {
+		if ctx.Err() != nil {
+			return ErrInterrupted
+		}
+		pr := ProjectReport{Slug: p.Slug, ID: p.ID}
+		err := e.syncProject(ctx, p, &pr, rep)
+		rep.Projects = append(rep.Projects, pr)
+		if err != nil {
+			var fe *FatalError
+			if errors.As(err, &fe) || errors.Is(err, ErrInterrupted) {
+				return err
+			}
+			rep.Errors = append(rep.Errors, IssueError{Project: p.Slug, Stage: "list_issues", Message: err.Error()})
+			e.Log.Error("list bugsink issues", "project", p.Slug, "err", err)
+		}
+	}
+	return nil
+}
+
+func (e *Engine) selectProjects(ctx context.Context) ([]bugsink.Project, error) {
+	all, err := e.Bugsink.Projects(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(e.Opts.Projects) == 0 {
+		return all, nil
+	}
+	bySlug := map[string]bugsink.Project{}
+	var available []string
+	for _, p := range all {
+		bySlug[p.Slug] = p
+		available = append(available, p.Slug)
+	}
+	var out []bugsink.Project
+	var unknown []string
+	for _, s := range e.Opts.Projects {
+		if p, ok := bySlug[s]; ok {
+			out = append(out, p)
+		} else {
+			unknown = append(unknown, s)
+		}
+	}
+	if len(unknown) > 0 {
+		sort.Strings(available)
+		return nil, &UnknownProjectsError{Unknown: unknown, Available: available}
+	}
+	return out, nil
+}
+
+// labelsFor returns a project's labels plus SourceLabel.
+func (e *Engine) labelsFor(slug string) []string {
+	base, ok := e.Opts.ProjectLabels[slug]
+	if !ok {
+		base, ok = DefaultProjectLabels[slug]
+	}
+	if !ok {
+		base = LabelsForSlug(slug)
+	}
+	out := make([]string, 0, len(base)+1)
+	for _, l := range append(append([]string{}, base...), SourceLabel) {
+		if !contains(out, l) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// labelIDsFor resolves label names to ids, looking every label this run can
+// need up (and creating the missing ones) once, on first use.
+func (e *Engine) labelIDsFor(ctx context.Context, names []string) ([]int64, []string, error) {
+	e.labelMu.Lock()
+	defer e.labelMu.Unlock()
+	if e.labelIDs == nil {
+		ids, err := e.Gitea.EnsureLabels(ctx, labelSpecs(e.wanted), !e.Opts.DryRun)
+		if err != nil {
+			return nil, nil, err
+		}
+		e.labelIDs = ids
+	}
+	var out []int64
+	var missing []string
+	for _, n := range names {
+		if id, ok := e.labelIDs[n]; ok {
+			out = append(out, id)
+		} else {
+			missing = append(missing, n)
+		}
+	}
+	return out, missing, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,164 @@
+package syncer
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+
+	"bsync/pkg/bugsink"
+	"bsync/pkg/syncstate"
+)
+
+// outcome is what happened to one issue; it is merged into the report in
+// listing order so the report does not depend on concurrency.
+type outcome struct {
+	created    *CreatedIssue
+	would      *CreatedIssue
+	regression *Regression
+	resolved   bool
+	skipped    bool
+	failed     bool
+	errs       []IssueError
+	warnings   []string
+	fatal      error
+}
+
+// syncProject pages through one project, handling each page as it comes so
+// memory does not grow with the backlog.
+func (e *Engine) syncProject(ctx context.Context, p bugsink.Project, pr *ProjectReport, rep *Report) error {
+	for page, err := range e.Bugsink.IssuePages(ctx, p.ID) {
+		if err != nil {
+			if ctx.Err() != nil {
+				return ErrInterrupted
+			}
+			return err
+		}
+		pr.Seen += len(page)
+		var wanted []bugsink.Issue
+		for _, is := range page {
+			if is.IsResolved {
+				continue
+			}
+			pr.Unresolved++
+			if is.IsMuted && !e.Opts.IncludeMuted {
+				pr.Muted++
+				rep.Muted++
+				continue
+			}
+			wanted = append(wanted, is)
+		}
+		if len(wanted) == 0 {
+			continue
+		}
+		if err := e.syncPage(ctx, p, wanted, pr, rep); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// syncPage looks a page of wanted issues up in one round trip and works on
+// them with bounded concurrency.
+func (e *Engine) syncPage(ctx context.Context, p bugsink.Project, wanted []bugsink.Issue, pr *ProjectReport, rep *Report) error {
+	ids := make([]string, 0, len(wanted))
+	for _, is := range wanted {
+		if ValidIssueID(is.ID) {
+			ids = append(ids, is.ID)
+		}
+	}
+	known, err := e.State.Lookup(ctx, ids)
+	if err != nil {
+		return &FatalError{Err: err}
+	}
+	outs := make([]outcome, len(wanted))
+	started := make([]bool, len(wanted))
+	var stop atomic.Bool
+	sem := make(chan struct{}, e.Opts.Concurrency)
+	var wg sync.WaitGroup
+	for i, is := range wanted {
+		if stop.Load() || ctx.Err() != nil {
+			break
+		}
+		sem <- struct{}{}
+		if stop.Load() || ctx.Err() != nil {
+			<-sem
+			break
+		}
+		started[i] = true
+		wg.Add(1)
+		go func(i int, is bugsink.Issue) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			// An issue that was started is finished even when the run is
+			// interrupted: it ends untouched or fully recorded.
+			ictx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.Opts.IssueTimeout)
+			defer cancel()
+			entry, mapped := known[is.ID]
+			outs[i] = e.handle(ictx, p, is, entry, mapped)
+			if outs[i].fatal != nil {
+				stop.Store(true)
+			}
+		}(i, is)
+	}
+	wg.Wait()
+
+	var fatal error
+	for i, o := range outs {
+		if !started[i] {
+			continue
+		}
+		merge(rep, pr, o)
+		if o.fatal != nil && fatal == nil {
+			fatal = o.fatal
+		}
+	}
+	if fatal != nil {
+		return &FatalError{Err: fatal}
+	}
+	if ctx.Err() != nil {
+		return ErrInterrupted
+	}
+	return nil
+}
+
+func merge(rep *Report, pr *ProjectReport, o outcome) {
+	switch {
+	case o.created != nil:
+		rep.Synced++
+		pr.Synced++
+		rep.Created = append(rep.Created, *o.created)
+	case o.would != nil:
+		rep.Synced++
+		pr.Synced++
+		rep.WouldCreate = append(rep.WouldCreate, *o.would)
+	case o.failed:
+		rep.Failed++
+		pr.Failed++
+	case o.skipped:
+		rep.Skipped++
+		pr.Skipped++
+	}
+	if o.regression != nil {
+		rep.Regressed++
+		pr.Regressed++
+		rep.Regressions = append(rep.Regressions, *o.regression)
+	}
+	if o.resolved {
+		rep.Resolved++
+		pr.Resolved++
+	}
+	rep.Errors = append(rep.Errors, o.errs...)
+	rep.Warnings = append(rep.Warnings, o.warnings...)
+}
+
+// handle decides what one wanted issue needs.
+func (e *Engine) handle(ctx context.Context, p bugsink.Project, is bugsink.Issue, entry syncstate.Entry, mapped bool) outcome {
+	if !ValidIssueID(is.ID) {
+		return outcome{failed: true, errs: []IssueError{{BugsinkIssueID: is.ID, Project: p.Slug, Stage: "validate",
+			Message: "Bugsink answered an issue id that is not a UUID; left alone"}}}
+	}
+	if !mapped {
+		return e.create(ctx, p, is)
+	}
+	return e.revisit(ctx, p, is, entry)
+}

@@ -1,0 +1,85 @@
+package syncer
+
+import "time"
+
+// Report is the outcome of one sync pass. Its JSON is the "data" of
+// `bsync sync`; the first four fields keep the shape an existing
+// deployment reads.
+type Report struct {
+	Synced     int   `json:"synced"`
+	Skipped    int   `json:"skipped"`
+	Failed     int   `json:"failed"`
+	DurationMS int64 `json:"duration_ms"`
+
+	Enabled    bool      `json:"enabled"`
+	DryRun     bool      `json:"dry_run"`
+	StartedAt  time.Time `json:"started_at"`
+	FinishedAt time.Time `json:"finished_at"`
+	// Resolved counts mapped issues resolved again because an earlier
+	// resolve did not take.
+	Resolved int `json:"re_resolved"`
+	// Regressed counts mapped issues that came back after being resolved.
+	Regressed int `json:"regressed"`
+	// Muted counts unresolved issues left alone because they are muted.
+	Muted int `json:"muted_ignored"`
+
+	Projects    []ProjectReport `json:"projects"`
+	Created     []CreatedIssue  `json:"created"`
+	WouldCreate []CreatedIssue  `json:"would_create,omitempty"`
+	Regressions []Regression    `json:"regressions"`
+	Errors      []IssueError    `json:"errors"`
+	Warnings    []string        `json:"warnings"`
+}
+
+// ProjectReport counts one project's issues.
+type ProjectReport struct {
+	Slug       string `json:"slug"`
+	ID         int    `json:"id"`
+	Seen       int    `json:"seen"`
+	Unresolved int    `json:"unresolved"`
+	Synced     int    `json:"synced"`
+	Skipped    int    `json:"skipped"`
+	Failed     int    `json:"failed"`
+	Muted      int    `json:"muted_ignored"`
+	Regressed  int    `json:"regressed"`
+	Resolved   int    `json:"re_resolved"`
+}
+
+// CreatedIssue is one Gitea issue created (or, in a dry run, that would be).
+type CreatedIssue struct {
+	BugsinkIssueID   string   `json:"bugsink_issue_id"`
+	BugsinkURL       string   `json:"bugsink_url"`
+	Project          string   `json:"project"`
+	Title            string   `json:"title"`
+	Labels           []string `json:"labels"`
+	GiteaIssueNumber int      `json:"gitea_issue_number,omitempty"`
+	GiteaIssueURL    string   `json:"gitea_issue_url,omitempty"`
+	Adopted          bool     `json:"adopted,omitempty"`
+}
+
+// Regression is a mapped issue that came back.
+type Regression struct {
+	BugsinkIssueID   string `json:"bugsink_issue_id"`
+	Project          string `json:"project"`
+	GiteaIssueNumber int    `json:"gitea_issue_number"`
+	Reopened         bool   `json:"reopened"`
+	WontFix          bool   `json:"wont_fix,omitempty"`
+}
+
+// IssueError is a failure tied to one Bugsink issue (or, with no issue id,
+// to a project or the run).
+type IssueError struct {
+	BugsinkIssueID   string `json:"bugsink_issue_id,omitempty"`
+	Project          string `json:"project,omitempty"`
+	Stage            string `json:"stage"`
+	Message          string `json:"message"`
+	GiteaIssueNumber int    `json:"gitea_issue_number,omitempty"`
+}
+
+func newReport(now time.Time, dryRun bool) *Report {
+	return &Report{
+		Enabled: true, DryRun: dryRun, StartedAt: now.UTC(),
+		Projects: []ProjectReport{}, Created: []CreatedIssue{}, Regressions: []Regression{},
+		Errors: []IssueError{}, Warnings: []string{},
+	}
+}

@@ -1,0 +1,167 @@
+package syncer
+
+import (
+	"net/url"
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Everything that came from the error itself (messages, URLs, frames) is
+// untrusted: any browser or server can report to Bugsink. These helpers make
+// such text safe to place into Gitea Markdown.
+
+// wordJoiner is an invisible character that breaks "@name" and "#123" so
+// Gitea does not treat them as a mention or an issue reference, while the
+// text still reads the same.
+const wordJoiner = "\u2060"
+
+// cleanText makes s valid UTF-8 and removes control and formatting
+// characters (bidi overrides included), keeping newlines and tabs.
+func cleanText(s string) string {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n' || r == '\t':
+			return r
+		case r == '\r':
+			return -1
+		case unicode.IsControl(r), unicode.Is(unicode.Cf, r):
+			return -1
+		}
+		return r
+	}, s)
+}
+
+// oneLine folds every run of white space (newlines included) into a single
+// space.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+var (
+	reMention = regexp.MustCompile(`([@#!])([\p{L}\p{N}_])`)
+)
+
+// defuse breaks mentions (@user), issue and pull references (#12,
+// owner/repo#12, !12) with an invisible word joiner, for text that is not
+// inside a code span.
+func defuse(s string) string {
+	return reMention.ReplaceAllString(s, "$1"+wordJoiner+"$2")
+}
+
+// secretPatterns find credentials in free text; group 1 is kept, the rest
+// replaced.
+var secretPatterns = []*regexp.Regexp{
+	regexp.MustCompile(`(?i)(authorization\s*[:=]\s*)(?:(?:bearer|basic|token|digest)\s+)?[^\s,;'"]+`),
+	regexp.MustCompile(`(?i)(\bbearer\s+)[A-Za-z0-9\-._~+/]+=*`),
+	regexp.MustCompile(`(?i)(\b[\w.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|client[_-]?secret|session(?:id)?|cookie|auth|signature|credentials?)["']?\s*[:=]\s*["']?)[^\s&,;'"]+`),
+	regexp.MustCompile(`(?i)(\b[a-z][a-z0-9+.-]*://[^\s:/@]+:)[^\s@/]+(@)`),
+}
+
+const redacted = "[redacted]"
+
+// redactSecrets replaces credential-shaped values in free text.
+func redactSecrets(s string) string {
+	for i, re := range secretPatterns {
+		if i == len(secretPatterns)-1 {
+			s = re.ReplaceAllString(s, "${1}"+redacted+"${2}")
+			continue
+		}
+		s = re.ReplaceAllString(s, "${1}"+redacted)
+	}
+	return s
+}
+
+// sensitiveParam reports whether a query parameter name looks like it
+// carries a credential.
+func sensitiveParam(name string) bool {
+	n := strings.ToLower(name)
+	for _, w := range []string{"token", "password", "passwd", "pwd", "secret", "key", "auth", "session",
+		"signature", "sig", "code", "credential", "jwt", "otp", "nonce", "state", "ticket", "hash"} {
+		if strings.Contains(n, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// redactURL removes user info and the values of sensitive query parameters
+// and drops the fragment. Text that does not parse as a URL is redacted as
+// free text.
+func redactURL(raw string) string {
+	raw = cleanText(raw)
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || u.Scheme == "" && u.Host == "" && !strings.HasPrefix(raw, "/") {
+		return redactSecrets(raw)
+	}
+	if u.User != nil {
+		u.User = url.User(redacted)
+	}
+	u.Fragment, u.RawFragment = "", ""
+	if u.RawQuery != "" {
+		parts := strings.Split(u.RawQuery, "&")
+		for i, p := range parts {
+			k, _, hasValue := strings.Cut(p, "=")
+			name, _ := url.QueryUnescape(k)
+			if hasValue && sensitiveParam(name) {
+				parts[i] = k + "=" + url.QueryEscape(redacted)
+			}
+		}
+		u.RawQuery = strings.Join(parts, "&")
+	}
+	return u.String()
+}
+
+// longestRun returns the length of the longest run of c in s.
+func longestRun(s string, c byte) int {
+	best, cur := 0, 0
+	for i := 0; i < len(s); i++ {
+		if s[i] == c {
+			cur++
+			best = max(best, cur)
+		} else {
+			cur = 0
+		}
+	}
+	return best
+}
+
+// codeSpan renders s as one inline code span that s cannot close: the
+// delimiter is one backtick longer than any run inside, padded with spaces.
+// Newlines are folded. With inTable, pipes are escaped (GFM splits table
+// cells on them even inside code). Mentions and references inside code
+// are plain text to Gitea.
+func codeSpan(s string, inTable bool) string {
+	s = oneLine(cleanText(s))
+	if s == "" {
+		return ""
+	}
+	if inTable {
+		s = strings.ReplaceAll(s, "|", `\|`)
+	}
+	fence := strings.Repeat("`", longestRun(s, '`')+1)
+	return fence + " " + s + " " + fence
+}
+
+// codeBlock renders text as a fenced code block that no line inside can
+// close (the fence is longer than any backtick run in the text).
+func codeBlock(text string) string {
+	fence := strings.Repeat("`", max(3, longestRun(text, '`')+1))
+	return fence + "text\n" + text + "\n" + fence
+}
+
+// truncateBytes cuts s to at most n bytes on a character boundary, adding
+// "…" when it cuts.
+func truncateBytes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	const ell = "…"
+	cut := n - len(ell)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + ell
+}

@@ -1,0 +1,177 @@
+// Package syncstate is bsync's Redis store: the mapping from Bugsink issues
+// to Gitea issues, the run lock and the run records. It stores; it decides
+// nothing.
+package syncstate
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// DefaultDB is the Redis database bsync uses unless the URL names another.
+const DefaultDB = 15
+
+// Store is the Redis-backed sync state. It is safe for concurrent use.
+type Store struct {
+	rdb *redis.Client
+	db  int
+}
+
+// Open parses a Redis URL (redis://, rediss:// or unix://) and returns a
+// store on it. The database is 15 unless the URL names one (a path such as
+// /3, or ?db=3). It makes no network call.
+func Open(rawURL string) (*Store, error) {
+	opts, err := ParseURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	return &Store{rdb: redis.NewClient(opts), db: opts.DB}, nil
+}
+
+// ParseURL turns a Redis URL into client options with bsync's defaults
+// (db 15, short timeouts). Errors never repeat the URL, which can carry a
+// password.
+func ParseURL(rawURL string) (*redis.Options, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, errors.New("REDIS_URL is not a valid URL")
+	}
+	opts, err := redis.ParseURL(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("REDIS_URL is not a usable Redis URL (want redis://[user:password@]host:port[/db]): %s", redactedReason(err, u))
+	}
+	namesDB := strings.Trim(u.Path, "/") != "" && u.Scheme != "unix"
+	if u.Query().Get("db") != "" {
+		namesDB = true
+	}
+	if !namesDB {
+		opts.DB = DefaultDB
+	}
+	opts.DialTimeout = 3 * time.Second
+	opts.ReadTimeout = 5 * time.Second
+	opts.WriteTimeout = 5 * time.Second
+	opts.MaxRetries = 2
+	opts.ClientName = "bsync"
+	return opts, nil
+}
+
+func redactedReason(err error, u *url.URL) string {
+	msg := err.Error()
+	if u.User != nil {
+		if p, ok := u.User.Password(); ok && p != "" {
+			msg = strings.ReplaceAll(msg, p, "<redacted>")
+		}
+	}
+	return msg
+}
+
+// NewWithClient wraps an existing go-redis client (tests, tools).
+func NewWithClient(rdb *redis.Client) *Store {
+	return &Store{rdb: rdb, db: rdb.Options().DB}
+}
+
+// DB returns the Redis database number in use.
+func (s *Store) DB() int { return s.db }
+
+// Client returns the underlying go-redis client (for diagnostics).
+func (s *Store) Client() *redis.Client { return s.rdb }
+
+// Close releases the connection pool.
+func (s *Store) Close() error { return s.rdb.Close() }
+
+// Ping checks that Redis answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.rdb.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("redis ping: %w", err)
+	}
+	return nil
+}
+
+// Entry is one looked-up mapping: the record, or the reason it could not be
+// read. A key that exists but cannot be read still means "already synced".
+type Entry struct {
+	Record *Record
+	Err    error
+}
+
+// Lookup reads the mappings of many Bugsink issues in one round trip
+// (MGET). Issues without a mapping are absent from the result.
+func (s *Store) Lookup(ctx context.Context, issueIDs []string) (map[string]Entry, error) {
+	out := make(map[string]Entry, len(issueIDs))
+	if len(issueIDs) == 0 {
+		return out, nil
+	}
+	keys := make([]string, len(issueIDs))
+	for i, id := range issueIDs {
+		keys[i] = MappingKey(id)
+	}
+	vals, err := s.rdb.MGet(ctx, keys...).Result()
+	if err != nil {
+		return nil, fmt.Errorf("redis look up %d mappings: %w", len(keys), err)
+	}
+	for i, v := range vals {
+		str, ok := v.(string)
+		if !ok {
+			continue
+		}
+		out[issueIDs[i]] = decodeEntry(str)
+	}
+	return out, nil
+}
+
+func decodeEntry(v string) Entry {
+	var r Record
+	if err := json.Unmarshal([]byte(v), &r); err != nil {
+		return Entry{Err: err}
+	}
+	return Entry{Record: &r}
+}
+
+// Get reads one mapping; ok is false when there is none.
+func (s *Store) Get(ctx context.Context, issueID string) (Entry, bool, error) {
+	v, err := s.rdb.Get(ctx, MappingKey(issueID)).Result()
+	if errors.Is(err, redis.Nil) {
+		return Entry{}, false, nil
+	}
+	if err != nil {
+		return Entry{}, false, fmt.Errorf("redis get mapping %s: %w", issueID, err)
+	}
+	return decodeEntry(v), true, nil
+}
+
+// Put writes (or overwrites) one mapping. Mappings never expire.
+func (s *Store) Put(ctx context.Context, issueID string, r Record) error {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("encode mapping %s: %w", issueID, err)
+	}
+	if err := s.rdb.Set(ctx, MappingKey(issueID), b, 0).Err(); err != nil {
+		return fmt.Errorf("redis write mapping %s: %w", issueID, err)
+	}
+	return nil
+}
+
+// Delete removes mappings and reports which of them existed.
+func (s *Store) Delete(ctx context.Context, issueIDs []string) (deleted []string, err error) {
+	pipe := s.rdb.TxPipeline()
+	cmds := make([]*redis.IntCmd, len(issueIDs))
+	for i, id := range issueIDs {
+		cmds[i] = pipe.Del(ctx, MappingKey(id))
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return nil, fmt.Errorf("redis delete %d mappings: %w", len(issueIDs), err)
+	}
+	for i, c := range cmds {
+		if c.Val() > 0 {
+			deleted = append(deleted, issueIDs[i])
+		}
+	}
+	return deleted, nil
+}
