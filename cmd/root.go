@@ -10,11 +10,14 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"bsync/pkg/syncstate"
 )
 
 // Main runs bsync with args (without the program name) and returns the
 // process exit code. It never calls os.Exit, so tests can call it.
 func Main(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, version, commit string) int {
+	syncstate.SilenceDriverLogs()
 	app := &App{Getenv: getenv, Stdout: stdout, Stderr: stderr, Now: time.Now, Version: version, Commit: commit}
 	return app.Run(ctx, args)
 }

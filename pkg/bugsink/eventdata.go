@@ -2,6 +2,8 @@ package bugsink
 
 import (
 	"encoding/json"
+	"errors"
+	"strconv"
 	"strings"
 )
 
@@ -53,12 +55,26 @@ type Frame struct {
 	Function    string   `json:"function"`
 	Module      string   `json:"module"`
 	Package     string   `json:"package"`
-	Lineno      int      `json:"lineno"`
-	Colno       int      `json:"colno"`
+	Lineno      FlexInt  `json:"lineno"`
+	Colno       FlexInt  `json:"colno"`
 	InApp       *bool    `json:"in_app"`
 	ContextLine string   `json:"context_line"`
-	PreContext  []string `json:"pre_context"`
-	PostContext []string `json:"post_context"`
+}
+
+// FlexInt accepts a JSON number or a numeric string (SDKs send both);
+// anything else reads as 0.
+type FlexInt int
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (n *FlexInt) UnmarshalJSON(b []byte) error {
+	s := strings.Trim(strings.TrimSpace(string(b)), `"`)
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || v < 0 || v > 1<<31 {
+		*n = 0
+		return nil
+	}
+	*n = FlexInt(v)
+	return nil
 }
 
 // ExceptionList accepts the three shapes SDKs send: {"values": [...]}, a
@@ -75,24 +91,23 @@ func (l *ExceptionList) UnmarshalJSON(b []byte) error {
 		return nil
 	case strings.HasPrefix(trimmed, "["):
 		var list []Exception
-		if err := json.Unmarshal(b, &list); err != nil {
-			return err
-		}
+		err := json.Unmarshal(b, &list)
 		*l = list
-		return nil
+		return tolerateTypes(err)
 	}
 	var wrapped struct {
 		Values *[]Exception `json:"values"`
 	}
-	if err := json.Unmarshal(b, &wrapped); err != nil {
-		return err
-	}
+	err := json.Unmarshal(b, &wrapped)
 	if wrapped.Values != nil {
 		*l = *wrapped.Values
-		return nil
+		return tolerateTypes(err)
+	}
+	if err = tolerateTypes(err); err != nil {
+		return err
 	}
 	var single Exception
-	if err := json.Unmarshal(b, &single); err != nil {
+	if err := tolerateTypes(json.Unmarshal(b, &single)); err != nil {
 		return err
 	}
 	if single.Type == "" && single.Value == "" && single.Stacktrace == nil {
@@ -101,6 +116,17 @@ func (l *ExceptionList) UnmarshalJSON(b []byte) error {
 	}
 	*l = ExceptionList{single}
 	return nil
+}
+
+// tolerateTypes drops a field-type mismatch (an SDK sending a number as a
+// string, say): encoding/json still fills every other field, and one odd
+// field must not lose the whole stack trace.
+func tolerateTypes(err error) error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return nil
+	}
+	return err
 }
 
 // Main returns the main exception (the last one), or nil.

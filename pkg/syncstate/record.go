@@ -18,7 +18,7 @@ type Record struct {
 
 	BugsinkIssueID string    // bugsink_issue_id
 	GiteaIssueURL  string    // gitea_issue_url
-	LastSeen       time.Time // bugsink_last_seen: last_seen when synced or last handled
+	LastSeen       time.Time // bugsink_last_seen: last_seen when synced or last handled (full precision)
 	EventCount     int       // bugsink_event_count: digested_event_count then
 	Regressions    int       // regressions: how many times it came back
 	WrittenBy      string    // written_by: "bsync <version>"
@@ -64,7 +64,8 @@ func (r Record) MarshalJSON() ([]byte, error) {
 		WrittenBy:        r.WrittenBy,
 	}
 	if !r.LastSeen.IsZero() {
-		s := FormatTime(r.LastSeen)
+		// Full precision: it is compared with Bugsink's last_seen.
+		s := r.LastSeen.UTC().Format(time.RFC3339Nano)
 		rj.LastSeen = &s
 	}
 	if len(r.Extra) == 0 {

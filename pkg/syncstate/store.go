@@ -175,3 +175,13 @@ func (s *Store) Delete(ctx context.Context, issueIDs []string) (deleted []string
 	}
 	return deleted, nil
 }
+
+// quietLogger swallows go-redis's own log lines (pool dial retries and the
+// like): failures reach the caller as errors, and the command logs them.
+type quietLogger struct{}
+
+func (quietLogger) Printf(context.Context, string, ...any) {}
+
+// SilenceDriverLogs stops go-redis from printing to stderr by itself. The
+// driver's logger is process-wide, so the command calls this once.
+func SilenceDriverLogs() { redis.SetLogger(quietLogger{}) }

@@ -1,0 +1,265 @@
+package syncstate_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"bsync/pkg/syncstate"
+	"bsync/pkg/syncstate/redistest"
+)
+
+// countHook counts round trips (a pipeline counts once).
+type countHook struct{ n atomic.Int32 }
+
+func (h *countHook) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h *countHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error { h.n.Add(1); return next(ctx, cmd) }
+}
+func (h *countHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error { h.n.Add(1); return next(ctx, cmds) }
+}
+
+func newStore(t *testing.T) (*syncstate.Store, *redistest.Server, *countHook) {
+	t.Helper()
+	srv := redistest.Start(t)
+	opts, err := syncstate.ParseURL(srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(opts)
+	hook := &countHook{}
+	rdb.AddHook(hook)
+	t.Cleanup(func() { rdb.Close() })
+	return syncstate.NewWithClient(rdb), srv, hook
+}
+
+func TestParseURLDefaultsToDB15(t *testing.T) {
+	cases := map[string]int{
+		"redis://127.0.0.1:6379":       15,
+		"redis://127.0.0.1:6379/":      15,
+		"redis://127.0.0.1:6379/3":     3,
+		"redis://127.0.0.1:6379/0":     0,
+		"redis://127.0.0.1:6379?db=4":  4,
+		"redis://:pw@127.0.0.1:6379/2": 2,
+	}
+	for in, want := range cases {
+		opts, err := syncstate.ParseURL(in)
+		if err != nil {
+			t.Errorf("%s: %v", in, err)
+			continue
+		}
+		if opts.DB != want {
+			t.Errorf("%s: db %d, want %d", in, opts.DB, want)
+		}
+	}
+}
+
+func TestParseURLErrorsHideThePassword(t *testing.T) {
+	_, err := syncstate.ParseURL("redis://user:sup3rsecret@127.0.0.1:6379/notanumber")
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	if strings.Contains(err.Error(), "sup3rsecret") {
+		t.Errorf("error leaks the password: %v", err)
+	}
+}
+
+func TestRecordReadsAndKeepsTheOlderWritersFormat(t *testing.T) {
+	store, srv, _ := newStore(t)
+	raw := srv.Client(t, 15)
+	id := "3f1c9a7e-22b4-4c1e-9a7e-22b43f1c9a7e"
+	legacy := `{"gitea_issue_number":17,"synced_at":"2026-01-16T05:03:02.123Z","project":"flyer-crawler-frontend-test","title":"[TypeError] t.map is not a function","worker":"bull-7"}`
+	if err := raw.Set(t.Context(), "bugsink:synced:"+id, legacy, 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	e, ok, err := store.Get(t.Context(), id)
+	if err != nil || !ok || e.Record == nil {
+		t.Fatalf("get: ok=%v err=%v entry=%+v", ok, err, e)
+	}
+	r := e.Record
+	if r.GiteaIssueNumber != 17 || r.Project != "flyer-crawler-frontend-test" || !r.SyncedAt.Equal(time.Date(2026, 1, 16, 5, 3, 2, 123e6, time.UTC)) {
+		t.Errorf("record = %+v", r)
+	}
+	// Writing it back keeps the older writer's field and the four names and types.
+	r.Regressions = 1
+	if err := store.Put(t.Context(), id, *r); err != nil {
+		t.Fatal(err)
+	}
+	var back map[string]any
+	s, _ := raw.Get(t.Context(), "bugsink:synced:"+id).Result()
+	if err := json.Unmarshal([]byte(s), &back); err != nil {
+		t.Fatal(err)
+	}
+	if back["worker"] != "bull-7" || back["gitea_issue_number"] != float64(17) || back["regressions"] != float64(1) {
+		t.Errorf("written back: %s", s)
+	}
+	if _, err := time.Parse(time.RFC3339, back["synced_at"].(string)); err != nil || !strings.HasSuffix(back["synced_at"].(string), "Z") {
+		t.Errorf("synced_at %v is not RFC 3339 UTC", back["synced_at"])
+	}
+}
+
+func TestLookupIsOneRoundTripPerPage(t *testing.T) {
+	store, _, hook := newStore(t)
+	ids := make([]string, 250)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("00000000-0000-4000-8000-%012d", i)
+	}
+	for _, id := range ids[:100] {
+		if err := store.Put(t.Context(), id, syncstate.Record{GiteaIssueNumber: 1, SyncedAt: time.Now(), Project: "p", Title: "t"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hook.n.Store(0)
+	found, err := store.Lookup(t.Context(), ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(found) != 100 {
+		t.Errorf("found %d mappings, want 100", len(found))
+	}
+	if n := hook.n.Load(); n != 1 {
+		t.Errorf("%d round trips for a page of 250, want 1", n)
+	}
+}
+
+func TestUnreadableRecordStillCountsAsMapped(t *testing.T) {
+	store, srv, _ := newStore(t)
+	id := "00000000-0000-4000-8000-000000000001"
+	srv.Client(t, 15).Set(t.Context(), "bugsink:synced:"+id, "not json", 0)
+	found, err := store.Lookup(t.Context(), []string{id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, ok := found[id]
+	if !ok || e.Err == nil || e.Record != nil {
+		t.Errorf("entry = %+v, ok=%v; want present with an error", e, ok)
+	}
+}
+
+func TestDeleteReportsWhatExisted(t *testing.T) {
+	store, _, _ := newStore(t)
+	a, b := "00000000-0000-4000-8000-00000000000a", "00000000-0000-4000-8000-00000000000b"
+	store.Put(t.Context(), a, syncstate.Record{SyncedAt: time.Now()})
+	deleted, err := store.Delete(t.Context(), []string{a, b})
+	if err != nil || len(deleted) != 1 || deleted[0] != a {
+		t.Errorf("deleted %v, err %v; want [a]", deleted, err)
+	}
+	if _, ok, _ := store.Get(t.Context(), a); ok {
+		t.Error("a still mapped")
+	}
+}
+
+func TestMappingsStreamInIDOrderAndCountIncludesOtherWriters(t *testing.T) {
+	store, srv, _ := newStore(t)
+	for _, id := range []string{"c0000000-0000-4000-8000-000000000000", "a0000000-0000-4000-8000-000000000000"} {
+		store.Put(t.Context(), id, syncstate.Record{GiteaIssueNumber: 2, SyncedAt: time.Now(), Project: "p"})
+	}
+	raw := srv.Client(t, 15)
+	raw.Set(t.Context(), "bugsink:synced:b0000000-0000-4000-8000-000000000000", `{"gitea_issue_number":1,"synced_at":"2026-01-01T00:00:00Z","project":"old","title":"x"}`, 0)
+	raw.Set(t.Context(), "bugsink:other", "x", 0)
+	srv.Client(t, 0).Set(t.Context(), "bugsink:synced:d0000000-0000-4000-8000-000000000000", "{}", 0) // another db
+	n, err := store.CountMappings(t.Context())
+	if err != nil || n != 3 {
+		t.Errorf("count = %d, %v; want 3", n, err)
+	}
+	var order []string
+	for id, e := range store.Mappings(t.Context()) {
+		if e.Record == nil {
+			t.Fatalf("%s: %v", id, e.Err)
+		}
+		order = append(order, id[:1])
+	}
+	if strings.Join(order, "") != "abc" {
+		t.Errorf("order %v, want a b c", order)
+	}
+}
+
+func TestLockIsExclusiveAndReleasedOnlyByItsOwner(t *testing.T) {
+	store, _, _ := newStore(t)
+	ctx := t.Context()
+	first, _, err := store.AcquireLock(ctx, syncstate.LockInfo{Token: "one", Host: "h1", PID: 1}, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, holder, err := store.AcquireLock(ctx, syncstate.LockInfo{Token: "two"}, time.Minute)
+	if !errors.Is(err, syncstate.ErrLockHeld) || holder == nil || holder.Host != "h1" {
+		t.Fatalf("second acquire: %v holder %+v", err, holder)
+	}
+	if err := first.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if h, _ := store.LockHolder(ctx); h != nil {
+		t.Errorf("lock still held by %+v after release", h)
+	}
+	// The first owner's handle is now stale: it must not free the new lock.
+	_, _, err = store.AcquireLock(ctx, syncstate.LockInfo{Token: "two"}, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Release(ctx); err != nil { // the old owner releases again
+		t.Fatal(err)
+	}
+	if h, _ := store.LockHolder(ctx); h == nil || h.Token != "two" {
+		t.Errorf("the old owner's release freed the new owner's lock (holder %+v)", h)
+	}
+}
+
+func TestLockExpires(t *testing.T) {
+	store, _, _ := newStore(t)
+	if _, _, err := store.AcquireLock(t.Context(), syncstate.LockInfo{Token: "x"}, 50*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		h, _ := store.LockHolder(t.Context())
+		if h == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("lock never expired")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestRunRecords(t *testing.T) {
+	store, _, _ := newStore(t)
+	ctx := t.Context()
+	if r, err := store.LastRun(ctx); r != nil || err != nil {
+		t.Fatalf("empty store: %v %v", r, err)
+	}
+	ok := syncstate.RunRecord{Outcome: "ok", Synced: 3, FinishedAt: time.Now().UTC()}
+	store.SaveRun(ctx, ok, true)
+	store.SaveRun(ctx, syncstate.RunRecord{Outcome: "locked"}, false)
+	last, err := store.LastRun(ctx)
+	if err != nil || last.Outcome != "ok" || last.Synced != 3 {
+		t.Errorf("last = %+v, %v; want the ok run (a locked run is history only)", last, err)
+	}
+	h, _ := store.History(ctx, 10)
+	if len(h) != 2 || h[0].Outcome != "locked" {
+		t.Errorf("history = %+v", h)
+	}
+}
+
+func TestUnreachableRedisIsAnError(t *testing.T) {
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := l.Addr().String()
+	l.Close()
+	store, err := syncstate.Open("redis://" + addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	if err := store.Ping(t.Context()); err == nil {
+		t.Error("ping of a closed port succeeded")
+	}
+}
