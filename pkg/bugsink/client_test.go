@@ -130,9 +130,9 @@ func TestEventPayloadShapes(t *testing.T) {
 		wantType string
 		wantErr  bool
 	}{
-		"values":     {`{"exception":{"values":[{"type":"A"},{"type":"B"}]}}`, "B", false},
-		"bare list":  {`{"exception":[{"type":"A"},{"type":"C"}]}`, "C", false},
-		"single":     {`{"exception":{"type":"D","value":"x"}}`, "D", false},
+		"values":        {`{"exception":{"values":[{"type":"A"},{"type":"B"}]}}`, "B", false},
+		"bare list":     {`{"exception":[{"type":"A"},{"type":"C"}]}`, "C", false},
+		"single":        {`{"exception":{"type":"D","value":"x"}}`, "D", false},
 		"string lineno": {`{"platform":"python","exception":{"values":[{"type":"E","stacktrace":{"frames":[{"lineno":"12"}]}}]}}`, "E", false},
 		"odd field":     {`{"exception":{"values":[{"type":"F","value":42,"stacktrace":{"frames":[{"function":"f"}]}}]}}`, "F", false},
 		"garbage level": {`{"level":{"x":1},"exception":{"values":[{"type":"G"}]}}`, "G", true},

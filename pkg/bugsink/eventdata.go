@@ -50,15 +50,15 @@ type Stacktrace struct {
 
 // Frame is one stack frame, without its local variables.
 type Frame struct {
-	Filename    string   `json:"filename"`
-	AbsPath     string   `json:"abs_path"`
-	Function    string   `json:"function"`
-	Module      string   `json:"module"`
-	Package     string   `json:"package"`
-	Lineno      FlexInt  `json:"lineno"`
-	Colno       FlexInt  `json:"colno"`
-	InApp       *bool    `json:"in_app"`
-	ContextLine string   `json:"context_line"`
+	Filename    string  `json:"filename"`
+	AbsPath     string  `json:"abs_path"`
+	Function    string  `json:"function"`
+	Module      string  `json:"module"`
+	Package     string  `json:"package"`
+	Lineno      FlexInt `json:"lineno"`
+	Colno       FlexInt `json:"colno"`
+	InApp       *bool   `json:"in_app"`
+	ContextLine string  `json:"context_line"`
 }
 
 // FlexInt accepts a JSON number or a numeric string (SDKs send both);
