@@ -19,7 +19,12 @@ const recordAttempts = 3
 func (e *Engine) create(ctx context.Context, p bugsink.Project, is bugsink.Issue) outcome {
 	fail := func(stage string, err error) outcome {
 		e.Log.Warn("issue failed", "bugsink_issue", is.ID, "project", p.Slug, "stage", stage, "err", err)
-		return outcome{failed: true, errs: []IssueError{{BugsinkIssueID: is.ID, Project: p.Slug, Stage: stage, Message: err.Error()}}}
+		o := outcome{failed: true, errs: []IssueError{{BugsinkIssueID: is.ID, Project: p.Slug, Stage: stage, Message: err.Error()}}}
+		if refused(err) {
+			// Every other issue would fail the same way: stop the run.
+			o.fatal = err
+		}
+		return o
 	}
 	ev, err := e.Bugsink.LatestEvent(ctx, is.ID)
 	if errors.Is(err, bugsink.ErrNoEvents) {
@@ -105,6 +110,12 @@ func (e *Engine) repairLabels(ctx context.Context, number int, missing []int64) 
 		}
 	}
 	return fmt.Sprintf("gitea issue #%d was created without labels %v; they were added afterwards", number, missing)
+}
+
+// refused reports whether an API refused the token (revoked, mistyped or
+// without the needed scope).
+func refused(err error) bool {
+	return gitea.IsUnauthorized(err) || bugsink.IsUnauthorized(err)
 }
 
 func bugsinkLink(base, id string) string {

@@ -57,7 +57,11 @@ func ParseURL(rawURL string) (*redis.Options, error) {
 	opts.DialTimeout = 3 * time.Second
 	opts.ReadTimeout = 5 * time.Second
 	opts.WriteTimeout = 5 * time.Second
-	opts.MaxRetries = 2
+	// Fail fast when Redis is down: a refused connection is not retried
+	// for seconds (go-redis would dial 5 times per attempt).
+	opts.MaxRetries = 1
+	opts.DialerRetries = 1
+	opts.DialerRetryTimeout = 50 * time.Millisecond
 	opts.ClientName = "bsync"
 	return opts, nil
 }
