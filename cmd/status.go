@@ -63,7 +63,7 @@ func (a *App) runStatus(ctx context.Context, opts *statusOptions) error {
 	if err != nil {
 		return fmt.Errorf("read the sync state: %w", err)
 	}
-	total, err := store.CountMappings(ctx)
+	total, _, err := store.FastCount(ctx)
 	if err != nil {
 		return fmt.Errorf("read the sync state: %w", err)
 	}

@@ -97,6 +97,7 @@ func (a *App) runSync(ctx context.Context, cmd *cobra.Command, opts *syncOptions
 
 	host, _ := os.Hostname()
 	var lock *syncstate.Lock
+	releaseLock := func() {}
 	if !opts.dryRun {
 		var holder *syncstate.LockInfo
 		info := syncstate.LockInfo{Token: randomToken(), Host: host, PID: os.Getpid(), StartedAt: a.Now().UTC()}
@@ -110,13 +111,19 @@ func (a *App) runSync(ctx context.Context, cmd *cobra.Command, opts *syncOptions
 		if err != nil {
 			return err
 		}
-		defer func() {
+		released := false
+		releaseLock = func() {
+			if released {
+				return
+			}
+			released = true
 			rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 			defer rcancel()
 			if err := lock.Release(rctx); err != nil {
 				a.logger().Warn("release run lock", "err", err)
 			}
-		}()
+		}
+		defer releaseLock()
 	}
 
 	eng := &syncer.Engine{
@@ -137,6 +144,8 @@ func (a *App) runSync(ctx context.Context, cmd *cobra.Command, opts *syncOptions
 	}
 	if !opts.dryRun {
 		a.saveRun(store, runRecord(rep, runErr, a.Version, host))
+		releaseLock()
+		a.refreshCount(store)
 	}
 	return a.finishSync(rep, runErr)
 }
@@ -197,6 +206,16 @@ func (a *App) saveRun(store *syncstate.Store, r syncstate.RunRecord) {
 	defer cancel()
 	if err := store.SaveRun(ctx, r, r.Outcome != "locked"); err != nil {
 		a.logger().Warn("could not write the run record", "err", err)
+	}
+}
+
+// refreshCount recounts the mappings for `bsync status`, after the lock is
+// gone so the cached database size matches a quiet database.
+func (a *App) refreshCount(store *syncstate.Store) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := store.RefreshCount(ctx); err != nil {
+		a.logger().Warn("could not refresh the mapping count", "err", err)
 	}
 }
 

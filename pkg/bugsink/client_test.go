@@ -301,3 +301,20 @@ func TestMissingTrailingSlashIsPlainText404(t *testing.T) {
 		t.Errorf("got %d %s, want a plain-text 404 as Bugsink answers", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
 }
+
+func TestSupportsResolve(t *testing.T) {
+	cases := map[string]bool{"1.0.0": false, "2.0.0": false, "2.2.0": false, "2.2.1": true, "2.4.0": true, "2.5.0": true, "3.0.0": true, "v2.10.1": true, "": false, "dev": false}
+	for v, want := range cases {
+		if got := bugsink.SupportsResolve(v); got != want {
+			t.Errorf("SupportsResolve(%q) = %v, want %v", v, got, want)
+		}
+	}
+}
+
+func TestServerVersion(t *testing.T) {
+	srv, c := newPair(t)
+	srv.SetVersion("2.5.0")
+	if v, err := c.ServerVersion(t.Context()); err != nil || v != "2.5.0" {
+		t.Errorf("version %q, %v", v, err)
+	}
+}

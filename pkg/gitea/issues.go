@@ -137,3 +137,17 @@ func IsLabelMismatch(err error) bool {
 	var lm *LabelMismatchError
 	return errors.As(err, &lm)
 }
+
+// ProbeIssueWrite checks, without creating anything, that the token may
+// create issues: an empty create is refused with 403 when the token lacks
+// the write:issue scope, and with 422 ("[Title]: Required") when it has it.
+func (c *Client) ProbeIssueWrite(ctx context.Context) error {
+	_, err := c.do(ctx, http.MethodPost, c.repoPath("/issues"), nil, map[string]any{}, nil)
+	if StatusCode(err) == http.StatusUnprocessableEntity {
+		return nil
+	}
+	if err == nil {
+		return fmt.Errorf("an empty issue was accepted; check the repository")
+	}
+	return err
+}

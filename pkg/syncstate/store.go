@@ -162,18 +162,37 @@ func (s *Store) Put(ctx context.Context, issueID string, r Record) error {
 	return nil
 }
 
+// deleteScript deletes mapping keys and keeps the count cache in step, in
+// one atomic step; it returns 1/0 per key for deleted/absent.
+var deleteScript = redis.NewScript(`
+local out = {}
+local n = 0
+for i, k in ipairs(KEYS) do
+  if i > 1 then
+    local d = redis.call("DEL", k)
+    out[#out+1] = d
+    n = n + d
+  end
+end
+if n > 0 and redis.call("HEXISTS", KEYS[1], "dbsize") == 1 then
+  redis.call("HINCRBY", KEYS[1], "count", -n)
+  redis.call("HINCRBY", KEYS[1], "dbsize", -n)
+end
+return out`)
+
 // Delete removes mappings and reports which of them existed.
 func (s *Store) Delete(ctx context.Context, issueIDs []string) (deleted []string, err error) {
-	pipe := s.rdb.TxPipeline()
-	cmds := make([]*redis.IntCmd, len(issueIDs))
-	for i, id := range issueIDs {
-		cmds[i] = pipe.Del(ctx, MappingKey(id))
+	keys := make([]string, 0, len(issueIDs)+1)
+	keys = append(keys, CountKey)
+	for _, id := range issueIDs {
+		keys = append(keys, MappingKey(id))
 	}
-	if _, err := pipe.Exec(ctx); err != nil {
+	res, err := deleteScript.Run(ctx, s.rdb, keys).Int64Slice()
+	if err != nil {
 		return nil, fmt.Errorf("redis delete %d mappings: %w", len(issueIDs), err)
 	}
-	for i, c := range cmds {
-		if c.Val() > 0 {
+	for i, d := range res {
+		if d > 0 {
 			deleted = append(deleted, issueIDs[i])
 		}
 	}

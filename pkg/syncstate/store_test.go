@@ -263,3 +263,28 @@ func TestUnreachableRedisIsAnError(t *testing.T) {
 		t.Error("ping of a closed port succeeded")
 	}
 }
+
+func TestCountCacheStaysCorrect(t *testing.T) {
+	store, srv, _ := newStore(t)
+	ctx := t.Context()
+	for i := 0; i < 5; i++ {
+		store.Put(ctx, fmt.Sprintf("00000000-0000-4000-8000-%012d", i), syncstate.Record{SyncedAt: time.Now()})
+	}
+	store.SaveRun(ctx, syncstate.RunRecord{Outcome: "ok"}, true)
+	if n, err := store.RefreshCount(ctx); err != nil || n != 5 {
+		t.Fatalf("refresh: %d %v", n, err)
+	}
+	if n, cached, err := store.FastCount(ctx); n != 5 || !cached || err != nil {
+		t.Errorf("after refresh: %d cached=%v %v", n, cached, err)
+	}
+	// forget keeps the cache exact.
+	store.Delete(ctx, []string{"00000000-0000-4000-8000-000000000000", "00000000-0000-4000-8000-999999999999"})
+	if n, cached, _ := store.FastCount(ctx); n != 4 || !cached {
+		t.Errorf("after forget: %d cached=%v, want 4 from the cache", n, cached)
+	}
+	// Another writer adds a key: the cache is not trusted, the count is right.
+	srv.Client(t, 15).Set(ctx, "bugsink:synced:aaaaaaaa-0000-4000-8000-000000000000", `{}`, 0)
+	if n, cached, _ := store.FastCount(ctx); n != 5 || cached {
+		t.Errorf("after a foreign write: %d cached=%v, want 5 counted", n, cached)
+	}
+}

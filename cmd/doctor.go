@@ -1,0 +1,250 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"bsync/pkg/bugsink"
+	"bsync/pkg/gitea"
+	"bsync/pkg/syncer"
+)
+
+// check is one doctor finding.
+type check struct {
+	Name    string `json:"name"`
+	Status  string `json:"status"` // ok, warn, fail, skipped
+	Message string `json:"message"`
+}
+
+type doctorData struct {
+	Checks []check `json:"checks"`
+	OK     int     `json:"ok"`
+	Warn   int     `json:"warn"`
+	Fail   int     `json:"fail"`
+}
+
+func (d *doctorData) add(name, status, format string, a ...any) {
+	d.Checks = append(d.Checks, check{Name: name, Status: status, Message: fmt.Sprintf(format, a...)})
+	switch status {
+	case "ok":
+		d.OK++
+	case "warn":
+		d.Warn++
+	case "fail":
+		d.Fail++
+	}
+}
+
+func newDoctorCmd(a *App) *cobra.Command {
+	return &cobra.Command{
+		Use:   "doctor",
+		Short: "Check configuration, Bugsink, Gitea and Redis without writing anything",
+		Long: `Checks, without writing anything anywhere: the configuration; that Bugsink
+answers, accepts the token, has the configured projects and supports the
+resolve action (2.2.1+); that Gitea answers, accepts the token, has the
+repository and lets the token write issues and labels there; that Redis answers
+and keeps the state safe (persistence on, no eviction of keys without a TTL).
+Prints one entry per check (ok, warn, fail) and exits 1 when any check fails.`,
+		Args: positional(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error { return a.runDoctor(cmd.Context()) },
+	}
+}
+
+func (a *App) runDoctor(ctx context.Context) error {
+	d := &doctorData{Checks: []check{}}
+	cfg, err := LoadConfig(a.Getenv, a.envFile, a.envNamed, Needs{Bugsink: true, Gitea: true})
+	if err != nil {
+		d.add("config", "fail", "%v", err)
+		return a.finishDoctor(d)
+	}
+	a.setupLogger(cfg)
+	d.add("config", "ok", "all variables are set and well-formed")
+	if !cfg.Enabled {
+		d.add("enabled", "warn", "BUGSINK_SYNC_ENABLED is not true: `bsync sync` will do nothing")
+	}
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	a.doctorBugsink(ctx, cfg, d)
+	a.doctorGitea(ctx, cfg, d)
+	a.doctorRedis(ctx, cfg, d)
+	return a.finishDoctor(d)
+}
+
+func (a *App) finishDoctor(d *doctorData) error {
+	if a.output != "json" {
+		for _, c := range d.Checks {
+			fmt.Fprintf(a.Stdout, "%-5s %-22s %s\n", strings.ToUpper(c.Status), c.Name, c.Message)
+		}
+		a.printed = true
+	}
+	if d.Fail > 0 {
+		err := &exitError{code: ExitError, name: "doctor", err: fmt.Errorf("%d of %d checks failed", d.Fail, len(d.Checks))}
+		if a.output == "json" {
+			a.printFailure(err, d, nil)
+		}
+		return err
+	}
+	if a.output != "json" {
+		return nil
+	}
+	return a.printSuccess(d)
+}
+
+func (a *App) doctorBugsink(ctx context.Context, cfg *Config, d *doctorData) {
+	bc := a.bugsinkClient(cfg)
+	projects, err := bc.Projects(ctx)
+	switch {
+	case bugsink.IsUnauthorized(err):
+		d.add("bugsink_token", "fail", "Bugsink refused the token (%v): create one with `bugsink-manage create_auth_token` and set BUGSINK_API_TOKEN", err)
+		return
+	case err != nil:
+		d.add("bugsink_reachable", "fail", "cannot list Bugsink projects at %s: %v", cfg.BugsinkURL, err)
+		return
+	}
+	d.add("bugsink_token", "ok", "the token is accepted; it sees %d project(s)", len(projects))
+	version, err := bc.ServerVersion(ctx)
+	switch {
+	case err != nil:
+		d.add("bugsink_version", "warn", "could not read the version from the API schema (%v); resolving needs Bugsink 2.2.1 or later", err)
+	case !bugsink.SupportsResolve(version):
+		d.add("bugsink_version", "fail", "Bugsink reports API version %q: the resolve action needs Bugsink 2.2.1 or later; upgrade Bugsink", version)
+	default:
+		d.add("bugsink_version", "ok", "Bugsink %s supports the resolve action", version)
+	}
+	have := map[string]bool{}
+	for _, p := range projects {
+		have[p.Slug] = true
+	}
+	var missing []string
+	for _, s := range cfg.Projects {
+		if !have[s] {
+			missing = append(missing, s)
+		}
+	}
+	switch {
+	case len(missing) > 0:
+		d.add("bugsink_projects", "fail", "BUGSINK_PROJECTS names project(s) Bugsink does not have: %s", strings.Join(missing, ", "))
+	case len(cfg.Projects) > 0:
+		d.add("bugsink_projects", "ok", "all %d configured project(s) exist", len(cfg.Projects))
+	case len(projects) == 0:
+		d.add("bugsink_projects", "warn", "the token sees no project: nothing will be synced")
+	default:
+		d.add("bugsink_projects", "ok", "no BUGSINK_PROJECTS: all %d visible project(s) will be synced", len(projects))
+	}
+}
+
+func (a *App) doctorGitea(ctx context.Context, cfg *Config, d *doctorData) {
+	gc := a.giteaClient(cfg)
+	if v, err := gc.Version(ctx); err != nil {
+		d.add("gitea_reachable", "fail", "Gitea does not answer at %s: %v", cfg.GiteaURL, err)
+		return
+	} else {
+		d.add("gitea_reachable", "ok", "Gitea %s answers", v)
+	}
+	repo, err := gc.Repository(ctx)
+	switch {
+	case gitea.StatusCode(err) == 401:
+		d.add("gitea_token", "fail", "Gitea refused the token (%v): create an access token with the write:issue scope and set GITEA_API_TOKEN", err)
+		return
+	case gitea.IsNotFound(err):
+		d.add("gitea_repository", "fail", "repository %s/%s does not exist or the token's user cannot see it: check GITEA_OWNER and GITEA_REPO", cfg.GiteaOwner, cfg.GiteaRepo)
+		return
+	case err != nil:
+		d.add("gitea_repository", "fail", "%v", err)
+		return
+	}
+	d.add("gitea_repository", "ok", "repository %s found", repo.FullName)
+	if repo.Archived {
+		d.add("gitea_repository_archived", "fail", "repository %s is archived: issues cannot be created", repo.FullName)
+	}
+	if repo.Permissions != nil && !repo.Permissions.Push && !repo.Permissions.Admin {
+		d.add("gitea_write_access", "fail", "the token's user has no write access to %s: Gitea would create issues without labels; make the user a collaborator with write access", repo.FullName)
+	} else {
+		d.add("gitea_write_access", "ok", "the token's user can write to %s", repo.FullName)
+	}
+	if err := gc.ProbeIssueWrite(ctx); err != nil {
+		d.add("gitea_token_scope", "fail", "the token cannot create issues (%v): give it the write:issue scope", err)
+	} else {
+		d.add("gitea_token_scope", "ok", "the token has the write:issue scope")
+	}
+	var wanted []gitea.LabelSpec
+	names := map[string]bool{}
+	for _, n := range append(append([]string{}, allLabelNames(cfg)...), syncer.SourceLabel) {
+		if !names[n] {
+			names[n] = true
+			wanted = append(wanted, gitea.LabelSpec{Name: n})
+		}
+	}
+	ids, err := gc.EnsureLabels(ctx, wanted, false)
+	if err != nil {
+		d.add("gitea_labels", "fail", "cannot list labels: %v", err)
+		return
+	}
+	var missing []string
+	for _, w := range wanted {
+		if _, ok := ids[w.Name]; !ok {
+			missing = append(missing, w.Name)
+		}
+	}
+	if len(missing) > 0 {
+		d.add("gitea_labels", "ok", "%d label(s) exist; the first sync creates %s", len(ids), strings.Join(missing, ", "))
+	} else {
+		d.add("gitea_labels", "ok", "all %d label(s) exist", len(ids))
+	}
+}
+
+// allLabelNames lists the labels the configured (or default) projects use.
+func allLabelNames(cfg *Config) []string {
+	var out []string
+	slugs := cfg.Projects
+	if len(slugs) == 0 {
+		for s := range syncer.DefaultProjectLabels {
+			slugs = append(slugs, s)
+		}
+	}
+	for _, s := range slugs {
+		ls, ok := cfg.ProjectLabels[s]
+		if !ok {
+			ls, ok = syncer.DefaultProjectLabels[s]
+		}
+		if !ok {
+			ls = syncer.LabelsForSlug(s)
+		}
+		out = append(out, ls...)
+	}
+	return out
+}
+
+func (a *App) doctorRedis(ctx context.Context, cfg *Config, d *doctorData) {
+	store, err := a.store(cfg)
+	if err != nil {
+		d.add("redis", "fail", "%v", err)
+		return
+	}
+	defer store.Close()
+	if err := store.Ping(ctx); err != nil {
+		d.add("redis", "fail", "Redis does not answer: %v; check REDIS_URL", err)
+		return
+	}
+	n, err := store.CountMappings(ctx)
+	if err != nil {
+		d.add("redis", "fail", "db %d is not usable: %v", store.DB(), err)
+		return
+	}
+	d.add("redis", "ok", "db %d answers and holds %d mapping(s)", store.DB(), n)
+	dur, _ := store.CheckDurability(ctx)
+	switch {
+	case dur.Unknown != "":
+		d.add("redis_durability", "warn", "%s: make sure persistence is on and keys are not evicted", dur.Unknown)
+	case !dur.Persistent:
+		d.add("redis_durability", "warn", "Redis has neither RDB snapshots nor AOF: a restart loses every mapping (bsync then needs `bsync reindex` to avoid duplicates)")
+	case dur.Evicts():
+		d.add("redis_durability", "warn", "maxmemory-policy is %s: Redis may evict mappings under memory pressure; use noeviction or a volatile-* policy", dur.EvictionPolicy)
+	default:
+		d.add("redis_durability", "ok", "persistence is on and maxmemory-policy %s keeps mappings", dur.EvictionPolicy)
+	}
+}

@@ -1,0 +1,83 @@
+package cmd
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"bsync/pkg/gitea/giteatest"
+)
+
+func checks(r result) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	for _, c := range data(r)["checks"].([]any) {
+		m := c.(map[string]any)
+		out[m["name"].(string)] = m
+	}
+	return out
+}
+
+func TestDoctorPassesAgainstTheSandbox(t *testing.T) {
+	w := newWorld(t)
+	w.bs.SeedDemo(time.Now())
+	r := w.bsync(t, "doctor")
+	if r.code != ExitOK || r.doc["success"] != true || data(r)["fail"] != float64(0) {
+		t.Fatalf("exit %d: %s", r.code, r.stdout)
+	}
+	cs := checks(r)
+	for _, name := range []string{"config", "bugsink_token", "bugsink_version", "bugsink_projects", "gitea_reachable",
+		"gitea_repository", "gitea_write_access", "gitea_token_scope", "gitea_labels", "redis"} {
+		if cs[name]["status"] != "ok" {
+			t.Errorf("%s: %v", name, cs[name])
+		}
+	}
+	// The test redis-server runs without persistence: doctor warns.
+	if cs["redis_durability"]["status"] != "warn" || !strings.Contains(cs["redis_durability"]["message"].(string), "restart loses") {
+		t.Errorf("redis_durability: %v", cs["redis_durability"])
+	}
+	if len(w.gt.Labels()) != 0 || len(w.gt.Issues()) != 0 {
+		t.Error("doctor wrote to Gitea")
+	}
+	keys, _ := w.redis.Client(t, 15).Keys(t.Context(), "*").Result()
+	if len(keys) != 0 {
+		t.Errorf("doctor wrote %v to Redis", keys)
+	}
+}
+
+func TestDoctorSaysWhatToFix(t *testing.T) {
+	cases := []struct {
+		name, key, value, check, hint string
+	}{
+		{"wrong bugsink token", "BUGSINK_API_TOKEN", strings.Repeat("c", 40), "bugsink_token", "BUGSINK_API_TOKEN"},
+		{"wrong gitea token", "GITEA_API_TOKEN", strings.Repeat("d", 40), "gitea_token", "GITEA_API_TOKEN"},
+		{"missing repository", "GITEA_REPO", "nope", "gitea_repository", "GITEA_OWNER and GITEA_REPO"},
+		{"read-only token", "GITEA_API_TOKEN", giteatest.ReadOnlyToken, "gitea_token_scope", "write:issue"},
+		{"unknown project", "BUGSINK_PROJECTS", "flyer-crawler-backend,ghost", "bugsink_projects", "ghost"},
+		{"missing variable", "GITEA_URL", "", "config", "GITEA_URL is not set"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWorld(t)
+			w.bs.SeedDemo(time.Now())
+			w.env[tc.key] = tc.value
+			r := w.bsync(t, "doctor")
+			if r.code != ExitError || r.doc["success"] != false {
+				t.Fatalf("exit %d: %s", r.code, r.stdout)
+			}
+			c := checks(r)[tc.check]
+			if c == nil || c["status"] != "fail" || !strings.Contains(c["message"].(string), tc.hint) {
+				t.Errorf("%s: %v, want a failure mentioning %q", tc.check, c, tc.hint)
+			}
+		})
+	}
+}
+
+func TestDoctorOldBugsinkFails(t *testing.T) {
+	w := newWorld(t)
+	w.bs.SeedDemo(time.Now())
+	w.bs.SetVersion("1.0.0")
+	r := w.bsync(t, "doctor")
+	if c := checks(r)["bugsink_version"]; r.code != ExitError || c["status"] != "fail" || !strings.Contains(c["message"].(string), "2.2.1") {
+		t.Errorf("exit %d, %v", r.code, c)
+	}
+}
