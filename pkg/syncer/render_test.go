@@ -44,12 +44,12 @@ func TestRenderFollowsTheDesignTemplate(t *testing.T) {
 	}
 	want := []string{
 		"## Error Details\n\n| Field | Value |\n| ------------ | ----------------------- |\n",
-		"| **Type** | ` TypeError ` |\n",
-		"| **Message** | ` t.map is not a function ` |\n",
-		"| **Platform** | ` javascript ` |\n",
-		"| **Level** | ` error ` |\n",
+		"| **Type** | `TypeError` |\n",
+		"| **Message** | `t.map is not a function` |\n",
+		"| **Platform** | `javascript` |\n",
+		"| **Level** | `error` |\n",
 		"\n## Occurrence Statistics\n\n- **First Seen**: 2026-01-13 18:24:22 UTC\n- **Last Seen**: 2026-01-16 05:03:02 UTC\n- **Total Occurrences**: 4\n",
-		"\n## Request Context\n\n- **URL**: GET ` https://flyer-crawler-test.projectium.com/ `\n",
+		"\n## Request Context\n\n- **URL**: GET `https://flyer-crawler-test.projectium.com/`\n",
 		"\n## Stacktrace\n\n<details>\n<summary>Click to expand</summary>\n\n```text\n",
 		"TypeError: t.map is not a function\n  at List (src/List.tsx:42:17) [app]\n      > return items.map(x => x)\n  at render (react-dom.js:1:5)\n",
 		"\n</details>\n",
@@ -79,10 +79,10 @@ func TestRenderMissingSectionsSaySo(t *testing.T) {
 		notWant []string
 	}{
 		{"no request, no frames", event(t, `{"platform":"python","exception":{"values":[{"type":"E","value":"x"}]}}`),
-			[]string{"No request recorded.", "E: x", "| **Level** | ` error ` |"}, nil},
+			[]string{"No request recorded.", "E: x", "| **Level** | `error` |"}, nil},
 		{"log message", event(t, `{"platform":"node","level":"warning","logentry":{"message":"queue at %d","formatted":"queue at 5"}}`),
-			[]string{"No request recorded.", "Log message: queue at %d", "` warning `"}, nil},
-		{"nothing at all", event(t, `{}`), []string{"No request recorded.", "No stack trace recorded.", "` unknown `"}, []string{"<details>"}},
+			[]string{"No request recorded.", "Log message: queue at 5", "`warning`"}, nil},
+		{"nothing at all", event(t, `{}`), []string{"No request recorded.", "No stack trace recorded.", "`unknown`"}, []string{"<details>"}},
 		{"no stored event", nil, []string{"no request is known", "no stack trace is known"}, []string{"<details>"}},
 	}
 	for _, tc := range cases {

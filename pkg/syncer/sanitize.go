@@ -129,7 +129,8 @@ func longestRun(s string, c byte) int {
 }
 
 // codeSpan renders s as one inline code span that s cannot close: the
-// delimiter is one backtick longer than any run inside, padded with spaces.
+// delimiter is one backtick longer than any run inside (padded with a space
+// where s starts or ends with a backtick).
 // Newlines are folded. With inTable, pipes are escaped (GFM splits table
 // cells on them even inside code). Mentions and references inside code
 // are plain text to Gitea.
@@ -142,7 +143,12 @@ func codeSpan(s string, inTable bool) string {
 		s = strings.ReplaceAll(s, "|", `\|`)
 	}
 	fence := strings.Repeat("`", longestRun(s, '`')+1)
-	return fence + " " + s + " " + fence
+	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
+		// CommonMark strips one space on each side, so the text's own
+		// backticks cannot merge with the delimiter.
+		return fence + " " + s + " " + fence
+	}
+	return fence + s + fence
 }
 
 // codeBlock renders text as a fenced code block that no line inside can

@@ -21,7 +21,11 @@ func stackLines(is bugsink.Issue, ev *bugsink.Event, maxFrames int) []string {
 	}
 	excs := ev.Data.Exception
 	if len(excs) == 0 {
-		if msg := ev.Data.LogMessage(); msg != "" {
+		msg := ev.Data.LogMessage()
+		if ev.Data.LogEntry != nil && ev.Data.LogEntry.Formatted != "" {
+			msg = ev.Data.LogEntry.Formatted // the message with its arguments filled in
+		}
+		if msg != "" {
 			return []string{"Log message: " + oneLine(redactSecrets(truncateBytes(cleanText(msg), maxMessageBytes)))}
 		}
 		return nil
