@@ -309,3 +309,28 @@ func TestVersion(t *testing.T) {
 		t.Errorf("%s", r.stdout)
 	}
 }
+
+func TestPreviewWritesNothing(t *testing.T) {
+	w := newWorld(t)
+	w.bs.SeedDemo(time.Now())
+	id := w.bs.IssueIDs()[0]
+	r := w.bsync(t, "preview", id)
+	d := data(r)
+	if r.code != ExitOK || d["title"] != "[TypeError] t.map is not a function" || !strings.Contains(d["body"].(string), "## Stacktrace") {
+		t.Fatalf("exit %d: %s", r.code, r.stdout)
+	}
+	if labels := d["labels"].([]any); len(labels) != 3 || labels[0] != "bug:frontend" {
+		t.Errorf("labels %v", labels)
+	}
+	for _, req := range w.bs.Requests() {
+		if req.Method != "GET" {
+			t.Errorf("preview sent %s %s", req.Method, req.Path)
+		}
+	}
+	if len(w.gt.Requests()) != 0 {
+		t.Error("preview contacted Gitea")
+	}
+	if r := w.bsync(t, "preview", "nope"); r.code != ExitUsage {
+		t.Errorf("malformed id: exit %d", r.code)
+	}
+}

@@ -196,8 +196,13 @@ func (e *Engine) selectProjects(ctx context.Context) ([]bugsink.Project, error) 
 }
 
 // labelsFor returns a project's labels plus SourceLabel.
-func (e *Engine) labelsFor(slug string) []string {
-	base, ok := e.Opts.ProjectLabels[slug]
+func (e *Engine) labelsFor(slug string) []string { return LabelsFor(slug, e.Opts.ProjectLabels) }
+
+// LabelsFor returns the labels of a project's issues: the configured ones
+// for the slug, else the DESIGN table's, else those derived from the slug;
+// plus SourceLabel.
+func LabelsFor(slug string, overrides map[string][]string) []string {
+	base, ok := overrides[slug]
 	if !ok {
 		base, ok = DefaultProjectLabels[slug]
 	}

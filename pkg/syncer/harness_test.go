@@ -27,6 +27,7 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	syncstate.SilenceDriverLogs()
 	bs := bugsinktest.New()
 	t.Cleanup(bs.Close)
 	gt := giteatest.New("acme", "app")

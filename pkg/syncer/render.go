@@ -51,16 +51,16 @@ func Marker(issueID string) string { return "<!-- bugsink-issue: " + issueID + "
 // Title renders "[Type] message": one line, untrusted text defused, at most
 // MaxTitleBytes bytes.
 func Title(is bugsink.Issue) string {
-	typ := oneLine(cleanText(is.CalculatedType))
+	typ := oneLine(untrusted(is.CalculatedType))
 	if typ == "" {
 		typ = "Error"
 	}
-	msg := firstLine(cleanText(is.CalculatedValue))
+	msg := firstLine(untrusted(is.CalculatedValue))
 	t := "[" + typ + "]"
 	if msg != "" {
 		t += " " + msg
 	}
-	t = defuse(redactSecrets(oneLine(t)))
+	t = defuse(oneLine(t))
 	return truncateBytes(t, MaxTitleBytes)
 }
 
@@ -136,7 +136,6 @@ func renderBody(is bugsink.Issue, data bugsink.EventData, hasEvent bool, slug, l
 	if typ == "" {
 		typ = "Error"
 	}
-	msg := redactSecrets(truncateBytes(cleanText(is.CalculatedValue), maxMessageBytes))
 	platform, level := "unknown", "unknown"
 	if hasEvent {
 		platform = orDefault(data.Platform, "unknown")
@@ -145,10 +144,10 @@ func renderBody(is bugsink.Issue, data bugsink.EventData, hasEvent bool, slug, l
 
 	b.WriteString("## Error Details\n\n")
 	b.WriteString("| Field | Value |\n| ------------ | ----------------------- |\n")
-	fmt.Fprintf(&b, "| **Type** | %s |\n", cell(truncateBytes(typ, 200)))
-	fmt.Fprintf(&b, "| **Message** | %s |\n", cell(msg))
-	fmt.Fprintf(&b, "| **Platform** | %s |\n", cell(truncateBytes(platform, 64)))
-	fmt.Fprintf(&b, "| **Level** | %s |\n", cell(truncateBytes(level, 32)))
+	fmt.Fprintf(&b, "| **Type** | %s |\n", cell(typ, 200))
+	fmt.Fprintf(&b, "| **Message** | %s |\n", cell(is.CalculatedValue, maxMessageBytes))
+	fmt.Fprintf(&b, "| **Platform** | %s |\n", cell(platform, 64))
+	fmt.Fprintf(&b, "| **Level** | %s |\n", cell(level, 32))
 
 	b.WriteString("\n## Occurrence Statistics\n\n")
 	fmt.Fprintf(&b, "- **First Seen**: %s\n", fmtTime(is.FirstSeen))
@@ -183,15 +182,31 @@ func renderBody(is bugsink.Issue, data bugsink.EventData, hasEvent bool, slug, l
 
 	b.WriteString("\n---\n\n")
 	fmt.Fprintf(&b, "**Bugsink Issue**: %s\n", link)
-	fmt.Fprintf(&b, "**Project**: %s\n", defuse(oneLine(cleanText(slug))))
+	fmt.Fprintf(&b, "**Project**: %s\n", slugText(slug))
 	b.WriteString("\n" + Marker(is.ID) + "\n")
 	return b.String()
 }
 
+var reSlugText = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,99}$`)
+
+// slugText shows a project slug as plain text when it is a plain slug, and
+// as code otherwise.
+func slugText(slug string) string {
+	if reSlugText.MatchString(slug) {
+		return slug
+	}
+	if c := codeSpan(truncateBytes(untrusted(slug), 200), false); c != "" {
+		return c
+	}
+	return "unknown"
+}
+
 // cell renders an untrusted value for a table cell: a code span that
-// survives pipes, backticks and newlines, or an em dash when empty.
-func cell(s string) string {
-	if c := codeSpan(s, true); c != "" {
+// survives pipes, backticks and newlines, or an em dash when empty. Secrets
+// are redacted before the value is cut to maxBytes, so a cut cannot hide a
+// credential from the patterns.
+func cell(s string, maxBytes int) string {
+	if c := codeSpan(truncateBytes(untrusted(s), maxBytes), true); c != "" {
 		return c
 	}
 	return "—"

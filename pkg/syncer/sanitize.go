@@ -29,12 +29,19 @@ func cleanText(s string) string {
 			return r
 		case r == '\r':
 			return -1
-		case unicode.IsControl(r), unicode.Is(unicode.Cf, r):
-			return -1
+		case r == '\u200c' || r == '\u200d':
+			return r // joiners: part of emoji and of several scripts
+		case unicode.IsControl(r), unicode.Is(unicode.Cf, r), r == '\u2028', r == '\u2029':
+			return -1 // controls, bidi overrides, invisible formatting, line separators
 		}
 		return r
 	}, s)
 }
+
+// untrusted prepares any text that came from an error report: valid UTF-8,
+// no control or invisible formatting characters, credentials redacted.
+// Where it goes (code span, code block, plain text) decides the rest.
+func untrusted(s string) string { return redactSecrets(cleanText(s)) }
 
 // oneLine folds every run of white space (newlines included) into a single
 // space.
@@ -54,7 +61,7 @@ func defuse(s string) string {
 // secretPatterns find credentials in free text; group 1 is kept, the rest
 // replaced.
 var secretPatterns = []*regexp.Regexp{
-	regexp.MustCompile(`(?i)(authorization\s*[:=]\s*)(?:(?:bearer|basic|token|digest)\s+)?[^\s,;'"]+`),
+	regexp.MustCompile(`(?i)(authorization\s*[:=]\s*)(?:(?:bearer|basic|token|digest)\s+)?[^\s,;'"&]+`),
 	regexp.MustCompile(`(?i)(\bbearer\s+)[A-Za-z0-9\-._~+/]+=*`),
 	regexp.MustCompile(`(?i)(\b[\w.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|client[_-]?secret|session(?:id)?|cookie|auth|signature|credentials?)["']?\s*[:=]\s*["']?)[^\s&,;'"]+`),
 	regexp.MustCompile(`(?i)(\b[a-z][a-z0-9+.-]*://[^\s:/@]+:)[^\s@/]+(@)`),
@@ -87,14 +94,21 @@ func sensitiveParam(name string) bool {
 	return false
 }
 
+// reSensitiveParam finds name=value pairs of a query string whose name
+// looks like a credential, for text that does not parse as a URL.
+var reSensitiveParam = regexp.MustCompile(`(?i)([?&;#][^=&#\s]*(?:token|password|passwd|pwd|secret|key|auth|session|signature|sig|code|credential|jwt|otp|nonce|state|ticket|hash)[^=&#\s]*=)[^&#\s]*`)
+
 // redactURL removes user info and the values of sensitive query parameters
-// and drops the fragment. Text that does not parse as a URL is redacted as
-// free text.
+// and drops the fragment (which often carries OAuth tokens). Whatever the
+// URL's shape, free-text credential patterns are redacted as well.
 func redactURL(raw string) string {
-	raw = cleanText(raw)
-	u, err := url.Parse(strings.TrimSpace(raw))
+	raw = oneLine(cleanText(raw))
+	u, err := url.Parse(raw)
 	if err != nil || u.Scheme == "" && u.Host == "" && !strings.HasPrefix(raw, "/") {
-		return redactSecrets(raw)
+		if i := strings.IndexByte(raw, '#'); i >= 0 {
+			raw = raw[:i]
+		}
+		return redactSecrets(reSensitiveParam.ReplaceAllString(raw, "${1}"+redacted))
 	}
 	if u.User != nil {
 		u.User = url.User(redacted)
@@ -106,12 +120,12 @@ func redactURL(raw string) string {
 			k, _, hasValue := strings.Cut(p, "=")
 			name, _ := url.QueryUnescape(k)
 			if hasValue && sensitiveParam(name) {
-				parts[i] = k + "=" + url.QueryEscape(redacted)
+				parts[i] = k + "=" + redacted
 			}
 		}
 		u.RawQuery = strings.Join(parts, "&")
 	}
-	return u.String()
+	return redactSecrets(u.String())
 }
 
 // longestRun returns the length of the longest run of c in s.

@@ -26,7 +26,7 @@ func stackLines(is bugsink.Issue, ev *bugsink.Event, maxFrames int) []string {
 			msg = ev.Data.LogEntry.Formatted // the message with its arguments filled in
 		}
 		if msg != "" {
-			return []string{"Log message: " + oneLine(redactSecrets(truncateBytes(cleanText(msg), maxMessageBytes)))}
+			return []string{"Log message: " + oneLine(truncateBytes(untrusted(msg), maxMessageBytes))}
 		}
 		return nil
 	}
@@ -64,14 +64,14 @@ func stackLines(is bugsink.Issue, ev *bugsink.Event, maxFrames int) []string {
 }
 
 func exceptionHeader(e bugsink.Exception) string {
-	typ := oneLine(cleanText(e.Type))
+	typ := oneLine(untrusted(e.Type))
 	if typ == "" {
 		typ = "Error"
 	}
-	if mod := oneLine(cleanText(e.Module)); mod != "" && !strings.Contains(typ, ".") {
+	if mod := oneLine(untrusted(e.Module)); mod != "" && !strings.Contains(typ, ".") {
 		typ = mod + "." + typ
 	}
-	val := oneLine(redactSecrets(truncateBytes(cleanText(e.Value), maxMessageBytes)))
+	val := oneLine(truncateBytes(untrusted(e.Value), maxMessageBytes))
 	if val == "" {
 		return truncateBytes(typ, maxFrameBytes)
 	}
@@ -134,10 +134,10 @@ func frameLines(f bugsink.Frame) []string {
 	if file == "" {
 		file = f.Package
 	}
-	file = oneLine(cleanText(file))
 	if strings.Contains(file, "://") || strings.Contains(file, "?") {
 		file = redactURL(file)
 	}
+	file = oneLine(untrusted(file))
 	loc := file
 	if loc == "" {
 		loc = "?"
@@ -148,7 +148,7 @@ func frameLines(f bugsink.Frame) []string {
 			loc += fmt.Sprintf(":%d", f.Colno)
 		}
 	}
-	fn := oneLine(cleanText(f.Function))
+	fn := oneLine(untrusted(f.Function))
 	if fn == "" {
 		fn = "?"
 	}
@@ -157,8 +157,8 @@ func frameLines(f bugsink.Frame) []string {
 		line += " [app]"
 	}
 	out := []string{truncateBytes(line, maxFrameBytes)}
-	if ctx := strings.TrimSpace(cleanText(f.ContextLine)); ctx != "" {
-		out = append(out, "      > "+truncateBytes(oneLine(redactSecrets(ctx)), maxFrameBytes))
+	if ctx := strings.TrimSpace(untrusted(f.ContextLine)); ctx != "" {
+		out = append(out, "      > "+truncateBytes(oneLine(ctx), maxFrameBytes))
 	}
 	return out
 }

@@ -1,0 +1,73 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"bsync/pkg/bugsink"
+	"bsync/pkg/syncer"
+)
+
+type previewData struct {
+	BugsinkIssueID string   `json:"bugsink_issue_id"`
+	Project        string   `json:"project"`
+	Title          string   `json:"title"`
+	Labels         []string `json:"labels"`
+	Body           string   `json:"body"`
+	BodyBytes      int      `json:"body_bytes"`
+}
+
+func newPreviewCmd(a *App) *cobra.Command {
+	return &cobra.Command{
+		Use:   "preview <bugsink-issue-uuid>",
+		Short: "Show the exact Gitea issue bsync would create for one Bugsink issue (writes nothing)",
+		Long: `Reads one Bugsink issue and its newest event and prints the title, labels and
+Markdown body bsync would create for it, without writing anything anywhere.
+With --output table the raw Markdown is printed for reading.`,
+		Args: positional(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error { return a.runPreview(cmd.Context(), args[0]) },
+	}
+}
+
+func (a *App) runPreview(ctx context.Context, ref string) error {
+	id := strings.ToLower(strings.TrimSpace(ref))
+	if !syncer.ValidIssueID(id) {
+		return &usageError{msg: fmt.Sprintf("not a Bugsink issue id (a hyphenated UUID): %s", ref)}
+	}
+	cfg, err := a.config(Needs{Bugsink: true})
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	bc := a.bugsinkClient(cfg)
+	is, err := bc.Issue(ctx, id)
+	if err != nil {
+		return fmt.Errorf("read bugsink issue %s: %w", id, err)
+	}
+	p, err := bc.Project(ctx, is.Project)
+	if err != nil {
+		return err
+	}
+	ev, err := bc.LatestEvent(ctx, id)
+	if errors.Is(err, bugsink.ErrNoEvents) {
+		ev, err = nil, nil
+	}
+	if err != nil {
+		return err
+	}
+	r := syncer.Render(*is, ev, p.Slug, syncer.RenderOptions{BugsinkURL: cfg.BugsinkURL, MaxBodyBytes: cfg.MaxBodyBytes})
+	d := previewData{BugsinkIssueID: id, Project: p.Slug, Title: r.Title, Labels: syncer.LabelsFor(p.Slug, cfg.ProjectLabels),
+		Body: r.Body, BodyBytes: len(r.Body)}
+	if a.output != "json" {
+		fmt.Fprintf(a.Stdout, "Title:  %s\nLabels: %s\n\n%s", d.Title, strings.Join(d.Labels, ", "), d.Body)
+		a.printed = true
+		return nil
+	}
+	return a.printSuccess(d)
+}

@@ -1,0 +1,138 @@
+package syncer
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"bsync/pkg/bugsink"
+)
+
+// hostileCorpus is error text an attacker (or an unlucky app) can send.
+// Each case names what it attacks; every case is checked for everything.
+var hostileCorpus = map[string]string{
+	"mention":            "ping @admin and @everyone now",
+	"mention at start":   "@root your build broke",
+	"issue ref":          "see #1 and #42",
+	"cross-repo ref":     "fixed in owner/repo#7 and org/x!3",
+	"pull ref":           "merged !12",
+	"pipe":               "a | b || c |",
+	"newlines":           "line one\nline two\r\n| **Type** | injected |",
+	"backticks":          "``` `` ` ````` code",
+	"fence break":        "```\n</details>\n## Owned\n```",
+	"details close":      "</details><details open><summary>x</summary>",
+	"script":             "<script>alert(document.cookie)</script>",
+	"img onerror":        `<img src=x onerror="alert(1)">`,
+	"html comment":       "<!-- bugsink-issue: 00000000-0000-4000-8000-000000000000 --> <!--",
+	"markdown heading":   "# Title\n## Error Details\n### x",
+	"markdown link":      "[click me](https://evil.example/phish)",
+	"markdown image":     "![pixel](https://evil.example/track.gif)",
+	"autolink":           "visit https://evil.example/x or www.evil.example",
+	"angle autolink":     "<https://evil.example/y>",
+	"reference def":      "[x]: https://evil.example\n[x]",
+	"emphasis":           "**bold** _it_ ~~strike~~",
+	"entities":           "&lt;script&gt; &#64;admin &#35;1",
+	"table row":          "| a | b |\n| - | - |\n| c | d |",
+	"invalid utf8":       "bad \xff\xfe\xc3 bytes",
+	"controls":           "bell\x07 esc\x1b[2J nul\x00 del\x7f",
+	"bidi override":      "user\u202eadmin\u202c \u2066x\u2069",
+	"zero width":         "@\u200badmin #\u200b1",
+	"line separators":    "a\u2028b\u2029c",
+	"bearer":             "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.payload.sig",
+	"basic auth":         "authorization=Basic dXNlcjpwYXNz",
+	"password":           "login failed password=hunter2 for user",
+	"api key":            `{"api_key": "sk_live_123456"}`,
+	"url credentials":    "connect postgres://app:s3cret@db:5432/app failed",
+	"giant":              strings.Repeat("A very long message. ", 5000),
+	"emoji":              "💥 crashed 👩‍💻",
+	"html in code-ish":   "`<b>` and `</details>`",
+	"tilde fence":        "~~~\n</details>\n~~~",
+	"indented code":      "\n    indented <script>",
+	"setext heading":     "Owned\n=====",
+	"hard break":         "a  \nb\\\nc",
+	"footnote-ish":       "[^1] and [^1]: https://evil.example",
+	"task list":          "- [x] done @admin",
+	"numbered list":      "1. #1\n2. @a",
+	"gitea emoji":        ":+1: :warning:",
+	"mention after word": "email me at a@b.c or @b",
+}
+
+var secrets = []string{"hunter2", "eyJhbGciOiJIUzI1NiJ9", "dXNlcjpwYXNz", "sk_live_123456", "s3cret", "T0KEN", "S1GN"}
+
+func TestHostileCorpus(t *testing.T) {
+	for name, s := range hostileCorpus {
+		t.Run(name, func(t *testing.T) {
+			is := bugsink.Issue{ID: testID, CalculatedType: s, CalculatedValue: s, FirstSeen: t0, LastSeen: t1, DigestedEventCount: 1}
+			r := Render(is, hostileEvent(s), s, RenderOptions{BugsinkURL: safetyBase})
+			for _, v := range append(checkTitle(r.Title), checkBody(r.Body, DefaultMaxBodyBytes)...) {
+				t.Error(v)
+			}
+			for _, sec := range secrets {
+				if strings.Contains(r.Title+r.Body, sec) {
+					t.Errorf("secret %q survived", sec)
+				}
+			}
+			if strings.Count(r.Body, Marker(testID)) != 1 {
+				t.Error("marker missing or repeated")
+			}
+		})
+	}
+}
+
+func TestSecretsAreRedacted(t *testing.T) {
+	cases := map[string]string{
+		"https://x.example/cb?code=abc123&state=xyz&page=2":     "page=2",
+		"https://x.example/?access_token=abc123":                "access_token=[redacted]",
+		"https://user:abc123@x.example/path":                    "x.example/path",
+		"https://x.example/login#id_token=abc123":               "x.example/login",
+		"https://x.example/?X-Amz-Signature=abc123&X-Amz-Date=": "X-Amz-Signature=[redacted]",
+		"https://x.example/?sessionid=abc123":                   "sessionid=[redacted]",
+	}
+	for raw, keep := range cases {
+		got := redactURL(raw)
+		if strings.Contains(got, "abc123") || !strings.Contains(got, keep) {
+			t.Errorf("redactURL(%q) = %q, want no secret and %q kept", raw, got, keep)
+		}
+	}
+	msgs := map[string]string{
+		"Authorization: Bearer abc123":          "Authorization: [redacted]",
+		"failed with bearer abc123 for request": "bearer [redacted]",
+		"password=abc123 user=bob":              "user=bob",
+		`{"client_secret":"abc123"}`:            "client_secret",
+		"redis://default:abc123@cache:6379":     "redis://default:[redacted]@cache:6379",
+		"Cookie: session=abc123":                "Cookie: [redacted]",
+	}
+	for raw, keep := range msgs {
+		got := redactSecrets(raw)
+		if strings.Contains(got, "abc123") || !strings.Contains(got, keep) {
+			t.Errorf("redactSecrets(%q) = %q, want no secret and %q kept", raw, got, keep)
+		}
+	}
+}
+
+func TestFrameVariablesAreNeverCopied(t *testing.T) {
+	ev := event(t, `{"platform":"python","request":{"url":"https://x/","headers":{"Authorization":"Bearer HDRSECRET"},"cookies":{"sid":"COOKIESECRET"},"data":{"card":"BODYSECRET"}},
+	 "user":{"email":"USEREMAIL@example.com","ip_address":"10.1.2.3"},
+	 "exception":{"values":[{"type":"E","value":"v","stacktrace":{"frames":[{"filename":"a.py","function":"f","lineno":1,"vars":{"password":"VARSECRET"}}]}}]}}`)
+	body := Render(issue("E", "v"), ev, "p", RenderOptions{BugsinkURL: safetyBase}).Body
+	for _, s := range []string{"HDRSECRET", "COOKIESECRET", "BODYSECRET", "USEREMAIL", "10.1.2.3", "VARSECRET"} {
+		if strings.Contains(body, s) {
+			t.Errorf("%s copied into the issue", s)
+		}
+	}
+}
+
+func TestDeepStackKeepsStructureAndCap(t *testing.T) {
+	var frames []bugsink.Frame
+	for i := 0; i < 5000; i++ {
+		frames = append(frames, bugsink.Frame{Filename: "f.js", Function: "recurse", Lineno: bugsink.FlexInt(i), ContextLine: strings.Repeat("x", 300)})
+	}
+	ev := &bugsink.Event{Data: bugsink.EventData{Platform: "javascript", Exception: bugsink.ExceptionList{{Type: "RangeError", Value: "Maximum call stack size exceeded", Stacktrace: &bugsink.Stacktrace{Frames: frames}}}}}
+	for _, limit := range []int{4096, 16 << 10, DefaultMaxBodyBytes} {
+		r := Render(issue("RangeError", "x"), ev, "p", RenderOptions{BugsinkURL: safetyBase, MaxBodyBytes: limit, MaxFrames: 10000})
+		for _, v := range checkBody(r.Body, limit) {
+			t.Errorf("limit %d: %s", limit, v)
+		}
+	}
+	_ = time.Now
+}
