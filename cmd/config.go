@@ -30,6 +30,7 @@ type Config struct {
 	Projects      []string
 	ProjectLabels map[string][]string
 	IncludeMuted  bool
+	BackLink      bool
 	Concurrency   int
 	WontFix       []string
 	MaxBodyBytes  int
@@ -154,6 +155,9 @@ func LoadConfig(getenv func(string) string, envFile string, envFileNamed bool, n
 	}
 	if c.IncludeMuted, err = parseBool(src.get("BUGSINK_INCLUDE_MUTED"), false); err != nil {
 		bad("BUGSINK_INCLUDE_MUTED is malformed (want true or false)")
+	}
+	if c.BackLink, err = parseBool(src.get("BSYNC_BUGSINK_BACKLINK"), true); err != nil {
+		bad("BSYNC_BUGSINK_BACKLINK is malformed (want true or false)")
 	}
 	c.Interval = DefaultInterval
 	if v := strings.TrimSpace(src.get("BUGSINK_SYNC_INTERVAL")); v != "" {

@@ -74,7 +74,7 @@ wins); see the README for every variable.` + "\n" + exitStatusHelp,
 		}
 		return nil
 	}
-	root.AddCommand(newSyncCmd(a), newStatusCmd(a), newForgetCmd(a), newListSyncedCmd(a), newDoctorCmd(a), newPreviewCmd(a), newVersionCmd(a))
+	root.AddCommand(newSyncCmd(a), newStatusCmd(a), newForgetCmd(a), newListSyncedCmd(a), newDoctorCmd(a), newPreviewCmd(a), newReindexCmd(a), newVersionCmd(a))
 	for _, c := range root.Commands() {
 		c.Long = strings.TrimSpace(c.Long) + "\n" + exitStatusHelp
 	}

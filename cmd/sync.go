@@ -19,6 +19,7 @@ type syncOptions struct {
 	concurrency  int
 	projects     []string
 	includeMuted bool
+	noBackLink   bool
 }
 
 func newSyncCmd(a *App) *cobra.Command {
@@ -46,6 +47,7 @@ When BUGSINK_SYNC_ENABLED is not true, sync contacts nothing and exits 0.`,
 	f.IntVar(&opts.concurrency, "concurrency", 0, "issues worked on at once (default BSYNC_CONCURRENCY or 4)")
 	f.StringSliceVar(&opts.projects, "project", nil, "sync only these Bugsink project slugs (default BUGSINK_PROJECTS or all)")
 	f.BoolVar(&opts.includeMuted, "include-muted", false, "also sync muted issues (default BUGSINK_INCLUDE_MUTED or false)")
+	f.BoolVar(&opts.noBackLink, "no-backlink", false, "do not comment on Bugsink issues with their Gitea link (default BSYNC_BUGSINK_BACKLINK or true)")
 	return c
 }
 
@@ -96,11 +98,12 @@ func (a *App) runSync(ctx context.Context, cmd *cobra.Command, opts *syncOptions
 	}
 
 	host, _ := os.Hostname()
+	runID := randomToken()
 	var lock *syncstate.Lock
 	releaseLock := func() {}
 	if !opts.dryRun {
 		var holder *syncstate.LockInfo
-		info := syncstate.LockInfo{Token: randomToken(), Host: host, PID: os.Getpid(), StartedAt: a.Now().UTC()}
+		info := syncstate.LockInfo{Token: runID, Host: host, PID: os.Getpid(), StartedAt: a.Now().UTC()}
 		// The lock outlives the longest run by a margin, and no longer.
 		lock, holder, err = store.AcquireLock(ctx, info, timeout+2*time.Minute)
 		if errors.Is(err, syncstate.ErrLockHeld) {
@@ -134,6 +137,7 @@ func (a *App) runSync(ctx context.Context, cmd *cobra.Command, opts *syncOptions
 		Now:     a.Now,
 		Opts:    a.engineOptions(cfg, cmd, opts),
 	}
+	eng.Opts.RunID = runID
 	rep, runErr := eng.Run(ctx)
 	if runErr != nil && ctx.Err() != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
@@ -152,7 +156,7 @@ func (a *App) runSync(ctx context.Context, cmd *cobra.Command, opts *syncOptions
 
 func (a *App) engineOptions(cfg *Config, cmd *cobra.Command, opts *syncOptions) syncer.Options {
 	o := syncer.Options{
-		Projects: cfg.Projects, ProjectLabels: cfg.ProjectLabels, IncludeMuted: cfg.IncludeMuted,
+		Projects: cfg.Projects, ProjectLabels: cfg.ProjectLabels, IncludeMuted: cfg.IncludeMuted, BackLink: cfg.BackLink && !opts.noBackLink,
 		DryRun: opts.dryRun, Concurrency: cfg.Concurrency, WontFixLabels: cfg.WontFix, Version: a.Version,
 		Render: syncer.RenderOptions{BugsinkURL: cfg.BugsinkURL, MaxBodyBytes: cfg.MaxBodyBytes},
 	}

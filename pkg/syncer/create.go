@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
+	"time"
 
 	"bsync/pkg/bugsink"
 	"bsync/pkg/gitea"
@@ -15,8 +17,10 @@ import (
 // issue was created. Losing that write would duplicate the issue later.
 const recordAttempts = 3
 
-// create handles an unmapped issue: read, render, create, record, resolve.
-func (e *Engine) create(ctx context.Context, p bugsink.Project, is bugsink.Issue) outcome {
+// create handles an unmapped issue: read, render, reserve, create, record,
+// resolve, back-link. A reservation left by an interrupted run means the
+// Gitea issue may exist already: it is looked for (by its marker) first.
+func (e *Engine) create(ctx context.Context, p bugsink.Project, is bugsink.Issue, pending *syncstate.Reservation) outcome {
 	fail := func(stage string, err error) outcome {
 		e.Log.Warn("issue failed", "bugsink_issue", is.ID, "project", p.Slug, "stage", stage, "err", err)
 		o := outcome{failed: true, errs: []IssueError{{BugsinkIssueID: is.ID, Project: p.Slug, Stage: stage, Message: err.Error()}}}
@@ -25,6 +29,20 @@ func (e *Engine) create(ctx context.Context, p bugsink.Project, is bugsink.Issue
 			o.fatal = err
 		}
 		return o
+	}
+	names := e.labelsFor(p.Slug)
+	if pending != nil && !e.Opts.DryRun {
+		gi, err := e.findExisting(ctx, is.ID, pending.At)
+		if err != nil {
+			return fail("recover", fmt.Errorf("an earlier run stopped while creating this issue, and looking for it in Gitea failed: %w", err))
+		}
+		if gi != nil {
+			return e.finish(ctx, p, is, gi, names, nil, true)
+		}
+		if age := e.Now().Sub(pending.At); age < e.Opts.PendingGrace {
+			return outcome{deferred: true, warnings: []string{fmt.Sprintf(
+				"%s: an earlier create (%s ago) may still be landing in Gitea; deferred to a later run", is.ID, age.Round(time.Second))}}
+		}
 	}
 	ev, err := e.Bugsink.LatestEvent(ctx, is.ID)
 	if errors.Is(err, bugsink.ErrNoEvents) {
@@ -38,40 +56,65 @@ func (e *Engine) create(ctx context.Context, p bugsink.Project, is bugsink.Issue
 		warnings = append(warnings, fmt.Sprintf("%s: part of the event payload could not be read: %v", is.ID, ev.DataErr))
 	}
 	r := Render(is, ev, p.Slug, e.Opts.Render)
-	names := e.labelsFor(p.Slug)
 	ids, missing, err := e.labelIDsFor(ctx, names)
 	if err != nil {
 		return fail("labels", err)
 	}
-	entry := CreatedIssue{BugsinkIssueID: is.ID, BugsinkURL: bugsinkLink(e.Opts.Render.BugsinkURL, is.ID),
-		Project: p.Slug, Title: r.Title, Labels: names}
 	if e.Opts.DryRun {
 		if len(missing) > 0 {
 			warnings = append(warnings, fmt.Sprintf("labels %s do not exist yet and would be created", strings.Join(missing, ", ")))
 		}
-		return outcome{would: &entry, warnings: warnings}
+		return outcome{would: &CreatedIssue{BugsinkIssueID: is.ID, BugsinkURL: bugsinkLink(e.Opts.Render.BugsinkURL, is.ID),
+			Project: p.Slug, Title: r.Title, Labels: names}, warnings: warnings}
 	}
 
+	reservedAt := e.Now()
+	if err := e.State.Reserve(ctx, is.ID, syncstate.Reservation{At: reservedAt, Run: e.Opts.RunID}); err != nil {
+		o := fail("reserve", err)
+		o.fatal = fmt.Errorf("the sync state cannot be written, so nothing more is created: %w", err)
+		return o
+	}
 	gi, err := e.Gitea.CreateIssue(ctx, gitea.CreateIssueOption{Title: r.Title, Body: r.Body, Labels: ids})
 	var mismatch *gitea.LabelMismatchError
 	if err != nil && !errors.As(err, &mismatch) {
-		return fail("create_gitea_issue", err)
+		if definite(err) {
+			if cerr := e.State.ClearReservation(ctx, is.ID); cerr != nil {
+				e.Log.Warn("could not clear a reservation; the next run checks Gitea first", "bugsink_issue", is.ID, "err", cerr)
+			}
+			return fail("create_gitea_issue", err)
+		}
+		// The create may have reached Gitea: establish its outcome before
+		// anything else (never repeat it blindly).
+		found, ferr := e.findExisting(ctx, is.ID, reservedAt)
+		if ferr == nil && found != nil {
+			o := e.finish(ctx, p, is, found, names, nil, true)
+			o.warnings = append(o.warnings, fmt.Sprintf("%s: the create answered %v, but the issue exists as #%d and was taken over", is.ID, err, found.Number))
+			return o
+		}
+		return fail("create_gitea_issue", fmt.Errorf("%w (the outcome is unknown; the next run looks for the issue in Gitea before creating it)", err))
 	}
-	entry.GiteaIssueNumber, entry.GiteaIssueURL = gi.Number, gi.HTMLURL
-	out := outcome{created: &entry, warnings: warnings}
+	o := e.finish(ctx, p, is, gi, names, mismatch, false)
+	o.warnings = append(warnings, o.warnings...)
+	return o
+}
 
+// finish records a Gitea issue (created now, or found and adopted), then
+// repairs labels, resolves the Bugsink issue and leaves the back-link.
+func (e *Engine) finish(ctx context.Context, p bugsink.Project, is bugsink.Issue, gi *gitea.Issue, names []string, mismatch *gitea.LabelMismatchError, adopted bool) outcome {
+	entry := CreatedIssue{BugsinkIssueID: is.ID, BugsinkURL: bugsinkLink(e.Opts.Render.BugsinkURL, is.ID),
+		Project: p.Slug, Title: gi.Title, Labels: names, GiteaIssueNumber: gi.Number, GiteaIssueURL: gi.HTMLURL, Adopted: adopted}
+	out := outcome{created: &entry}
 	// The issue exists now: record it before anything else happens to it.
 	rec := syncstate.Record{
-		GiteaIssueNumber: gi.Number, SyncedAt: e.Now(), Project: p.Slug, Title: r.Title,
+		GiteaIssueNumber: gi.Number, SyncedAt: e.Now(), Project: p.Slug, Title: gi.Title,
 		BugsinkIssueID: is.ID, GiteaIssueURL: gi.HTMLURL, LastSeen: is.LastSeen,
 		EventCount: is.DigestedEventCount, WrittenBy: "bsync " + e.Opts.Version,
 	}
-	if err := e.record(ctx, is.ID, rec); err != nil {
-		out.fatal = fmt.Errorf("created gitea issue #%d for bugsink issue %s but could not record it: %w", gi.Number, is.ID, err)
+	if err := e.commit(ctx, is.ID, rec); err != nil {
+		out.fatal = fmt.Errorf("gitea issue #%d exists for bugsink issue %s but could not be recorded (the next run finds it by its marker): %w", gi.Number, is.ID, err)
 		out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: "record", Message: out.fatal.Error(), GiteaIssueNumber: gi.Number})
 		return out
 	}
-
 	if mismatch != nil {
 		out.warnings = append(out.warnings, e.repairLabels(ctx, gi.Number, mismatch.Missing))
 	}
@@ -79,11 +122,30 @@ func (e *Engine) create(ctx context.Context, p bugsink.Project, is bugsink.Issue
 		e.Log.Warn("resolve failed; the next run resolves it again", "bugsink_issue", is.ID, "err", err)
 		out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: "resolve", Message: err.Error(), GiteaIssueNumber: gi.Number})
 	}
-	e.Log.Info("created gitea issue", "bugsink_issue", is.ID, "project", p.Slug, "gitea_issue", gi.Number)
+	if e.Opts.BackLink {
+		text := fmt.Sprintf("Tracked in Gitea as issue #%d: %s (filed by bsync)", gi.Number, gi.HTMLURL)
+		if err := e.Bugsink.Comment(ctx, is.ID, text); err != nil {
+			// Best effort, and never repeated: the issue is recorded.
+			out.warnings = append(out.warnings, fmt.Sprintf("%s: could not leave the back-link comment in Bugsink: %v", is.ID, err))
+		}
+	}
+	e.Log.Info("synced", "bugsink_issue", is.ID, "project", p.Slug, "gitea_issue", gi.Number, "adopted", adopted)
 	return out
 }
 
-// record writes a mapping, retrying a failed write a few times.
+// commit writes a mapping (and drops the reservation), retrying a failed
+// write a few times.
+func (e *Engine) commit(ctx context.Context, id string, rec syncstate.Record) error {
+	var err error
+	for attempt := 0; attempt < recordAttempts; attempt++ {
+		if err = e.State.Commit(ctx, id, rec); err == nil {
+			return nil
+		}
+	}
+	return err
+}
+
+// record updates an existing mapping, retrying a failed write a few times.
 func (e *Engine) record(ctx context.Context, id string, rec syncstate.Record) error {
 	var err error
 	for attempt := 0; attempt < recordAttempts; attempt++ {
@@ -92,6 +154,13 @@ func (e *Engine) record(ctx context.Context, id string, rec syncstate.Record) er
 		}
 	}
 	return err
+}
+
+// definite reports whether a failed create certainly created nothing: a
+// 4xx answer means Gitea refused the request.
+func definite(err error) bool {
+	c := gitea.StatusCode(err)
+	return c >= 400 && c < 500 && c != http.StatusRequestTimeout
 }
 
 // repairLabels adds labels Gitea dropped on create and says what happened.

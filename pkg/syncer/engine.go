@@ -26,6 +26,7 @@ type BugsinkAPI interface {
 	IssuePages(ctx context.Context, projectID int) iter.Seq2[[]bugsink.Issue, error]
 	LatestEvent(ctx context.Context, issueID string) (*bugsink.Event, error)
 	Resolve(ctx context.Context, ref string) error
+	Comment(ctx context.Context, ref, text string) error
 }
 
 // GiteaAPI is what the engine needs from Gitea.
@@ -36,12 +37,19 @@ type GiteaAPI interface {
 	Issue(ctx context.Context, number int) (*gitea.Issue, error)
 	Comment(ctx context.Context, number int, body string) (*gitea.Comment, error)
 	SetState(ctx context.Context, number int, state string) (*gitea.Issue, error)
+	IssuePage(ctx context.Context, q string, page int) ([]gitea.Issue, error)
 }
 
 // StateStore is what the engine needs from the sync state.
 type StateStore interface {
-	Lookup(ctx context.Context, issueIDs []string) (map[string]syncstate.Entry, error)
+	LookupState(ctx context.Context, issueIDs []string) (map[string]syncstate.IssueState, error)
+	Get(ctx context.Context, issueID string) (syncstate.Entry, bool, error)
 	Put(ctx context.Context, issueID string, r syncstate.Record) error
+	Reserve(ctx context.Context, issueID string, r syncstate.Reservation) error
+	ClearReservation(ctx context.Context, issueID string) error
+	Commit(ctx context.Context, issueID string, r syncstate.Record) error
+	StateComplete(ctx context.Context) (bool, error)
+	MarkStateComplete(ctx context.Context, by string) error
 }
 
 // Options tunes a pass.
@@ -65,7 +73,24 @@ type Options struct {
 	Render RenderOptions
 	// Version is written into mapping records ("bsync <version>").
 	Version string
+	// BackLink leaves a comment on each Bugsink issue pointing at its new
+	// Gitea issue (best effort, once).
+	BackLink bool
+	// RunID names this run in reservations.
+	RunID string
+	// PendingGrace is how long a reservation left by an interrupted create
+	// protects its issue: within it, a Gitea issue not found yet may still
+	// be on its way (a slow server finishing a create the client gave up
+	// on), so the issue is deferred rather than created again. Default
+	// DefaultPendingGrace.
+	PendingGrace time.Duration
 }
+
+// DefaultPendingGrace outlasts any create a client can still be waiting
+// for (the HTTP timeout is 30 s) with a wide margin; cron runs are 15
+// minutes apart, so in practice only a run started by hand right after an
+// interrupted one waits.
+const DefaultPendingGrace = 2 * time.Minute
 
 // Engine runs sync passes. Build one per run.
 type Engine struct {
@@ -79,6 +104,9 @@ type Engine struct {
 	labelMu  sync.Mutex
 	labelIDs map[string]int64
 	wanted   []string
+	// recovered holds what a read-only reindex found (dry runs on a state
+	// that is new or was lost), so the preview does not list them as new.
+	recovered map[string]bool
 }
 
 // ErrInterrupted means the pass stopped early (signal or deadline). Every
@@ -111,6 +139,9 @@ func (e *Engine) defaults() {
 	if e.Opts.Concurrency <= 0 {
 		e.Opts.Concurrency = 4
 	}
+	if e.Opts.PendingGrace <= 0 {
+		e.Opts.PendingGrace = DefaultPendingGrace
+	}
 	if e.Opts.IssueTimeout <= 0 {
 		e.Opts.IssueTimeout = 2 * time.Minute
 	}
@@ -137,6 +168,9 @@ func (e *Engine) Run(ctx context.Context) (*Report, error) {
 func (e *Engine) run(ctx context.Context, rep *Report) error {
 	projects, err := e.selectProjects(ctx)
 	if err != nil {
+		return err
+	}
+	if err := e.ensureState(ctx, rep); err != nil {
 		return err
 	}
 	for _, p := range projects {

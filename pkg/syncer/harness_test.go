@@ -26,6 +26,11 @@ type env struct {
 }
 
 func newEnv(t *testing.T) *env {
+	return newEnvWith(t, apiclient.Options{RetryWait: time.Millisecond, RetryMaxWait: 20 * time.Millisecond, Timeout: 2 * time.Second})
+}
+
+// newEnvWith builds an env whose clients use opts.
+func newEnvWith(t *testing.T, opts apiclient.Options) *env {
 	t.Helper()
 	syncstate.SilenceDriverLogs()
 	bs := bugsinktest.New()
@@ -38,7 +43,6 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	opts := apiclient.Options{RetryWait: time.Millisecond, RetryMaxWait: 20 * time.Millisecond, Timeout: 2 * time.Second}
 	return &env{bs: bs, gt: gt, redis: rs, store: store,
 		bc: bugsink.New(bs.URL, bugsinktest.Token, opts), gc: gitea.New(gt.URL, giteatest.Token, "acme", "app", opts),
 		now: time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)}
@@ -59,4 +63,13 @@ func (e *env) run(t *testing.T, opts Options) *Report {
 		t.Fatalf("run: %v", err)
 	}
 	return rep
+}
+
+// newGitea replaces the env's Gitea with one whose search index lags.
+func newGitea(t *testing.T, e *env, lag time.Duration) *giteatest.Server {
+	t.Helper()
+	gt := giteatest.New("acme", "app", giteatest.WithIndexDelay(lag))
+	t.Cleanup(gt.Close)
+	e.gc = gitea.New(gt.URL, giteatest.Token, "acme", "app", apiclient.Options{RetryWait: time.Millisecond, RetryMaxWait: 20 * time.Millisecond, Timeout: 2 * time.Second})
+	return gt
 }

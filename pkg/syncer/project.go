@@ -17,6 +17,7 @@ type outcome struct {
 	regression *Regression
 	resolved   bool
 	skipped    bool
+	deferred   bool
 	failed     bool
 	errs       []IssueError
 	warnings   []string
@@ -66,7 +67,7 @@ func (e *Engine) syncPage(ctx context.Context, p bugsink.Project, wanted []bugsi
 			ids = append(ids, is.ID)
 		}
 	}
-	known, err := e.State.Lookup(ctx, ids)
+	known, err := e.State.LookupState(ctx, ids)
 	if err != nil {
 		return &FatalError{Err: err}
 	}
@@ -93,8 +94,7 @@ func (e *Engine) syncPage(ctx context.Context, p bugsink.Project, wanted []bugsi
 			// interrupted: it ends untouched or fully recorded.
 			ictx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.Opts.IssueTimeout)
 			defer cancel()
-			entry, mapped := known[is.ID]
-			outs[i] = e.handle(ictx, p, is, entry, mapped)
+			outs[i] = e.handle(ictx, p, is, known[is.ID])
 			if outs[i].fatal != nil {
 				stop.Store(true)
 			}
@@ -127,6 +127,9 @@ func merge(rep *Report, pr *ProjectReport, o outcome) {
 		rep.Synced++
 		pr.Synced++
 		rep.Created = append(rep.Created, *o.created)
+		if o.created.Adopted {
+			rep.Adopted++
+		}
 	case o.would != nil:
 		rep.Synced++
 		pr.Synced++
@@ -137,6 +140,9 @@ func merge(rep *Report, pr *ProjectReport, o outcome) {
 	case o.skipped:
 		rep.Skipped++
 		pr.Skipped++
+	case o.deferred:
+		rep.Deferred++
+		pr.Deferred++
 	}
 	if o.regression != nil {
 		rep.Regressed++
@@ -152,13 +158,16 @@ func merge(rep *Report, pr *ProjectReport, o outcome) {
 }
 
 // handle decides what one wanted issue needs.
-func (e *Engine) handle(ctx context.Context, p bugsink.Project, is bugsink.Issue, entry syncstate.Entry, mapped bool) outcome {
+func (e *Engine) handle(ctx context.Context, p bugsink.Project, is bugsink.Issue, st syncstate.IssueState) outcome {
 	if !ValidIssueID(is.ID) {
 		return outcome{failed: true, errs: []IssueError{{BugsinkIssueID: is.ID, Project: p.Slug, Stage: "validate",
 			Message: "Bugsink answered an issue id that is not a UUID; left alone"}}}
 	}
-	if !mapped {
-		return e.create(ctx, p, is)
+	if st.Entry.Mapped() {
+		return e.revisit(ctx, p, is, st.Entry)
 	}
-	return e.revisit(ctx, p, is, entry)
+	if e.recovered[is.ID] {
+		return outcome{skipped: true}
+	}
+	return e.create(ctx, p, is, st.Pending)
 }

@@ -22,6 +22,15 @@ type Report struct {
 	Regressed int `json:"regressed"`
 	// Muted counts unresolved issues left alone because they are muted.
 	Muted int `json:"muted_ignored"`
+	// Deferred counts issues left for a later run (an earlier create whose
+	// outcome is not known yet).
+	Deferred int `json:"deferred"`
+	// Adopted counts synced issues whose Gitea issue already existed (a
+	// run stopped between creating and recording it) and was taken over.
+	Adopted int `json:"adopted"`
+	// Reindex is set when the state was new or lost and was rebuilt from
+	// the markers in Gitea before anything was created.
+	Reindex *ReindexReport `json:"reindex,omitempty"`
 
 	Projects    []ProjectReport `json:"projects"`
 	Created     []CreatedIssue  `json:"created"`
@@ -43,6 +52,7 @@ type ProjectReport struct {
 	Muted      int    `json:"muted_ignored"`
 	Regressed  int    `json:"regressed"`
 	Resolved   int    `json:"re_resolved"`
+	Deferred   int    `json:"deferred"`
 }
 
 // CreatedIssue is one Gitea issue created (or, in a dry run, that would be).

@@ -105,27 +105,64 @@ type Entry struct {
 	Err    error
 }
 
+// Mapped reports whether a mapping key exists (readable or not).
+func (e Entry) Mapped() bool { return e.Record != nil || e.Err != nil }
+
 // Lookup reads the mappings of many Bugsink issues in one round trip
 // (MGET). Issues without a mapping are absent from the result.
 func (s *Store) Lookup(ctx context.Context, issueIDs []string) (map[string]Entry, error) {
-	out := make(map[string]Entry, len(issueIDs))
+	states, err := s.LookupState(ctx, issueIDs)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]Entry, len(states))
+	for id, st := range states {
+		if st.Entry.Mapped() {
+			out[id] = st.Entry
+		}
+	}
+	return out, nil
+}
+
+// IssueState is what the store knows of one Bugsink issue: its mapping
+// and any reservation left behind by an interrupted run.
+type IssueState struct {
+	Entry   Entry
+	Pending *Reservation
+}
+
+// LookupState reads mappings and reservations of many Bugsink issues in one
+// round trip (one MGET). Issues with neither are absent from the result.
+func (s *Store) LookupState(ctx context.Context, issueIDs []string) (map[string]IssueState, error) {
+	out := make(map[string]IssueState, len(issueIDs))
 	if len(issueIDs) == 0 {
 		return out, nil
 	}
-	keys := make([]string, len(issueIDs))
-	for i, id := range issueIDs {
-		keys[i] = MappingKey(id)
+	keys := make([]string, 0, 2*len(issueIDs))
+	for _, id := range issueIDs {
+		keys = append(keys, MappingKey(id))
+	}
+	for _, id := range issueIDs {
+		keys = append(keys, PendingKey(id))
 	}
 	vals, err := s.rdb.MGet(ctx, keys...).Result()
 	if err != nil {
-		return nil, fmt.Errorf("redis look up %d mappings: %w", len(keys), err)
+		return nil, fmt.Errorf("redis look up %d issues: %w", len(issueIDs), err)
 	}
-	for i, v := range vals {
-		str, ok := v.(string)
-		if !ok {
-			continue
+	n := len(issueIDs)
+	for i, id := range issueIDs {
+		var st IssueState
+		if str, ok := vals[i].(string); ok {
+			st.Entry = decodeEntry(str)
 		}
-		out[issueIDs[i]] = decodeEntry(str)
+		if str, ok := vals[n+i].(string); ok {
+			var r Reservation
+			_ = json.Unmarshal([]byte(str), &r)
+			st.Pending = &r
+		}
+		if st.Entry.Mapped() || st.Pending != nil {
+			out[id] = st
+		}
 	}
 	return out, nil
 }

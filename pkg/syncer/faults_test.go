@@ -1,0 +1,106 @@
+package syncer
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"bsync/pkg/apiclient"
+	"bsync/pkg/bugsink/bugsinktest"
+	"bsync/pkg/httpfault"
+)
+
+// faultMix injects, on every route of a fake, 5xx, 429 with Retry-After,
+// dropped connections, answers lost after the server did the work, and
+// answers slower than the client's timeout: about a quarter of requests.
+func faultMix(in *httpfault.Injector) {
+	in.Add(httpfault.Rule{Kind: httpfault.Status, Status: 503, Rate: 0.08})
+	in.Add(httpfault.Rule{Kind: httpfault.Status, Status: 500, Rate: 0.04})
+	in.Add(httpfault.Rule{Kind: httpfault.RateLimit, RetryAfter: 0, Rate: 0.05})
+	in.Add(httpfault.Rule{Kind: httpfault.Drop, Rate: 0.04})
+	in.Add(httpfault.Rule{Kind: httpfault.DropAfter, Rate: 0.04})
+	in.Add(httpfault.Rule{Kind: httpfault.Slow, Delay: 400 * time.Millisecond, Rate: 0.03})
+}
+
+func TestFaultsConvergeToExactlyOnce(t *testing.T) {
+	e := newEnvWith(t, apiclient.Options{Timeout: 250 * time.Millisecond, RetryWait: time.Millisecond, RetryMaxWait: 10 * time.Millisecond})
+	e.bs.AddProject("shop-frontend", "Shop")
+	e.bs.AddProject("shop-backend", "Shop API")
+	var wanted []string
+	for i := 0; i < 40; i++ {
+		slug := []string{"shop-frontend", "shop-backend"}[i%2]
+		wanted = append(wanted, e.bs.AddIssue(slug, bugsinktest.IssueSpec{Type: "E", Value: "v", LastSeen: e.now.Add(-time.Hour)}))
+	}
+	faultMix(e.bs.Faults)
+	faultMix(e.gt.Faults)
+
+	runs, converged := 0, false
+	for runs < 30 && !converged {
+		runs++
+		before, _ := e.store.CountMappings(t.Context())
+		// A real clock and a grace longer than the slowest injected answer,
+		// so a create that lands after the client gave up is waited for.
+		eng := e.engine(Options{Concurrency: 4, BackLink: true, PendingGrace: time.Second})
+		eng.Now = time.Now
+		rep, err := eng.Run(t.Context())
+		after, _ := e.store.CountMappings(t.Context())
+		if err != nil {
+			// A run can stop early (a listing that failed through every
+			// retry ends that project only); a fatal error must not appear.
+			var fe *FatalError
+			if errors.As(err, &fe) {
+				t.Fatalf("run %d: fatal %v", runs, err)
+			}
+		}
+		// The report is accurate: every created entry is a real, recorded
+		// Gitea issue; every failed issue is unrecorded; counts add up.
+		if rep.Synced != len(rep.Created) {
+			t.Errorf("run %d: synced %d but %d created entries", runs, rep.Synced, len(rep.Created))
+		}
+		reindexed := 0
+		if rep.Reindex != nil {
+			reindexed = rep.Reindex.Written
+		}
+		if after-before != rep.Synced+reindexed {
+			t.Errorf("run %d: mappings grew by %d, report says %d synced", runs, after-before, rep.Synced)
+		}
+		issues := e.gt.Issues()
+		for _, c := range rep.Created {
+			if c.GiteaIssueNumber < 1 || c.GiteaIssueNumber > len(issues) || !strings.Contains(issues[c.GiteaIssueNumber-1].Body, Marker(c.BugsinkIssueID)) {
+				t.Errorf("run %d: created entry %+v is not a real issue", runs, c)
+			}
+		}
+		for _, ie := range rep.Errors {
+			if ie.Stage == "create_gitea_issue" || ie.Stage == "read_event" {
+				if _, mapped, _ := e.store.Get(t.Context(), ie.BugsinkIssueID); mapped {
+					t.Errorf("run %d: failed issue %s is recorded", runs, ie.BugsinkIssueID)
+				}
+			}
+		}
+		done := true
+		for _, id := range wanted {
+			if is, _ := e.bs.Issue(id); !is.IsResolved {
+				done = false
+			}
+		}
+		if rep.Deferred > 0 {
+			time.Sleep(time.Second) // the grace passes, as it does between cron runs
+		}
+		converged = done && err == nil && rep.Failed == 0 && len(e.pendingKeys(t)) == 0
+	}
+	if !converged {
+		t.Fatalf("not converged after %d runs", runs)
+	}
+	e.bs.Faults.Clear()
+	e.gt.Faults.Clear()
+	e.assertExactlyOnce(t, wanted)
+	injected := 0
+	for _, k := range []httpfault.Kind{httpfault.Status, httpfault.RateLimit, httpfault.Drop, httpfault.DropAfter, httpfault.Slow} {
+		injected += e.bs.Faults.Hits(k) + e.gt.Faults.Hits(k)
+	}
+	t.Logf("converged after %d runs; %d faults injected; %d gitea issues", runs, injected, len(e.gt.Issues()))
+	if injected < 50 {
+		t.Errorf("only %d faults injected; the test is not testing much", injected)
+	}
+}

@@ -1,0 +1,143 @@
+package syncer
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"sort"
+
+	"bsync/pkg/gitea"
+	"bsync/pkg/syncstate"
+)
+
+// ReindexReport says what a scan of the Gitea repository found.
+type ReindexReport struct {
+	Scanned    int         `json:"scanned"`
+	Found      int         `json:"found"`
+	Written    int         `json:"written"`
+	Existing   int         `json:"existing"`
+	Conflicts  []Conflict  `json:"conflicts"`
+	Duplicates []Duplicate `json:"duplicates"`
+	DryRun     bool        `json:"dry_run"`
+}
+
+// Conflict is a mapping that points elsewhere than the marker found; it is
+// left as it is.
+type Conflict struct {
+	BugsinkIssueID string `json:"bugsink_issue_id"`
+	MappedNumber   int    `json:"mapped_gitea_issue_number"`
+	FoundNumber    int    `json:"found_gitea_issue_number"`
+}
+
+// Duplicate is a Bugsink issue with several Gitea issues; the lowest number
+// is the one mapped.
+type Duplicate struct {
+	BugsinkIssueID string `json:"bugsink_issue_id"`
+	Numbers        []int  `json:"gitea_issue_numbers"`
+}
+
+var (
+	reMarker  = regexp.MustCompile(`(?m)^<!-- bugsink-issue: ([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}) -->$`)
+	reProject = regexp.MustCompile(`(?m)^\*\*Project\*\*: ([a-z0-9][a-z0-9_-]*)$`)
+)
+
+// Reindex rebuilds mappings from the markers in every issue of the Gitea
+// repository (all pages, open and closed). A mapping that exists is never
+// overwritten: if it points elsewhere it is reported as a conflict. With
+// write false nothing is written.
+func (e *Engine) Reindex(ctx context.Context, write bool) (*ReindexReport, map[string]bool, error) {
+	rep := &ReindexReport{Conflicts: []Conflict{}, Duplicates: []Duplicate{}, DryRun: !write}
+	byID := map[string][]gitea.Issue{}
+	for page := 1; page <= gitea.MaxPages; page++ {
+		rows, err := e.Gitea.IssuePage(ctx, "", page)
+		if err != nil {
+			return nil, nil, fmt.Errorf("scan gitea issues for markers: %w", err)
+		}
+		rep.Scanned += len(rows)
+		for _, gi := range rows {
+			for _, m := range reMarker.FindAllStringSubmatch(gi.Body, -1) {
+				byID[m[1]] = append(byID[m[1]], gi)
+			}
+		}
+		if len(rows) < gitea.PageLimit {
+			break
+		}
+	}
+	ids := make([]string, 0, len(byID))
+	for id := range byID {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	found := map[string]bool{}
+	for _, id := range ids {
+		issues := byID[id]
+		sort.Slice(issues, func(i, j int) bool { return issues[i].Number < issues[j].Number })
+		gi := issues[0]
+		rep.Found++
+		found[id] = true
+		if len(issues) > 1 {
+			d := Duplicate{BugsinkIssueID: id}
+			for _, x := range issues {
+				d.Numbers = append(d.Numbers, x.Number)
+			}
+			rep.Duplicates = append(rep.Duplicates, d)
+		}
+		entry, mapped, err := e.State.Get(ctx, id)
+		if err != nil {
+			return nil, nil, err
+		}
+		if mapped {
+			if entry.Record != nil && entry.Record.GiteaIssueNumber == gi.Number {
+				rep.Existing++
+			} else {
+				c := Conflict{BugsinkIssueID: id, FoundNumber: gi.Number}
+				if entry.Record != nil {
+					c.MappedNumber = entry.Record.GiteaIssueNumber
+				}
+				rep.Conflicts = append(rep.Conflicts, c)
+			}
+			continue
+		}
+		if !write {
+			rep.Written++
+			continue
+		}
+		project := ""
+		if m := reProject.FindStringSubmatch(gi.Body); m != nil {
+			project = m[1]
+		}
+		rec := syncstate.Record{GiteaIssueNumber: gi.Number, SyncedAt: gi.CreatedAt, Project: project, Title: gi.Title,
+			BugsinkIssueID: id, GiteaIssueURL: gi.HTMLURL, WrittenBy: "bsync reindex " + e.Opts.Version}
+		if err := e.State.Commit(ctx, id, rec); err != nil {
+			return nil, nil, err
+		}
+		rep.Written++
+	}
+	return rep, found, nil
+}
+
+// ensureState rebuilds a state that is new or was lost from Gitea before
+// anything is created, so a wiped db 15 does not duplicate every issue.
+func (e *Engine) ensureState(ctx context.Context, rep *Report) error {
+	complete, err := e.State.StateComplete(ctx)
+	if err != nil {
+		return &FatalError{Err: err}
+	}
+	if complete {
+		return nil
+	}
+	rr, found, err := e.Reindex(ctx, !e.Opts.DryRun)
+	if err != nil {
+		return &FatalError{Err: fmt.Errorf("the sync state is new or was lost, and Gitea could not be scanned for the issues bsync made before, so nothing was created: %w", err)}
+	}
+	rep.Reindex = rr
+	if e.Opts.DryRun {
+		e.recovered = found
+		return nil
+	}
+	e.Log.Info("sync state was new or lost; rebuilt it from gitea", "scanned", rr.Scanned, "found", rr.Found, "written", rr.Written)
+	if err := e.State.MarkStateComplete(ctx, "bsync "+e.Opts.Version); err != nil {
+		return &FatalError{Err: err}
+	}
+	return nil
+}

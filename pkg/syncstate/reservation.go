@@ -1,0 +1,105 @@
+package syncstate
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// PendingPrefix + Bugsink issue UUID → JSON Reservation. A reservation is
+// written before a Gitea issue is created and removed in the same
+// transaction that writes the mapping, so one left behind means a run
+// stopped in between: the next run looks for the issue in Gitea first.
+const PendingPrefix = "bugsink:pending:"
+
+// StateKey marks a state that is known to be complete. It is written once
+// the Gitea repository was scanned for bsync's markers; a store without it
+// (new, or wiped) is rebuilt from Gitea before anything is created.
+const StateKey = "bugsink:meta:state"
+
+// PendingKey returns the reservation key of a Bugsink issue.
+func PendingKey(issueID string) string { return PendingPrefix + issueID }
+
+// Reservation records that a run is about to create a Gitea issue.
+type Reservation struct {
+	At  time.Time `json:"at"`
+	Run string    `json:"run"`
+}
+
+// Reserve writes a reservation for issueID.
+func (s *Store) Reserve(ctx context.Context, issueID string, r Reservation) error {
+	b, _ := json.Marshal(r)
+	if err := s.rdb.Set(ctx, PendingKey(issueID), b, 0).Err(); err != nil {
+		return fmt.Errorf("redis reserve %s: %w", issueID, err)
+	}
+	return nil
+}
+
+// ClearReservation removes a reservation (the create definitely failed).
+func (s *Store) ClearReservation(ctx context.Context, issueID string) error {
+	if err := s.rdb.Del(ctx, PendingKey(issueID)).Err(); err != nil {
+		return fmt.Errorf("redis clear reservation %s: %w", issueID, err)
+	}
+	return nil
+}
+
+// Commit writes a mapping and removes the issue's reservation atomically.
+func (s *Store) Commit(ctx context.Context, issueID string, r Record) error {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("encode mapping %s: %w", issueID, err)
+	}
+	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Set(ctx, MappingKey(issueID), b, 0)
+		p.Del(ctx, PendingKey(issueID))
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("redis write mapping %s: %w", issueID, err)
+	}
+	return nil
+}
+
+// StateComplete reports whether the state was marked complete.
+func (s *Store) StateComplete(ctx context.Context) (bool, error) {
+	n, err := s.rdb.Exists(ctx, StateKey).Result()
+	if err != nil {
+		return false, fmt.Errorf("redis read state marker: %w", err)
+	}
+	return n == 1, nil
+}
+
+// MarkStateComplete writes the state marker.
+func (s *Store) MarkStateComplete(ctx context.Context, by string) error {
+	v, _ := json.Marshal(map[string]string{"at": FormatTime(time.Now()), "by": by})
+	if err := s.rdb.Set(ctx, StateKey, v, 0).Err(); err != nil {
+		return fmt.Errorf("redis write state marker: %w", err)
+	}
+	return nil
+}
+
+// Pending returns every reservation left behind, by issue id.
+func (s *Store) Pending(ctx context.Context) (map[string]Reservation, error) {
+	out := map[string]Reservation{}
+	it := s.rdb.Scan(ctx, 0, PendingPrefix+"*", scanBatch).Iterator()
+	for it.Next(ctx) {
+		v, err := s.rdb.Get(ctx, it.Val()).Result()
+		if errors.Is(err, redis.Nil) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("redis read reservation: %w", err)
+		}
+		var r Reservation
+		_ = json.Unmarshal([]byte(v), &r)
+		out[it.Val()[len(PendingPrefix):]] = r
+	}
+	if err := it.Err(); err != nil {
+		return nil, fmt.Errorf("redis scan reservations: %w", err)
+	}
+	return out, nil
+}
