@@ -334,3 +334,27 @@ func TestPreviewWritesNothing(t *testing.T) {
 		t.Errorf("malformed id: exit %d", r.code)
 	}
 }
+
+func TestReindexAfterWipe(t *testing.T) {
+	w := newWorld(t)
+	w.bs.SeedDemo(time.Now())
+	w.bsync(t, "sync")
+	w.redis.Client(t, 15).FlushDB(t.Context())
+	if r := w.bsync(t, "reindex", "--dry-run"); r.code != ExitOK || data(r)["written"] != float64(10) || data(r)["dry_run"] != true {
+		t.Fatalf("dry run: exit %d %s", r.code, r.stdout)
+	}
+	if n, _ := w.redis.Client(t, 15).DBSize(t.Context()).Result(); n != 0 {
+		t.Fatalf("reindex --dry-run wrote %d keys", n)
+	}
+	r := w.bsync(t, "reindex")
+	d := data(r)
+	if r.code != ExitOK || d["found"] != float64(10) || d["written"] != float64(10) || len(d["conflicts"].([]any)) != 0 {
+		t.Fatalf("exit %d %s", r.code, r.stdout)
+	}
+	if st := w.bsync(t, "status"); data(st)["total_synced"] != float64(10) {
+		t.Errorf("status after reindex: %s", st.stdout)
+	}
+	if r := w.bsync(t, "sync"); data(r)["synced"] != float64(0) || len(w.gt.Issues()) != 10 {
+		t.Errorf("sync after reindex created issues: %s", r.stdout)
+	}
+}

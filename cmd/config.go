@@ -35,6 +35,7 @@ type Config struct {
 	WontFix       []string
 	MaxBodyBytes  int
 	Timeout       time.Duration
+	PendingGrace  time.Duration
 	LogLevel      string
 	LogFormat     string
 }
@@ -228,6 +229,14 @@ func LoadConfig(getenv func(string) string, envFile string, envFileNamed bool, n
 			bad("BSYNC_TIMEOUT is malformed (a duration such as 10m)")
 		} else {
 			c.Timeout = d
+		}
+	}
+	if v := strings.TrimSpace(src.get("BSYNC_PENDING_GRACE")); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			bad("BSYNC_PENDING_GRACE is malformed (a duration such as 2m)")
+		} else {
+			c.PendingGrace = d
 		}
 	}
 	if len(problems) > 0 {

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Crash test: kills the real bsync binary with SIGKILL at random moments
+# (CRASH_KILLS times, default 100) over a seeded data set (CRASH_SEED,
+# default 1) against the fakes with latency and a real redis-server, then
+# checks exactly-once: one Gitea issue per wanted Bugsink issue, every
+# mapping valid, no reservation left behind.
+#   scripts/crashtest.sh
+#   CRASH_KILLS=300 CRASH_SEED=7 scripts/crashtest.sh
+set -uo pipefail
+cd "$(dirname "$0")/.."
+scripts/ensure-redis.sh || exit 1
+go test -tags crash -count=1 -run '^TestCrash$' -v .
