@@ -38,10 +38,21 @@ func cleanText(s string) string {
 	}, s)
 }
 
+// maxUntrusted bounds how much of one untrusted value is looked at. Every
+// place it goes keeps far less (at most 2 KiB), so cutting here first
+// cannot hide a credential that would be shown: the part shown is redacted
+// whole.
+const maxUntrusted = 16 << 10
+
 // untrusted prepares any text that came from an error report: valid UTF-8,
 // no control or invisible formatting characters, credentials redacted.
 // Where it goes (code span, code block, plain text) decides the rest.
-func untrusted(s string) string { return redactSecrets(cleanText(s)) }
+func untrusted(s string) string {
+	if len(s) > maxUntrusted {
+		s = truncateBytes(s, maxUntrusted)
+	}
+	return redactSecrets(cleanText(s))
+}
 
 // oneLine folds every run of white space (newlines included) into a single
 // space.
@@ -58,25 +69,46 @@ func defuse(s string) string {
 	return reMention.ReplaceAllString(s, "$1"+wordJoiner+"$2")
 }
 
-// secretPatterns find credentials in free text; group 1 is kept, the rest
-// replaced.
-var secretPatterns = []*regexp.Regexp{
-	regexp.MustCompile(`(?i)(authorization\s*[:=]\s*)(?:(?:bearer|basic|token|digest)\s+)?[^\s,;'"&]+`),
-	regexp.MustCompile(`(?i)(\bbearer\s+)[A-Za-z0-9\-._~+/]+=*`),
-	regexp.MustCompile(`(?i)(\b[\w.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|client[_-]?secret|session(?:id)?|cookie|auth|signature|credentials?)["']?\s*[:=]\s*["']?)[^\s&,;'"]+`),
-	regexp.MustCompile(`(?i)(\b[a-z][a-z0-9+.-]*://[^\s:/@]+:)[^\s@/]+(@)`),
+// secretPattern finds one shape of credential in free text; group 1 is
+// kept, the match replaced. A pattern runs only on text that contains one
+// of its hints (case-insensitively): most text contains none, and that
+// keeps redaction linear on long frames.
+type secretPattern struct {
+	hints []string
+	re    *regexp.Regexp
+	keep2 bool // the pattern has a second group to keep after the secret
+}
+
+var secretPatterns = []secretPattern{
+	{[]string{"authorization"}, regexp.MustCompile(`(?i)(authorization\s*[:=]\s*)(?:(?:bearer|basic|token|digest)\s+)?[^\s,;'"&]+`), false},
+	{[]string{"bearer"}, regexp.MustCompile(`(?i)(\bbearer\s+)[A-Za-z0-9\-._~+/]+=*`), false},
+	{[]string{"pass", "pwd", "secret", "token", "key", "session", "cookie", "auth", "signature", "credential"},
+		regexp.MustCompile(`(?i)(\b[\w.-]{0,64}?(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|client[_-]?secret|session(?:id)?|cookie|auth|signature|credentials?)["']?\s*[:=]\s*["']?)[^\s&,;'"]+`), false},
+	{[]string{"://"}, regexp.MustCompile(`(?i)(\b[a-z][a-z0-9+.-]{0,32}://[^\s:/@]{1,256}:)[^\s@/]+(@)`), true},
 }
 
 const redacted = "[redacted]"
 
 // redactSecrets replaces credential-shaped values in free text.
 func redactSecrets(s string) string {
-	for i, re := range secretPatterns {
-		if i == len(secretPatterns)-1 {
-			s = re.ReplaceAllString(s, "${1}"+redacted+"${2}")
+	lower := strings.ToLower(s)
+	for _, p := range secretPatterns {
+		hit := false
+		for _, h := range p.hints {
+			if strings.Contains(lower, h) {
+				hit = true
+				break
+			}
+		}
+		if !hit {
 			continue
 		}
-		s = re.ReplaceAllString(s, "${1}"+redacted)
+		if p.keep2 {
+			s = p.re.ReplaceAllString(s, "${1}"+redacted+"${2}")
+		} else {
+			s = p.re.ReplaceAllString(s, "${1}"+redacted)
+		}
+		lower = strings.ToLower(s)
 	}
 	return s
 }
