@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"bsync/pkg/apiclient"
@@ -25,6 +26,9 @@ type App struct {
 	Commit  string
 	// HTTPClient, when set, is used by both API clients (tests).
 	HTTPClient *http.Client
+	// IsTerminal tells whether stderr is a person's terminal (progress is
+	// shown only there); nil means: check the file.
+	IsTerminal func(any) bool
 
 	envFile   string
 	logLevel  string
@@ -33,6 +37,9 @@ type App struct {
 	log       *slog.Logger
 	printed   bool
 	envNamed  bool
+
+	bugsinkRequests atomic.Int64
+	giteaRequests   atomic.Int64
 }
 
 // config loads and validates the configuration for needs.
@@ -80,16 +87,16 @@ func (a *App) logger() *slog.Logger {
 	return a.log
 }
 
-func (a *App) clientOptions() apiclient.Options {
-	return apiclient.Options{HTTPClient: a.HTTPClient, UserAgent: "bsync/" + a.Version}
+func (a *App) clientOptions(counter *atomic.Int64) apiclient.Options {
+	return apiclient.Options{HTTPClient: a.HTTPClient, UserAgent: "bsync/" + a.Version, Requests: counter}
 }
 
 func (a *App) bugsinkClient(cfg *Config) *bugsink.Client {
-	return bugsink.New(cfg.BugsinkURL, cfg.BugsinkToken.Reveal(), a.clientOptions())
+	return bugsink.New(cfg.BugsinkURL, cfg.BugsinkToken.Reveal(), a.clientOptions(&a.bugsinkRequests))
 }
 
 func (a *App) giteaClient(cfg *Config) *gitea.Client {
-	return gitea.New(cfg.GiteaURL, cfg.GiteaToken.Reveal(), cfg.GiteaOwner, cfg.GiteaRepo, a.clientOptions())
+	return gitea.New(cfg.GiteaURL, cfg.GiteaToken.Reveal(), cfg.GiteaOwner, cfg.GiteaRepo, a.clientOptions(&a.giteaRequests))
 }
 
 func (a *App) store(cfg *Config) (*syncstate.Store, error) {

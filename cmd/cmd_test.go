@@ -358,3 +358,24 @@ func TestReindexAfterWipe(t *testing.T) {
 		t.Errorf("sync after reindex created issues: %s", r.stdout)
 	}
 }
+
+func TestProgressOnlyOnATerminal(t *testing.T) {
+	for _, tty := range []bool{false, true} {
+		w := newWorld(t)
+		w.bs.SeedDemo(time.Now())
+		var out, errb bytes.Buffer
+		env := w.env
+		app := &App{Getenv: func(k string) string { return env[k] }, Stdout: &out, Stderr: &errb, Now: time.Now,
+			IsTerminal: func(any) bool { return tty }}
+		if code := app.Run(context.Background(), []string{"sync", "--env-file", w.emptyEnv, "--log-level", "error"}); code != 0 {
+			t.Fatalf("exit %d", code)
+		}
+		shown := strings.Contains(errb.String(), "issues") && strings.Contains(errb.String(), "\r")
+		if shown != tty {
+			t.Errorf("terminal %v: progress shown %v: %q", tty, shown, errb.String())
+		}
+		if tty && !strings.Contains(errb.String(), "sync flyer-crawler-") {
+			t.Errorf("progress does not name the project: %q", errb.String())
+		}
+	}
+}

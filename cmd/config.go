@@ -31,6 +31,7 @@ type Config struct {
 	ProjectLabels map[string][]string
 	IncludeMuted  bool
 	BackLink      bool
+	Resolve       bool
 	Concurrency   int
 	WontFix       []string
 	MaxBodyBytes  int
@@ -159,6 +160,9 @@ func LoadConfig(getenv func(string) string, envFile string, envFileNamed bool, n
 	}
 	if c.BackLink, err = parseBool(src.get("BSYNC_BUGSINK_BACKLINK"), true); err != nil {
 		bad("BSYNC_BUGSINK_BACKLINK is malformed (want true or false)")
+	}
+	if c.Resolve, err = parseBool(src.get("BSYNC_RESOLVE_IN_BUGSINK"), true); err != nil {
+		bad("BSYNC_RESOLVE_IN_BUGSINK is malformed (want true or false)")
 	}
 	c.Interval = DefaultInterval
 	if v := strings.TrimSpace(src.get("BUGSINK_SYNC_INTERVAL")); v != "" {

@@ -20,6 +20,7 @@ type syncOptions struct {
 	projects     []string
 	includeMuted bool
 	noBackLink   bool
+	noResolve    bool
 }
 
 func newSyncCmd(a *App) *cobra.Command {
@@ -47,6 +48,7 @@ When BUGSINK_SYNC_ENABLED is not true, sync contacts nothing and exits 0.`,
 	f.IntVar(&opts.concurrency, "concurrency", 0, "issues worked on at once (default BSYNC_CONCURRENCY or 4)")
 	f.StringSliceVar(&opts.projects, "project", nil, "sync only these Bugsink project slugs (default BUGSINK_PROJECTS or all)")
 	f.BoolVar(&opts.includeMuted, "include-muted", false, "also sync muted issues (default BUGSINK_INCLUDE_MUTED or false)")
+	f.BoolVar(&opts.noResolve, "no-resolve", false, "leave issues unresolved in Bugsink (default: BSYNC_RESOLVE_IN_BUGSINK or resolve them)")
 	f.BoolVar(&opts.noBackLink, "no-backlink", false, "do not comment on Bugsink issues with their Gitea link (default BSYNC_BUGSINK_BACKLINK or true)")
 	return c
 }
@@ -138,7 +140,10 @@ func (a *App) runSync(ctx context.Context, cmd *cobra.Command, opts *syncOptions
 		Opts:    a.engineOptions(cfg, cmd, opts),
 	}
 	eng.Opts.RunID = runID
+	stopProgress := a.startProgress(eng)
 	rep, runErr := eng.Run(ctx)
+	stopProgress()
+	rep.Requests = &syncer.RequestStats{Bugsink: a.bugsinkRequests.Load(), Gitea: a.giteaRequests.Load(), RedisRoundTrips: store.RoundTrips(), PeakRSSKB: peakRSSKB()}
 	if runErr != nil && ctx.Err() != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			runErr = &exitError{code: ExitTimeout, name: "timeout", err: fmt.Errorf("the run hit its %s timeout; finished issues are recorded: %w", timeout, runErr)}
@@ -158,7 +163,7 @@ func (a *App) engineOptions(cfg *Config, cmd *cobra.Command, opts *syncOptions) 
 	o := syncer.Options{
 		Projects: cfg.Projects, ProjectLabels: cfg.ProjectLabels, IncludeMuted: cfg.IncludeMuted, BackLink: cfg.BackLink && !opts.noBackLink,
 		DryRun: opts.dryRun, Concurrency: cfg.Concurrency, WontFixLabels: cfg.WontFix, Version: a.Version,
-		PendingGrace: cfg.PendingGrace,
+		PendingGrace: cfg.PendingGrace, NoResolve: !cfg.Resolve || opts.noResolve,
 		Render:       syncer.RenderOptions{BugsinkURL: cfg.BugsinkURL, MaxBodyBytes: cfg.MaxBodyBytes},
 	}
 	if cmd.Flags().Changed("project") {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -29,7 +30,12 @@ type Options struct {
 	RetryMaxWait time.Duration
 	// UserAgent is sent on every request.
 	UserAgent string
+	// Requests, when set, counts every HTTP attempt (retries included).
+	Requests *atomic.Int64
 }
+
+// MaxIdleConns is how many idle connections are kept per API host.
+const MaxIdleConns = 64
 
 // MaxResponseBytes caps how much of one answer is read (a listing page of
 // 250 issues is well under 1 MiB; an event with a deep stack a few MiB).
@@ -65,7 +71,20 @@ func New(baseURL string, opts Options) *resty.Client {
 	if opts.HTTPClient != nil {
 		c = resty.NewWithClient(opts.HTTPClient)
 	} else {
-		c = resty.New()
+		// Keep a connection per concurrent worker alive (resty's default
+		// keeps GOMAXPROCS+1, so a run with more workers than that would
+		// open and close connections all the time).
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConns = MaxIdleConns
+		t.MaxIdleConnsPerHost = MaxIdleConns
+		c = resty.NewWithClient(&http.Client{Transport: t})
+	}
+	if opts.Requests != nil {
+		base := c.GetClient().Transport
+		if base == nil {
+			base = http.DefaultTransport
+		}
+		c.SetTransport(countingTransport{base: base, n: opts.Requests})
 	}
 	c.SetBaseURL(baseURL).
 		SetTimeout(opts.Timeout).
@@ -140,6 +159,17 @@ func ParseRetryAfter(v string, now time.Time) time.Duration {
 		}
 	}
 	return 0
+}
+
+// countingTransport counts requests on their way out.
+type countingTransport struct {
+	base http.RoundTripper
+	n    *atomic.Int64
+}
+
+func (t countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	t.n.Add(1)
+	return t.base.RoundTrip(r)
 }
 
 // silentLogger drops resty's own log lines: the clients return errors and the

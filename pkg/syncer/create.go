@@ -118,7 +118,9 @@ func (e *Engine) finish(ctx context.Context, p bugsink.Project, is bugsink.Issue
 	if mismatch != nil {
 		out.warnings = append(out.warnings, e.repairLabels(ctx, gi.Number, mismatch.Missing))
 	}
-	if err := e.Bugsink.Resolve(ctx, is.ID); err != nil {
+	if e.Opts.NoResolve {
+		// left unresolved in Bugsink on purpose
+	} else if err := e.Bugsink.Resolve(ctx, is.ID); err != nil {
 		e.Log.Warn("resolve failed; the next run resolves it again", "bugsink_issue", is.ID, "err", err)
 		out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: "resolve", Message: err.Error(), GiteaIssueNumber: gi.Number})
 	}

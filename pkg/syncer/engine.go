@@ -73,6 +73,11 @@ type Options struct {
 	Render RenderOptions
 	// Version is written into mapping records ("bsync <version>").
 	Version string
+	// NoResolve leaves issues unresolved in Bugsink (by default each synced
+	// issue is resolved there, and resolved again if that did not take).
+	NoResolve bool
+	// Progress, when set, is told after each page how far a project is.
+	Progress func(project string, done, seen int)
 	// BackLink leaves a comment on each Bugsink issue pointing at its new
 	// Gitea issue (best effort, once).
 	BackLink bool

@@ -282,3 +282,29 @@ func TestReportOrderDoesNotDependOnConcurrency(t *testing.T) {
 		t.Errorf("order at concurrency 1 %v\n differs from 8: %v", orders[0], orders[1])
 	}
 }
+
+func TestNoResolveLeavesBugsinkAloneAndStillSeesRegressions(t *testing.T) {
+	e := newEnv(t)
+	e.bs.AddProject("p-backend", "P")
+	id := e.bs.AddIssue("p-backend", bugsinktest.IssueSpec{Type: "E", LastSeen: e.now.Add(-time.Hour)})
+	rep := e.run(t, Options{NoResolve: true})
+	if rep.Synced != 1 || e.bs.CountRequests(http.MethodPost, "/resolve/") != 0 {
+		t.Fatalf("synced %d, resolves %d", rep.Synced, e.bs.CountRequests(http.MethodPost, "/resolve/"))
+	}
+	e.bs.ResetRequests()
+	e.gt.ResetRequests()
+	rep = e.run(t, Options{NoResolve: true})
+	if rep.Skipped != 1 || rep.Resolved != 0 || len(e.gt.Requests()) != 0 {
+		t.Errorf("second run: skipped %d re-resolved %d gitea requests %d", rep.Skipped, rep.Resolved, len(e.gt.Requests()))
+	}
+	for _, r := range e.bs.Requests() {
+		if r.Method != http.MethodGet || strings.Contains(r.Path, "/events/") {
+			t.Errorf("a settled issue cost %s %s", r.Method, r.Path)
+		}
+	}
+	e.bs.Regress(id, e.now.Add(time.Minute))
+	rep = e.run(t, Options{NoResolve: true})
+	if rep.Regressed != 1 || len(e.gt.Comments(1)) != 1 || e.bs.CountRequests(http.MethodPost, "/resolve/") != 0 {
+		t.Errorf("regression without resolve: regressed %d comments %d", rep.Regressed, len(e.gt.Comments(1)))
+	}
+}

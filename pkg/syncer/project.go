@@ -2,6 +2,7 @@ package syncer
 
 import (
 	"context"
+	"iter"
 	"sync"
 	"sync/atomic"
 
@@ -25,9 +26,12 @@ type outcome struct {
 }
 
 // syncProject pages through one project, handling each page as it comes so
-// memory does not grow with the backlog.
+// memory does not grow with the backlog. The next page is fetched while the
+// current one is worked on (at most two pages are held).
 func (e *Engine) syncProject(ctx context.Context, p bugsink.Project, pr *ProjectReport, rep *Report) error {
-	for page, err := range e.Bugsink.IssuePages(ctx, p.ID) {
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for page, err := range prefetch(pctx, e.Bugsink.IssuePages(pctx, p.ID)) {
 		if err != nil {
 			if ctx.Err() != nil {
 				return ErrInterrupted
@@ -49,10 +53,16 @@ func (e *Engine) syncProject(ctx context.Context, p bugsink.Project, pr *Project
 			wanted = append(wanted, is)
 		}
 		if len(wanted) == 0 {
+			if e.Opts.Progress != nil {
+				e.Opts.Progress(p.Slug, pr.Synced+pr.Skipped+pr.Failed+pr.Deferred, pr.Unresolved)
+			}
 			continue
 		}
 		if err := e.syncPage(ctx, p, wanted, pr, rep); err != nil {
 			return err
+		}
+		if e.Opts.Progress != nil {
+			e.Opts.Progress(p.Slug, pr.Synced+pr.Skipped+pr.Failed+pr.Deferred, pr.Unresolved)
 		}
 	}
 	return nil
@@ -74,11 +84,18 @@ func (e *Engine) syncPage(ctx context.Context, p bugsink.Project, wanted []bugsi
 	outs := make([]outcome, len(wanted))
 	started := make([]bool, len(wanted))
 	var stop atomic.Bool
+	var finished atomic.Int64
+	doneBefore := pr.Synced + pr.Skipped + pr.Failed + pr.Deferred
 	sem := make(chan struct{}, e.Opts.Concurrency)
 	var wg sync.WaitGroup
 	for i, is := range wanted {
 		if stop.Load() || ctx.Err() != nil {
 			break
+		}
+		if o, ok := e.settled(is, known[is.ID]); ok {
+			// Nothing to do for it: no goroutine, no request.
+			outs[i], started[i] = o, true
+			continue
 		}
 		sem <- struct{}{}
 		if stop.Load() || ctx.Err() != nil {
@@ -97,6 +114,9 @@ func (e *Engine) syncPage(ctx context.Context, p bugsink.Project, wanted []bugsi
 			outs[i] = e.handle(ictx, p, is, known[is.ID])
 			if outs[i].fatal != nil {
 				stop.Store(true)
+			}
+			if e.Opts.Progress != nil {
+				e.Opts.Progress(p.Slug, doneBefore+int(finished.Add(1)), pr.Unresolved)
 			}
 		}(i, is)
 	}
@@ -157,6 +177,25 @@ func merge(rep *Report, pr *ProjectReport, o outcome) {
 	rep.Warnings = append(rep.Warnings, o.warnings...)
 }
 
+// settled reports the outcome of an issue that needs no work at all: one
+// already mapped whose state calls for nothing (not seen again, and left
+// unresolved on purpose or in a dry run), or one a dry run's reindex found.
+func (e *Engine) settled(is bugsink.Issue, st syncstate.IssueState) (outcome, bool) {
+	if !ValidIssueID(is.ID) {
+		return outcome{}, false
+	}
+	if !st.Entry.Mapped() {
+		return outcome{skipped: true}, e.recovered[is.ID]
+	}
+	if st.Entry.Record == nil || e.Opts.DryRun {
+		return outcome{}, false // revisit reports these
+	}
+	if e.Opts.NoResolve && !regressed(is, *st.Entry.Record) {
+		return outcome{skipped: true}, true
+	}
+	return outcome{}, false
+}
+
 // handle decides what one wanted issue needs.
 func (e *Engine) handle(ctx context.Context, p bugsink.Project, is bugsink.Issue, st syncstate.IssueState) outcome {
 	if !ValidIssueID(is.ID) {
@@ -170,4 +209,39 @@ func (e *Engine) handle(ctx context.Context, p bugsink.Project, is bugsink.Issue
 		return outcome{skipped: true}
 	}
 	return e.create(ctx, p, is, st.Pending)
+}
+
+type pageResult struct {
+	rows []bugsink.Issue
+	err  error
+}
+
+// prefetch reads seq one page ahead in a goroutine. Cancelling ctx (or
+// stopping the loop) ends the goroutine.
+func prefetch(ctx context.Context, seq iter.Seq2[[]bugsink.Issue, error]) iter.Seq2[[]bugsink.Issue, error] {
+	return func(yield func([]bugsink.Issue, error) bool) {
+		ch := make(chan pageResult, 1)
+		done := make(chan struct{})
+		defer close(done)
+		go func() {
+			defer close(ch)
+			for rows, err := range seq {
+				select {
+				case ch <- pageResult{rows, err}:
+				case <-done:
+					return
+				case <-ctx.Done():
+					return
+				}
+				if err != nil {
+					return
+				}
+			}
+		}()
+		for r := range ch {
+			if !yield(r.rows, r.err) {
+				return
+			}
+		}
+	}
 }

@@ -32,12 +32,26 @@ type Report struct {
 	// the markers in Gitea before anything was created.
 	Reindex *ReindexReport `json:"reindex,omitempty"`
 
+	// Requests counts the calls this run made and its peak memory (filled
+	// in by the command).
+	Requests *RequestStats `json:"requests,omitempty"`
+
 	Projects    []ProjectReport `json:"projects"`
 	Created     []CreatedIssue  `json:"created"`
 	WouldCreate []CreatedIssue  `json:"would_create,omitempty"`
 	Regressions []Regression    `json:"regressions"`
 	Errors      []IssueError    `json:"errors"`
 	Warnings    []string        `json:"warnings"`
+}
+
+// RequestStats counts a run's calls to each remote.
+type RequestStats struct {
+	Bugsink         int64 `json:"bugsink"`
+	Gitea           int64 `json:"gitea"`
+	RedisRoundTrips int64 `json:"redis_round_trips"`
+	// PeakRSSKB is the process's peak resident memory, where the system
+	// tells it (Linux).
+	PeakRSSKB int64 `json:"peak_rss_kb,omitempty"`
 }
 
 // ProjectReport counts one project's issues.

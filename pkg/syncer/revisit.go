@@ -20,14 +20,13 @@ func (e *Engine) revisit(ctx context.Context, p bugsink.Project, is bugsink.Issu
 		return out
 	}
 	rec := *entry.Record
-	ref := rec.LastSeen
-	if ref.IsZero() {
-		ref = rec.SyncedAt // a record from the older writer
-	}
 	if e.Opts.DryRun {
 		return out
 	}
-	if !is.LastSeen.After(ref) {
+	if !regressed(is, rec) {
+		if e.Opts.NoResolve {
+			return out // synced, and meant to stay unresolved in Bugsink
+		}
 		if err := e.Bugsink.Resolve(ctx, is.ID); err != nil {
 			out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: "resolve", Message: err.Error(), GiteaIssueNumber: rec.GiteaIssueNumber})
 			return out
@@ -72,11 +71,24 @@ func (e *Engine) regress(ctx context.Context, p bugsink.Project, is bugsink.Issu
 		return out
 	}
 	out.regression = &reg
+	if e.Opts.NoResolve {
+		return out
+	}
 	if err := e.Bugsink.Resolve(ctx, is.ID); err != nil {
 		out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: "resolve", Message: err.Error(), GiteaIssueNumber: gi.Number})
 	}
 	e.Log.Info("regression", "bugsink_issue", is.ID, "gitea_issue", gi.Number, "reopened", reg.Reopened)
 	return out
+}
+
+// regressed reports whether a mapped issue was seen after it was recorded
+// (or, for a record from the older writer, after it was synced).
+func regressed(is bugsink.Issue, rec syncstate.Record) bool {
+	ref := rec.LastSeen
+	if ref.IsZero() {
+		ref = rec.SyncedAt
+	}
+	return is.LastSeen.After(ref)
 }
 
 func wontFix(labels []gitea.Label, names []string) bool {

@@ -9,7 +9,7 @@ import (
 // Record maps one Bugsink issue to its Gitea issue. Its first four fields
 // keep the names and types an older writer used (DESIGN.md, compatibility);
 // the rest are bsync's additions. Fields this version does not know are
-// kept in Extra and written back unchanged.
+// written back unchanged.
 type Record struct {
 	GiteaIssueNumber int       // gitea_issue_number
 	SyncedAt         time.Time // synced_at, RFC 3339 UTC
@@ -23,8 +23,9 @@ type Record struct {
 	Regressions    int       // regressions: how many times it came back
 	WrittenBy      string    // written_by: "bsync <version>"
 
-	// Extra holds fields written by other tools or later versions.
-	Extra map[string]json.RawMessage
+	// raw is the record as read, so fields written by other tools or later
+	// versions are written back unchanged (decoded only when writing).
+	raw []byte
 }
 
 type recordJSON struct {
@@ -68,18 +69,22 @@ func (r Record) MarshalJSON() ([]byte, error) {
 		s := r.LastSeen.UTC().Format(time.RFC3339Nano)
 		rj.LastSeen = &s
 	}
-	if len(r.Extra) == 0 {
-		return json.Marshal(rj)
-	}
 	known, err := json.Marshal(rj)
-	if err != nil {
-		return nil, err
+	if err != nil || len(r.raw) == 0 {
+		return known, err
+	}
+	var old map[string]json.RawMessage
+	if json.Unmarshal(r.raw, &old) != nil {
+		return known, nil
 	}
 	merged := map[string]json.RawMessage{}
-	for k, v := range r.Extra {
+	for k, v := range old {
 		if !knownFields[k] {
 			merged[k] = v
 		}
+	}
+	if len(merged) == 0 {
+		return known, nil
 	}
 	if err := json.Unmarshal(known, &merged); err != nil {
 		return nil, err
@@ -87,16 +92,12 @@ func (r Record) MarshalJSON() ([]byte, error) {
 	return json.Marshal(merged)
 }
 
-// UnmarshalJSON reads a record, keeping unknown fields in Extra. The
-// compatibility fields must have their documented types.
+// UnmarshalJSON reads a record and keeps its text, so unknown fields can be
+// written back. The compatibility fields must have their documented types.
 func (r *Record) UnmarshalJSON(b []byte) error {
-	var all map[string]json.RawMessage
-	if err := json.Unmarshal(b, &all); err != nil {
-		return fmt.Errorf("mapping record is not a JSON object: %w", err)
-	}
 	var rj recordJSON
 	if err := json.Unmarshal(b, &rj); err != nil {
-		return fmt.Errorf("mapping record has a field of the wrong type: %w", err)
+		return fmt.Errorf("mapping record is not a JSON object with the documented field types: %w", err)
 	}
 	synced, err := parseTime(rj.SyncedAt)
 	if err != nil {
@@ -118,14 +119,7 @@ func (r *Record) UnmarshalJSON(b []byte) error {
 			return fmt.Errorf("mapping record bugsink_last_seen: %w", err)
 		}
 	}
-	for k, v := range all {
-		if !knownFields[k] {
-			if r.Extra == nil {
-				r.Extra = map[string]json.RawMessage{}
-			}
-			r.Extra[k] = v
-		}
-	}
+	r.raw = append([]byte(nil), b...)
 	return nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -20,9 +21,24 @@ const DefaultDB = 15
 
 // Store is the Redis-backed sync state. It is safe for concurrent use.
 type Store struct {
-	rdb *redis.Client
-	db  int
+	rdb  *redis.Client
+	db   int
+	trip *tripCounter
 }
+
+// tripCounter counts round trips to Redis (a pipeline or transaction is one).
+type tripCounter struct{ n atomic.Int64 }
+
+func (c *tripCounter) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (c *tripCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error { c.n.Add(1); return next(ctx, cmd) }
+}
+func (c *tripCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error { c.n.Add(1); return next(ctx, cmds) }
+}
+
+// RoundTrips returns how many round trips this store made to Redis.
+func (s *Store) RoundTrips() int64 { return s.trip.n.Load() }
 
 // Open parses a Redis URL (redis://, rediss:// or unix://) and returns a
 // store on it. The database is 15 unless the URL names one (a path such as
@@ -32,7 +48,7 @@ func Open(rawURL string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Store{rdb: redis.NewClient(opts), db: opts.DB}, nil
+	return NewWithClient(redis.NewClient(opts)), nil
 }
 
 // ParseURL turns a Redis URL into client options with bsync's defaults
@@ -78,7 +94,9 @@ func redactedReason(err error, u *url.URL) string {
 
 // NewWithClient wraps an existing go-redis client (tests, tools).
 func NewWithClient(rdb *redis.Client) *Store {
-	return &Store{rdb: rdb, db: rdb.Options().DB}
+	tc := &tripCounter{}
+	rdb.AddHook(tc)
+	return &Store{rdb: rdb, db: rdb.Options().DB, trip: tc}
 }
 
 // DB returns the Redis database number in use.

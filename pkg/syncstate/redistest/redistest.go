@@ -19,8 +19,9 @@ import (
 
 // Server is a running redis-server.
 type Server struct {
-	Addr string
-	cmd  *exec.Cmd
+	Addr   string
+	cmd    *exec.Cmd
+	exited chan error
 }
 
 // URL returns a redis:// URL for the server with no database named, so
@@ -38,7 +39,7 @@ func (s *Server) Client(tb testing.TB, db int) *redis.Client {
 func (s *Server) Stop() {
 	if s.cmd != nil && s.cmd.Process != nil {
 		_ = s.cmd.Process.Kill()
-		_ = s.cmd.Wait()
+		<-s.exited
 		s.cmd = nil
 	}
 }
@@ -95,10 +96,19 @@ func launchOn(bin, dir string, port int) (*Server, error) {
 		return nil, fmt.Errorf("start redis-server: %w", err)
 	}
 	s := &Server{Addr: addr, cmd: cmd}
+	exited := make(chan error, 1)
+	s.exited = exited
+	go func() { exited <- cmd.Wait() }()
 	c := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1, DialTimeout: 200 * time.Millisecond})
 	defer c.Close()
 	deadline := time.Now().Add(5 * time.Second)
 	for time.Now().Before(deadline) {
+		select {
+		case err := <-exited:
+			s.cmd = nil
+			return nil, fmt.Errorf("redis-server on %s exited at start (%v); see %s", addr, err, filepath.Join(dir, "redis-"+strconv.Itoa(port)+".log"))
+		default:
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 		err := c.Ping(ctx).Err()
 		cancel()
