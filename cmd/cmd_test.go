@@ -379,3 +379,19 @@ func TestProgressOnlyOnATerminal(t *testing.T) {
 		}
 	}
 }
+
+func TestSyncFlagsOverrideTheEnvironment(t *testing.T) {
+	w := newWorld(t)
+	w.bs.SeedDemo(time.Now())
+	w.env["BSYNC_MAX_CREATE"] = "1"
+	r := w.bsync(t, "sync", "--max-create", "3", "--min-occurrences", "2", "--exclude-project", "flyer-crawler-infrastructure")
+	d := data(r)
+	if r.code != ExitOK || d["synced"] != float64(3) || d["deferred"].(float64) < 1 || d["below_threshold"].(float64) < 1 {
+		t.Fatalf("exit %d: synced %v deferred %v below %v", r.code, d["synced"], d["deferred"], d["below_threshold"])
+	}
+	for _, args := range [][]string{{"sync", "--min-level", "loud"}, {"sync", "--max-age", "soon"}, {"sync", "--max-create", "-2"}} {
+		if r := w.bsync(t, args...); r.code != ExitUsage {
+			t.Errorf("%v: exit %d", args, r.code)
+		}
+	}
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/joho/godotenv"
 
+	"bsync/pkg/syncer"
 	"bsync/pkg/syncstate"
 )
 
@@ -37,7 +38,15 @@ type Config struct {
 	MaxBodyBytes  int
 	Timeout       time.Duration
 	PendingGrace  time.Duration
-	LogLevel      string
+	// Noise control and monitoring.
+	ExcludeProjects []string
+	MinOccurrences  int
+	MinLevel        string
+	MaxAge          time.Duration
+	MaxCreate       int
+	MetricsFile     string
+	HeartbeatURL    Secret
+	LogLevel        string
 	LogFormat     string
 }
 
@@ -243,10 +252,69 @@ func LoadConfig(getenv func(string) string, envFile string, envFileNamed bool, n
 			c.PendingGrace = d
 		}
 	}
+	for _, s := range splitList(src.get("BSYNC_EXCLUDE_PROJECTS"), ",") {
+		if !reSlug.MatchString(s) {
+			bad("BSYNC_EXCLUDE_PROJECTS has a malformed slug %q", s)
+			continue
+		}
+		c.ExcludeProjects = append(c.ExcludeProjects, s)
+	}
+	if v := strings.TrimSpace(src.get("BSYNC_MIN_OCCURRENCES")); v != "" {
+		if n, err := strconv.Atoi(v); err != nil || n < 0 {
+			bad("BSYNC_MIN_OCCURRENCES is malformed (a whole number, 0 for none)")
+		} else {
+			c.MinOccurrences = n
+		}
+	}
+	if v := strings.ToLower(strings.TrimSpace(src.get("BSYNC_MIN_LEVEL"))); v != "" {
+		if !syncer.ValidLevel(v) {
+			bad("BSYNC_MIN_LEVEL is malformed (one of fatal, error, warning, info, debug)")
+		} else {
+			c.MinLevel = v
+		}
+	}
+	if v := strings.TrimSpace(src.get("BSYNC_MAX_AGE")); v != "" {
+		if d, err := parseAge(v); err != nil {
+			bad("BSYNC_MAX_AGE is malformed (a duration such as 72h or 30d)")
+		} else {
+			c.MaxAge = d
+		}
+	}
+	if v := strings.TrimSpace(src.get("BSYNC_MAX_CREATE")); v != "" {
+		if n, err := strconv.Atoi(v); err != nil || n < 0 {
+			bad("BSYNC_MAX_CREATE is malformed (a whole number, 0 for no cap)")
+		} else {
+			c.MaxCreate = n
+		}
+	}
+	c.MetricsFile = strings.TrimSpace(src.get("BSYNC_METRICS_FILE"))
+	if v := strings.TrimSpace(src.get("BSYNC_HEARTBEAT_URL")); v != "" {
+		if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("BSYNC_HEARTBEAT_URL is malformed (want an http(s) URL)")
+		} else {
+			c.HeartbeatURL = Secret(v)
+		}
+	}
 	if len(problems) > 0 {
 		return nil, &ConfigError{Problems: problems}
 	}
 	return c, nil
+}
+
+// parseAge reads a Go duration, or whole days as "30d".
+func parseAge(v string) (time.Duration, error) {
+	if n, ok := strings.CutSuffix(v, "d"); ok {
+		days, err := strconv.Atoi(n)
+		if err != nil || days <= 0 {
+			return 0, fmt.Errorf("bad days")
+		}
+		return time.Duration(days) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("bad duration")
+	}
+	return d, nil
 }
 
 func checkURL(name, v string, bad func(string, ...any)) {

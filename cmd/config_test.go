@@ -81,6 +81,17 @@ func TestLoadConfigTable(t *testing.T) {
 		{"url with credentials", map[string]string{"GITEA_URL": "https://u:p@gitea"}, Needs{Gitea: true}, "must not carry credentials", nil},
 		{"concurrency", map[string]string{"BSYNC_CONCURRENCY": "99"}, Needs{}, "BSYNC_CONCURRENCY", nil},
 		{"timeout", map[string]string{"BSYNC_TIMEOUT": "forever"}, Needs{}, "BSYNC_TIMEOUT", nil},
+		{"thresholds", map[string]string{"BSYNC_MIN_OCCURRENCES": "3", "BSYNC_MIN_LEVEL": "Warning", "BSYNC_MAX_AGE": "30d", "BSYNC_MAX_CREATE": "50",
+			"BSYNC_EXCLUDE_PROJECTS": "a,b"}, Needs{}, "", func(c *Config) bool {
+			return c.MinOccurrences == 3 && c.MinLevel == "warning" && c.MaxAge == 30*24*time.Hour && c.MaxCreate == 50 && len(c.ExcludeProjects) == 2
+		}},
+		{"bad level", map[string]string{"BSYNC_MIN_LEVEL": "loud"}, Needs{}, "BSYNC_MIN_LEVEL", nil},
+		{"bad age", map[string]string{"BSYNC_MAX_AGE": "soon"}, Needs{}, "BSYNC_MAX_AGE", nil},
+		{"bad cap", map[string]string{"BSYNC_MAX_CREATE": "-1"}, Needs{}, "BSYNC_MAX_CREATE", nil},
+		{"bad heartbeat", map[string]string{"BSYNC_HEARTBEAT_URL": "ftp://x"}, Needs{}, "BSYNC_HEARTBEAT_URL", nil},
+		{"heartbeat kept secret", map[string]string{"BSYNC_HEARTBEAT_URL": "https://hc.example/abc"}, Needs{}, "", func(c *Config) bool {
+			return c.HeartbeatURL.String() == "<redacted>" && c.HeartbeatURL.Reveal() == "https://hc.example/abc"
+		}},
 		{"redis-only commands need no API variables", map[string]string{"BUGSINK_URL": "", "GITEA_URL": ""}, Needs{}, "", func(c *Config) bool { return true }},
 	}
 	for _, tc := range cases {

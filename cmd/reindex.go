@@ -69,7 +69,7 @@ func (a *App) runReindex(ctx context.Context, dryRun bool) error {
 		if err := store.MarkStateComplete(ctx, "bsync reindex "+a.Version); err != nil {
 			return err
 		}
-		a.refreshCount(store)
+		_ = a.refreshCount(store)
 	}
 	a.logger().Info("reindex done", "scanned", rep.Scanned, "found", rep.Found, "written", rep.Written, "conflicts", len(rep.Conflicts), "duplicates", len(rep.Duplicates))
 	return a.printSuccess(rep)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -21,6 +22,12 @@ type syncOptions struct {
 	includeMuted bool
 	noBackLink   bool
 	noResolve    bool
+	minOcc       int
+	minLevel     string
+	maxAge       string
+	maxCreate    int
+	exclude      []string
+	metricsFile  string
 }
 
 func newSyncCmd(a *App) *cobra.Command {
@@ -48,6 +55,12 @@ When BUGSINK_SYNC_ENABLED is not true, sync contacts nothing and exits 0.`,
 	f.IntVar(&opts.concurrency, "concurrency", 0, "issues worked on at once (default BSYNC_CONCURRENCY or 4)")
 	f.StringSliceVar(&opts.projects, "project", nil, "sync only these Bugsink project slugs (default BUGSINK_PROJECTS or all)")
 	f.BoolVar(&opts.includeMuted, "include-muted", false, "also sync muted issues (default BUGSINK_INCLUDE_MUTED or false)")
+	f.IntVar(&opts.minOcc, "min-occurrences", 0, "leave issues seen fewer times alone (default BSYNC_MIN_OCCURRENCES)")
+	f.StringVar(&opts.minLevel, "min-level", "", "leave issues less severe alone: fatal, error, warning, info, debug (default BSYNC_MIN_LEVEL)")
+	f.StringVar(&opts.maxAge, "max-age", "", "leave issues last seen longer ago alone, e.g. 72h or 30d (default BSYNC_MAX_AGE)")
+	f.IntVar(&opts.maxCreate, "max-create", 0, "create at most N Gitea issues this run, the oldest first; the rest wait (default BSYNC_MAX_CREATE)")
+	f.StringSliceVar(&opts.exclude, "exclude-project", nil, "never sync these project slugs (default BSYNC_EXCLUDE_PROJECTS)")
+	f.StringVar(&opts.metricsFile, "metrics-file", "", "write the run's figures for node_exporter's textfile collector (default BSYNC_METRICS_FILE)")
 	f.BoolVar(&opts.noResolve, "no-resolve", false, "leave issues unresolved in Bugsink (default: BSYNC_RESOLVE_IN_BUGSINK or resolve them)")
 	f.BoolVar(&opts.noBackLink, "no-backlink", false, "do not comment on Bugsink issues with their Gitea link (default BSYNC_BUGSINK_BACKLINK or true)")
 	return c
@@ -70,6 +83,11 @@ func (a *App) runSync(ctx context.Context, cmd *cobra.Command, opts *syncOptions
 	}
 	if !pre.Enabled && !opts.dryRun {
 		a.logger().Info("sync is disabled (BUGSINK_SYNC_ENABLED is not true); nothing contacted")
+		if path := a.metricsPath(cmd, pre, opts); path != "" {
+			if err := writeMetrics(path, runMetrics{enabled: false, outcome: "disabled", mappings: -1}); err != nil {
+				a.logger().Warn("metrics", "err", err)
+			}
+		}
 		return a.printSuccess(disabledReport{Enabled: false,
 			Message: "sync is disabled: set BUGSINK_SYNC_ENABLED=true to enable it"})
 	}
@@ -79,6 +97,9 @@ func (a *App) runSync(ctx context.Context, cmd *cobra.Command, opts *syncOptions
 	}
 	if opts.concurrency < 0 || opts.concurrency > 32 {
 		return &usageError{msg: "--concurrency: want 1 to 32"}
+	}
+	if err := a.applySyncFlags(cmd, cfg, opts); err != nil {
+		return err
 	}
 	timeout := cfg.Timeout
 	if cmd.Flags().Changed("timeout") {
@@ -90,13 +111,19 @@ func (a *App) runSync(ctx context.Context, cmd *cobra.Command, opts *syncOptions
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
+	beat := heartbeat{a: a, url: cfg.HeartbeatURL.Reveal()}
+	if opts.dryRun {
+		beat.url = "" // a preview is not a run
+	}
 	store, err := a.store(cfg)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
 	if err := store.Ping(ctx); err != nil {
-		return fmt.Errorf("the sync state is unreachable, so nothing was done: %w", err)
+		err = fmt.Errorf("the sync state is unreachable, so nothing was done: %w", err)
+		beat.ping(ctx, "fail", pingSummary("failed", 0, 0, err))
+		return err
 	}
 
 	host, _ := os.Hostname()
@@ -131,6 +158,8 @@ func (a *App) runSync(ctx context.Context, cmd *cobra.Command, opts *syncOptions
 		defer releaseLock()
 	}
 
+	beat.ping(ctx, "start", "bsync sync started")
+
 	eng := &syncer.Engine{
 		Bugsink: a.bugsinkClient(cfg),
 		Gitea:   a.giteaClient(cfg),
@@ -152,9 +181,20 @@ func (a *App) runSync(ctx context.Context, cmd *cobra.Command, opts *syncOptions
 		}
 	}
 	if !opts.dryRun {
-		a.saveRun(store, runRecord(rep, runErr, a.Version, host))
+		record := runRecord(rep, runErr, a.Version, host)
+		a.saveRun(store, record)
 		releaseLock()
-		a.refreshCount(store)
+		mappings := a.refreshCount(store)
+		if cfg.MetricsFile != "" {
+			if err := writeMetrics(cfg.MetricsFile, runMetrics{enabled: true, outcome: record.Outcome, report: rep, mappings: mappings}); err != nil {
+				a.logger().Warn("metrics", "err", err)
+			}
+		}
+		if record.Outcome == "ok" || record.Outcome == "partial" {
+			beat.ping(ctx, "", pingSummary(record.Outcome, rep.Synced, rep.Failed, nil))
+		} else {
+			beat.ping(ctx, "fail", pingSummary(record.Outcome, rep.Synced, rep.Failed, runErr))
+		}
 	}
 	return a.finishSync(rep, runErr)
 }
@@ -164,6 +204,8 @@ func (a *App) engineOptions(cfg *Config, cmd *cobra.Command, opts *syncOptions) 
 		Projects: cfg.Projects, ProjectLabels: cfg.ProjectLabels, IncludeMuted: cfg.IncludeMuted, BackLink: cfg.BackLink && !opts.noBackLink,
 		DryRun: opts.dryRun, Concurrency: cfg.Concurrency, WontFixLabels: cfg.WontFix, Version: a.Version,
 		PendingGrace: cfg.PendingGrace, NoResolve: !cfg.Resolve || opts.noResolve,
+		ExcludeProjects: cfg.ExcludeProjects, MinOccurrences: cfg.MinOccurrences, MinLevel: cfg.MinLevel,
+		MaxAge: cfg.MaxAge, MaxCreate: cfg.MaxCreate,
 		Render:       syncer.RenderOptions{BugsinkURL: cfg.BugsinkURL, MaxBodyBytes: cfg.MaxBodyBytes},
 	}
 	if cmd.Flags().Changed("project") {
@@ -220,13 +262,60 @@ func (a *App) saveRun(store *syncstate.Store, r syncstate.RunRecord) {
 }
 
 // refreshCount recounts the mappings for `bsync status`, after the lock is
-// gone so the cached database size matches a quiet database.
-func (a *App) refreshCount(store *syncstate.Store) {
+// gone so the cached database size matches a quiet database. It returns
+// the count, or -1 when it could not be read.
+func (a *App) refreshCount(store *syncstate.Store) int {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if _, err := store.RefreshCount(ctx); err != nil {
+	n, err := store.RefreshCount(ctx)
+	if err != nil {
 		a.logger().Warn("could not refresh the mapping count", "err", err)
+		return -1
 	}
+	return n
+}
+
+// metricsPath is --metrics-file, else BSYNC_METRICS_FILE.
+func (a *App) metricsPath(cmd *cobra.Command, cfg *Config, opts *syncOptions) string {
+	if cmd.Flags().Changed("metrics-file") {
+		return opts.metricsFile
+	}
+	return cfg.MetricsFile
+}
+
+// applySyncFlags lets the noise-control flags override the environment.
+func (a *App) applySyncFlags(cmd *cobra.Command, cfg *Config, opts *syncOptions) error {
+	f := cmd.Flags()
+	cfg.MetricsFile = a.metricsPath(cmd, cfg, opts)
+	if f.Changed("min-occurrences") {
+		if opts.minOcc < 0 {
+			return &usageError{msg: "--min-occurrences must not be negative"}
+		}
+		cfg.MinOccurrences = opts.minOcc
+	}
+	if f.Changed("min-level") {
+		if !syncer.ValidLevel(opts.minLevel) {
+			return &usageError{msg: "--min-level: want fatal, error, warning, info or debug"}
+		}
+		cfg.MinLevel = strings.ToLower(opts.minLevel)
+	}
+	if f.Changed("max-age") {
+		d, err := parseAge(opts.maxAge)
+		if err != nil {
+			return &usageError{msg: "--max-age: want a duration such as 72h or 30d"}
+		}
+		cfg.MaxAge = d
+	}
+	if f.Changed("max-create") {
+		if opts.maxCreate < 0 {
+			return &usageError{msg: "--max-create must not be negative"}
+		}
+		cfg.MaxCreate = opts.maxCreate
+	}
+	if f.Changed("exclude-project") {
+		cfg.ExcludeProjects = opts.exclude
+	}
+	return nil
 }
 
 func runRecord(rep *syncer.Report, runErr error, version, host string) syncstate.RunRecord {

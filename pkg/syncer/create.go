@@ -51,6 +51,9 @@ func (e *Engine) create(ctx context.Context, p bugsink.Project, is bugsink.Issue
 	if err != nil {
 		return fail("read_event", err)
 	}
+	if e.Opts.MinLevel != "" && !levelAtLeast(eventLevel(ev), e.Opts.MinLevel) {
+		return outcome{below: true}
+	}
 	var warnings []string
 	if ev != nil && ev.DataErr != nil {
 		warnings = append(warnings, fmt.Sprintf("%s: part of the event payload could not be read: %v", is.ID, ev.DataErr))

@@ -73,6 +73,18 @@ type Options struct {
 	Render RenderOptions
 	// Version is written into mapping records ("bsync <version>").
 	Version string
+	// ExcludeProjects are slugs never synced (an unknown one is an error).
+	ExcludeProjects []string
+	// MinOccurrences leaves issues seen fewer times alone (0: no minimum).
+	MinOccurrences int
+	// MinLevel leaves issues whose newest event is less severe alone
+	// (fatal > error > warning > info > debug; "": no minimum).
+	MinLevel string
+	// MaxAge leaves issues last seen longer ago than this alone (0: none).
+	MaxAge time.Duration
+	// MaxCreate caps the new Gitea issues of one run (0: no cap). The rest
+	// wait for later runs, oldest first, so none starves.
+	MaxCreate int
 	// NoResolve leaves issues unresolved in Bugsink (by default each synced
 	// issue is resolved there, and resolved again if that did not take).
 	NoResolve bool
@@ -112,6 +124,17 @@ type Engine struct {
 	// recovered holds what a read-only reindex found (dry runs on a state
 	// that is new or was lost), so the preview does not list them as new.
 	recovered map[string]bool
+	// candidates are the new issues of this run when MaxCreate caps it;
+	// they are created after every project was listed, oldest first.
+	candidates []candidate
+}
+
+// candidate is a new issue waiting for a slot under MaxCreate.
+type candidate struct {
+	project bugsink.Project
+	report  int // index into Report.Projects
+	issue   bugsink.Issue
+	pending *syncstate.Reservation
 }
 
 // ErrInterrupted means the pass stopped early (signal or deadline). Every
@@ -126,7 +149,7 @@ type UnknownProjectsError struct {
 
 // Error implements error.
 func (e *UnknownProjectsError) Error() string {
-	return fmt.Sprintf("unknown Bugsink project slug(s) %s in BUGSINK_PROJECTS; the token sees: %s",
+	return fmt.Sprintf("unknown Bugsink project slug(s) %s in BUGSINK_PROJECTS or BSYNC_EXCLUDE_PROJECTS; the token sees: %s",
 		strings.Join(e.Unknown, ", "), strings.Join(e.Available, ", "))
 }
 
@@ -185,13 +208,13 @@ func (e *Engine) run(ctx context.Context, rep *Report) error {
 			}
 		}
 	}
-	for _, p := range projects {
+	rep.Projects = make([]ProjectReport, 0, len(projects))
+	for i, p := range projects {
 		if ctx.Err() != nil {
 			return ErrInterrupted
 		}
-		pr := ProjectReport{Slug: p.Slug, ID: p.ID}
-		err := e.syncProject(ctx, p, &pr, rep)
-		rep.Projects = append(rep.Projects, pr)
+		rep.Projects = append(rep.Projects, ProjectReport{Slug: p.Slug, ID: p.ID})
+		err := e.syncProject(ctx, p, i, rep)
 		if err != nil {
 			var fe *FatalError
 			if errors.As(err, &fe) || errors.Is(err, ErrInterrupted) {
@@ -201,7 +224,7 @@ func (e *Engine) run(ctx context.Context, rep *Report) error {
 			e.Log.Error("list bugsink issues", "project", p.Slug, "err", err)
 		}
 	}
-	return nil
+	return e.createCapped(ctx, rep)
 }
 
 func (e *Engine) selectProjects(ctx context.Context) ([]bugsink.Project, error) {
@@ -209,27 +232,34 @@ func (e *Engine) selectProjects(ctx context.Context) ([]bugsink.Project, error) 
 	if err != nil {
 		return nil, err
 	}
-	if len(e.Opts.Projects) == 0 {
-		return all, nil
-	}
 	bySlug := map[string]bugsink.Project{}
 	var available []string
 	for _, p := range all {
 		bySlug[p.Slug] = p
 		available = append(available, p.Slug)
 	}
-	var out []bugsink.Project
 	var unknown []string
-	for _, s := range e.Opts.Projects {
-		if p, ok := bySlug[s]; ok {
-			out = append(out, p)
-		} else {
+	for _, s := range append(append([]string{}, e.Opts.Projects...), e.Opts.ExcludeProjects...) {
+		if _, ok := bySlug[s]; !ok {
 			unknown = append(unknown, s)
 		}
 	}
 	if len(unknown) > 0 {
 		sort.Strings(available)
 		return nil, &UnknownProjectsError{Unknown: unknown, Available: available}
+	}
+	selected := all
+	if len(e.Opts.Projects) > 0 {
+		selected = nil
+		for _, s := range e.Opts.Projects {
+			selected = append(selected, bySlug[s])
+		}
+	}
+	var out []bugsink.Project
+	for _, p := range selected {
+		if !contains(e.Opts.ExcludeProjects, p.Slug) {
+			out = append(out, p)
+		}
 	}
 	return out, nil
 }

@@ -19,6 +19,7 @@ type outcome struct {
 	resolved   bool
 	skipped    bool
 	deferred   bool
+	below      bool
 	failed     bool
 	errs       []IssueError
 	warnings   []string
@@ -28,7 +29,8 @@ type outcome struct {
 // syncProject pages through one project, handling each page as it comes so
 // memory does not grow with the backlog. The next page is fetched while the
 // current one is worked on (at most two pages are held).
-func (e *Engine) syncProject(ctx context.Context, p bugsink.Project, pr *ProjectReport, rep *Report) error {
+func (e *Engine) syncProject(ctx context.Context, p bugsink.Project, pi int, rep *Report) error {
+	pr := &rep.Projects[pi]
 	pctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	for page, err := range prefetch(pctx, e.Bugsink.IssuePages(pctx, p.ID)) {
@@ -58,7 +60,7 @@ func (e *Engine) syncProject(ctx context.Context, p bugsink.Project, pr *Project
 			}
 			continue
 		}
-		if err := e.syncPage(ctx, p, wanted, pr, rep); err != nil {
+		if err := e.syncPage(ctx, p, pi, wanted, rep); err != nil {
 			return err
 		}
 		if e.Opts.Progress != nil {
@@ -70,7 +72,8 @@ func (e *Engine) syncProject(ctx context.Context, p bugsink.Project, pr *Project
 
 // syncPage looks a page of wanted issues up in one round trip and works on
 // them with bounded concurrency.
-func (e *Engine) syncPage(ctx context.Context, p bugsink.Project, wanted []bugsink.Issue, pr *ProjectReport, rep *Report) error {
+func (e *Engine) syncPage(ctx context.Context, p bugsink.Project, pi int, wanted []bugsink.Issue, rep *Report) error {
+	pr := &rep.Projects[pi]
 	ids := make([]string, 0, len(wanted))
 	for _, is := range wanted {
 		if ValidIssueID(is.ID) {
@@ -95,6 +98,11 @@ func (e *Engine) syncPage(ctx context.Context, p bugsink.Project, wanted []bugsi
 		if o, ok := e.settled(is, known[is.ID]); ok {
 			// Nothing to do for it: no goroutine, no request.
 			outs[i], started[i] = o, true
+			continue
+		}
+		if st := known[is.ID]; !st.Entry.Mapped() && e.Opts.MaxCreate > 0 {
+			// Created after every project was listed, oldest first.
+			e.candidates = append(e.candidates, candidate{project: p, report: pi, issue: is, pending: st.Pending})
 			continue
 		}
 		sem <- struct{}{}
@@ -163,6 +171,9 @@ func merge(rep *Report, pr *ProjectReport, o outcome) {
 	case o.deferred:
 		rep.Deferred++
 		pr.Deferred++
+	case o.below:
+		rep.BelowThreshold++
+		pr.Below++
 	}
 	if o.regression != nil {
 		rep.Regressed++
@@ -185,7 +196,13 @@ func (e *Engine) settled(is bugsink.Issue, st syncstate.IssueState) (outcome, bo
 		return outcome{}, false
 	}
 	if !st.Entry.Mapped() {
-		return outcome{skipped: true}, e.recovered[is.ID]
+		if e.recovered[is.ID] {
+			return outcome{skipped: true}, true
+		}
+		if reason := e.belowThreshold(is); reason != "" {
+			return outcome{below: true}, true
+		}
+		return outcome{}, false
 	}
 	if st.Entry.Record == nil || e.Opts.DryRun {
 		return outcome{}, false // revisit reports these

@@ -22,9 +22,13 @@ type Report struct {
 	Regressed int `json:"regressed"`
 	// Muted counts unresolved issues left alone because they are muted.
 	Muted int `json:"muted_ignored"`
-	// Deferred counts issues left for a later run (an earlier create whose
-	// outcome is not known yet).
+	// Deferred counts issues left for a later run: over the --max-create
+	// cap, or an earlier create whose outcome is not known yet.
 	Deferred int `json:"deferred"`
+	// BelowThreshold counts new issues left alone by a threshold (too few
+	// occurrences, too low a level, last seen too long ago): not synced,
+	// not resolved, not failed.
+	BelowThreshold int `json:"below_threshold"`
 	// Adopted counts synced issues whose Gitea issue already existed (a
 	// run stopped between creating and recording it) and was taken over.
 	Adopted int `json:"adopted"`
@@ -67,6 +71,7 @@ type ProjectReport struct {
 	Regressed  int    `json:"regressed"`
 	Resolved   int    `json:"re_resolved"`
 	Deferred   int    `json:"deferred"`
+	Below      int    `json:"below_threshold"`
 }
 
 // CreatedIssue is one Gitea issue created (or, in a dry run, that would be).

@@ -1,0 +1,118 @@
+package syncer
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"sync"
+
+	"bsync/pkg/bugsink"
+)
+
+// Levels are Sentry's event levels, most severe first.
+var Levels = []string{"fatal", "error", "warning", "info", "debug"}
+
+// levelRank returns 0 for fatal … 4 for debug, and -1 for an unknown level.
+func levelRank(l string) int {
+	l = strings.ToLower(strings.TrimSpace(l))
+	if l == "warn" {
+		l = "warning"
+	}
+	if l == "critical" {
+		l = "fatal"
+	}
+	for i, x := range Levels {
+		if x == l {
+			return i
+		}
+	}
+	return -1
+}
+
+// ValidLevel reports whether l names a level.
+func ValidLevel(l string) bool { return levelRank(l) >= 0 }
+
+// levelAtLeast reports whether level is as severe as min or more. An
+// unknown level counts as error, Sentry's default.
+func levelAtLeast(level, min string) bool {
+	r := levelRank(level)
+	if r < 0 {
+		r = levelRank("error")
+	}
+	return r <= levelRank(min)
+}
+
+// eventLevel is the newest event's level; without one, Sentry's default.
+func eventLevel(ev *bugsink.Event) string {
+	if ev == nil || ev.Data.Level == "" {
+		return "error"
+	}
+	return ev.Data.Level
+}
+
+// belowThreshold names the threshold a new issue misses, or "" when it
+// meets them all (the level is checked once the event is read).
+func (e *Engine) belowThreshold(is bugsink.Issue) string {
+	if e.Opts.MinOccurrences > 0 && is.DigestedEventCount < e.Opts.MinOccurrences {
+		return "occurrences"
+	}
+	if e.Opts.MaxAge > 0 && !is.LastSeen.IsZero() && e.Now().Sub(is.LastSeen) > e.Opts.MaxAge {
+		return "age"
+	}
+	return ""
+}
+
+// createCapped creates the run's new issues under MaxCreate: oldest first
+// (by first seen), a batch of at most Concurrency at a time, until the cap
+// is reached; every other candidate is deferred to a later run.
+func (e *Engine) createCapped(ctx context.Context, rep *Report) error {
+	if len(e.candidates) == 0 {
+		return nil
+	}
+	sort.SliceStable(e.candidates, func(i, j int) bool {
+		a, b := e.candidates[i].issue, e.candidates[j].issue
+		if !a.FirstSeen.Equal(b.FirstSeen) {
+			return a.FirstSeen.Before(b.FirstSeen)
+		}
+		return a.ID < b.ID
+	})
+	created := 0
+	next := 0
+	var fatal error
+	for next < len(e.candidates) && created < e.Opts.MaxCreate && fatal == nil && ctx.Err() == nil {
+		n := min(e.Opts.Concurrency, e.Opts.MaxCreate-created, len(e.candidates)-next)
+		batch := e.candidates[next : next+n]
+		next += n
+		outs := make([]outcome, n)
+		var wg sync.WaitGroup
+		for i, c := range batch {
+			wg.Add(1)
+			go func(i int, c candidate) {
+				defer wg.Done()
+				ictx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.Opts.IssueTimeout)
+				defer cancel()
+				outs[i] = e.create(ictx, c.project, c.issue, c.pending)
+			}(i, c)
+		}
+		wg.Wait()
+		for i, o := range outs {
+			merge(rep, &rep.Projects[batch[i].report], o)
+			if o.created != nil && !o.created.Adopted || o.would != nil {
+				created++
+			}
+			if o.fatal != nil && fatal == nil {
+				fatal = o.fatal
+			}
+		}
+	}
+	for _, c := range e.candidates[next:] {
+		merge(rep, &rep.Projects[c.report], outcome{deferred: true})
+	}
+	if fatal != nil {
+		return &FatalError{Err: fatal}
+	}
+	if ctx.Err() != nil {
+		return ErrInterrupted
+	}
+	return nil
+}
