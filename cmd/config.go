@@ -47,7 +47,7 @@ type Config struct {
 	MetricsFile     string
 	HeartbeatURL    Secret
 	LogLevel        string
-	LogFormat     string
+	LogFormat       string
 }
 
 // Needs says which parts of the configuration a command requires.

@@ -206,7 +206,7 @@ func (a *App) engineOptions(cfg *Config, cmd *cobra.Command, opts *syncOptions) 
 		PendingGrace: cfg.PendingGrace, NoResolve: !cfg.Resolve || opts.noResolve,
 		ExcludeProjects: cfg.ExcludeProjects, MinOccurrences: cfg.MinOccurrences, MinLevel: cfg.MinLevel,
 		MaxAge: cfg.MaxAge, MaxCreate: cfg.MaxCreate,
-		Render:       syncer.RenderOptions{BugsinkURL: cfg.BugsinkURL, MaxBodyBytes: cfg.MaxBodyBytes},
+		Render: syncer.RenderOptions{BugsinkURL: cfg.BugsinkURL, MaxBodyBytes: cfg.MaxBodyBytes},
 	}
 	if cmd.Flags().Changed("project") {
 		o.Projects = opts.projects
