@@ -59,6 +59,6 @@ func (c *Client) post(ctx context.Context, path string, body, out any) error {
 func decode(method, path string, resp *resty.Response, err error, out any) error {
 	shown := APIPath + path
 	return apiclient.Decode(method, shown, resp, err, out, func(status int, body []byte) error {
-		return &APIError{Method: method, Path: shown, StatusCode: status, Message: messageFrom(body)}
+		return &APIError{API: "bugsink", Method: method, Path: shown, StatusCode: status, Message: messageFrom(body)}
 	})
 }

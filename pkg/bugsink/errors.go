@@ -3,7 +3,6 @@ package bugsink
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -11,46 +10,22 @@ import (
 	"bsync/pkg/apiclient"
 )
 
-// APIError is a non-2xx answer from Bugsink. It carries the method, the
-// request path (never the host's credentials or the token), the status and
-// the server's own message.
-type APIError struct {
-	Method     string
-	Path       string
-	StatusCode int
-	Message    string
-}
-
-// Error implements error: "GET /api/canonical/0/issues/: 401 Unauthorized: Invalid Bearer token."
-func (e *APIError) Error() string {
-	msg := fmt.Sprintf("%s %s: %d %s", e.Method, e.Path, e.StatusCode, http.StatusText(e.StatusCode))
-	if e.Message != "" {
-		msg += ": " + e.Message
-	}
-	return msg
-}
+// APIError is a non-2xx answer from Bugsink (see apiclient.APIError).
+type APIError = apiclient.APIError
 
 // ErrNoEvents means an issue has no stored event (all were evicted).
 var ErrNoEvents = errors.New("issue has no stored events")
 
-// StatusCode returns the HTTP status of an *APIError in err's chain, or 0.
-func StatusCode(err error) int {
-	var ae *APIError
-	if errors.As(err, &ae) {
-		return ae.StatusCode
-	}
-	return 0
-}
+// StatusCode returns the HTTP status of a Bugsink *APIError in err's chain,
+// or 0.
+func StatusCode(err error) int { return apiclient.StatusOf(err, "bugsink") }
 
 // IsNotFound reports whether err is a 404 from Bugsink.
 func IsNotFound(err error) bool { return StatusCode(err) == http.StatusNotFound }
 
-// IsUnauthorized reports whether err is a 401 or 403 (bad, revoked or
-// under-privileged token).
-func IsUnauthorized(err error) bool {
-	c := StatusCode(err)
-	return c == http.StatusUnauthorized || c == http.StatusForbidden
-}
+// IsUnauthorized reports whether err is a 401 or 403 from Bugsink (a bad,
+// revoked or under-privileged token).
+func IsUnauthorized(err error) bool { return apiclient.IsAuthStatus(StatusCode(err)) }
 
 // messageFrom extracts the server's message from an error body. Bugsink
 // answers {"detail": "..."}, field errors {"field": ["..."]}, a bare list

@@ -61,7 +61,7 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	resp, err := req.Execute(method, path)
 	shown := APIPath + path
 	return resp, apiclient.Decode(method, shown, resp, err, out, func(status int, b []byte) error {
-		return &APIError{Method: method, Path: shown, StatusCode: status, Message: messageFrom(b)}
+		return &APIError{API: "gitea", Method: method, Path: shown, StatusCode: status, Message: messageFrom(b)}
 	})
 }
 

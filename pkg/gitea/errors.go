@@ -2,7 +2,6 @@ package gitea
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -10,42 +9,19 @@ import (
 	"bsync/pkg/apiclient"
 )
 
-// APIError is a non-2xx answer from Gitea: the method, the request path
-// (no token; Gitea's token travels in a header), the status and Gitea's
-// "message".
-type APIError struct {
-	Method     string
-	Path       string
-	StatusCode int
-	Message    string
-}
+// APIError is a non-2xx answer from Gitea (see apiclient.APIError).
+type APIError = apiclient.APIError
 
-// Error implements error: "POST /api/v1/repos/o/r/issues: 403 Forbidden: token does not have …"
-func (e *APIError) Error() string {
-	msg := fmt.Sprintf("%s %s: %d %s", e.Method, e.Path, e.StatusCode, http.StatusText(e.StatusCode))
-	if e.Message != "" {
-		msg += ": " + e.Message
-	}
-	return msg
-}
-
-// StatusCode returns the HTTP status of an *APIError in err's chain, or 0.
-func StatusCode(err error) int {
-	var ae *APIError
-	if errors.As(err, &ae) {
-		return ae.StatusCode
-	}
-	return 0
-}
+// StatusCode returns the HTTP status of a Gitea *APIError in err's chain,
+// or 0.
+func StatusCode(err error) int { return apiclient.StatusOf(err, "gitea") }
 
 // IsNotFound reports whether err is a 404 from Gitea.
 func IsNotFound(err error) bool { return StatusCode(err) == http.StatusNotFound }
 
-// IsUnauthorized reports whether err is a 401 or 403 from Gitea.
-func IsUnauthorized(err error) bool {
-	c := StatusCode(err)
-	return c == http.StatusUnauthorized || c == http.StatusForbidden
-}
+// IsUnauthorized reports whether err is a 401 or 403 from Gitea (a bad,
+// revoked or under-privileged token).
+func IsUnauthorized(err error) bool { return apiclient.IsAuthStatus(StatusCode(err)) }
 
 // messageFrom reads Gitea's {"message": "...", "url": "..."} error body,
 // falling back to the text itself.

@@ -18,8 +18,13 @@ import (
 const CountKey = "bugsink:meta:count"
 
 // RefreshCount counts the mapping keys with SCAN and caches the result.
-// The sync calls it at the end of a run, when it has written its keys.
+// The sync calls it at the end of a run, when it has written its keys. A
+// cache that still matches the database size is kept without a scan (a
+// run that wrote no mapping costs two round trips here, not a SCAN).
 func (s *Store) RefreshCount(ctx context.Context) (int, error) {
+	if n, cached, err := s.FastCount(ctx); err == nil && cached {
+		return n, nil
+	}
 	// The cache key must exist before DBSIZE is read, so writing it does
 	// not change the size it records.
 	if err := s.rdb.HSetNX(ctx, CountKey, "count", -1).Err(); err != nil {

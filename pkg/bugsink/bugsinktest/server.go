@@ -33,6 +33,7 @@ const DefaultPageSize = 250
 type Server struct {
 	*httptest.Server
 	Faults *httpfault.Injector
+	httpfault.Recorder
 
 	mu       sync.Mutex
 	token    string
@@ -44,7 +45,6 @@ type Server struct {
 	order    []string               // issue uuids in creation order
 	events   map[string]*eventState // by event id
 	comments []Comment
-	requests []Request
 	seq      int
 	now      func() time.Time
 }
@@ -102,11 +102,7 @@ type Comment struct {
 }
 
 // Request is one request the fake received.
-type Request struct {
-	Method string
-	Path   string
-	Query  url.Values
-}
+type Request = httpfault.Request
 
 // Option configures the fake.
 type Option func(*Server)
@@ -156,7 +152,7 @@ var (
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query()})
+	s.Record(r)
 
 	p := r.URL.Path
 	if !strings.HasPrefix(p, "/api/") {

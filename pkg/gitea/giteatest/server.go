@@ -32,6 +32,7 @@ const ReadOnlyToken = "1111111111111111111111111111111111111111"
 type Server struct {
 	*httptest.Server
 	Faults *httpfault.Injector
+	httpfault.Recorder
 
 	mu          sync.Mutex
 	owner, repo string
@@ -41,7 +42,6 @@ type Server struct {
 	nextLabelID int64
 	nextIssueID int64
 	nextComment int64
-	requests    []Request
 	indexDelay  time.Duration
 	noWrite     bool
 	now         func() time.Time
@@ -76,11 +76,7 @@ type Comment struct {
 }
 
 // Request is one request the fake received.
-type Request struct {
-	Method string
-	Path   string
-	Query  string
-}
+type Request = httpfault.Request
 
 // Option configures the fake.
 type Option func(*Server)
@@ -115,7 +111,7 @@ var (
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery})
+	s.Record(r)
 
 	if r.URL.Path == "/api/v1/version" {
 		writeJSON(w, 200, map[string]string{"version": "1.27.3"})

@@ -82,30 +82,3 @@ func (s *Server) AddIssueLabel(number int, labelID int64) {
 		is.LabelIDs = append(is.LabelIDs, labelID)
 	}
 }
-
-// Requests returns every request received so far.
-func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Request(nil), s.requests...)
-}
-
-// CountRequests counts requests by method whose path contains sub.
-func (s *Server) CountRequests(method, sub string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for _, r := range s.requests {
-		if (method == "" || r.Method == method) && strings.Contains(r.Path, sub) {
-			n++
-		}
-	}
-	return n
-}
-
-// ResetRequests forgets the recorded requests.
-func (s *Server) ResetRequests() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.requests = nil
-}
