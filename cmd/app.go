@@ -1,6 +1,8 @@
 package cmd
 
 import (
+	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -101,4 +103,18 @@ func (a *App) giteaClient(cfg *Config) *gitea.Client {
 
 func (a *App) store(cfg *Config) (*syncstate.Store, error) {
 	return syncstate.Open(cfg.RedisURL.Reveal())
+}
+
+// openStore opens the sync state and checks that Redis answers; the
+// caller closes it.
+func (a *App) openStore(ctx context.Context, cfg *Config) (*syncstate.Store, error) {
+	store, err := a.store(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := store.Ping(ctx); err != nil {
+		store.Close()
+		return nil, fmt.Errorf("the sync state is unreachable: %w", err)
+	}
+	return store, nil
 }

@@ -220,16 +220,12 @@ func allLabelNames(cfg *Config) []string {
 }
 
 func (a *App) doctorRedis(ctx context.Context, cfg *Config, d *doctorData) {
-	store, err := a.store(cfg)
+	store, err := a.openStore(ctx, cfg)
 	if err != nil {
-		d.add("redis", "fail", "%v", err)
+		d.add("redis", "fail", "%v; check REDIS_URL", err)
 		return
 	}
 	defer store.Close()
-	if err := store.Ping(ctx); err != nil {
-		d.add("redis", "fail", "Redis does not answer: %v; check REDIS_URL", err)
-		return
-	}
 	n, err := store.CountMappings(ctx)
 	if err != nil {
 		d.add("redis", "fail", "db %d is not usable: %v", store.DB(), err)

@@ -76,14 +76,11 @@ func (a *App) runListSynced(ctx context.Context, opts *listOptions) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
-	store, err := a.store(cfg)
+	store, err := a.openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	if err := store.Ping(ctx); err != nil {
-		return fmt.Errorf("read the sync state: %w", err)
-	}
 	issueBase := ""
 	if cfg.GiteaURL != "" && cfg.GiteaOwner != "" && cfg.GiteaRepo != "" {
 		issueBase = cfg.GiteaURL + "/" + cfg.GiteaOwner + "/" + cfg.GiteaRepo + "/issues/"

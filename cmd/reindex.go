@@ -3,7 +3,6 @@ package cmd
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"time"
 
@@ -40,14 +39,11 @@ func (a *App) runReindex(ctx context.Context, dryRun bool) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
-	store, err := a.store(cfg)
+	store, err := a.openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	if err := store.Ping(ctx); err != nil {
-		return fmt.Errorf("the sync state is unreachable: %w", err)
-	}
 	if !dryRun {
 		host, _ := os.Hostname()
 		lock, holder, err := store.AcquireLock(ctx, syncstate.LockInfo{Token: randomToken(), Host: host, PID: os.Getpid(), StartedAt: a.Now().UTC()}, cfg.Timeout+2*time.Minute)

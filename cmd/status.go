@@ -54,7 +54,7 @@ func (a *App) runStatus(ctx context.Context, opts *statusOptions) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	store, err := a.store(cfg)
+	store, err := a.openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}

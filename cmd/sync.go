@@ -115,16 +115,13 @@ func (a *App) runSync(ctx context.Context, cmd *cobra.Command, opts *syncOptions
 	if opts.dryRun {
 		beat.url = "" // a preview is not a run
 	}
-	store, err := a.store(cfg)
+	store, err := a.openStore(ctx, cfg)
 	if err != nil {
-		return err
-	}
-	defer store.Close()
-	if err := store.Ping(ctx); err != nil {
-		err = fmt.Errorf("the sync state is unreachable, so nothing was done: %w", err)
+		err = fmt.Errorf("nothing was done: %w", err)
 		beat.ping(ctx, "fail", pingSummary("failed", 0, 0, err))
 		return err
 	}
+	defer store.Close()
 
 	host, _ := os.Hostname()
 	runID := randomToken()
