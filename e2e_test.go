@@ -224,3 +224,26 @@ func TestSignalStopsCleanly(t *testing.T) {
 		t.Errorf("run record %s", last)
 	}
 }
+
+func TestTimeoutExits124WithEverythingRecorded(t *testing.T) {
+	x := newE2E(t)
+	x.bs.AddProject("slow-backend", "Slow")
+	for i := 0; i < 30; i++ {
+		x.bs.AddIssue("slow-backend", bugsinktest.IssueSpec{Type: "E", Value: fmt.Sprint(i)})
+	}
+	x.gt.Faults.SetLatency(60 * time.Millisecond)
+	code, doc, _ := x.run(t, "sync", "--timeout", "500ms", "--concurrency", "1")
+	if code != 124 || doc["success"] != false {
+		t.Fatalf("exit %d, want 124: %v", code, doc)
+	}
+	created := len(x.gt.Issues())
+	keys, _ := x.redis.Client(t, 15).Keys(t.Context(), "bugsink:synced:*").Result()
+	pending, _ := x.redis.Client(t, 15).Keys(t.Context(), "bugsink:pending:*").Result()
+	if created == 0 || created == 30 || len(keys) != created || len(pending) != 0 {
+		t.Errorf("%d gitea issues, %d mappings, %d reservations after the timeout", created, len(keys), len(pending))
+	}
+	last, _ := x.redis.Client(t, 15).Get(t.Context(), "bugsink:run:last").Result()
+	if !strings.Contains(last, `"outcome":"timeout"`) {
+		t.Errorf("run record %s", last)
+	}
+}

@@ -14,11 +14,11 @@ func printSyncTable(w io.Writer, rep *syncer.Report, runErr error) {
 	if rep.DryRun {
 		mode = "dry run"
 	}
-	fmt.Fprintf(tw, "%s: synced %d, skipped %d, failed %d, regressed %d, re-resolved %d, muted ignored %d in %d ms\n\n",
-		mode, rep.Synced, rep.Skipped, rep.Failed, rep.Regressed, rep.Resolved, rep.Muted, rep.DurationMS)
-	fmt.Fprintln(tw, "PROJECT\tSEEN\tUNRESOLVED\tSYNCED\tSKIPPED\tFAILED")
+	fmt.Fprintf(tw, "%s: synced %d, skipped %d, failed %d, regressed %d, re-resolved %d, deferred %d, below threshold %d, muted ignored %d in %d ms\n\n",
+		mode, rep.Synced, rep.Skipped, rep.Failed, rep.Regressed, rep.Resolved, rep.Deferred, rep.BelowThreshold, rep.Muted, rep.DurationMS)
+	fmt.Fprintln(tw, "PROJECT\tSEEN\tUNRESOLVED\tSYNCED\tSKIPPED\tFAILED\tDEFERRED\tBELOW")
 	for _, p := range rep.Projects {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\n", p.Slug, p.Seen, p.Unresolved, p.Synced, p.Skipped, p.Failed)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", p.Slug, p.Seen, p.Unresolved, p.Synced, p.Skipped, p.Failed, p.Deferred, p.Below)
 	}
 	list := rep.Created
 	if rep.DryRun {
@@ -33,6 +33,9 @@ func printSyncTable(w io.Writer, rep *syncer.Report, runErr error) {
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\n", num, c.Project, c.Title)
 		}
+	}
+	for _, w := range rep.Warnings {
+		fmt.Fprintf(tw, "\nwarning: %s", w)
 	}
 	for _, e := range rep.Errors {
 		fmt.Fprintf(tw, "\nerror: %s %s %s: %s", e.Stage, e.Project, e.BugsinkIssueID, e.Message)
