@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -393,5 +394,20 @@ func TestSyncFlagsOverrideTheEnvironment(t *testing.T) {
 		if r := w.bsync(t, args...); r.code != ExitUsage {
 			t.Errorf("%v: exit %d", args, r.code)
 		}
+	}
+}
+
+func TestListSyncedCutShortIsStillOneJSONDocument(t *testing.T) {
+	var out bytes.Buffer
+	a := &App{Stdout: &out}
+	w := newListWriter(a, true)
+	w.add(mappingView{BugsinkIssueID: "00000000-0000-4000-8000-000000000001", GiteaIssueNumber: 1})
+	w.abort(errors.New("read the sync state: connection reset"))
+	var doc map[string]any
+	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out.String())
+	}
+	if doc["success"] != false || data(result{doc: doc})["count"] != float64(1) || errCode(result{doc: doc}) != "error" {
+		t.Errorf("document %s", out.String())
 	}
 }

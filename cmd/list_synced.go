@@ -88,8 +88,9 @@ func (a *App) runListSynced(ctx context.Context, opts *listOptions) error {
 	out := newListWriter(a, a.output == "json")
 	for id, e := range store.Mappings(ctx) {
 		if id == "" && e.Err != nil {
-			out.abort()
-			return fmt.Errorf("read the sync state: %w", e.Err)
+			err := fmt.Errorf("read the sync state: %w", e.Err)
+			out.abort(err)
+			return err
 		}
 		v := viewOf(id, e, issueBase)
 		if opts.project != "" && v.Project != opts.project {
@@ -124,7 +125,8 @@ func viewOf(id string, e syncstate.Entry, issueBase string) mappingView {
 }
 
 // listWriter streams mappings as they are read: JSON items one by one, or
-// table rows.
+// table rows. In JSON, "success" comes last, so a failure halfway still
+// ends as one valid document that says so.
 type listWriter struct {
 	a     *App
 	json  bool
@@ -134,7 +136,7 @@ type listWriter struct {
 func newListWriter(a *App, asJSON bool) *listWriter {
 	w := &listWriter{a: a, json: asJSON}
 	if asJSON {
-		fmt.Fprint(a.Stdout, "{\n  \"success\": true,\n  \"data\": {\n    \"mappings\": [")
+		fmt.Fprint(a.Stdout, "{\n  \"data\": {\n    \"mappings\": [")
 	} else {
 		fmt.Fprintf(a.Stdout, "%-36s  %6s  %-20s  %-30s  %s\n", "BUGSINK ISSUE", "GITEA", "SYNCED AT", "PROJECT", "TITLE")
 	}
@@ -158,16 +160,19 @@ func (w *listWriter) add(v mappingView) {
 
 func (w *listWriter) finish() {
 	if w.json {
-		fmt.Fprintf(w.a.Stdout, "\n    ],\n    \"count\": %d\n  }\n}\n", w.count)
+		fmt.Fprintf(w.a.Stdout, "\n    ],\n    \"count\": %d\n  },\n  \"success\": true\n}\n", w.count)
 	}
 	w.a.printed = true
 }
 
-// abort ends a JSON document that was cut short, so stdout stays one
-// valid document: the error is reported with the mappings read so far.
-func (w *listWriter) abort() {
-	if w.json {
-		fmt.Fprintf(w.a.Stdout, "\n    ],\n    \"count\": %d\n  },\n  \"success_partial\": true\n}\n", w.count)
+// abort ends a JSON document that was cut short: the mappings read so far,
+// then "success": false and the error.
+func (w *listWriter) abort(err error) {
+	if !w.json {
+		return // the error goes to stderr as usual
 	}
+	code, name := classify(err)
+	b, _ := json.Marshal(errorBody{Code: name, Message: err.Error(), ExitCode: code})
+	fmt.Fprintf(w.a.Stdout, "\n    ],\n    \"count\": %d\n  },\n  \"success\": false,\n  \"error\": %s\n}\n", w.count, b)
 	w.a.printed = true
 }

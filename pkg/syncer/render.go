@@ -86,7 +86,7 @@ func Render(is bugsink.Issue, ev *bugsink.Event, projectSlug string, opt RenderO
 	if ev != nil {
 		data = ev.Data
 	}
-	stack := stackLines(is, ev, opt.MaxFrames)
+	stack := stackLines(ev, opt.MaxFrames)
 	body := renderBody(is, data, ev != nil, projectSlug, link, stack, "")
 	if len(body) > opt.MaxBodyBytes {
 		body = fitBody(is, data, ev != nil, projectSlug, link, stack, opt.MaxBodyBytes)

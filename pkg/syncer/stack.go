@@ -15,7 +15,7 @@ import (
 // traceback; every other platform shows the main exception first, its
 // causes after it, and frames newest first, like a JavaScript or Java
 // trace. Frames of the application itself are marked "[app]".
-func stackLines(is bugsink.Issue, ev *bugsink.Event, maxFrames int) []string {
+func stackLines(ev *bugsink.Event, maxFrames int) []string {
 	if ev == nil {
 		return nil
 	}
