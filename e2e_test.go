@@ -165,7 +165,7 @@ func TestEndToEndSyncTwice(t *testing.T) {
 func TestTwoSyncsStartedTogether(t *testing.T) {
 	x := newE2E(t)
 	x.bs.SeedDemo(time.Now().UTC())
-	x.bs.Faults.SetLatency(20 * time.Millisecond) // a run long enough to overlap
+	x.bs.Faults.SetLatency(100 * time.Millisecond) // a run of a second or more, so the two overlap
 	var wg sync.WaitGroup
 	codes := make([]int, 2)
 	for i := range codes {
@@ -200,7 +200,12 @@ func TestSignalStopsCleanly(t *testing.T) {
 	if err := c.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(400 * time.Millisecond)
+	// Interrupt once the run is under way (the first issue exists).
+	for deadline := time.Now().Add(20 * time.Second); len(x.gt.Issues()) == 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the run never created an issue")
+		}
+	}
 	c.Process.Signal(os.Interrupt)
 	err := c.Wait()
 	ee, ok := err.(*exec.ExitError)
@@ -231,8 +236,8 @@ func TestTimeoutExits124WithEverythingRecorded(t *testing.T) {
 	for i := 0; i < 30; i++ {
 		x.bs.AddIssue("slow-backend", bugsinktest.IssueSpec{Type: "E", Value: fmt.Sprint(i)})
 	}
-	x.gt.Faults.SetLatency(60 * time.Millisecond)
-	code, doc, _ := x.run(t, "sync", "--timeout", "500ms", "--concurrency", "1")
+	x.gt.Faults.SetLatency(100 * time.Millisecond)
+	code, doc, _ := x.run(t, "sync", "--timeout", "2s", "--concurrency", "1")
 	if code != 124 || doc["success"] != false {
 		t.Fatalf("exit %d, want 124: %v", code, doc)
 	}
