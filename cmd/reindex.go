@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"os"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -46,7 +45,7 @@ func (a *App) runReindex(ctx context.Context, dryRun bool) error {
 	defer store.Close()
 	if !dryRun {
 		host, _ := os.Hostname()
-		lock, holder, err := store.AcquireLock(ctx, syncstate.LockInfo{Token: randomToken(), Host: host, PID: os.Getpid(), StartedAt: a.Now().UTC()}, cfg.Timeout+2*time.Minute)
+		lock, holder, err := store.AcquireLock(ctx, syncstate.LockInfo{Token: randomToken(), Host: host, PID: os.Getpid(), StartedAt: a.Now().UTC()}, lockTTL(cfg.Timeout))
 		if errors.Is(err, syncstate.ErrLockHeld) {
 			a.printFailure(err, nil, map[string]any{"holder": holderView(holder)})
 			return err

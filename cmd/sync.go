@@ -130,8 +130,9 @@ func (a *App) runSync(ctx context.Context, cmd *cobra.Command, opts *syncOptions
 	if !opts.dryRun {
 		var holder *syncstate.LockInfo
 		info := syncstate.LockInfo{Token: runID, Host: host, PID: os.Getpid(), StartedAt: a.Now().UTC()}
-		// The lock outlives the longest run by a margin, and no longer.
-		lock, holder, err = store.AcquireLock(ctx, info, timeout+2*time.Minute)
+		// The lock outlives the longest run by a margin, and no longer: an
+		// issue started before the deadline may take IssueTimeout to finish.
+		lock, holder, err = store.AcquireLock(ctx, info, lockTTL(timeout))
 		if errors.Is(err, syncstate.ErrLockHeld) {
 			a.saveRun(store, syncstate.RunRecord{StartedAt: a.Now().UTC(), FinishedAt: a.Now().UTC(), Outcome: "locked", Version: a.Version, Host: host})
 			a.printFailure(err, nil, map[string]any{"holder": holderView(holder)})
@@ -256,6 +257,13 @@ func (a *App) saveRun(store *syncstate.Store, r syncstate.RunRecord) {
 	if err := store.SaveRun(ctx, r, r.Outcome != "locked"); err != nil {
 		a.logger().Warn("could not write the run record", "err", err)
 	}
+}
+
+// lockTTL is how long a run's lock lives: the run timeout, plus the time
+// an issue in hand may take to finish after it, plus a minute for the run
+// record. A crashed run's lock expires after that.
+func lockTTL(timeout time.Duration) time.Duration {
+	return timeout + syncer.DefaultIssueTimeout + time.Minute
 }
 
 // refreshCount recounts the mappings for `bsync status`, after the lock is

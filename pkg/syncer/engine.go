@@ -67,7 +67,7 @@ type Options struct {
 	Concurrency int
 	// WontFixLabels keep a closed Gitea issue closed on a regression.
 	WontFixLabels []string
-	// IssueTimeout bounds the work on one issue. Default 2 minutes.
+	// IssueTimeout bounds the work on one issue. Default DefaultIssueTimeout.
 	IssueTimeout time.Duration
 	// Render tunes the issue text; Render.BugsinkURL is required.
 	Render RenderOptions
@@ -109,6 +109,10 @@ type Options struct {
 // interrupted one waits.
 const DefaultPendingGrace = 2 * time.Minute
 
+// DefaultIssueTimeout bounds the work on one issue, which goes on after a
+// signal or the run's deadline until the issue is untouched or recorded.
+const DefaultIssueTimeout = 2 * time.Minute
+
 // Engine runs sync passes. Build one per run.
 type Engine struct {
 	Bugsink BugsinkAPI
@@ -124,6 +128,9 @@ type Engine struct {
 	// recovered holds what a read-only reindex found (dry runs on a state
 	// that is new or was lost), so the preview does not list them as new.
 	recovered map[string]bool
+	// listed holds every issue id this run has listed, so an issue that a
+	// listing returns twice is worked on once.
+	listed map[string]bool
 	// candidates are the new issues of this run when MaxCreate caps it;
 	// they are created after every project was listed, oldest first.
 	candidates []candidate
@@ -171,7 +178,7 @@ func (e *Engine) defaults() {
 		e.Opts.PendingGrace = DefaultPendingGrace
 	}
 	if e.Opts.IssueTimeout <= 0 {
-		e.Opts.IssueTimeout = 2 * time.Minute
+		e.Opts.IssueTimeout = DefaultIssueTimeout
 	}
 	if e.Now == nil {
 		e.Now = time.Now
@@ -179,6 +186,7 @@ func (e *Engine) defaults() {
 	if e.Log == nil {
 		e.Log = slog.New(slog.DiscardHandler)
 	}
+	e.listed = map[string]bool{}
 }
 
 // Run does one pass. The report is filled as far as the pass got, also

@@ -1,13 +1,16 @@
 package syncer
 
 import (
+	"context"
 	"errors"
+	"iter"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"bsync/pkg/bugsink"
 	"bsync/pkg/bugsink/bugsinktest"
 	"bsync/pkg/httpfault"
 )
@@ -307,4 +310,29 @@ func TestNoResolveLeavesBugsinkAloneAndStillSeesRegressions(t *testing.T) {
 	if rep.Regressed != 1 || len(e.gt.Comments(1)) != 1 || e.bs.CountRequests(http.MethodPost, "/resolve/") != 0 {
 		t.Errorf("regression without resolve: regressed %d comments %d", rep.Regressed, len(e.gt.Comments(1)))
 	}
+}
+
+// dupPages lists every issue twice, as a glitching cursor could.
+type dupPages struct{ BugsinkAPI }
+
+func (d dupPages) IssuePages(ctx context.Context, projectID int) iter.Seq2[[]bugsink.Issue, error] {
+	return func(yield func([]bugsink.Issue, error) bool) {
+		for page, err := range d.BugsinkAPI.IssuePages(ctx, projectID) {
+			if !yield(page, err) || err != nil || !yield(page, nil) {
+				return
+			}
+		}
+	}
+}
+
+func TestAnIssueListedTwiceIsWorkedOnOnce(t *testing.T) {
+	e := newEnv(t)
+	ids := seedProject(e, 5)
+	eng := e.engine(Options{Concurrency: 8})
+	eng.Bugsink = dupPages{e.bc}
+	rep, err := eng.Run(t.Context())
+	if err != nil || rep.Synced != 5 {
+		t.Fatalf("synced %d, %v", rep.Synced, err)
+	}
+	e.assertExactlyOnce(t, ids)
 }

@@ -43,6 +43,10 @@ func (e *Engine) syncProject(ctx context.Context, p bugsink.Project, pi int, rep
 		pr.Seen += len(page)
 		var wanted []bugsink.Issue
 		for _, is := range page {
+			if e.listed[is.ID] {
+				continue // a listing glitch: never work on one issue twice
+			}
+			e.listed[is.ID] = true
 			if is.IsResolved {
 				continue
 			}
