@@ -312,13 +312,14 @@ func TestNoResolveLeavesBugsinkAloneAndStillSeesRegressions(t *testing.T) {
 	}
 }
 
-// dupPages lists every issue twice, as a glitching cursor could.
+// dupPages lists every issue twice on its page, as a glitching cursor
+// could, so both copies would be worked on at once.
 type dupPages struct{ BugsinkAPI }
 
 func (d dupPages) IssuePages(ctx context.Context, projectID int) iter.Seq2[[]bugsink.Issue, error] {
 	return func(yield func([]bugsink.Issue, error) bool) {
 		for page, err := range d.BugsinkAPI.IssuePages(ctx, projectID) {
-			if !yield(page, err) || err != nil || !yield(page, nil) {
+			if !yield(append(append([]bugsink.Issue{}, page...), page...), err) || err != nil {
 				return
 			}
 		}
