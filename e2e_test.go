@@ -185,13 +185,40 @@ func TestTwoSyncsStartedTogether(t *testing.T) {
 	}
 }
 
-func TestSignalStopsCleanly(t *testing.T) {
+// slowBacklog seeds n issues behind a slow Gitea, for runs that stop early.
+func slowBacklog(t *testing.T, n int, latency time.Duration) *e2e {
 	x := newE2E(t)
 	x.bs.AddProject("slow-backend", "Slow")
-	for i := 0; i < 40; i++ {
+	for i := 0; i < n; i++ {
 		x.bs.AddIssue("slow-backend", bugsinktest.IssueSpec{Type: "E", Value: fmt.Sprint(i)})
 	}
-	x.gt.Faults.SetLatency(50 * time.Millisecond)
+	x.gt.Faults.SetLatency(latency)
+	return x
+}
+
+// assertStoppedCleanly checks a run that stopped early: some but not all
+// issues created, each one recorded, no reservation or lock left, and the
+// run record saying how it ended.
+func (x *e2e) assertStoppedCleanly(t *testing.T, total int, outcome string) {
+	t.Helper()
+	rdb := x.redis.Client(t, 15)
+	created := len(x.gt.Issues())
+	keys, _ := rdb.Keys(t.Context(), "bugsink:synced:*").Result()
+	pending, _ := rdb.Keys(t.Context(), "bugsink:pending:*").Result()
+	if created == 0 || created == total || len(keys) != created || len(pending) != 0 {
+		t.Errorf("%d gitea issues, %d mappings, %d reservations: every created issue must be recorded", created, len(keys), len(pending))
+	}
+	if h, _ := rdb.Exists(t.Context(), "bugsink:lock:sync").Result(); h != 0 {
+		t.Error("lock left behind")
+	}
+	last, _ := rdb.Get(t.Context(), "bugsink:run:last").Result()
+	if !strings.Contains(last, `"outcome":"`+outcome+`"`) {
+		t.Errorf("run record %s, want outcome %s", last, outcome)
+	}
+}
+
+func TestSignalStopsCleanly(t *testing.T) {
+	x := slowBacklog(t, 40, 50*time.Millisecond)
 	c := exec.Command(bsyncBin, "sync", "--concurrency", "1")
 	c.Env = x.env
 	c.Dir = t.TempDir()
@@ -216,39 +243,14 @@ func TestSignalStopsCleanly(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
 		t.Fatalf("stdout: %v\n%s", err, out.String())
 	}
-	created := len(x.gt.Issues())
-	keys, _ := x.redis.Client(t, 15).Keys(t.Context(), "bugsink:synced:*").Result()
-	if created == 0 || created == 40 || len(keys) != created {
-		t.Errorf("%d gitea issues, %d mappings: every created issue must be recorded", created, len(keys))
-	}
-	if h, _ := x.redis.Client(t, 15).Exists(t.Context(), "bugsink:lock:sync").Result(); h != 0 {
-		t.Error("lock left behind")
-	}
-	last, _ := x.redis.Client(t, 15).Get(t.Context(), "bugsink:run:last").Result()
-	if !strings.Contains(last, `"outcome":"interrupted"`) {
-		t.Errorf("run record %s", last)
-	}
+	x.assertStoppedCleanly(t, 40, "interrupted")
 }
 
 func TestTimeoutExits124WithEverythingRecorded(t *testing.T) {
-	x := newE2E(t)
-	x.bs.AddProject("slow-backend", "Slow")
-	for i := 0; i < 30; i++ {
-		x.bs.AddIssue("slow-backend", bugsinktest.IssueSpec{Type: "E", Value: fmt.Sprint(i)})
-	}
-	x.gt.Faults.SetLatency(100 * time.Millisecond)
+	x := slowBacklog(t, 30, 100*time.Millisecond)
 	code, doc, _ := x.run(t, "sync", "--timeout", "2s", "--concurrency", "1")
 	if code != 124 || doc["success"] != false {
 		t.Fatalf("exit %d, want 124: %v", code, doc)
 	}
-	created := len(x.gt.Issues())
-	keys, _ := x.redis.Client(t, 15).Keys(t.Context(), "bugsink:synced:*").Result()
-	pending, _ := x.redis.Client(t, 15).Keys(t.Context(), "bugsink:pending:*").Result()
-	if created == 0 || created == 30 || len(keys) != created || len(pending) != 0 {
-		t.Errorf("%d gitea issues, %d mappings, %d reservations after the timeout", created, len(keys), len(pending))
-	}
-	last, _ := x.redis.Client(t, 15).Get(t.Context(), "bugsink:run:last").Result()
-	if !strings.Contains(last, `"outcome":"timeout"`) {
-		t.Errorf("run record %s", last)
-	}
+	x.assertStoppedCleanly(t, 30, "timeout")
 }
