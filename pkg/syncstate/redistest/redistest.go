@@ -92,6 +92,7 @@ func launchOn(bin, dir string, port int) (*Server, error) {
 		"--logfile", filepath.Join(dir, "redis-"+strconv.Itoa(port)+".log"),
 	)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	dieWithParent(cmd)
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start redis-server: %w", err)
 	}
