@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -205,6 +206,7 @@ func allLabelNames(cfg *Config) []string {
 		for s := range syncer.DefaultProjectLabels {
 			slugs = append(slugs, s)
 		}
+		sort.Strings(slugs)
 	}
 	for _, s := range slugs {
 		ls, ok := cfg.ProjectLabels[s]
@@ -237,7 +239,7 @@ func (a *App) doctorRedis(ctx context.Context, cfg *Config, d *doctorData) {
 	case dur.Unknown != "":
 		d.add("redis_durability", "warn", "%s: make sure persistence is on and keys are not evicted", dur.Unknown)
 	case !dur.Persistent:
-		d.add("redis_durability", "warn", "Redis has neither RDB snapshots nor AOF: a restart loses every mapping (bsync then needs `bsync reindex` to avoid duplicates)")
+		d.add("redis_durability", "warn", "Redis has neither RDB snapshots nor AOF: a restart loses every mapping (the next sync rebuilds them from the markers in Gitea, reading every issue once); turn persistence on")
 	case dur.Evicts():
 		d.add("redis_durability", "warn", "maxmemory-policy is %s: Redis may evict mappings under memory pressure; use noeviction or a volatile-* policy", dur.EvictionPolicy)
 	default:

@@ -1,8 +1,8 @@
 // Command sandbox runs bsync against a local sandbox: a fake Bugsink seeded
 // with realistic errors for the six seed projects, a fake Gitea and a
 // throwaway redis-server, all on loopback. It builds bsync, runs
-// `bsync sync --dry-run`, `bsync sync` twice, `bsync status` and
-// `bsync list-synced`, and shows one created issue.
+// `bsync doctor`, `bsync sync --dry-run`, `bsync sync` twice,
+// `bsync status` and `bsync list-synced`, and shows one created issue.
 //
 //	go run ./scripts/sandbox          # show it once
 //	go run ./scripts/sandbox -keep    # keep the servers up and print their env
@@ -98,6 +98,7 @@ func run(keep bool) error {
 		return out
 	}
 
+	show("check the setup, writes nothing", "doctor", "--output", "table")
 	show("preview, writes nothing", "sync", "--dry-run", "--output", "table")
 	show("first sync", "sync", "--output", "table")
 	show("second sync creates nothing (the JSON report cron and CI read)", "sync")
