@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"time"
@@ -76,23 +77,15 @@ func (a *App) runDoctor(ctx context.Context) error {
 }
 
 func (a *App) finishDoctor(d *doctorData) error {
-	if a.output != "json" {
-		for _, c := range d.Checks {
-			fmt.Fprintf(a.Stdout, "%-5s %-22s %s\n", strings.ToUpper(c.Status), c.Name, c.Message)
-		}
-		a.printed = true
-	}
+	var failure error
 	if d.Fail > 0 {
-		err := &exitError{code: ExitError, name: "doctor", err: fmt.Errorf("%d of %d checks failed", d.Fail, len(d.Checks))}
-		if a.output == "json" {
-			a.printFailure(err, d, nil)
+		failure = &exitError{code: ExitError, name: "doctor", err: fmt.Errorf("%d of %d checks failed", d.Fail, len(d.Checks))}
+	}
+	return a.emit(d, failure, func(w io.Writer) {
+		for _, c := range d.Checks {
+			fmt.Fprintf(w, "%-5s %-22s %s\n", strings.ToUpper(c.Status), c.Name, c.Message)
 		}
-		return err
-	}
-	if a.output != "json" {
-		return nil
-	}
-	return a.printSuccess(d)
+	})
 }
 
 func (a *App) doctorBugsink(ctx context.Context, cfg *Config, d *doctorData) {

@@ -35,6 +35,22 @@ func (a *App) printSuccess(data any) error {
 	return writeJSON(a.Stdout, envelope{Success: true, Data: data})
 }
 
+// emit prints a command's result: a table for a person (--output table),
+// else one JSON document, a success with data or a failure with data. It
+// returns failure, which decides the exit code.
+func (a *App) emit(data any, failure error, table func(io.Writer)) error {
+	if a.output != "json" {
+		table(a.Stdout)
+		a.printed = true
+		return failure
+	}
+	if failure != nil {
+		a.printFailure(failure, data, nil)
+		return failure
+	}
+	return a.printSuccess(data)
+}
+
 // printFailure prints {"success": false, "error": …, "data": data} for err.
 func (a *App) printFailure(err error, data, details any) {
 	code, name := classify(err)

@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -79,21 +80,11 @@ func (a *App) runStatus(ctx context.Context, opts *statusOptions) error {
 		d.LastRun, d.NextRun, d.LastOutcome = &lr, &nr, last.Outcome
 	}
 	d.Stale, d.StaleReason = staleness(last, cfg.Interval, a.Now())
-	if a.output != "json" {
-		printStatusTable(a.Stdout, d)
-		a.printed = true
-	}
+	var failure error
 	if opts.failIfStale && d.Stale {
-		err := &exitError{code: ExitStale, name: "stale", err: fmt.Errorf("the sync is stale: %s", d.StaleReason)}
-		if a.output == "json" {
-			a.printFailure(err, d, nil)
-		}
-		return err
+		failure = &exitError{code: ExitStale, name: "stale", err: fmt.Errorf("the sync is stale: %s", d.StaleReason)}
 	}
-	if a.output != "json" {
-		return nil
-	}
-	return a.printSuccess(d)
+	return a.emit(d, failure, func(w io.Writer) { printStatusTable(w, d) })
 }
 
 // staleness says whether the last run calls for attention.

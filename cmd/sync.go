@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -220,32 +221,16 @@ func (a *App) engineOptions(cfg *Config, cmd *cobra.Command, opts *syncOptions) 
 
 // finishSync prints the report and picks the exit code.
 func (a *App) finishSync(rep *syncer.Report, runErr error) error {
-	if a.output != "json" {
-		printSyncTable(a.Stdout, rep, runErr)
-		a.printed = true
-		if runErr != nil {
-			return runErr
-		}
-		if len(rep.Errors) > 0 {
-			return &exitError{code: ExitPartial, name: "partial", err: fmt.Errorf("%d issue(s) failed; see the report", len(rep.Errors))}
-		}
-		return nil
+	failure := runErr
+	if failure == nil && len(rep.Errors) > 0 {
+		failure = &exitError{code: ExitPartial, name: "partial", err: fmt.Errorf("%d of the run's steps failed (%d issue(s) not synced); see data.errors", len(rep.Errors), rep.Failed)}
 	}
-	if runErr != nil {
-		var up *syncer.UnknownProjectsError
-		if errors.As(runErr, &up) {
-			a.printFailure(runErr, nil, nil)
-		} else {
-			a.printFailure(runErr, rep, nil)
-		}
-		return runErr
+	var data any = rep
+	var up *syncer.UnknownProjectsError
+	if errors.As(runErr, &up) {
+		data = nil // nothing ran: the report would only be empty
 	}
-	if len(rep.Errors) > 0 {
-		err := &exitError{code: ExitPartial, name: "partial", err: fmt.Errorf("%d of the run's steps failed (%d issue(s) not synced); see data.errors", len(rep.Errors), rep.Failed)}
-		a.printFailure(err, rep, nil)
-		return err
-	}
-	return a.printSuccess(rep)
+	return a.emit(data, failure, func(w io.Writer) { printSyncTable(w, rep, runErr) })
 }
 
 // saveRun writes the run record, even when the run's own context ended.

@@ -28,7 +28,7 @@ func newPair(t *testing.T, opts ...bugsinktest.Option) (*bugsinktest.Server, *bu
 func TestIssuePagesFollowsCursorToTheEnd(t *testing.T) {
 	srv, c := newPair(t, bugsinktest.WithPageSize(7))
 	srv.AddProject("backend", "Backend")
-	other := srv.AddProject("other", "Other")
+	srv.AddProject("other", "Other")
 	for i := 0; i < 30; i++ {
 		srv.AddIssue("backend", bugsinktest.IssueSpec{Type: "E", Value: "v", Resolved: i%3 == 0})
 	}
@@ -54,7 +54,6 @@ func TestIssuePagesFollowsCursorToTheEnd(t *testing.T) {
 	if total != 30 || pages != 5 {
 		t.Errorf("got %d issues on %d pages, want 30 on 5 (7 a page)", total, pages)
 	}
-	_ = other
 }
 
 func TestNextLinkWithWrongHostIsReissuedAgainstBaseURL(t *testing.T) {

@@ -49,7 +49,7 @@ func (c *Client) repoPath(suffix string) string {
 	return "/repos/" + url.PathEscape(c.owner) + "/" + url.PathEscape(c.repo) + suffix
 }
 
-func (c *Client) do(ctx context.Context, method, path string, query url.Values, body, out any) (*resty.Response, error) {
+func (c *Client) do(ctx context.Context, method, path string, query url.Values, body, out any) error {
 	req := c.rc.R().SetContext(ctx)
 	if len(query) > 0 {
 		req.SetQueryParamsFromValues(query)
@@ -60,11 +60,11 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	}
 	resp, err := req.Execute(method, path)
 	shown := APIPath + path
-	return resp, apiclient.Decode(method, shown, resp, err, out, func(status int, b []byte) error {
+	return apiclient.Decode(method, shown, resp, err, out, func(status int, b []byte) error {
 		return &APIError{API: "gitea", Method: method, Path: shown, StatusCode: status, Message: messageFrom(b)}
 	})
 }
 
-func (c *Client) get(ctx context.Context, path string, query url.Values, out any) (*resty.Response, error) {
+func (c *Client) get(ctx context.Context, path string, query url.Values, out any) error {
 	return c.do(ctx, http.MethodGet, path, query, nil, out)
 }

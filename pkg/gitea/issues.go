@@ -17,7 +17,7 @@ import (
 // Gitea API: POST /repos/{owner}/{repo}/issues
 func (c *Client) CreateIssue(ctx context.Context, opt CreateIssueOption) (*Issue, error) {
 	var is Issue
-	if _, err := c.do(ctx, http.MethodPost, c.repoPath("/issues"), nil, opt, &is); err != nil {
+	if err := c.do(ctx, http.MethodPost, c.repoPath("/issues"), nil, opt, &is); err != nil {
 		return nil, fmt.Errorf("create gitea issue: %w", err)
 	}
 	if is.Number <= 0 {
@@ -44,7 +44,7 @@ func (c *Client) CreateIssue(ctx context.Context, opt CreateIssueOption) (*Issue
 // Gitea API: GET /repos/{owner}/{repo}/issues/{number}
 func (c *Client) Issue(ctx context.Context, number int) (*Issue, error) {
 	var is Issue
-	if _, err := c.get(ctx, c.repoPath("/issues/"+strconv.Itoa(number)), nil, &is); err != nil {
+	if err := c.get(ctx, c.repoPath("/issues/"+strconv.Itoa(number)), nil, &is); err != nil {
 		return nil, fmt.Errorf("read gitea issue #%d: %w", number, err)
 	}
 	return &is, nil
@@ -57,7 +57,7 @@ func (c *Client) Issue(ctx context.Context, number int) (*Issue, error) {
 func (c *Client) AddLabels(ctx context.Context, number int, ids []int64) ([]Label, error) {
 	var labels []Label
 	body := map[string]any{"labels": ids}
-	if _, err := c.do(ctx, http.MethodPost, c.repoPath("/issues/"+strconv.Itoa(number)+"/labels"), nil, body, &labels); err != nil {
+	if err := c.do(ctx, http.MethodPost, c.repoPath("/issues/"+strconv.Itoa(number)+"/labels"), nil, body, &labels); err != nil {
 		return nil, fmt.Errorf("add labels to gitea issue #%d: %w", number, err)
 	}
 	return labels, nil
@@ -69,7 +69,7 @@ func (c *Client) AddLabels(ctx context.Context, number int, ids []int64) ([]Labe
 // Gitea API: POST /repos/{owner}/{repo}/issues/{number}/comments
 func (c *Client) Comment(ctx context.Context, number int, body string) (*Comment, error) {
 	var cm Comment
-	if _, err := c.do(ctx, http.MethodPost, c.repoPath("/issues/"+strconv.Itoa(number)+"/comments"), nil, map[string]string{"body": body}, &cm); err != nil {
+	if err := c.do(ctx, http.MethodPost, c.repoPath("/issues/"+strconv.Itoa(number)+"/comments"), nil, map[string]string{"body": body}, &cm); err != nil {
 		return nil, fmt.Errorf("comment on gitea issue #%d: %w", number, err)
 	}
 	return &cm, nil
@@ -80,7 +80,7 @@ func (c *Client) Comment(ctx context.Context, number int, body string) (*Comment
 // Gitea API: PATCH /repos/{owner}/{repo}/issues/{number}
 func (c *Client) SetState(ctx context.Context, number int, state string) (*Issue, error) {
 	var is Issue
-	if _, err := c.do(ctx, http.MethodPatch, c.repoPath("/issues/"+strconv.Itoa(number)), nil, map[string]string{"state": state}, &is); err != nil {
+	if err := c.do(ctx, http.MethodPatch, c.repoPath("/issues/"+strconv.Itoa(number)), nil, map[string]string{"state": state}, &is); err != nil {
 		return nil, fmt.Errorf("set gitea issue #%d %s: %w", number, state, err)
 	}
 	return &is, nil
@@ -102,7 +102,7 @@ func (c *Client) IssuePage(ctx context.Context, q string, page int) ([]Issue, er
 		v.Set("q", q)
 	}
 	var rows []Issue
-	if _, err := c.get(ctx, c.repoPath("/issues"), v, &rows); err != nil {
+	if err := c.get(ctx, c.repoPath("/issues"), v, &rows); err != nil {
 		return nil, fmt.Errorf("list gitea issues: %w", err)
 	}
 	return rows, nil
@@ -113,7 +113,7 @@ func (c *Client) IssuePage(ctx context.Context, q string, page int) ([]Issue, er
 // Gitea API: GET /repos/{owner}/{repo}
 func (c *Client) Repository(ctx context.Context) (*Repository, error) {
 	var r Repository
-	if _, err := c.get(ctx, c.repoPath(""), nil, &r); err != nil {
+	if err := c.get(ctx, c.repoPath(""), nil, &r); err != nil {
 		return nil, fmt.Errorf("read gitea repository %s/%s: %w", c.owner, c.repo, err)
 	}
 	return &r, nil
@@ -126,7 +126,7 @@ func (c *Client) Version(ctx context.Context) (string, error) {
 	var v struct {
 		Version string `json:"version"`
 	}
-	if _, err := c.get(ctx, "/version", nil, &v); err != nil {
+	if err := c.get(ctx, "/version", nil, &v); err != nil {
 		return "", fmt.Errorf("read gitea version: %w", err)
 	}
 	return v.Version, nil
@@ -142,7 +142,7 @@ func IsLabelMismatch(err error) bool {
 // create issues: an empty create is refused with 403 when the token lacks
 // the write:issue scope, and with 422 ("[Title]: Required") when it has it.
 func (c *Client) ProbeIssueWrite(ctx context.Context) error {
-	_, err := c.do(ctx, http.MethodPost, c.repoPath("/issues"), nil, map[string]any{}, nil)
+	err := c.do(ctx, http.MethodPost, c.repoPath("/issues"), nil, map[string]any{}, nil)
 	if StatusCode(err) == http.StatusUnprocessableEntity {
 		return nil
 	}

@@ -3,6 +3,7 @@ package gitea
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strconv"
 )
@@ -18,7 +19,7 @@ func (c *Client) Labels(ctx context.Context) ([]Label, error) {
 		q.Set("page", strconv.Itoa(page))
 		q.Set("limit", strconv.Itoa(PageLimit))
 		var rows []Label
-		if _, err := c.get(ctx, c.repoPath("/labels"), q, &rows); err != nil {
+		if err := c.get(ctx, c.repoPath("/labels"), q, &rows); err != nil {
 			return nil, fmt.Errorf("list gitea labels: %w", err)
 		}
 		all = append(all, rows...)
@@ -36,7 +37,7 @@ func (c *Client) Labels(ctx context.Context) ([]Label, error) {
 func (c *Client) CreateLabel(ctx context.Context, name, color, description string) (*Label, error) {
 	body := map[string]any{"name": name, "color": color, "description": description}
 	var l Label
-	if _, err := c.do(ctx, "POST", c.repoPath("/labels"), nil, body, &l); err != nil {
+	if err := c.do(ctx, http.MethodPost, c.repoPath("/labels"), nil, body, &l); err != nil {
 		return nil, fmt.Errorf("create gitea label %q: %w", name, err)
 	}
 	return &l, nil

@@ -206,7 +206,7 @@ func TestReindexNeverOverwritesAndReportsDuplicates(t *testing.T) {
 
 func TestBackLinkOnceAndBestEffort(t *testing.T) {
 	e := newEnv(t)
-	ids := seedProject(e, 3)
+	seedProject(e, 3)
 	e.bs.Faults.Add(httpfault.Rule{Kind: httpfault.Status, Status: 500, PathContains: "/issue-comments/", Times: 1})
 	rep := e.run(t, Options{BackLink: true, Concurrency: 1})
 	if rep.Synced != 3 || rep.Failed != 0 || len(rep.Warnings) != 1 || !strings.Contains(rep.Warnings[0], "back-link") {
@@ -226,7 +226,6 @@ func TestBackLinkOnceAndBestEffort(t *testing.T) {
 	if len(e2.bs.Comments()) != 0 {
 		t.Error("back-link left although switched off")
 	}
-	_ = ids
 }
 
 // failingStore fails Reserve after n successful calls.

@@ -3,7 +3,6 @@ package syncer
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"bsync/pkg/bugsink"
 )
@@ -134,5 +133,4 @@ func TestDeepStackKeepsStructureAndCap(t *testing.T) {
 			t.Errorf("limit %d: %s", limit, v)
 		}
 	}
-	_ = time.Now
 }
