@@ -47,6 +47,8 @@ type Server struct {
 	comments []Comment
 	seq      int
 	now      func() time.Time
+	// sourceMaps are the uploaded source maps by debug id (markdown.go).
+	sourceMaps map[string]SourceMap
 }
 
 type project struct {
@@ -398,8 +400,9 @@ func (s *Server) getEvent(w http.ResponseWriter, id string) {
 		Data         json.RawMessage `json:"data"`
 		StacktraceMD string          `json:"stacktrace_md"`
 	}
+	is := s.issues[ev.Issue]
 	writeJSON(w, 200, detailJSON{eventState: ev, Data: ev.data,
-		StacktraceMD: "# rendered by bugsink, with local variables: SECRET_FROM_STACKTRACE_MD"})
+		StacktraceMD: StacktraceMarkdown(ev.data, Title(is.CalculatedType, is.CalculatedValue), s.sourceMaps)})
 }
 
 func (s *Server) addComment(w http.ResponseWriter, r *http.Request) {
