@@ -59,6 +59,7 @@ func (e *Engine) create(ctx context.Context, p bugsink.Project, is bugsink.Issue
 		warnings = append(warnings, fmt.Sprintf("%s: part of the event payload could not be read: %v", is.ID, ev.DataErr))
 	}
 	r := Render(is, ev, p.Slug, e.Opts.Render)
+	warnings = append(warnings, r.Warnings...)
 	ids, missing, err := e.labelIDsFor(ctx, names)
 	if err != nil {
 		return fail("labels", err)
