@@ -86,6 +86,9 @@ func TestSecretsAreRedacted(t *testing.T) {
 		"https://x.example/login#id_token=abc123":               "x.example/login",
 		"https://x.example/?X-Amz-Signature=abc123&X-Amz-Date=": "X-Amz-Signature=[redacted]",
 		"https://x.example/?sessionid=abc123":                   "sessionid=[redacted]",
+		// in a path, where parsing would percent-encode it away from the patterns
+		`webpack://shop/{"api_key": "abc123"}`:               "webpack://shop/",
+		"webpack://shop/x postgres://app:abc123@db:5432/app": "webpack://shop/",
 	}
 	for raw, keep := range cases {
 		got := redactURL(raw)

@@ -132,9 +132,10 @@ var reSensitiveParam = regexp.MustCompile(`(?i)([?&;#][^=&#\s]*(?:token|password
 
 // redactURL removes user info and the values of sensitive query parameters
 // and drops the fragment (which often carries OAuth tokens). Whatever the
-// URL's shape, free-text credential patterns are redacted as well.
+// URL's shape, free-text credential patterns are redacted as well, before
+// parsing too: re-encoding a path would hide a credential in it from them.
 func redactURL(raw string) string {
-	raw = oneLine(cleanText(raw))
+	raw = redactSecrets(oneLine(cleanText(raw)))
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme == "" && u.Host == "" && !strings.HasPrefix(raw, "/") {
 		if i := strings.IndexByte(raw, '#'); i >= 0 {
