@@ -63,13 +63,13 @@ func TestUnexpectedStacktraceMDFallsBackWithAWarning(t *testing.T) {
 	firstFrame := indexOf(lines, func(l string) bool { return strings.HasPrefix(l, "### ") })
 	marked := indexOf(lines, func(l string) bool { return strings.HasPrefix(l, "▶ ") })
 	cases := map[string]string{
-		"a frame too many":       good + "\n\n### extra.js:1 in `x` [external]\n_no source context available_",
-		"a frame missing":        strings.Join(append(append([]string{}, lines[:firstFrame-1]...), lines[firstFrame+7:]...), "\n"),
-		"header level changed":   strings.Replace(good, "### ", "## ", 1),
-		"gutter changed":         strings.Replace(good, lines[marked], strings.Replace(lines[marked], " | ", " : ", 1), 1),
-		"marked line moved":      strings.Replace(good, lines[marked], strings.Replace(lines[marked], "▶", " ", 1), 1),
-		"locals listed":          strings.Replace(good, lines[marked], lines[marked]+"\n\n#### Locals\n\n* `token` = `abc`", 1),
-		"another exception type": strings.Replace(good, "# TypeError", "# RangeError", 1),
+		"a frame too many":                         good + "\n\n### extra.js:1 in `x` [external]\n_no source context available_",
+		"a frame missing":                          strings.Join(append(append([]string{}, lines[:firstFrame-1]...), lines[firstFrame+7:]...), "\n"),
+		"header level changed":                     strings.Replace(good, "### ", "## ", 1),
+		"gutter changed":                           strings.Replace(good, lines[marked], strings.Replace(lines[marked], " | ", " : ", 1), 1),
+		"marked line moved":                        strings.Replace(good, lines[marked], strings.Replace(lines[marked], "▶", " ", 1), 1),
+		"locals listed":                            strings.Replace(good, lines[marked], lines[marked]+"\n\n#### Locals\n\n* `token` = `abc`", 1),
+		"another exception type":                   strings.Replace(good, "# TypeError", "# RangeError", 1),
 		"in-app frames only (Bugsink 2.0.0–2.0.4)": onlyInApp(good),
 		"not markdown at all":                      "<html>Server Error</html>",
 	}
