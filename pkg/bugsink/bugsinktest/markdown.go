@@ -38,17 +38,31 @@ type Mapping struct {
 	Name            string
 }
 
+// markdownOptions is how the fake renders stacktrace_md.
+type markdownOptions struct {
+	sourceMaps map[string]SourceMap // uploaded source maps by debug id
+	inAppOnly  bool
+}
+
+func (o markdownOptions) render(data json.RawMessage, title string) string {
+	return stacktraceMarkdown(data, title, o.sourceMaps, o.inAppOnly)
+}
+
 // WithSourceMap uploads a source map under debugID: events whose
 // debug_meta names that id get their frames mapped in stacktrace_md, as
 // Bugsink maps them.
 func WithSourceMap(debugID string, m SourceMap) Option {
 	return func(s *Server) {
-		if s.sourceMaps == nil {
-			s.sourceMaps = map[string]SourceMap{}
+		if s.md.sourceMaps == nil {
+			s.md.sourceMaps = map[string]SourceMap{}
 		}
-		s.sourceMaps[strings.ToLower(debugID)] = m
+		s.md.sourceMaps[strings.ToLower(debugID)] = m
 	}
 }
+
+// WithInAppOnlyMarkdown renders stacktrace_md as Bugsink 2.0.0 to 2.0.4
+// did: only in-app frames, where an exception has any.
+func WithInAppOnlyMarkdown() Option { return func(s *Server) { s.md.inAppOnly = true } }
 
 // lookupLeft finds the mapping for a generated position: the last one on
 // that line at or before the column (ecma426's lookup_left). ok is false
@@ -68,6 +82,10 @@ func (m SourceMap) lookupLeft(line, col int) (Mapping, bool) {
 // would for an event with that platform and title, applying the given
 // source maps (by debug id; nil for none).
 func StacktraceMarkdown(data json.RawMessage, title string, maps map[string]SourceMap) string {
+	return stacktraceMarkdown(data, title, maps, false)
+}
+
+func stacktraceMarkdown(data json.RawMessage, title string, maps map[string]SourceMap, inAppOnly bool) string {
 	var parsed map[string]any
 	if err := json.Unmarshal(data, &parsed); err != nil || parsed == nil {
 		return "_No stacktrace available._"
@@ -86,7 +104,7 @@ func StacktraceMarkdown(data json.RawMessage, title string, maps map[string]Sour
 	var lines []string
 	if !isException {
 		lines = append(lines, "# "+title)
-		lines = append(lines, threadLines(excs, stackOfPlates)...)
+		lines = append(lines, threadLines(excs, stackOfPlates, inAppOnly)...)
 		return finish(lines)
 	}
 	for i, exc := range excs {
@@ -102,11 +120,11 @@ func StacktraceMarkdown(data json.RawMessage, title string, maps map[string]Sour
 			val = pyStr(exc.obj["value"])
 		}
 		lines = append(lines, "# "+etype, val)
-		lines = append(lines, frameLines(exc.obj, stackOfPlates)...)
+		lines = append(lines, frameLines(exc.obj, stackOfPlates, inAppOnly)...)
 	}
 	if threads := threadEntries(parsed); len(threads) > 1 {
 		lines = append(lines, "", "# Threads")
-		lines = append(lines, threadLines(threads, stackOfPlates)...)
+		lines = append(lines, threadLines(threads, stackOfPlates, inAppOnly)...)
 	}
 	return finish(lines)
 }
@@ -209,7 +227,7 @@ func threadDescription(t map[string]any) string {
 	return strings.Join(parts, ", ")
 }
 
-func threadLines(threads []entry, stackOfPlates bool) []string {
+func threadLines(threads []entry, stackOfPlates, inAppOnly bool) []string {
 	var lines []string
 	for _, t := range threads {
 		if len(threads) > 1 {
@@ -222,7 +240,7 @@ func threadLines(threads []entry, stackOfPlates bool) []string {
 			lines = append(lines, "", "_No stacktrace found._")
 			continue
 		}
-		lines = append(lines, frameLines(t.obj, stackOfPlates)...)
+		lines = append(lines, frameLines(t.obj, stackOfPlates, inAppOnly)...)
 	}
 	return lines
 }
@@ -239,11 +257,23 @@ func frames(obj map[string]any) []map[string]any {
 	return out
 }
 
-func frameLines(obj map[string]any, stackOfPlates bool) []string {
+func frameLines(obj map[string]any, stackOfPlates, inAppOnly bool) []string {
 	fs := frames(obj)
 	if stackOfPlates {
 		fs = append([]map[string]any(nil), fs...)
 		reverse(fs)
+	}
+	if inAppOnly {
+		// _select_frames: the in-app frames, or all when there are none.
+		var app []map[string]any
+		for _, f := range fs {
+			if f["in_app"] == true {
+				app = append(app, f)
+			}
+		}
+		if len(app) > 0 {
+			fs = app
+		}
 	}
 	var lines []string
 	for _, f := range fs {

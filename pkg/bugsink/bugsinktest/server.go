@@ -47,8 +47,7 @@ type Server struct {
 	comments []Comment
 	seq      int
 	now      func() time.Time
-	// sourceMaps are the uploaded source maps by debug id (markdown.go).
-	sourceMaps map[string]SourceMap
+	md       markdownOptions // how stacktrace_md is rendered (markdown.go)
 }
 
 type project struct {
@@ -402,7 +401,7 @@ func (s *Server) getEvent(w http.ResponseWriter, id string) {
 	}
 	is := s.issues[ev.Issue]
 	writeJSON(w, 200, detailJSON{eventState: ev, Data: ev.data,
-		StacktraceMD: StacktraceMarkdown(ev.data, Title(is.CalculatedType, is.CalculatedValue), s.sourceMaps)})
+		StacktraceMD: s.md.render(ev.data, Title(is.CalculatedType, is.CalculatedValue))})
 }
 
 func (s *Server) addComment(w http.ResponseWriter, r *http.Request) {
