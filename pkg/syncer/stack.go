@@ -2,6 +2,7 @@ package syncer
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"bsync/pkg/bugsink"
@@ -97,6 +98,7 @@ const (
 // excNode is one exception in the tree its mechanism fields describe.
 type excNode struct {
 	idx      int // index in the payload
+	parent   *excNode
 	children []*excNode
 }
 
@@ -140,72 +142,72 @@ func (r traceRenderer) exceptions(excs bugsink.ExceptionList) []string {
 }
 
 // exceptionTree links the exceptions by exception_id and parent_id when
-// every one of them has an id; otherwise each is the cause of the next
-// (the payload's order, the last one being the main exception).
+// every one of them has a distinct id; otherwise each is the cause of the
+// next (the payload's order, the last one being the main exception).
 func exceptionTree(excs bugsink.ExceptionList) *excNode {
 	nodes := make([]*excNode, len(excs))
 	byID := map[int]*excNode{}
-	ids := true
+	ids := make([]int, 0, len(excs))
 	for i, e := range excs {
 		nodes[i] = &excNode{idx: i}
-		if e.Mechanism == nil || e.Mechanism.ExceptionID == nil {
-			ids = false
+		if ids == nil || e.Mechanism == nil || e.Mechanism.ExceptionID == nil {
+			ids = nil
 			continue
 		}
-		if _, dup := byID[int(*e.Mechanism.ExceptionID)]; dup {
-			ids = false
+		id := int(*e.Mechanism.ExceptionID)
+		if _, dup := byID[id]; dup {
+			ids = nil
+			continue
 		}
-		byID[int(*e.Mechanism.ExceptionID)] = nodes[i]
+		byID[id] = nodes[i]
+		ids = append(ids, id)
 	}
-	if ids {
-		main := nodes[len(nodes)-1]
-		// Children in id order (the order the SDK walked them); exceptions
-		// whose parent is missing, or that would form a loop, hang off the
-		// main exception, so nothing is lost.
-		for id := 0; id <= maxID(byID); id++ {
-			n, ok := byID[id]
-			if !ok || n == main {
-				continue
-			}
-			m := excs[n.idx].Mechanism
-			parent := main
-			if m.ParentID != nil {
-				if p, ok := byID[int(*m.ParentID)]; ok && p != n && !descends(p, n) {
-					parent = p
-				}
-			}
-			parent.children = append(parent.children, n)
+	main := nodes[len(nodes)-1]
+	if ids == nil {
+		for i := len(nodes) - 1; i > 0; i-- {
+			nodes[i].children = []*excNode{nodes[i-1]}
 		}
 		return main
 	}
-	for i := len(nodes) - 1; i > 0; i-- {
-		nodes[i].children = []*excNode{nodes[i-1]}
+	// Children in id order (the order the SDK walked them); an exception
+	// whose parent is missing, or would close a loop, hangs off the main
+	// exception, so nothing is lost.
+	sort.Ints(ids)
+	for _, id := range ids {
+		n := byID[id]
+		if n == main {
+			continue
+		}
+		parent := main
+		if pid := excs[n.idx].Mechanism.ParentID; pid != nil {
+			if p, ok := byID[int(*pid)]; ok && !above(n, p) {
+				parent = p
+			}
+		}
+		n.parent = parent
+		parent.children = append(parent.children, n)
 	}
-	return nodes[len(nodes)-1]
+	return main
 }
 
-func maxID(m map[int]*excNode) int {
-	best := -1
-	for id := range m {
-		best = max(best, id)
-	}
-	return best
-}
-
-// descends reports whether n is below anc.
-func descends(n, anc *excNode) bool {
-	for _, c := range anc.children {
-		if c == n || descends(n, c) {
+// above reports whether n is p or one of p's ancestors.
+func above(n, p *excNode) bool {
+	for a := p; a != nil; a = a.parent {
+		if a == n {
 			return true
 		}
 	}
 	return false
 }
 
+// maxIndent caps how deep a tree is indented (each level adds four spaces
+// to every line below it).
+const maxIndent = 6
+
 // tree renders an exception group: each exception, then its members and
 // causes indented below it.
 func (r traceRenderer) tree(excs bugsink.ExceptionList, n *excNode, depth int) []string {
-	indent := strings.Repeat("    ", depth)
+	indent := strings.Repeat("    ", min(depth, maxIndent))
 	var lines []string
 	for _, l := range r.exception(excs, n.idx) {
 		lines = append(lines, indent+l)

@@ -150,3 +150,25 @@ func TestTitleAndMessageFallBackOnTheEvent(t *testing.T) {
 		t.Errorf("Bugsink's calculated value is not preferred: %q", r.Title)
 	}
 }
+
+// Links come from the event: loops, missing parents, duplicate or huge ids
+// must neither lose an exception nor hang.
+func TestOddExceptionLinksLoseNothing(t *testing.T) {
+	cases := map[string]string{
+		"loop":           `{"type":"A","mechanism":{"exception_id":1,"parent_id":2}},{"type":"B","mechanism":{"exception_id":2,"parent_id":1}},{"type":"M","mechanism":{"exception_id":0}}`,
+		"self parent":    `{"type":"A","mechanism":{"exception_id":1,"parent_id":1}},{"type":"B","mechanism":{"exception_id":3,"parent_id":0}},{"type":"M","mechanism":{"exception_id":0,"is_exception_group":true}}`,
+		"missing parent": `{"type":"A","mechanism":{"exception_id":1,"parent_id":9}},{"type":"B","mechanism":{"exception_id":2,"parent_id":0}},{"type":"M","mechanism":{"exception_id":0}}`,
+		"huge ids":       `{"type":"A","mechanism":{"exception_id":2147483647,"parent_id":0}},{"type":"B","mechanism":{"exception_id":2147483646,"parent_id":2147483647}},{"type":"M","mechanism":{"exception_id":0}}`,
+		"duplicate ids":  `{"type":"A","mechanism":{"exception_id":1,"parent_id":0}},{"type":"B","mechanism":{"exception_id":1,"parent_id":0}},{"type":"M","mechanism":{"exception_id":0}}`,
+	}
+	for name, values := range cases {
+		t.Run(name, func(t *testing.T) {
+			body := Render(issue("M", "x"), event(t, `{"platform":"node","exception":{"values":[`+values+`]}}`), "p", RenderOptions{BugsinkURL: safetyBase}).Body
+			for _, typ := range []string{"\nA\n", "\nB\n", "\nM\n"} {
+				if strings.Count(strings.ReplaceAll(body, "    ", ""), typ) != 1 {
+					t.Errorf("exception %q not shown exactly once:\n%s", strings.TrimSpace(typ), body)
+				}
+			}
+		})
+	}
+}
