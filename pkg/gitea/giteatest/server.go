@@ -233,7 +233,7 @@ func (s *Server) issueJSON(is *Issue) map[string]any {
 		"html_url":   fmt.Sprintf("%s/%s/%s/issues/%d", s.URL, s.owner, s.repo, is.Number),
 		"url":        fmt.Sprintf("%s/api/v1/repos/%s/%s/issues/%d", s.URL, s.owner, s.repo, is.Number),
 		"created_at": is.CreatedAt.Format(time.RFC3339), "updated_at": is.UpdatedAt.Format(time.RFC3339),
-		"closed_at": is.ClosedAt, "content_version": is.ContentVersion, "pull_request": nil, "user": map[string]any{"login": "bsync"},
+		"closed_at": closedAt(is.ClosedAt), "content_version": is.ContentVersion, "pull_request": nil, "user": map[string]any{"login": "bsync"},
 		"repository": map[string]any{"name": s.repo, "owner": s.owner, "full_name": s.owner + "/" + s.repo},
 	}
 }

@@ -1,5 +1,7 @@
 package giteatest
 
+import "time"
+
 // Which writes notify a repository's watchers, as Gitea decides it: the
 // UI notifier (services/uinotification/notify.go) and the mailer
 // (services/mailer/notify.go) act on NewIssue, CreateIssueComment and
@@ -32,4 +34,24 @@ func (s *Server) EditIssueBody(number int, body string) {
 		is.ContentVersion++
 		is.UpdatedAt = s.now()
 	}
+}
+
+// CloseIssueAt closes an issue as a person would, at time at.
+func (s *Server) CloseIssueAt(number int, at time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if is := s.issue(number); is != nil && is.State != "closed" {
+		at = at.UTC()
+		is.State, is.ClosedAt, is.UpdatedAt = "closed", &at, at
+		s.notify()
+	}
+}
+
+// closedAt answers closed_at as Gitea does: in whole seconds (it stores
+// unix seconds), or null.
+func closedAt(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UTC().Format(time.RFC3339)
 }
