@@ -76,10 +76,11 @@ func (s crashState) Put(ctx context.Context, id string, r syncstate.Record) erro
 }
 
 // TestCrashAfterEachStepOfARegression stops a regression after each of its
-// writes in turn (comment, reopen, figures, mapping, resolve, resolve
-// recorded), then lets two runs finish: the comment is never written
-// twice, the issue ends reopened (or closed, for won't fix), the figures
-// current, Bugsink resolved, and a watcher notified once per write.
+// writes in turn (mapping names the close, comment, reopen, figures,
+// mapping, resolve, resolve recorded), then lets two runs finish: the
+// comment is never written twice, the issue ends reopened (or closed, for
+// won't fix), the figures current, Bugsink resolved, a watcher notified
+// once per write, and the regression recorded once.
 func TestCrashAfterEachStepOfARegression(t *testing.T) {
 	for _, wontfix := range []bool{false, true} {
 		for after := 1; ; after++ {
@@ -98,7 +99,7 @@ func TestCrashAfterEachStepOfARegression(t *testing.T) {
 			eng.Gitea, eng.Bugsink, eng.State = crashGitea{eng.Gitea, c}, crashBugsink{eng.Bugsink, c}, crashState{eng.State, c}
 			_, _ = eng.Run(t.Context())
 			if !c.dead {
-				if after < 5 {
+				if after < 6 {
 					t.Fatalf("wontfix %v: the regression made only %d writes", wontfix, after-1)
 				}
 				break
@@ -124,6 +125,9 @@ func TestCrashAfterEachStepOfARegression(t *testing.T) {
 			}
 			if is, _ := e.bs.Issue(id); !is.IsResolved {
 				t.Errorf("wontfix %v, crash after write %d: not resolved in Bugsink", wontfix, after)
+			}
+			if entry, _, _ := e.store.Get(t.Context(), id); entry.Record.Regressions != 1 || entry.Record.PendingClose != "" || entry.Record.ReportedClose == "" {
+				t.Errorf("wontfix %v, crash after write %d: record %+v", wontfix, after, entry.Record)
 			}
 		}
 	}

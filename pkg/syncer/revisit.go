@@ -71,8 +71,11 @@ func (e *Engine) unresolvedAgain(ctx context.Context, p bugsink.Project, is bugs
 // resolved in Bugsink again, unless a person reopened it there.
 //
 // Each step can be retried after a crash without repeating a write: the
-// comment is looked for by its marker first, the reopen is skipped for an
-// open issue, and figures that are current are not written.
+// mapping names the close being reported before anything is written in
+// Gitea; the comment is looked for by its marker first; the reopen is
+// skipped for an open issue; figures that are current are not written. A
+// regression found half done (its issue reopened already) is finished
+// and counted by the next run.
 func (e *Engine) recur(ctx context.Context, p bugsink.Project, is bugsink.Issue, rec syncstate.Record, out outcome) outcome {
 	fail := func(stage string, err error) outcome {
 		out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: stage, Message: err.Error(), GiteaIssueNumber: rec.GiteaIssueNumber})
@@ -87,10 +90,16 @@ func (e *Engine) recur(ctx context.Context, p bugsink.Project, is bugsink.Issue,
 		return fail("regression", err)
 	}
 	var reg *Regression
-	if gi.State == "closed" && rec.ReportedClose != closeKey(gi) {
+	switch {
+	case gi.State == "closed" && rec.ReportedClose != closeKey(gi):
 		reg = &Regression{BugsinkIssueID: is.ID, Project: p.Slug, GiteaIssueNumber: gi.Number}
-		mark := regressionMarker(is.ID, gi)
-		if err := e.commentOnce(ctx, gi.Number, regressionComment(is, rec, gi, e.Opts.Render.BugsinkURL, mark), mark); err != nil {
+		if rec.PendingClose != closeKey(gi) {
+			rec.PendingClose = closeKey(gi)
+			if err := e.record(ctx, is.ID, rec); err != nil {
+				return fail("record", err)
+			}
+		}
+		if err := e.commentOnce(ctx, gi.Number, is, rec, gi.ClosedAt); err != nil {
 			return fail("regression_comment", err)
 		}
 		if wontFix(gi.Labels, e.Opts.WontFixLabels) {
@@ -100,7 +109,16 @@ func (e *Engine) recur(ctx context.Context, p bugsink.Project, is bugsink.Issue,
 		} else {
 			reg.Reopened = true
 		}
-		rec.ReportedClose = closeKey(gi)
+	case gi.State == "open" && rec.PendingClose != "":
+		// A regression reopened before its run stopped: make sure of its
+		// comment, then count it.
+		reg = &Regression{BugsinkIssueID: is.ID, Project: p.Slug, GiteaIssueNumber: gi.Number, Reopened: true}
+		if err := e.commentOnce(ctx, gi.Number, is, rec, nil); err != nil {
+			return fail("regression_comment", err)
+		}
+	}
+	if reg != nil {
+		rec.ReportedClose, rec.PendingClose = rec.PendingClose, ""
 		rec.Regressions++
 	}
 	rec.Recurrences++
@@ -157,8 +175,8 @@ func wontFix(labels []gitea.Label, names []string) bool {
 	return false
 }
 
-// closeKey names the close of a Gitea issue: each close → recur cycle is
-// reported once.
+// closeKey names the close of a Gitea issue (its closed_at, which Gitea
+// answers in whole seconds): each close → recur cycle is reported once.
 func closeKey(gi *gitea.Issue) string {
 	if gi.ClosedAt == nil {
 		return "closed"
@@ -168,13 +186,15 @@ func closeKey(gi *gitea.Issue) string {
 
 // regressionMarker is the hidden line that names one regression comment:
 // the Bugsink issue and the close it answers.
-func regressionMarker(id string, gi *gitea.Issue) string {
-	return "<!-- bsync-regression: " + id + " after close " + closeKey(gi) + " -->"
+func regressionMarker(id, close string) string {
+	return "<!-- bsync-regression: " + id + " after close " + close + " -->"
 }
 
-// commentOnce comments on an issue unless one of its comments carries mark
-// already (a retried step never repeats a comment).
-func (e *Engine) commentOnce(ctx context.Context, number int, body, mark string) error {
+// commentOnce writes the regression comment for the close rec.PendingClose
+// names, unless one of the issue's comments carries its marker already (a
+// retried step never repeats a comment).
+func (e *Engine) commentOnce(ctx context.Context, number int, is bugsink.Issue, rec syncstate.Record, closedAt *time.Time) error {
+	mark := regressionMarker(is.ID, rec.PendingClose)
 	cs, err := e.Gitea.Comments(ctx, number)
 	if err != nil {
 		return err
@@ -184,17 +204,17 @@ func (e *Engine) commentOnce(ctx context.Context, number int, body, mark string)
 			return nil
 		}
 	}
-	_, err = e.Gitea.Comment(ctx, number, body)
+	_, err = e.Gitea.Comment(ctx, number, regressionComment(is, rec, closedAt, e.Opts.Render.BugsinkURL, mark))
 	return err
 }
 
 // regressionComment says a closed issue's error came back. Every value in
 // it is a number, a time or a link built from configuration.
-func regressionComment(is bugsink.Issue, rec syncstate.Record, gi *gitea.Issue, base, mark string) string {
+func regressionComment(is bugsink.Issue, rec syncstate.Record, closedAt *time.Time, base, mark string) string {
 	var b strings.Builder
 	b.WriteString("**Regression**: this error occurred again after the issue was closed.\n\n")
-	if gi.ClosedAt != nil {
-		fmt.Fprintf(&b, "- **Closed**: %s\n", fmtTime(*gi.ClosedAt))
+	if closedAt != nil {
+		fmt.Fprintf(&b, "- **Closed**: %s\n", fmtTime(*closedAt))
 	}
 	if n := is.DigestedEventCount - rec.EventCount; n > 0 && rec.EventCount > 0 {
 		fmt.Fprintf(&b, "- **New Occurrences**: %d since %s\n", n, fmtTime(rec.LastSeen))

@@ -28,6 +28,7 @@ type Record struct {
 	Recurrences   int       // recurrences: how many times it came back while mapped, open or closed
 	LastRecurred  time.Time // last_recurred_at: when bsync last found it back
 	ReportedClose string    // reported_close: closed_at of the Gitea close whose regression was reported
+	PendingClose  string    // pending_close: the close whose regression is being reported (cleared when done)
 	ResolvedAt    time.Time // bugsink_resolved_at: when bsync's resolve of the recorded state succeeded
 	ReopenedAt    time.Time // reopened_in_bugsink_at: when bsync found a person's reopen (never resolved again)
 
@@ -50,6 +51,7 @@ type recordJSON struct {
 	Recurrences      int     `json:"recurrences,omitempty"`
 	LastRecurred     *string `json:"last_recurred_at,omitempty"`
 	ReportedClose    string  `json:"reported_close,omitempty"`
+	PendingClose     string  `json:"pending_close,omitempty"`
 	ResolvedAt       *string `json:"bugsink_resolved_at,omitempty"`
 	ReopenedAt       *string `json:"reopened_in_bugsink_at,omitempty"`
 }
@@ -58,7 +60,7 @@ var knownFields = map[string]bool{
 	"gitea_issue_number": true, "synced_at": true, "project": true, "title": true,
 	"bugsink_issue_id": true, "gitea_issue_url": true, "bugsink_last_seen": true,
 	"bugsink_event_count": true, "regressions": true, "written_by": true,
-	"recurrences": true, "last_recurred_at": true, "reported_close": true,
+	"recurrences": true, "last_recurred_at": true, "reported_close": true, "pending_close": true,
 	"bugsink_resolved_at": true, "reopened_in_bugsink_at": true,
 }
 
@@ -80,6 +82,7 @@ func (r Record) MarshalJSON() ([]byte, error) {
 		WrittenBy:        r.WrittenBy,
 		Recurrences:      r.Recurrences,
 		ReportedClose:    r.ReportedClose,
+		PendingClose:     r.PendingClose,
 		LastRecurred:     optTime(r.LastRecurred),
 		ResolvedAt:       optTime(r.ResolvedAt),
 		ReopenedAt:       optTime(r.ReopenedAt),
@@ -135,6 +138,7 @@ func (r *Record) UnmarshalJSON(b []byte) error {
 		WrittenBy:        rj.WrittenBy,
 		Recurrences:      rj.Recurrences,
 		ReportedClose:    rj.ReportedClose,
+		PendingClose:     rj.PendingClose,
 	}
 	for _, f := range []struct {
 		name string
