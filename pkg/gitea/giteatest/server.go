@@ -45,7 +45,7 @@ type Server struct {
 	indexDelay  time.Duration
 	noWrite     bool
 	now         func() time.Time
-	notified    int // events that reach a watcher (notify.go)
+	notified    int // events that reach a watcher (lifecycle.go)
 }
 
 // Label is a stored label (colour kept with '#', as Gitea stores it).
@@ -68,7 +68,7 @@ type Issue struct {
 	CreatedAt time.Time
 	UpdatedAt time.Time
 	ClosedAt  *time.Time
-	// ContentVersion counts body edits (optimistic locking, notify.go).
+	// ContentVersion counts body edits (optimistic locking, lifecycle.go).
 	ContentVersion int
 }
 
