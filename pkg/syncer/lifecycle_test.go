@@ -123,8 +123,8 @@ func TestClosedIssueRecurringIsOneCommentAndAReopenPerClose(t *testing.T) {
 	if n := regressionComments(e, 1); n != 2 {
 		t.Errorf("%d regression comments after two closes", n)
 	}
-	if is, _ := e.bs.Issue(id); !is.IsResolved {
-		t.Error("not resolved in Bugsink")
+	if is, _ := e.bs.Issue(id); !is.IsResolved || e.bs.ResolveCount(id) != 6 {
+		t.Errorf("resolved %v, %d resolves, want 6 (create + 5 returns)", is.IsResolved, e.bs.ResolveCount(id))
 	}
 	entry, _, _ := e.store.Get(t.Context(), id)
 	if entry.Record.Regressions != 2 || entry.Record.Recurrences != 5 {
@@ -158,8 +158,8 @@ func TestWontFixIssueRecurringIsOneCommentAndStaysClosed(t *testing.T) {
 	if !strings.Contains(gi.Body, "**Total Occurrences**: 4") {
 		t.Errorf("figures not current:\n%s", gi.Body)
 	}
-	if is, _ := e.bs.Issue(id); !is.IsResolved {
-		t.Error("not resolved in Bugsink")
+	if is, _ := e.bs.Issue(id); !is.IsResolved || e.bs.ResolveCount(id) != 4 {
+		t.Errorf("resolved %v, %d resolves, want 4 (create + 3 returns)", is.IsResolved, e.bs.ResolveCount(id))
 	}
 }
 
