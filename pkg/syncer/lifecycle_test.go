@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"bsync/pkg/bugsink/bugsinktest"
+	"bsync/pkg/httpfault"
 	"bsync/pkg/syncstate"
 )
 
@@ -198,7 +199,22 @@ func TestPersonsReopenInBugsinkIsLeftAlone(t *testing.T) {
 	}
 }
 
-func TestResolveThatFailedIsRetriedAndOldMappingsKeepWorking(t *testing.T) {
+func TestResolveThatFailedIsRetried(t *testing.T) {
+	e := newEnv(t)
+	e.bs.Faults.Add(httpfault.Rule{Kind: httpfault.Status, Method: http.MethodPost, PathContains: "/resolve/", Status: 500, Times: 1})
+	id, _ := synced(t, e, Options{})
+	if is, _ := e.bs.Issue(id); is.IsResolved {
+		t.Fatal("the failed resolve took")
+	}
+	if rep := e.run(t, Options{}); rep.Resolved != 1 || rep.ReopenedInBugsink != 0 {
+		t.Fatalf("re_resolved %d reopened_in_bugsink %d", rep.Resolved, rep.ReopenedInBugsink)
+	}
+	if is, _ := e.bs.Issue(id); !is.IsResolved {
+		t.Error("not resolved on the retry")
+	}
+}
+
+func TestOldMappingsKeepWorking(t *testing.T) {
 	e := newEnv(t)
 	id, _ := synced(t, e, Options{})
 	// A mapping as an older writer left it (no record of the resolve).
