@@ -87,7 +87,7 @@ func (e *Engine) recur(ctx context.Context, p bugsink.Project, is bugsink.Issue,
 		if gitea.IsNotFound(err) {
 			err = fmt.Errorf("mapped gitea issue #%d no longer exists; `bsync forget %s` lets the next run create a new one", rec.GiteaIssueNumber, is.ID)
 		}
-		return fail("regression", err)
+		return fail("read_gitea_issue", err)
 	}
 	var reg *Regression
 	switch {
