@@ -47,7 +47,8 @@ type Server struct {
 	comments []Comment
 	seq      int
 	now      func() time.Time
-	md       markdownOptions // how stacktrace_md is rendered (markdown.go)
+	md       markdownOptions  // how stacktrace_md is rendered (markdown.go)
+	releases map[int][]string // per project, in the order first seen (lifecycle.go)
 }
 
 type project struct {
@@ -79,6 +80,7 @@ type issueState struct {
 	IsMuted            bool      `json:"is_muted"`
 	eventIDs           []string
 	resolveCount       int
+	fixedAt, eventsAt  []string // releases (lifecycle.go)
 }
 
 type eventState struct {
@@ -144,6 +146,7 @@ var (
 	reProject  = regexp.MustCompile(`^/api/canonical/0/projects/([^/]+)/$`)
 	reIssue    = regexp.MustCompile(`^/api/canonical/0/issues/([^/]+)/$`)
 	reResolve  = regexp.MustCompile(`^/api/canonical/0/issues/([^/]+)/resolve/$`)
+	reAction   = regexp.MustCompile(`^/api/canonical/0/issues/([^/]+)/(resolve-next|reopen)/$`)
 	reEvent    = regexp.MustCompile(`^/api/canonical/0/events/([^/]+)/$`)
 	reHex40    = regexp.MustCompile(`^[0-9a-f]{40}$`)
 	reUUID     = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
@@ -183,6 +186,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.onlyMethod(w, r, http.MethodGet, func() { s.listIssues(w, r) })
 	case reResolve.MatchString(p):
 		s.onlyMethod(w, r, http.MethodPost, func() { s.resolve(w, reResolve.FindStringSubmatch(p)[1]) })
+	case reAction.MatchString(p):
+		m := reAction.FindStringSubmatch(p)
+		s.onlyMethod(w, r, http.MethodPost, func() { s.action(w, m[1], m[2]) })
+	case p == "/api/canonical/0/releases/":
+		s.onlyMethod(w, r, http.MethodGet, func() { s.listReleases(w, r) })
 	case reIssue.MatchString(p):
 		s.onlyMethod(w, r, http.MethodGet, func() { s.getIssue(w, reIssue.FindStringSubmatch(p)[1]) })
 	case p == "/api/canonical/0/events/":
@@ -363,7 +371,7 @@ func (s *Server) resolve(w http.ResponseWriter, ref string) {
 		writeJSON(w, 400, detail("Issue is already resolved."))
 		return
 	}
-	is.IsResolved, is.IsResolvedUncond, is.IsMuted = true, true, false
+	is.IsResolved, is.IsResolvedUncond, is.IsResolvedByNext, is.IsMuted = true, true, false, false
 	is.resolveCount++
 	writeJSON(w, 200, is)
 }
