@@ -73,3 +73,49 @@ func withoutLocals(md string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// apply_sourcemaps as ported: a mapped frame takes the original file, line,
+// name and source lines; a frame whose map was not uploaded, or whose
+// position the map does not cover, carries the debug id Bugsink then
+// shows; a frame of a source without content is left alone.
+func TestSourceMapsApplyAsBugsinkApplies(t *testing.T) {
+	const id = "5D3F7B2A-9C1E-4F6A-8B0D-2E4C6A8F1B3D"
+	payload := `{"platform":"javascript","debug_meta":{"images":[
+	  {"type":"sourcemap","code_file":"app.min.js","debug_id":"` + id + `"},
+	  {"type":"sourcemap","code_file":"vendor.min.js","debug_id":"00000000-0000-4000-8000-000000000001"}]},
+	 "exception":{"values":[{"type":"TypeError","value":"x","stacktrace":{"frames":[
+	  {"filename":"vendor.min.js","function":"v","lineno":1,"colno":5},
+	  {"filename":"app.min.js","function":"n","lineno":1,"colno":2},
+	  {"filename":"app.min.js","function":"m","lineno":1,"colno":40,"in_app":true},
+	  {"filename":"app.min.js","function":"s","lineno":1,"colno":90}]}}]}}`
+	maps := map[string]SourceMap{strings.ToLower(id): {
+		Mappings: []Mapping{
+			{GenLine: 0, GenCol: 30, Source: "src/a.ts", Line: 2, Col: 4, Name: "render"},
+			{GenLine: 0, GenCol: 80, Source: "src/nocontent.ts", Line: 0, Col: 0},
+		},
+		Sources: map[string][]string{"src/a.ts": {"l1", "l2", "  return x.map(f);", "l4"}},
+	}}
+	got := StacktraceMarkdown([]byte(payload), "TypeError: x", maps)
+	want := strings.Join([]string{
+		"# TypeError",
+		"x",
+		"",
+		"### app.min.js:1 in `s` [external]",
+		"_no source context available_",
+		"",
+		"### src/a.ts:3 in `render` [in-app]",
+		"   1 | l1", // line numbers are at least two wide
+		"   2 | l2",
+		"▶  3 |   return x.map(f);",
+		"   4 | l4",
+		"",
+		"### app.min.js:1 in `n` [external] (no sourcemap for debug_id 5d3f7b2a-9c1e-4f6a-8b0d-2e4c6a8f1b3d)",
+		"_no source context available_",
+		"",
+		"### vendor.min.js:1 in `v` [external] (no sourcemap for debug_id 00000000-0000-4000-8000-000000000001)",
+		"_no source context available_",
+	}, "\n")
+	if got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
