@@ -61,18 +61,23 @@ var secrets = []string{"hunter2", "eyJhbGciOiJIUzI1NiJ9", "dXNlcjpwYXNz", "sk_li
 func TestHostileCorpus(t *testing.T) {
 	for name, s := range hostileCorpus {
 		t.Run(name, func(t *testing.T) {
-			is := bugsink.Issue{ID: testID, CalculatedType: s, CalculatedValue: s, FirstSeen: t0, LastSeen: t1, DigestedEventCount: 1}
-			r := Render(is, hostileEvent(s), s, RenderOptions{BugsinkURL: safetyBase})
-			for _, v := range append(checkTitle(r.Title), checkBody(r.Body, DefaultMaxBodyBytes)...) {
-				t.Error(v)
-			}
-			for _, sec := range secrets {
-				if strings.Contains(r.Title+r.Body, sec) {
-					t.Errorf("secret %q survived", sec)
+			for _, c := range []struct {
+				value string // "": the title falls back on the event's message
+				ev    *bugsink.Event
+			}{{s, hostileEvent(s)}, {"", hostileEvent(s)}, {"", hostileLogEvent(s, true)}, {"", hostileLogEvent(s, false)}} {
+				is := bugsink.Issue{ID: testID, CalculatedType: s, CalculatedValue: c.value, FirstSeen: t0, LastSeen: t1, DigestedEventCount: 1}
+				r := Render(is, c.ev, s, RenderOptions{BugsinkURL: safetyBase})
+				for _, v := range append(checkTitle(r.Title), checkBody(r.Body, DefaultMaxBodyBytes)...) {
+					t.Error(v)
 				}
-			}
-			if strings.Count(r.Body, Marker(testID)) != 1 {
-				t.Error("marker missing or repeated")
+				for _, sec := range secrets {
+					if strings.Contains(r.Title+r.Body, sec) {
+						t.Errorf("secret %q survived", sec)
+					}
+				}
+				if strings.Count(r.Body, Marker(testID)) != 1 {
+					t.Error("marker missing or repeated")
+				}
 			}
 		})
 	}
