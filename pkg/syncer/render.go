@@ -126,7 +126,7 @@ type bodyView struct {
 	missingMaps bool
 }
 
-// fitBody drops stack lines from the middle until the body fits; if even no
+// fit drops stack lines from the middle until the body fits; if even no
 // stack does not fit (it always should: every other field is capped), the
 // body is cut as a last resort.
 func (v bodyView) fit(stack []string, limit int) string {
