@@ -37,10 +37,13 @@ type Request struct {
 	URL    string `json:"url"`
 }
 
-// LogEntry is a logged message (events without an exception).
+// LogEntry is a logged message (events without an exception). Params are
+// the message's arguments as sent (a list or an object), for SDKs that do
+// not send the formatted message.
 type LogEntry struct {
-	Message   string `json:"message"`
-	Formatted string `json:"formatted"`
+	Message   string          `json:"message"`
+	Formatted string          `json:"formatted"`
+	Params    json.RawMessage `json:"params"`
 }
 
 // Exception is one exception of a (possibly chained) error.

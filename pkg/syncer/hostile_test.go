@@ -108,6 +108,7 @@ func TestSecretsAreRedacted(t *testing.T) {
 		`{"client_secret":"abc123"}`:            "client_secret",
 		"redis://default:abc123@cache:6379":     "redis://default:[redacted]@cache:6379",
 		"Cookie: session=abc123":                "Cookie: [redacted]",
+		`{\"password\": \"abc123\"}`:            "password",
 	}
 	for raw, keep := range msgs {
 		got := redactSecrets(raw)

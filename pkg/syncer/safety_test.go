@@ -1,6 +1,7 @@
 package syncer
 
 import (
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
@@ -185,6 +186,10 @@ func hostileLogEvent(s string, threads bool) *bugsink.Event {
 	}}
 	if threads {
 		ev.Data.Threads = bugsink.ThreadList{{ID: bugsink.FlexString(s), Name: s, Current: true, Stacktrace: frames}, {Name: s, Stacktrace: frames}}
+	} else {
+		// unformatted, with its arguments apart
+		params, _ := json.Marshal([]any{s, map[string]string{"password": "hunter2", "x": s}})
+		ev.Data.LogEntry = &bugsink.LogEntry{Message: s, Params: params}
 	}
 	return ev
 }

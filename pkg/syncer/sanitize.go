@@ -83,7 +83,7 @@ var secretPatterns = []secretPattern{
 	{[]string{"authorization"}, regexp.MustCompile(`(?i)(authorization\s*[:=]\s*)(?:(?:bearer|basic|token|digest)\s+)?[^\s,;'"&]+`), false},
 	{[]string{"bearer"}, regexp.MustCompile(`(?i)(\bbearer\s+)[A-Za-z0-9\-._~+/]+=*`), false},
 	{[]string{"pass", "pwd", "secret", "token", "key", "session", "cookie", "auth", "signature", "credential"},
-		regexp.MustCompile(`(?i)(\b[\w.-]{0,64}?(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|client[_-]?secret|session(?:id)?|cookie|auth|signature|credentials?)["']?\s*[:=]\s*["']?)[^\s&,;'"]+`), false},
+		regexp.MustCompile(`(?i)(\b[\w.-]{0,64}?(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|client[_-]?secret|session(?:id)?|cookie|auth|signature|credentials?)\\?["']?\s*[:=]\s*\\?["']?)[^\s&,;'"]+`), false},
 	{[]string{"://"}, regexp.MustCompile(`(?i)(\b[a-z][a-z0-9+.-]{0,32}://[^\s:/@]{1,256}:)[^\s@/]+(@)`), true},
 }
 

@@ -1,6 +1,7 @@
 package syncer
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -52,6 +53,9 @@ func stackLines(ev *bugsink.Event, maxFrames int) trace {
 	}
 	if msg := logMessageText(d); msg != "" {
 		t.lines = append(t.lines, "Log message: "+oneLine(truncateBytes(untrusted(msg), maxMessageBytes)))
+		if args := logArguments(d); args != "" {
+			t.lines = append(t.lines, "  with arguments: "+args)
+		}
 	}
 	stack := r.threads(d.Threads, false)
 	if len(stack) == 0 && d.Stacktrace != nil && len(d.Stacktrace.Frames) > 0 {
@@ -64,6 +68,68 @@ func stackLines(ev *bugsink.Event, maxFrames int) trace {
 		t.lines = append(t.lines, stack...)
 	}
 	return t
+}
+
+// logArguments shows the arguments of a logged message the SDK did not
+// format (older Python SDKs send "order %s" with its params apart), as
+// compact JSON.
+func logArguments(d bugsink.EventData) string {
+	if d.LogEntry == nil || d.LogEntry.Formatted != "" || len(d.LogEntry.Params) == 0 {
+		return ""
+	}
+	var v any
+	if json.Unmarshal(d.LogEntry.Params, &v) != nil {
+		return ""
+	}
+	var b strings.Builder
+	showValue(&b, v, 0)
+	if s := b.String(); s == "" || s == "[]" || s == "{}" {
+		return ""
+	}
+	return oneLine(truncateBytes(untrusted(b.String()), maxFrameBytes))
+}
+
+// showValue writes a decoded JSON value for reading: strings in single
+// quotes and unescaped, so that the credential patterns see them as they
+// were (JSON escapes would hide a quoted "password" from them).
+func showValue(b *strings.Builder, v any, depth int) {
+	if b.Len() > maxFrameBytes || depth > 8 {
+		b.WriteString("…")
+		return
+	}
+	switch v := v.(type) {
+	case nil:
+		b.WriteString("null")
+	case string:
+		b.WriteString("'" + v + "'")
+	case []any:
+		b.WriteString("[")
+		for i, x := range v {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			showValue(b, x, depth+1)
+		}
+		b.WriteString("]")
+	case map[string]any:
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		b.WriteString("{")
+		for i, k := range keys {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(k + ": ")
+			showValue(b, v[k], depth+1)
+		}
+		b.WriteString("}")
+	default:
+		out, _ := json.Marshal(v)
+		b.Write(out)
+	}
 }
 
 // logMessageText is the message of an event without an exception, with

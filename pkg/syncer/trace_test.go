@@ -172,3 +172,15 @@ func TestOddExceptionLinksLoseNothing(t *testing.T) {
 		})
 	}
 }
+
+// Older Python SDKs send a logged message unformatted, with its arguments
+// apart: both are shown, the arguments as untrusted text.
+func TestUnformattedLogMessageShowsItsArguments(t *testing.T) {
+	ev := event(t, `{"platform":"python","logentry":{"message":"login of %s failed with %s","params":["@admin",{"password":"hunter2"}]}}`)
+	body := Render(issue("Log Message", "login of %s failed with %s"), ev, "p", RenderOptions{BugsinkURL: safetyBase}).Body
+	inOrder(t, body, "Log message: login of %s failed with %s\n  with arguments: ['@admin', {password: '[redacted]'}]\n")
+	ev = event(t, `{"logentry":{"message":"queue at %d","formatted":"queue at 5","params":[5]}}`)
+	if body := Render(issue("Log Message", "queue at %d"), ev, "p", RenderOptions{BugsinkURL: safetyBase}).Body; strings.Contains(body, "with arguments") {
+		t.Error("arguments shown beside a formatted message")
+	}
+}
