@@ -286,21 +286,6 @@ func TestCommentPostsToIssueComments(t *testing.T) {
 	}
 }
 
-func TestMissingTrailingSlashIsPlainText404(t *testing.T) {
-	srv := bugsinktest.New()
-	defer srv.Close()
-	req, _ := http.NewRequest("GET", srv.URL+"/api/canonical/0/projects", nil)
-	req.Header.Set("Authorization", "Bearer "+bugsinktest.Token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 404 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain") {
-		t.Errorf("got %d %s, want a plain-text 404 as Bugsink answers", resp.StatusCode, resp.Header.Get("Content-Type"))
-	}
-}
-
 func TestSupportsResolve(t *testing.T) {
 	cases := map[string]bool{"1.0.0": false, "2.0.0": false, "2.2.0": false, "2.2.1": true, "2.4.0": true, "2.5.0": true, "3.0.0": true, "v2.10.1": true, "": false, "dev": false}
 	for v, want := range cases {
