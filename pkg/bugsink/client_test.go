@@ -302,3 +302,28 @@ func TestServerVersion(t *testing.T) {
 		t.Errorf("version %q, %v", v, err)
 	}
 }
+
+func TestIssuePagesMarksIDsThatAreNotUUIDs(t *testing.T) {
+	srv, c := newPair(t)
+	srv.AddProject("backend", "Backend")
+	good := srv.AddIssue("backend", bugsinktest.IssueSpec{})
+	srv.AddIssue("backend", bugsinktest.IssueSpec{ID: "NOT-A-UUID"})
+	srv.AddIssue("backend", bugsinktest.IssueSpec{ID: strings.ToUpper(good[:35]) + "f"})
+	var bad []string
+	for page, err := range c.IssuePages(t.Context(), 1) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, is := range page {
+			if (is.IDErr != nil) != (is.ID != good) {
+				t.Errorf("%s: IDErr %v", is.ID, is.IDErr)
+			}
+			if is.IDErr != nil {
+				bad = append(bad, is.ID)
+			}
+		}
+	}
+	if len(bad) != 2 {
+		t.Errorf("marked %v, want the two malformed ids", bad)
+	}
+}

@@ -56,6 +56,13 @@ func (e *Engine) syncProject(ctx context.Context, p bugsink.Project, pi int, rep
 				rep.Muted++
 				continue
 			}
+			if is.IDErr != nil {
+				// Checked once, here, for every path: such an id cannot be
+				// keyed in the state, so working on it would duplicate it.
+				merge(rep, pr, outcome{failed: true, errs: []IssueError{{BugsinkIssueID: is.ID, Project: p.Slug, Stage: "validate",
+					Message: is.IDErr.Error() + "; left alone"}}})
+				continue
+			}
 			wanted = append(wanted, is)
 		}
 		if len(wanted) == 0 {
@@ -80,9 +87,7 @@ func (e *Engine) syncPage(ctx context.Context, p bugsink.Project, pi int, wanted
 	pr := &rep.Projects[pi]
 	ids := make([]string, 0, len(wanted))
 	for _, is := range wanted {
-		if ValidIssueID(is.ID) {
-			ids = append(ids, is.ID)
-		}
+		ids = append(ids, is.ID)
 	}
 	known, err := e.State.LookupState(ctx, ids)
 	if err != nil {
@@ -196,9 +201,6 @@ func merge(rep *Report, pr *ProjectReport, o outcome) {
 // already mapped whose state calls for nothing (not seen again, and left
 // unresolved on purpose or in a dry run), or one a dry run's reindex found.
 func (e *Engine) settled(is bugsink.Issue, st syncstate.IssueState) (outcome, bool) {
-	if !ValidIssueID(is.ID) {
-		return outcome{}, false
-	}
 	if !st.Entry.Mapped() {
 		if e.recovered[is.ID] {
 			return outcome{skipped: true}, true
@@ -219,10 +221,6 @@ func (e *Engine) settled(is bugsink.Issue, st syncstate.IssueState) (outcome, bo
 
 // handle decides what one wanted issue needs.
 func (e *Engine) handle(ctx context.Context, p bugsink.Project, is bugsink.Issue, st syncstate.IssueState) outcome {
-	if !ValidIssueID(is.ID) {
-		return outcome{failed: true, errs: []IssueError{{BugsinkIssueID: is.ID, Project: p.Slug, Stage: "validate",
-			Message: "Bugsink answered an issue id that is not a UUID; left alone"}}}
-	}
 	if st.Entry.Mapped() {
 		return e.revisit(ctx, p, is, st.Entry)
 	}
