@@ -104,7 +104,9 @@ func (a *App) doctorBugsink(ctx context.Context, cfg *Config, d *doctorData) {
 	switch {
 	case err != nil:
 		d.add("bugsink_version", "warn", "could not read the version from the API schema (%v); resolving needs Bugsink 2.2.1 or later", err)
-	case !bugsink.SupportsResolve(version):
+	case bugsink.ResolveSupport(version) == bugsink.UnknownSupport:
+		d.add("bugsink_version", "warn", "Bugsink reports version %q, which does not say whether it has the resolve action (Bugsink 2.2.1 or later); check the installed version by hand", version)
+	case bugsink.ResolveSupport(version) == bugsink.Unsupported:
 		d.add("bugsink_version", "fail", "Bugsink reports API version %q: the resolve action needs Bugsink 2.2.1 or later; upgrade Bugsink", version)
 	default:
 		d.add("bugsink_version", "ok", "Bugsink %s supports the resolve action", version)
