@@ -106,3 +106,24 @@ func TestDoctorReadsTheVersionsBugsinkReports(t *testing.T) {
 		})
 	}
 }
+
+func TestDoctorChecksTheLabelsOfTheProjectsBugsinkLists(t *testing.T) {
+	w := newWorld(t)
+	w.bs.AddProject("shop-frontend-dev", "Shop")
+	w.bs.AddProject("shop-backend", "Shop API")
+	w.env["BSYNC_EXCLUDE_PROJECTS"] = "shop-backend"
+	w.gt.AddLabel("env:development", "6b7280")
+	r := w.bsync(t, "doctor")
+	c := checks(r)["gitea_labels"]
+	msg, _ := c["message"].(string)
+	// No BUGSINK_PROJECTS: the sync works on what Bugsink lists, less the
+	// excluded project, so those labels are the ones to check.
+	if c["status"] != "ok" || !strings.Contains(msg, "1 label(s) exist") || !strings.Contains(msg, "bug:frontend, source:bugsink") {
+		t.Errorf("gitea_labels %v, want env:development found and bug:frontend, source:bugsink to create", c)
+	}
+	for _, other := range []string{"bug:backend", "env:test", "env:production", "bug:infrastructure"} {
+		if strings.Contains(msg, other) {
+			t.Errorf("gitea_labels names %s, which no listed project uses: %s", other, msg)
+		}
+	}
+}
