@@ -148,6 +148,21 @@ type candidate struct {
 // issue it touched is either untouched or fully recorded.
 var ErrInterrupted = errors.New("sync interrupted before it finished")
 
+// InterruptedError is ErrInterrupted naming the projects the pass did not
+// finish listing and working on.
+type InterruptedError struct{ Unfinished []string }
+
+// Error implements error.
+func (e *InterruptedError) Error() string {
+	if len(e.Unfinished) == 0 {
+		return ErrInterrupted.Error()
+	}
+	return fmt.Sprintf("%v; projects not finished: %s", ErrInterrupted, strings.Join(e.Unfinished, ", "))
+}
+
+// Is makes errors.Is(err, ErrInterrupted) true.
+func (e *InterruptedError) Is(target error) bool { return target == ErrInterrupted }
+
 // UnknownProjectsError lists configured slugs Bugsink does not know.
 type UnknownProjectsError struct {
 	Unknown   []string
@@ -219,20 +234,41 @@ func (e *Engine) run(ctx context.Context, rep *Report) error {
 	rep.Projects = make([]ProjectReport, 0, len(projects))
 	for i, p := range projects {
 		if ctx.Err() != nil {
-			return ErrInterrupted
+			return e.interrupted(rep, projects[i:])
 		}
 		rep.Projects = append(rep.Projects, ProjectReport{Slug: p.Slug, ID: p.ID})
 		err := e.syncProject(ctx, p, i, rep)
 		if err != nil {
 			var fe *FatalError
-			if errors.As(err, &fe) || errors.Is(err, ErrInterrupted) {
+			if errors.As(err, &fe) {
 				return err
+			}
+			if errors.Is(err, ErrInterrupted) {
+				return e.interrupted(rep, projects[i:])
 			}
 			rep.Errors = append(rep.Errors, IssueError{Project: p.Slug, Stage: "list_issues", Message: err.Error()})
 			e.Log.Error("list bugsink issues", "project", p.Slug, "err", err)
 		}
 	}
 	return e.createCapped(ctx, rep)
+}
+
+// interrupted names the projects a pass stopped in or before, and those
+// whose new issues still wait for a create under MaxCreate.
+func (e *Engine) interrupted(rep *Report, rest []bugsink.Project) error {
+	var names []string
+	for _, c := range e.candidates {
+		if !contains(names, c.project.Slug) {
+			names = append(names, c.project.Slug)
+		}
+	}
+	for _, p := range rest {
+		if !contains(names, p.Slug) {
+			names = append(names, p.Slug)
+		}
+	}
+	rep.Unfinished = names
+	return &InterruptedError{Unfinished: names}
 }
 
 func (e *Engine) selectProjects(ctx context.Context) ([]bugsink.Project, error) {

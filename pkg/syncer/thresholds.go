@@ -111,8 +111,11 @@ func (e *Engine) createCapped(ctx context.Context, rep *Report) error {
 	if fatal != nil {
 		return &FatalError{Err: fatal}
 	}
-	if ctx.Err() != nil {
-		return ErrInterrupted
+	if ctx.Err() != nil && created < e.Opts.MaxCreate && next < len(e.candidates) {
+		// Cut short with room left under the cap: the waiting issues'
+		// projects are not finished.
+		e.candidates = e.candidates[next:]
+		return e.interrupted(rep, nil)
 	}
 	return nil
 }
