@@ -17,17 +17,12 @@ import (
 // APIPath is where the REST API lives under the Gitea base URL.
 const APIPath = "/api/v1"
 
-// PageLimit is the largest page Gitea serves ([api] MAX_RESPONSE_ITEMS).
-const PageLimit = 50
-
-// MaxPages bounds one listing: 50 rows a page, half a million rows.
-const MaxPages = 10000
-
 // Client talks to one repository on one Gitea. It is safe for concurrent use.
 type Client struct {
 	rc    *resty.Client
 	owner string
 	repo  string
+	pages pageSize
 }
 
 // New returns a client for owner/repo on the Gitea at baseURL. It makes no

@@ -37,7 +37,7 @@ type GiteaAPI interface {
 	Issue(ctx context.Context, number int) (*gitea.Issue, error)
 	Comment(ctx context.Context, number int, body string) (*gitea.Comment, error)
 	SetState(ctx context.Context, number int, state string) (*gitea.Issue, error)
-	IssuePage(ctx context.Context, q string, page int) ([]gitea.Issue, error)
+	Issues(ctx context.Context, q string, maxPages int) iter.Seq2[[]gitea.Issue, error]
 }
 
 // StateStore is what the engine needs from the sync state.
@@ -131,6 +131,8 @@ type Engine struct {
 	// listed holds every issue id this run has listed, so an issue that a
 	// listing returns twice is worked on once.
 	listed map[string]bool
+	// scanPages caps the pages one reindex reads (0: gitea.MaxPages).
+	scanPages int
 	// candidates are the new issues of this run when MaxCreate caps it;
 	// they are created after every project was listed, oldest first.
 	candidates []candidate
