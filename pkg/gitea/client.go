@@ -56,8 +56,22 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	resp, err := req.Execute(method, path)
 	shown := APIPath + path
 	return apiclient.Decode(method, shown, resp, err, out, func(status int, b []byte) error {
-		return &APIError{API: "gitea", Method: method, Path: shown, StatusCode: status, Message: messageFrom(b)}
+		ae := &APIError{API: "gitea", Method: method, Path: shown, StatusCode: status, Message: messageFrom(b)}
+		if status == http.StatusNotFound && c.repoLevel(path) {
+			return &RepoNotFoundError{Owner: c.owner, Repo: c.repo, Err: ae}
+		}
+		return ae
 	})
+}
+
+// repoLevel reports whether a 404 for path can only mean the repository
+// itself is missing (no issue number or label id in it).
+func (c *Client) repoLevel(path string) bool {
+	switch path {
+	case c.repoPath(""), c.repoPath("/labels"), c.repoPath("/issues"):
+		return true
+	}
+	return false
 }
 
 func (c *Client) get(ctx context.Context, path string, query url.Values, out any) error {

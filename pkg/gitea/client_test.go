@@ -195,3 +195,19 @@ func TestIssuesSearchesBodiesAndHonoursIndexLag(t *testing.T) {
 		t.Errorf("plain listing found %d, want 1 (straight from the database)", n)
 	}
 }
+
+func TestA404ForTheRepositoryIsToldApartFromOneForAnIssue(t *testing.T) {
+	srv, c := newPair(t)
+	missing := gitea.New(srv.URL, giteatest.Token, "acme", "nope", apiclient.Options{Retries: -1})
+	_, err := missing.Labels(t.Context())
+	if !gitea.IsRepoNotFound(err) || !gitea.IsNotFound(err) || !strings.Contains(err.Error(), "acme/nope") {
+		t.Errorf("labels of a missing repository: %v, want a RepoNotFoundError naming it", err)
+	}
+	if _, err := missing.CreateIssue(t.Context(), gitea.CreateIssueOption{Title: "t"}); !gitea.IsRepoNotFound(err) {
+		t.Errorf("create in a missing repository: %v", err)
+	}
+	_, err = c.Issue(t.Context(), 99)
+	if !gitea.IsNotFound(err) || gitea.IsRepoNotFound(err) {
+		t.Errorf("a missing issue: %v, want a plain 404", err)
+	}
+}

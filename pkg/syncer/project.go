@@ -145,6 +145,12 @@ func (e *Engine) syncPage(ctx context.Context, p bugsink.Project, pi int, wanted
 		if !started[i] {
 			continue
 		}
+		if !merged(o) {
+			if fatal == nil {
+				fatal = o.fatal
+			}
+			continue
+		}
 		merge(rep, pr, o)
 		if o.fatal != nil && fatal == nil {
 			fatal = o.fatal
@@ -157,6 +163,14 @@ func (e *Engine) syncPage(ctx context.Context, p bugsink.Project, pi int, wanted
 		return ErrInterrupted
 	}
 	return nil
+}
+
+// merged reports whether an outcome belongs in the report. One stopped
+// by a refusal that concerns the whole run (token, repository) before it
+// did anything does not: the run's error names the cause once, rather
+// than once per issue in flight.
+func merged(o outcome) bool {
+	return o.fatal == nil || !refused(o.fatal) || o.created != nil || o.regression != nil || o.resolved
 }
 
 func merge(rep *Report, pr *ProjectReport, o outcome) {

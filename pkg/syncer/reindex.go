@@ -129,6 +129,9 @@ func (e *Engine) ensureState(ctx context.Context, rep *Report) error {
 		return nil
 	}
 	rr, found, err := e.Reindex(ctx, !e.Opts.DryRun)
+	if refused(err) {
+		return &FatalError{Err: err}
+	}
 	if err != nil {
 		return &FatalError{Err: fmt.Errorf("the sync state is new or was lost, and Gitea could not be scanned for the issues bsync made before, so nothing was created: %w", err)}
 	}

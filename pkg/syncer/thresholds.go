@@ -96,6 +96,12 @@ func (e *Engine) createCapped(ctx context.Context, rep *Report) error {
 		}
 		wg.Wait()
 		for i, o := range outs {
+			if !merged(o) {
+				if fatal == nil {
+					fatal = o.fatal
+				}
+				continue
+			}
 			merge(rep, &rep.Projects[batch[i].report], o)
 			if o.created != nil && !o.created.Adopted || o.would != nil {
 				created++

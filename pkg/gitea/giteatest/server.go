@@ -156,7 +156,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	m := reRepo.FindStringSubmatch(r.URL.Path)
 	if m == nil || m[1] != s.owner || m[2] != s.repo {
-		s.apiError(w, 404, "not found")
+		// services/context/repo.go RepoAssignment: an unknown (or
+		// invisible) repository is the generic 404, on every route under it.
+		s.notFound(w)
 		return
 	}
 	rest := m[3]
@@ -206,6 +208,12 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json;charset=utf-8")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// notFound answers Gitea's generic 404 (services/context/api.go
+// APIErrorNotFound).
+func (s *Server) notFound(w http.ResponseWriter) {
+	writeJSON(w, 404, map[string]any{"message": "The target couldn't be found.", "url": s.URL + "/api/swagger", "errors": []string{}})
 }
 
 func (s *Server) apiError(w http.ResponseWriter, status int, msg string) {
