@@ -184,7 +184,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case reIssueLbls.MatchString(rest) && r.Method == http.MethodPost:
 		s.addLabels(w, r, num(reIssueLbls, rest))
 	default:
-		s.apiError(w, 404, "not found")
+		s.notFound(w)
 	}
 }
 
@@ -432,7 +432,7 @@ func contains(ids []int64, id int64) bool {
 func (s *Server) getIssue(w http.ResponseWriter, n int) {
 	is := s.issue(n)
 	if is == nil {
-		s.apiError(w, 404, "not found")
+		s.notFound(w)
 		return
 	}
 	writeJSON(w, 200, s.issueJSON(is))
@@ -441,7 +441,7 @@ func (s *Server) getIssue(w http.ResponseWriter, n int) {
 func (s *Server) editIssue(w http.ResponseWriter, r *http.Request, n int) {
 	is := s.issue(n)
 	if is == nil {
-		s.apiError(w, 404, "not found")
+		s.notFound(w)
 		return
 	}
 	var body struct {
@@ -513,7 +513,7 @@ func (s *Server) listComments(w http.ResponseWriter, n int) {
 func (s *Server) addLabels(w http.ResponseWriter, r *http.Request, n int) {
 	is := s.issue(n)
 	if is == nil {
-		s.apiError(w, 404, "not found")
+		s.notFound(w)
 		return
 	}
 	var body struct {
