@@ -6,6 +6,12 @@
 // order honoured and bad values refused, 400 "Issue is already resolved.",
 // UUIDs or friendly ids (SLUG-N) wherever Bugsink takes an issue, chunked
 // request bodies refused, 40-hex bearer tokens and DRF-shaped error bodies.
+//
+// Where it still differs from Bugsink 2.5: no "previous" links and an
+// opaque cursor position (DRF encodes the field's value); no WSGI server
+// that de-chunks bodies (gunicorn would accept them); one global token
+// with every right (no post-2.5 token capabilities); only the routes bsync
+// uses (no mute, reopen, delete, releases or teams).
 package bugsinktest
 
 import (

@@ -1,11 +1,18 @@
 // Package giteatest is a stateful fake of the Gitea 1.27 REST API routes
 // bsync uses, for tests, the sandbox and the benchmarks. It keeps the real
 // server's quirks: a page cap of [api] MAX_RESPONSE_ITEMS (50 unless
-// WithMaxResponseItems) served by /settings/api, labels by id only on create with unknown
-// ids dropped silently, duplicate label names accepted, colours answered
-// without '#', titles over 255 bytes cut with an ellipsis, 201 on PATCH,
-// 500 for a comment on a missing issue, {"message","url"} error bodies, and
-// a search index that can lag behind writes.
+// WithMaxResponseItems) announced by /settings/api, labels by id only on
+// create with unknown ids dropped silently, duplicate label names accepted,
+// colours answered without '#', titles over 255 bytes cut with an
+// ellipsis, 201 on PATCH, 500 for a comment on a missing issue, the
+// generic 404 for a repository it does not serve, {"message","url"} error
+// bodies, and a search index that can lag behind writes.
+//
+// Where it still differs from Gitea: /version and /settings/api answer
+// before any token is checked (Gitea's auth middleware may refuse a bad
+// token there first); search is a case-insensitive substring match, not
+// bleve's phrase query; comment lists are not paginated; 401/403 cover
+// only the token cases bsync meets.
 package giteatest
 
 import (
