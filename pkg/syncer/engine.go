@@ -224,6 +224,9 @@ func (e *Engine) run(ctx context.Context, rep *Report) error {
 		return err
 	}
 	if err := e.ensureState(ctx, rep); err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("%w: %w", e.interrupted(rep, projects), err)
+		}
 		return err
 	}
 	for _, p := range projects {

@@ -84,3 +84,20 @@ func (s *stallAfter) IssuePages(ctx context.Context, projectID int) iter.Seq2[[]
 		yield(nil, ctx.Err())
 	}
 }
+
+// A deadline during the first run's scan of Gitea leaves every project
+// unfinished and the state incomplete.
+func TestADeadlineDuringTheReindexScanNamesEveryProject(t *testing.T) {
+	e := newEnv(t)
+	seedProject(e, 2)
+	e.gt.Faults.Add(httpfault.Rule{Kind: httpfault.Slow, Method: http.MethodGet, PathContains: "/issues", Delay: 5 * time.Second})
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	rep, err := e.engine(Options{}).Run(ctx)
+	if !errors.Is(err, ErrInterrupted) || !slices.Equal(rep.Unfinished, []string{"shop-backend"}) {
+		t.Fatalf("run returned %v, unfinished %v", err, rep.Unfinished)
+	}
+	if ok, _ := e.store.StateComplete(t.Context()); ok {
+		t.Error("an interrupted scan marked the state complete")
+	}
+}
