@@ -33,6 +33,7 @@ type Config struct {
 	IncludeMuted  bool
 	BackLink      bool
 	Resolve       bool
+	ResolveMode   string // syncer.ResolvePlain or syncer.ResolveNextRelease
 	Concurrency   int
 	WontFix       []string
 	MaxBodyBytes  int
@@ -172,6 +173,9 @@ func LoadConfig(getenv func(string) string, envFile string, envFileNamed bool, n
 	}
 	if c.Resolve, err = parseBool(src.get("BSYNC_RESOLVE_IN_BUGSINK"), true); err != nil {
 		bad("BSYNC_RESOLVE_IN_BUGSINK is malformed (want true or false)")
+	}
+	if c.ResolveMode = strings.TrimSpace(src.get("BSYNC_RESOLVE_MODE")); !syncer.ValidResolveMode(c.ResolveMode) {
+		bad("BSYNC_RESOLVE_MODE is malformed (want resolve or next-release)")
 	}
 	c.Interval = DefaultInterval
 	if v := strings.TrimSpace(src.get("BUGSINK_SYNC_INTERVAL")); v != "" {

@@ -134,6 +134,9 @@ func (a *App) doctorBugsink(ctx context.Context, cfg *Config, d *doctorData) []s
 	default:
 		d.add("bugsink_projects", "ok", "no BUGSINK_PROJECTS: all %d visible project(s) will be synced", len(projects))
 	}
+	if cfg.ResolveMode == syncer.ResolveNextRelease {
+		doctorNextRelease(ctx, bc, cfg, projects, d)
+	}
 	slugs := cfg.Projects
 	if len(slugs) == 0 {
 		for _, p := range projects {
@@ -147,6 +150,30 @@ func (a *App) doctorBugsink(ctx context.Context, cfg *Config, d *doctorData) []s
 		}
 	}
 	return out
+}
+
+// doctorNextRelease warns about synced projects without releases: resolved
+// "in the next release", their issues never come back.
+func doctorNextRelease(ctx context.Context, bc *bugsink.Client, cfg *Config, projects []bugsink.Project, d *doctorData) {
+	var without []string
+	for _, p := range projects {
+		if (len(cfg.Projects) > 0 && !slices.Contains(cfg.Projects, p.Slug)) || slices.Contains(cfg.ExcludeProjects, p.Slug) {
+			continue
+		}
+		has, err := bc.HasReleases(ctx, p.ID)
+		if err != nil {
+			d.add("bugsink_releases", "warn", "cannot list the releases of %s (%v): BSYNC_RESOLVE_MODE=next-release needs releases", p.Slug, err)
+			return
+		}
+		if !has {
+			without = append(without, p.Slug)
+		}
+	}
+	if len(without) > 0 {
+		d.add("bugsink_releases", "warn", "BSYNC_RESOLVE_MODE=next-release, but %s never reported a release: their synced errors are never reopened, so a recurrence is seen neither in Gitea nor in Bugsink; send releases or use BSYNC_RESOLVE_MODE=resolve", strings.Join(without, ", "))
+	} else {
+		d.add("bugsink_releases", "ok", "every synced project reports releases (BSYNC_RESOLVE_MODE=next-release)")
+	}
 }
 
 // doctorGitea checks Gitea; slugs are the projects whose labels a sync

@@ -206,7 +206,7 @@ func (a *App) engineOptions(cfg *Config, cmd *cobra.Command, opts *syncOptions) 
 	o := syncer.Options{
 		Projects: cfg.Projects, ProjectLabels: cfg.ProjectLabels, IncludeMuted: cfg.IncludeMuted, BackLink: cfg.BackLink && !opts.noBackLink,
 		DryRun: opts.dryRun, Concurrency: cfg.Concurrency, WontFixLabels: cfg.WontFix, Version: a.Version,
-		PendingGrace: cfg.PendingGrace, NoResolve: !cfg.Resolve || opts.noResolve,
+		PendingGrace: cfg.PendingGrace, NoResolve: !cfg.Resolve || opts.noResolve, ResolveMode: cfg.ResolveMode,
 		ExcludeProjects: cfg.ExcludeProjects, MinOccurrences: cfg.MinOccurrences, MinLevel: cfg.MinLevel,
 		MaxAge: cfg.MaxAge, MaxCreate: cfg.MaxCreate,
 		Render: syncer.RenderOptions{BugsinkURL: cfg.BugsinkURL, MaxBodyBytes: cfg.MaxBodyBytes},

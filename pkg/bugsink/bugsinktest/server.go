@@ -11,7 +11,7 @@
 // opaque cursor position (DRF encodes the field's value); no WSGI server
 // that de-chunks bodies (gunicorn would accept them); one global token
 // with every right (no post-2.5 token capabilities); only the routes bsync
-// uses (no mute, reopen, delete, releases or teams).
+// uses (no mute, delete, release details or teams).
 package bugsinktest
 
 import (
@@ -53,6 +53,7 @@ type Server struct {
 	comments []Comment
 	seq      int
 	now      func() time.Time
+	releases map[int][]string // per project, in the order first seen (lifecycle.go)
 }
 
 type project struct {
@@ -84,6 +85,7 @@ type issueState struct {
 	IsMuted            bool      `json:"is_muted"`
 	eventIDs           []string
 	resolveCount       int
+	fixedAt, eventsAt  []string // releases (lifecycle.go)
 }
 
 type eventState struct {
@@ -149,6 +151,7 @@ var (
 	reProject = regexp.MustCompile(`^/api/canonical/0/projects/([^/]+)/$`)
 	reIssue   = regexp.MustCompile(`^/api/canonical/0/issues/([^/]+)/$`)
 	reResolve = regexp.MustCompile(`^/api/canonical/0/issues/([^/]+)/resolve/$`)
+	reAction  = regexp.MustCompile(`^/api/canonical/0/issues/([^/]+)/(resolve-next|reopen)/$`)
 	reEvent   = regexp.MustCompile(`^/api/canonical/0/events/([^/]+)/$`)
 	reHex40   = regexp.MustCompile(`^[0-9a-f]{40}$`)
 )
@@ -192,6 +195,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.onlyMethod(w, r, http.MethodGet, func() { s.listIssues(w, r) })
 	case reResolve.MatchString(p):
 		s.onlyMethod(w, r, http.MethodPost, func() { s.resolve(w, reResolve.FindStringSubmatch(p)[1]) })
+	case reAction.MatchString(p):
+		m := reAction.FindStringSubmatch(p)
+		s.onlyMethod(w, r, http.MethodPost, func() { s.action(w, m[1], m[2]) })
+	case p == "/api/canonical/0/releases/":
+		s.onlyMethod(w, r, http.MethodGet, func() { s.listReleases(w, r) })
 	case reIssue.MatchString(p):
 		s.onlyMethod(w, r, http.MethodGet, func() { s.getIssue(w, reIssue.FindStringSubmatch(p)[1]) })
 	case p == "/api/canonical/0/events/":
@@ -209,10 +217,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 // router serves (the rest go to the catch-all).
 func routed(p string) bool {
 	switch p {
-	case "/api/canonical/0/projects/", "/api/canonical/0/issues/", "/api/canonical/0/events/", "/api/canonical/0/issue-comments/":
+	case "/api/canonical/0/projects/", "/api/canonical/0/issues/", "/api/canonical/0/events/",
+		"/api/canonical/0/issue-comments/", "/api/canonical/0/releases/":
 		return true
 	}
-	return reProject.MatchString(p) || reIssue.MatchString(p) || reResolve.MatchString(p) || reEvent.MatchString(p)
+	return reProject.MatchString(p) || reIssue.MatchString(p) || reResolve.MatchString(p) ||
+		reAction.MatchString(p) || reEvent.MatchString(p)
 }
 
 // chunked reports whether the request body came with chunked framing.
@@ -378,7 +388,7 @@ func (s *Server) resolve(w http.ResponseWriter, ref string) {
 		writeJSON(w, 400, detail("Issue is already resolved."))
 		return
 	}
-	is.IsResolved, is.IsResolvedUncond, is.IsMuted = true, true, false
+	is.IsResolved, is.IsResolvedUncond, is.IsResolvedByNext, is.IsMuted = true, true, false, false
 	is.resolveCount++
 	writeJSON(w, 200, is)
 }
