@@ -180,12 +180,18 @@ func doctorNextRelease(ctx context.Context, bc *bugsink.Client, cfg *Config, pro
 // would use (nil when Bugsink could not say).
 func (a *App) doctorGitea(ctx context.Context, cfg *Config, d *doctorData, slugs []string) {
 	gc := a.giteaClient(cfg)
-	if v, err := gc.Version(ctx); err != nil {
+	v, err := gc.Version(ctx)
+	switch {
+	case gitea.StatusCode(err) == 401:
+		// Gitea refuses an unknown token even on its public routes.
+		d.add("gitea_reachable", "ok", "Gitea answers at %s", cfg.GiteaURL)
+		d.add("gitea_token", "fail", "Gitea refused the token (%v): create an access token with the write:issue scope and set GITEA_API_TOKEN", err)
+		return
+	case err != nil:
 		d.add("gitea_reachable", "fail", "Gitea does not answer at %s: %v", cfg.GiteaURL, err)
 		return
-	} else {
-		d.add("gitea_reachable", "ok", "Gitea %s answers", v)
 	}
+	d.add("gitea_reachable", "ok", "Gitea %s answers", v)
 	repo, err := gc.Repository(ctx)
 	switch {
 	case gitea.StatusCode(err) == 401:

@@ -8,10 +8,9 @@
 // generic 404 for a repository it does not serve, {"message","url"} error
 // bodies, and a search index that can lag behind writes.
 //
-// Where it still differs from Gitea: /version and /settings/api answer
-// before any token is checked (Gitea's auth middleware may refuse a bad
-// token there first); search is a case-insensitive substring match, not
-// bleve's phrase query; 401/403 cover only the token cases bsync meets.
+// Where it still differs from Gitea: search is a case-insensitive
+// substring match, not bleve's phrase query; 401/403 cover only the token
+// cases bsync meets.
 package giteatest
 
 import (
@@ -140,6 +139,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	s.Record(r)
 
+	tok := token(r)
+	if tok != "" && tok != Token && tok != ReadOnlyToken {
+		// An unknown token is refused on every route, the public ones too:
+		// services/auth/oauth2.go answers ErrUserNotExist for it and
+		// services/auth/group.go passes that on, so the API answers 401.
+		s.apiError(w, 401, "invalid username, password or token")
+		return
+	}
 	if r.URL.Path == "/api/v1/version" {
 		writeJSON(w, 200, map[string]string{"version": "1.27.3"})
 		return
@@ -150,14 +157,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			"default_git_trees_per_page": 1000, "default_max_blob_size": 10485760})
 		return
 	}
-	tok := token(r)
 	write := r.Method != http.MethodGet && r.Method != http.MethodHead
 	switch {
 	case tok == "" && write:
 		s.apiError(w, 401, "token is required")
-		return
-	case tok != "" && tok != Token && tok != ReadOnlyToken:
-		s.apiError(w, 401, "invalid username, password or token")
 		return
 	case tok == ReadOnlyToken && write:
 		s.apiError(w, 403, "token does not have at least one of required scope(s), required=[write:issue], token scope=read:issue")
