@@ -251,11 +251,13 @@ func (e *Engine) run(ctx context.Context, rep *Report) error {
 		err := e.syncProject(ctx, p, i, rep)
 		if err != nil {
 			var fe *FatalError
-			if errors.As(err, &fe) {
-				return err
-			}
-			if errors.Is(err, ErrInterrupted) {
+			switch {
+			case errors.Is(err, ErrInterrupted):
 				return e.interrupted(rep, projects[i:])
+			case errors.As(err, &fe) && ctx.Err() != nil:
+				return fmt.Errorf("%w: %w", e.interrupted(rep, projects[i:]), err)
+			case errors.As(err, &fe):
+				return err
 			}
 			rep.Errors = append(rep.Errors, IssueError{Project: p.Slug, Stage: "list_issues", Message: err.Error()})
 			e.Log.Error("list bugsink issues", "project", p.Slug, "err", err)
