@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -71,8 +70,8 @@ func (a *App) runDoctor(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	a.doctorBugsink(ctx, cfg, d)
-	a.doctorGitea(ctx, cfg, d)
+	slugs := a.doctorBugsink(ctx, cfg, d)
+	a.doctorGitea(ctx, cfg, d, slugs)
 	a.doctorRedis(ctx, cfg, d)
 	return a.finishDoctor(d)
 }
@@ -89,23 +88,28 @@ func (a *App) finishDoctor(d *doctorData) error {
 	})
 }
 
-func (a *App) doctorBugsink(ctx context.Context, cfg *Config, d *doctorData) {
+// doctorBugsink checks Bugsink and returns the slugs a sync would work on:
+// the configured ones, else every project Bugsink lists, less the excluded
+// ones; nil when Bugsink could not be read.
+func (a *App) doctorBugsink(ctx context.Context, cfg *Config, d *doctorData) []string {
 	bc := a.bugsinkClient(cfg)
 	projects, err := bc.Projects(ctx)
 	switch {
 	case bugsink.IsUnauthorized(err):
 		d.add("bugsink_token", "fail", "Bugsink refused the token (%v): create one with `bugsink-manage create_auth_token` and set BUGSINK_API_TOKEN", err)
-		return
+		return nil
 	case err != nil:
 		d.add("bugsink_reachable", "fail", "cannot list Bugsink projects at %s: %v", cfg.BugsinkURL, err)
-		return
+		return nil
 	}
 	d.add("bugsink_token", "ok", "the token is accepted; it sees %d project(s)", len(projects))
 	version, err := bc.ServerVersion(ctx)
 	switch {
 	case err != nil:
 		d.add("bugsink_version", "warn", "could not read the version from the API schema (%v); resolving needs Bugsink 2.2.1 or later", err)
-	case !bugsink.SupportsResolve(version):
+	case bugsink.ResolveSupport(version) == bugsink.UnknownSupport:
+		d.add("bugsink_version", "warn", "Bugsink reports version %q, which does not say whether it has the resolve action (Bugsink 2.2.1 or later); check the installed version by hand", version)
+	case bugsink.ResolveSupport(version) == bugsink.Unsupported:
 		d.add("bugsink_version", "fail", "Bugsink reports API version %q: the resolve action needs Bugsink 2.2.1 or later; upgrade Bugsink", version)
 	default:
 		d.add("bugsink_version", "ok", "Bugsink %s supports the resolve action", version)
@@ -133,6 +137,19 @@ func (a *App) doctorBugsink(ctx context.Context, cfg *Config, d *doctorData) {
 	if cfg.ResolveMode == syncer.ResolveNextRelease {
 		doctorNextRelease(ctx, bc, cfg, projects, d)
 	}
+	slugs := cfg.Projects
+	if len(slugs) == 0 {
+		for _, p := range projects {
+			slugs = append(slugs, p.Slug)
+		}
+	}
+	var out []string
+	for _, s := range slugs {
+		if have[s] && !slices.Contains(cfg.ExcludeProjects, s) {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // doctorNextRelease warns about synced projects without releases: resolved
@@ -159,14 +176,22 @@ func doctorNextRelease(ctx context.Context, bc *bugsink.Client, cfg *Config, pro
 	}
 }
 
-func (a *App) doctorGitea(ctx context.Context, cfg *Config, d *doctorData) {
+// doctorGitea checks Gitea; slugs are the projects whose labels a sync
+// would use (nil when Bugsink could not say).
+func (a *App) doctorGitea(ctx context.Context, cfg *Config, d *doctorData, slugs []string) {
 	gc := a.giteaClient(cfg)
-	if v, err := gc.Version(ctx); err != nil {
+	v, err := gc.Version(ctx)
+	switch {
+	case gitea.StatusCode(err) == 401:
+		// Gitea refuses an unknown token even on its public routes.
+		d.add("gitea_reachable", "ok", "Gitea answers at %s", cfg.GiteaURL)
+		d.add("gitea_token", "fail", "Gitea refused the token (%v): create an access token with the write:issue scope and set GITEA_API_TOKEN", err)
+		return
+	case err != nil:
 		d.add("gitea_reachable", "fail", "Gitea does not answer at %s: %v", cfg.GiteaURL, err)
 		return
-	} else {
-		d.add("gitea_reachable", "ok", "Gitea %s answers", v)
 	}
+	d.add("gitea_reachable", "ok", "Gitea %s answers", v)
 	repo, err := gc.Repository(ctx)
 	switch {
 	case gitea.StatusCode(err) == 401:
@@ -195,7 +220,7 @@ func (a *App) doctorGitea(ctx context.Context, cfg *Config, d *doctorData) {
 	}
 	var wanted []gitea.LabelSpec
 	names := map[string]bool{}
-	for _, n := range append(append([]string{}, allLabelNames(cfg)...), syncer.SourceLabel) {
+	for _, n := range append(allLabelNames(cfg, slugs), syncer.SourceLabel) {
 		if !names[n] {
 			names[n] = true
 			wanted = append(wanted, gitea.LabelSpec{Name: n})
@@ -219,25 +244,15 @@ func (a *App) doctorGitea(ctx context.Context, cfg *Config, d *doctorData) {
 	}
 }
 
-// allLabelNames lists the labels the configured (or default) projects use.
-func allLabelNames(cfg *Config) []string {
-	var out []string
-	slugs := cfg.Projects
-	if len(slugs) == 0 {
-		for s := range syncer.DefaultProjectLabels {
-			slugs = append(slugs, s)
-		}
-		sort.Strings(slugs)
+// allLabelNames lists the labels the given projects use; with none known
+// (Bugsink could not be read), those of the configured projects.
+func allLabelNames(cfg *Config, slugs []string) []string {
+	if slugs == nil {
+		slugs = cfg.Projects
 	}
+	var out []string
 	for _, s := range slugs {
-		ls, ok := cfg.ProjectLabels[s]
-		if !ok {
-			ls, ok = syncer.DefaultProjectLabels[s]
-		}
-		if !ok {
-			ls = syncer.LabelsForSlug(s)
-		}
-		out = append(out, ls...)
+		out = append(out, syncer.LabelsFor(s, cfg.ProjectLabels)...)
 	}
 	return out
 }

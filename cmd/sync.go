@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"bsync/pkg/gitea"
 	"bsync/pkg/syncer"
 	"bsync/pkg/syncstate"
 )
@@ -172,6 +173,9 @@ func (a *App) runSync(ctx context.Context, cmd *cobra.Command, opts *syncOptions
 	rep, runErr := eng.Run(ctx)
 	stopProgress()
 	rep.Requests = &syncer.RequestStats{Bugsink: a.bugsinkRequests.Load(), Gitea: a.giteaRequests.Load(), RedisRoundTrips: store.RoundTrips(), PeakRSSKB: peakRSSKB()}
+	if gitea.IsRepoNotFound(runErr) {
+		runErr = &exitError{code: ExitError, name: "gitea_repository", err: fmt.Errorf("nothing was synced: %w; check GITEA_OWNER and GITEA_REPO, and that the token's user can see the repository", runErr)}
+	}
 	if runErr != nil && ctx.Err() != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			runErr = &exitError{code: ExitTimeout, name: "timeout", err: fmt.Errorf("the run hit its %s timeout; finished issues are recorded: %w", timeout, runErr)}
