@@ -99,7 +99,7 @@ func stacktraceMarkdown(data json.RawMessage, title string, maps map[string]Sour
 	stackOfPlates := platform != "python"
 	isException := excs[0].isException
 	if stackOfPlates && isException {
-		reverse(excs)
+		reverseSlice(excs)
 	}
 	var lines []string
 	if !isException {
@@ -261,7 +261,7 @@ func frameLines(obj map[string]any, stackOfPlates, inAppOnly bool) []string {
 	fs := frames(obj)
 	if stackOfPlates {
 		fs = append([]map[string]any(nil), fs...)
-		reverse(fs)
+		reverseSlice(fs)
 	}
 	if inAppOnly {
 		// _select_frames: the in-app frames, or all when there are none.
@@ -437,7 +437,7 @@ func anyList(ss []string) []any {
 	return out
 }
 
-func reverse[T any](s []T) {
+func reverseSlice[T any](s []T) {
 	for i, j := 0, len(s)-1; i < j; i, j = i+1, j-1 {
 		s[i], s[j] = s[j], s[i]
 	}
