@@ -2,7 +2,6 @@ package gitea
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -21,24 +20,18 @@ func (c *Client) Comments(ctx context.Context, number int) ([]Comment, error) {
 	return rows, nil
 }
 
-// ErrBodyChanged says an issue's body changed after it was read (Gitea
-// answered 409 to an edit carrying the content_version that was read).
-var ErrBodyChanged = errors.New("the issue body changed since it was read")
-
-// EditBody replaces an issue's body, only if it is still at version (the
-// content_version read with it): a person's edit in between makes Gitea
-// refuse the write, and EditBody returns ErrBodyChanged. Editing a body
-// notifies no one (no UI notification, no mail; see the figures section in
-// the syncer).
+// EditBody replaces an issue's body. Gitea takes no precondition on the
+// edit: its API ignores any content_version a client sends
+// (routers/api/v1/repo/issue.go, EditIssue passes the stored
+// issue.ContentVersion to issue_service.ChangeContent) and does not answer
+// one, so a caller that must not overwrite a person's text reads the issue
+// again right before the edit and compares. Editing a body notifies no one
+// (no UI notification, no mail; see the figures section in the syncer).
 //
 // Gitea API: PATCH /repos/{owner}/{repo}/issues/{number}
-func (c *Client) EditBody(ctx context.Context, number int, body string, version int) error {
-	opt := map[string]any{"body": body, "content_version": version}
-	err := c.do(ctx, http.MethodPatch, c.repoPath("/issues/"+strconv.Itoa(number)), nil, opt, nil)
-	if StatusCode(err) == http.StatusConflict {
-		return fmt.Errorf("edit body of gitea issue #%d: %w", number, ErrBodyChanged)
-	}
-	if err != nil {
+func (c *Client) EditBody(ctx context.Context, number int, body string) error {
+	opt := map[string]any{"body": body}
+	if err := c.do(ctx, http.MethodPatch, c.repoPath("/issues/"+strconv.Itoa(number)), nil, opt, nil); err != nil {
 		return fmt.Errorf("edit body of gitea issue #%d: %w", number, err)
 	}
 	return nil

@@ -53,8 +53,8 @@ func (g crashGitea) SetState(ctx context.Context, number int, state string) (*gi
 	return is, err
 }
 
-func (g crashGitea) EditBody(ctx context.Context, number int, body string, version int) error {
-	return g.c.write(func() error { return g.GiteaAPI.EditBody(ctx, number, body, version) })
+func (g crashGitea) EditBody(ctx context.Context, number int, body string) error {
+	return g.c.write(func() error { return g.GiteaAPI.EditBody(ctx, number, body) })
 }
 
 type crashBugsink struct {

@@ -40,7 +40,7 @@ type GiteaAPI interface {
 	SetState(ctx context.Context, number int, state string) (*gitea.Issue, error)
 	Issues(ctx context.Context, q string, maxPages int) iter.Seq2[[]gitea.Issue, error]
 	Comments(ctx context.Context, number int) ([]gitea.Comment, error)
-	EditBody(ctx context.Context, number int, body string, version int) error
+	EditBody(ctx context.Context, number int, body string) error
 }
 
 // StateStore is what the engine needs from the sync state.
@@ -107,7 +107,21 @@ type Options struct {
 	// on), so the issue is deferred rather than created again. Default
 	// DefaultPendingGrace.
 	PendingGrace time.Duration
+	// FiguresEvery is how often at most the occurrence figures of one
+	// issue's body are rewritten while its error keeps recurring (each
+	// rewrite fires Gitea's "issues: edited" webhook). A regression's are
+	// written at once. Zero means DefaultFiguresEvery; a negative value
+	// (FiguresEveryRun) rewrites them on every run.
+	FiguresEvery time.Duration
 }
+
+// DefaultFiguresEvery keeps a hot error's figures at most six hours old
+// at the cost of four "edited" webhooks a day.
+const DefaultFiguresEvery = 6 * time.Hour
+
+// FiguresEveryRun, as Options.FiguresEvery, rewrites the figures on every
+// run where they changed.
+const FiguresEveryRun time.Duration = -1
 
 // DefaultPendingGrace outlasts any create a client can still be waiting
 // for (the HTTP timeout is 30 s) with a wide margin; cron runs are 15

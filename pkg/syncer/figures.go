@@ -8,6 +8,7 @@ import (
 
 	"bsync/pkg/bugsink"
 	"bsync/pkg/gitea"
+	"bsync/pkg/syncstate"
 )
 
 // The occurrence figures of an issue body sit between two hidden lines, so
@@ -54,18 +55,50 @@ func replaceFigures(body, section string) (string, bool) {
 	return body[:i] + section + body[end:], true
 }
 
+// figuresDue reports whether the figures of rec's issue may be rewritten
+// now. Each rewrite fires Gitea's "issues: edited" webhook, which chat
+// integrations post, so a hot error's figures are rewritten at most once
+// per Options.FiguresEvery; a regression's always are (it is news anyway).
+func (e *Engine) figuresDue(rec syncstate.Record, regression bool) bool {
+	every := e.Opts.FiguresEvery
+	switch {
+	case every == 0:
+		every = DefaultFiguresEvery
+	case every < 0:
+		return true
+	}
+	return regression || rec.FiguresAt.IsZero() || !e.Now().Before(rec.FiguresAt.Add(every))
+}
+
 // refreshFigures rewrites the figures of an issue's body when they changed.
-// The edit carries the body's content version, so a person's edit made
-// after the read is never overwritten: Gitea refuses it and the next run
-// tries again on the new body. It reports whether the body was written;
-// a body without intact markers is left alone.
-func (e *Engine) refreshFigures(ctx context.Context, gi *gitea.Issue, section string) (bool, error) {
+// Gitea takes no precondition on an edit (its API ignores content_version:
+// routers/api/v1/repo/issue.go), so the issue is read again right before
+// the write, and a body that is no longer the one the new text was built
+// from is left alone (a person edited it; the next run tries again on
+// their text). What remains is the moment between that read and the
+// write. It reports whether the body was written, and a warning when the
+// markers bsync wrote are no longer intact.
+func (e *Engine) refreshFigures(ctx context.Context, gi *gitea.Issue, id, section string) (bool, string, error) {
 	body, ok := replaceFigures(gi.Body, section)
-	if !ok || body == gi.Body {
-		return false, nil
+	if !ok {
+		if strings.Contains(gi.Body, figuresStart) || strings.Contains(gi.Body, figuresEnd) {
+			return false, fmt.Sprintf("%s: the occurrence figures of gitea issue #%d are no longer kept current: their hidden marker lines are not each there once and in order", id, gi.Number), nil
+		}
+		return false, "", nil
 	}
-	if err := e.Gitea.EditBody(ctx, gi.Number, body, gi.ContentVersion); err != nil {
-		return false, err
+	if body == gi.Body {
+		return false, "", nil
 	}
-	return true, nil
+	now, err := e.Gitea.Issue(ctx, gi.Number)
+	if err != nil {
+		return false, "", err
+	}
+	if now.Body != gi.Body {
+		e.Log.Info("issue body changed while its figures were being written; left for the next run", "bugsink_issue", id, "gitea_issue", gi.Number)
+		return false, "", nil
+	}
+	if err := e.Gitea.EditBody(ctx, gi.Number, body); err != nil {
+		return false, "", err
+	}
+	return true, "", nil
 }

@@ -44,14 +44,15 @@ func regressionComments(e *env, number int) int {
 
 func TestHotErrorWithItsIssueOpenCostsNoCommentAndNoNotification(t *testing.T) {
 	e := newEnv(t)
-	id, notes := synced(t, e, Options{})
+	opts := Options{FiguresEvery: FiguresEveryRun}
+	id, notes := synced(t, e, opts)
 	// A person adds to the issue's description; it must survive every run.
 	note := "\n\nSeen on staging too; repro in the admin panel.\n"
 	e.gt.EditIssueBody(1, e.gt.Issues()[0].Body+note)
 	var last time.Time
 	for run := 1; run <= 10; run++ {
 		last = recurs(e, id)
-		rep := e.run(t, Options{})
+		rep := e.run(t, opts)
 		if rep.Recurring != 1 || rep.Regressed != 0 || rep.Skipped != 1 || len(rep.Errors) != 0 {
 			t.Fatalf("run %d: recurring %d regressed %d skipped %d errors %v", run, rep.Recurring, rep.Regressed, rep.Skipped, rep.Errors)
 		}
@@ -135,13 +136,14 @@ func TestClosedIssueRecurringIsOneCommentAndAReopenPerClose(t *testing.T) {
 
 func TestWontFixIssueRecurringIsOneCommentAndStaysClosed(t *testing.T) {
 	e := newEnv(t)
-	id, _ := synced(t, e, Options{WontFixLabels: []string{"wontfix"}})
+	opts := Options{WontFixLabels: []string{"wontfix"}, FiguresEvery: FiguresEveryRun}
+	id, _ := synced(t, e, opts)
 	e.gt.AddIssueLabel(1, e.gt.AddLabel("wontfix", "#000000"))
 	e.gt.CloseIssueAt(1, e.now)
 	notes := e.gt.WatcherNotifications()
 	for i := 0; i < 3; i++ {
 		recurs(e, id)
-		rep := e.run(t, Options{WontFixLabels: []string{"wontfix"}})
+		rep := e.run(t, opts)
 		if i == 0 && (rep.Regressed != 1 || !rep.Regressions[0].WontFix || rep.Regressions[0].Reopened) {
 			t.Fatalf("first return: %+v", rep.Regressions)
 		}

@@ -35,12 +35,25 @@ func (e *Engine) resolve(ctx context.Context, id string) error {
 
 // markResolved records that bsync's resolve of the recorded state took, so
 // that the issue found unresolved later without a new event is known to
-// have been reopened by a person. It returns a warning when the write
-// failed (then a later run resolves it again, as for a failed resolve).
+// have been reopened by a person. In next-release mode it records the
+// release of the latest event too: Bugsink reopens the issue only for a
+// newer one, so a return without one is a person's reopen. It returns a
+// warning when a write or read failed (then a later run resolves it again,
+// as for a failed resolve, or cannot tell a person's reopen by release).
 func (e *Engine) markResolved(ctx context.Context, id string, rec syncstate.Record) string {
 	rec.ResolvedAt = e.Now()
+	rec.ResolvedRelease = nil
+	var warn string
+	if e.Opts.ResolveMode == ResolveNextRelease {
+		if ev, err := e.Bugsink.LatestEvent(ctx, id); err != nil {
+			warn = fmt.Sprintf("%s: resolved in Bugsink, but its release could not be read: %v", id, err)
+		} else {
+			release := ev.Data.Release
+			rec.ResolvedRelease = &release
+		}
+	}
 	if err := e.record(ctx, id, rec); err != nil {
 		return fmt.Sprintf("%s: resolved in Bugsink, but recording that failed: %v", id, err)
 	}
-	return ""
+	return warn
 }

@@ -30,6 +30,15 @@ func (e *Engine) revisit(ctx context.Context, p bugsink.Project, is bugsink.Issu
 	if !seenAgain(is, rec) {
 		return e.unresolvedAgain(ctx, p, is, rec, out)
 	}
+	if same, err := e.sameRelease(ctx, is, rec); err != nil {
+		out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: "read_event", Message: err.Error(), GiteaIssueNumber: rec.GiteaIssueNumber})
+		return out
+	} else if same {
+		// Resolved "in the next release", Bugsink keeps digesting events of
+		// the releases it knows (last_seen grows) without reopening the
+		// issue: unresolved with no newer release, a person reopened it.
+		return e.unresolvedAgain(ctx, p, is, rec, out)
+	}
 	return e.recur(ctx, p, is, rec, out)
 }
 
@@ -44,6 +53,9 @@ func (e *Engine) unresolvedAgain(ctx context.Context, p bugsink.Project, is bugs
 	}
 	if !rec.ResolvedAt.IsZero() {
 		rec.ReopenedAt = e.Now()
+		// The events digested while it was resolved in the next release
+		// are not a return.
+		rec.LastSeen = is.LastSeen
 		if err := e.record(ctx, is.ID, rec); err != nil {
 			out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: "record", Message: err.Error(), GiteaIssueNumber: rec.GiteaIssueNumber})
 			return out
@@ -90,11 +102,13 @@ func (e *Engine) recur(ctx context.Context, p bugsink.Project, is bugsink.Issue,
 		return fail("read_gitea_issue", err)
 	}
 	var reg *Regression
+	key := closeKey(gi)
+	wrote := false
 	switch {
-	case gi.State == "closed" && rec.ReportedClose != closeKey(gi):
+	case gi.State == "closed" && rec.ReportedClose != key:
 		reg = &Regression{BugsinkIssueID: is.ID, Project: p.Slug, GiteaIssueNumber: gi.Number}
-		if rec.PendingClose != closeKey(gi) {
-			rec.PendingClose = closeKey(gi)
+		if rec.PendingClose != key {
+			rec.PendingClose, rec.ReopeningClose = key, ""
 			if err := e.record(ctx, is.ID, rec); err != nil {
 				return fail("record", err)
 			}
@@ -102,36 +116,81 @@ func (e *Engine) recur(ctx context.Context, p bugsink.Project, is bugsink.Issue,
 		if err := e.commentOnce(ctx, gi.Number, is, rec, gi.ClosedAt); err != nil {
 			return fail("regression_comment", err)
 		}
+		wrote = true
 		if wontFix(gi.Labels, e.Opts.WontFixLabels) {
 			reg.WontFix = true
-		} else if _, err := e.Gitea.SetState(ctx, gi.Number, "open"); err != nil {
-			return fail("regression_reopen", err)
-		} else {
-			reg.Reopened = true
+			break
 		}
-	case gi.State == "open" && rec.PendingClose != "":
-		// A regression reopened before its run stopped: make sure of its
-		// comment, then count it.
+		// Recorded before the reopen, so that a run stopped after it knows
+		// the open issue it finds was reopened by bsync, not by a person.
+		if rec.ReopeningClose != key {
+			rec.ReopeningClose = key
+			if err := e.record(ctx, is.ID, rec); err != nil {
+				return fail("record", err)
+			}
+		}
+		if _, err := e.Gitea.SetState(ctx, gi.Number, "open"); err != nil {
+			if c := gitea.StatusCode(err); c >= 400 && c < 500 {
+				// Refused: bsync did not reopen it (best effort; a record
+				// left as it is only claims a reopen that may be a person's).
+				rec.ReopeningClose = ""
+				_ = e.record(ctx, is.ID, rec)
+			}
+			return fail("regression_reopen", err)
+		}
+		reg.Reopened = true
+	case gi.State == "open" && rec.PendingClose != "" && rec.ReopeningClose == rec.PendingClose:
+		// A regression bsync reopened before its run stopped: make sure of
+		// its comment, then count it.
 		reg = &Regression{BugsinkIssueID: is.ID, Project: p.Slug, GiteaIssueNumber: gi.Number, Reopened: true}
 		if err := e.commentOnce(ctx, gi.Number, is, rec, nil); err != nil {
 			return fail("regression_comment", err)
+		}
+	case gi.State == "open" && rec.PendingClose != "":
+		// A person reopened the issue while bsync was reporting that close:
+		// it is over. Counted (not reopened by bsync) only if its comment
+		// was written; a comment about it is never written later.
+		found, err := e.commented(ctx, gi.Number, regressionMarker(is.ID, rec.PendingClose))
+		if err != nil {
+			return fail("regression_comment", err)
+		}
+		if found {
+			reg = &Regression{BugsinkIssueID: is.ID, Project: p.Slug, GiteaIssueNumber: gi.Number}
+		} else {
+			rec.ReportedClose, rec.PendingClose = rec.PendingClose, ""
 		}
 	}
 	if reg != nil {
 		rec.ReportedClose, rec.PendingClose = rec.PendingClose, ""
 		rec.Regressions++
 	}
+	rec.ReopeningClose = ""
 	rec.Recurrences++
 	rec.LastRecurred = e.Now()
 	rec.LastSeen = is.LastSeen
 	rec.EventCount = is.DigestedEventCount
 	rec.ResolvedAt = time.Time{}
-	if _, err := e.refreshFigures(ctx, gi, figuresSection(is, rec.LastRecurred, rec.Recurrences)); err != nil {
-		if reg == nil {
+	if e.figuresDue(rec, reg != nil) {
+		written, warn, err := e.refreshFigures(ctx, gi, is.ID, figuresSection(is, rec.LastRecurred, rec.Recurrences))
+		switch {
+		case err != nil && reg == nil && !wrote:
 			// Nothing written yet: the next run tries again.
 			return fail("figures", err)
+		case err != nil:
+			out.warnings = append(out.warnings, fmt.Sprintf("%s: the occurrence figures of gitea issue #%d were not updated: %v", is.ID, gi.Number, err))
+		case warn != "":
+			out.warnings = append(out.warnings, warn)
+		case written:
+			rec.FiguresAt = e.Now()
+			wrote = true
 		}
-		out.warnings = append(out.warnings, fmt.Sprintf("%s: the occurrence figures of gitea issue #%d were not updated: %v", is.ID, gi.Number, err))
+	}
+	if wrote && gi.State == "closed" && gi.ClosedAt == nil && rec.ReportedClose == key {
+		// bsync's own comment or edit moved the updated_at that names a
+		// close without closed_at: carry the reported close over it.
+		if again, err := e.Gitea.Issue(ctx, gi.Number); err == nil && again.State == "closed" {
+			rec.ReportedClose = closeKey(again)
+		}
 	}
 	if err := e.record(ctx, is.ID, rec); err != nil {
 		out.fatal = fmt.Errorf("updated gitea #%d for the return of %s but could not update its mapping: %w", gi.Number, is.ID, err)
@@ -177,9 +236,12 @@ func wontFix(labels []gitea.Label, names []string) bool {
 
 // closeKey names the close of a Gitea issue (its closed_at, which Gitea
 // answers in whole seconds): each close → recur cycle is reported once.
+// Gitea answers closed_at null for a closed issue without a close time
+// (one migrated from elsewhere, closed_unix 0; services/convert/issue.go):
+// its updated_at stands in, which a new close moves on too.
 func closeKey(gi *gitea.Issue) string {
 	if gi.ClosedAt == nil {
-		return "closed"
+		return "updated " + gi.UpdatedAt.UTC().Format(time.RFC3339)
 	}
 	return gi.ClosedAt.UTC().Format(time.RFC3339)
 }
@@ -195,17 +257,41 @@ func regressionMarker(id, close string) string {
 // retried step never repeats a comment).
 func (e *Engine) commentOnce(ctx context.Context, number int, is bugsink.Issue, rec syncstate.Record, closedAt *time.Time) error {
 	mark := regressionMarker(is.ID, rec.PendingClose)
+	if found, err := e.commented(ctx, number, mark); err != nil || found {
+		return err
+	}
+	_, err := e.Gitea.Comment(ctx, number, regressionComment(is, rec, closedAt, e.Opts.Render.BugsinkURL, mark))
+	return err
+}
+
+// commented reports whether one of an issue's comments carries mark.
+func (e *Engine) commented(ctx context.Context, number int, mark string) (bool, error) {
 	cs, err := e.Gitea.Comments(ctx, number)
 	if err != nil {
-		return err
+		return false, err
 	}
 	for _, c := range cs {
 		if strings.Contains(c.Body, mark) {
-			return nil
+			return true, nil
 		}
 	}
-	_, err = e.Gitea.Comment(ctx, number, regressionComment(is, rec, closedAt, e.Opts.Render.BugsinkURL, mark))
-	return err
+	return false, nil
+}
+
+// sameRelease reports whether, in next-release mode, the issue's latest
+// event comes from the release recorded when bsync's resolve took: Bugsink
+// reopens such an issue only for a release it did not know then, so
+// unresolved without one it was reopened by a person. A mapping without
+// the release (written before bsync recorded it) answers false.
+func (e *Engine) sameRelease(ctx context.Context, is bugsink.Issue, rec syncstate.Record) (bool, error) {
+	if e.Opts.ResolveMode != ResolveNextRelease || rec.ResolvedRelease == nil || rec.ResolvedAt.IsZero() || !rec.ReopenedAt.IsZero() {
+		return false, nil
+	}
+	ev, err := e.Bugsink.LatestEvent(ctx, is.ID)
+	if err != nil {
+		return false, err
+	}
+	return ev.Data.Release == *rec.ResolvedRelease, nil
 }
 
 // regressionComment says a closed issue's error came back. Every value in

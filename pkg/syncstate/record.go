@@ -31,6 +31,12 @@ type Record struct {
 	PendingClose  string    // pending_close: the close whose regression is being reported (cleared when done)
 	ResolvedAt    time.Time // bugsink_resolved_at: when bsync's resolve of the recorded state succeeded
 	ReopenedAt    time.Time // reopened_in_bugsink_at: when bsync found a person's reopen (never resolved again)
+	// ResolvedRelease is the release of the issue's latest event when bsync
+	// resolved it "in the next release" (bugsink_resolved_release; "" for
+	// an event without one); nil when not recorded.
+	ResolvedRelease *string
+	FiguresAt       time.Time // figures_written_at: when bsync last rewrote the body's figures
+	ReopeningClose  string    // reopening_close: the close bsync is reopening the Gitea issue for (written before the reopen)
 
 	// raw is the record as read, so fields written by other tools or later
 	// versions are written back unchanged (decoded only when writing).
@@ -54,6 +60,9 @@ type recordJSON struct {
 	PendingClose     string  `json:"pending_close,omitempty"`
 	ResolvedAt       *string `json:"bugsink_resolved_at,omitempty"`
 	ReopenedAt       *string `json:"reopened_in_bugsink_at,omitempty"`
+	ResolvedRelease  *string `json:"bugsink_resolved_release,omitempty"`
+	FiguresAt        *string `json:"figures_written_at,omitempty"`
+	ReopeningClose   string  `json:"reopening_close,omitempty"`
 }
 
 var knownFields = map[string]bool{
@@ -62,6 +71,7 @@ var knownFields = map[string]bool{
 	"bugsink_event_count": true, "regressions": true, "written_by": true,
 	"recurrences": true, "last_recurred_at": true, "reported_close": true, "pending_close": true,
 	"bugsink_resolved_at": true, "reopened_in_bugsink_at": true,
+	"bugsink_resolved_release": true, "figures_written_at": true, "reopening_close": true,
 }
 
 // FormatTime renders t as RFC 3339 in UTC with second precision, the form
@@ -86,6 +96,9 @@ func (r Record) MarshalJSON() ([]byte, error) {
 		LastRecurred:     optTime(r.LastRecurred),
 		ResolvedAt:       optTime(r.ResolvedAt),
 		ReopenedAt:       optTime(r.ReopenedAt),
+		ResolvedRelease:  r.ResolvedRelease,
+		FiguresAt:        optTime(r.FiguresAt),
+		ReopeningClose:   r.ReopeningClose,
 	}
 	if !r.LastSeen.IsZero() {
 		// Full precision: it is compared with Bugsink's last_seen.
@@ -139,6 +152,8 @@ func (r *Record) UnmarshalJSON(b []byte) error {
 		Recurrences:      rj.Recurrences,
 		ReportedClose:    rj.ReportedClose,
 		PendingClose:     rj.PendingClose,
+		ResolvedRelease:  rj.ResolvedRelease,
+		ReopeningClose:   rj.ReopeningClose,
 	}
 	for _, f := range []struct {
 		name string
@@ -149,6 +164,7 @@ func (r *Record) UnmarshalJSON(b []byte) error {
 		{"last_recurred_at", rj.LastRecurred, &r.LastRecurred},
 		{"bugsink_resolved_at", rj.ResolvedAt, &r.ResolvedAt},
 		{"reopened_in_bugsink_at", rj.ReopenedAt, &r.ReopenedAt},
+		{"figures_written_at", rj.FiguresAt, &r.FiguresAt},
 	} {
 		if f.src == nil {
 			continue

@@ -94,7 +94,7 @@ func (s *Server) Ingest(issueID string, at time.Time, release string) bool {
 	is.StoredEventCount++
 	var data json.RawMessage
 	if n := len(is.eventIDs); n > 0 {
-		data = s.events[is.eventIDs[n-1]].data
+		data = withRelease(s.events[is.eventIDs[n-1]].data, release)
 	}
 	s.addEventLocked(is, data, at)
 	if release != "" && !slices.Contains(s.releases[is.Project], release) {
@@ -139,4 +139,23 @@ func (s *Server) isRegression(is *issueState, release string) bool {
 		}
 	}
 	return false
+}
+
+// withRelease is a copy of an event payload sent from release (the
+// payload's "release", which Bugsink stores as the SDK sent it; "" for
+// none).
+func withRelease(data json.RawMessage, release string) json.RawMessage {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(data, &m) != nil {
+		return data
+	}
+	delete(m, "release")
+	if release != "" {
+		m["release"], _ = json.Marshal(release)
+	}
+	out, err := json.Marshal(m)
+	if err != nil {
+		return data
+	}
+	return out
 }

@@ -24,8 +24,9 @@ func (s *Server) WatcherNotifications() int {
 	return s.notified
 }
 
-// EditIssueBody replaces an issue's body as a person in the UI would (the
-// content version moves on, so an edit based on the older body is refused).
+// EditIssueBody replaces an issue's body as a person in the UI would. An
+// edit through the API made later still replaces it: Gitea offers no
+// precondition (server.go, editIssue).
 func (s *Server) EditIssueBody(number int, body string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -36,6 +37,16 @@ func (s *Server) EditIssueBody(number int, body string) {
 	}
 }
 
+// OnIssueRead calls f, with the server's lock held, before each
+// GET /issues/{number} is answered, with the issue and how many times it
+// has been read (this one included). f may change the issue, as a person's
+// edit landing just before that read would.
+func (s *Server) OnIssueRead(f func(is *Issue, reads int)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onRead = f
+}
+
 // CloseIssueAt closes an issue as a person would, at time at.
 func (s *Server) CloseIssueAt(number int, at time.Time) {
 	s.mu.Lock()
@@ -44,6 +55,17 @@ func (s *Server) CloseIssueAt(number int, at time.Time) {
 		at = at.UTC()
 		is.State, is.ClosedAt, is.UpdatedAt = "closed", &at, at
 		s.notify()
+	}
+}
+
+// ClearClosedAt drops a closed issue's close time, as an issue migrated
+// without one has: Gitea then answers closed_at null
+// (services/convert/issue.go sets it only when closed_unix is not 0).
+func (s *Server) ClearClosedAt(number int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if is := s.issue(number); is != nil {
+		is.ClosedAt = nil
 	}
 }
 

@@ -61,6 +61,8 @@ type Server struct {
 	noSettings  bool
 	now         func() time.Time
 	notified    int // events that reach a watcher (lifecycle.go)
+	reads       map[int]int
+	onRead      func(is *Issue, reads int)
 }
 
 // Label is a stored label (colour kept with '#', as Gitea stores it).
@@ -83,7 +85,9 @@ type Issue struct {
 	CreatedAt time.Time
 	UpdatedAt time.Time
 	ClosedAt  *time.Time
-	// ContentVersion counts body edits (optimistic locking, lifecycle.go).
+	// ContentVersion counts body edits, as Gitea's issue.content_version
+	// does; like Gitea's API, the fake neither serves it nor honours one
+	// sent with an edit (lifecycle.go).
 	ContentVersion int
 }
 
@@ -270,7 +274,7 @@ func (s *Server) issueJSON(is *Issue) map[string]any {
 		"html_url":   fmt.Sprintf("%s/%s/%s/issues/%d", s.URL, s.owner, s.repo, is.Number),
 		"url":        fmt.Sprintf("%s/api/v1/repos/%s/%s/issues/%d", s.URL, s.owner, s.repo, is.Number),
 		"created_at": is.CreatedAt.Format(time.RFC3339), "updated_at": is.UpdatedAt.Format(time.RFC3339),
-		"closed_at": closedAt(is.ClosedAt), "content_version": is.ContentVersion, "pull_request": nil, "user": map[string]any{"login": "bsync"},
+		"closed_at": closedAt(is.ClosedAt), "pull_request": nil, "user": map[string]any{"login": "bsync"},
 		"repository": map[string]any{"name": s.repo, "owner": s.owner, "full_name": s.owner + "/" + s.repo},
 	}
 }
@@ -448,6 +452,13 @@ func (s *Server) getIssue(w http.ResponseWriter, n int) {
 		s.notFound(w)
 		return
 	}
+	if s.reads == nil {
+		s.reads = map[int]int{}
+	}
+	s.reads[n]++
+	if s.onRead != nil {
+		s.onRead(is, s.reads[n])
+	}
 	writeJSON(w, 200, s.issueJSON(is))
 }
 
@@ -458,18 +469,17 @@ func (s *Server) editIssue(w http.ResponseWriter, r *http.Request, n int) {
 		return
 	}
 	var body struct {
-		State          *string `json:"state"`
-		Title          *string `json:"title"`
-		Body           *string `json:"body"`
-		ContentVersion *int    `json:"content_version"`
+		State *string `json:"state"`
+		Title *string `json:"title"`
+		Body  *string `json:"body"`
 	}
 	if !s.bind(w, r, &body, "Title") {
 		return
 	}
-	if body.Body != nil && body.ContentVersion != nil && *body.ContentVersion != is.ContentVersion {
-		s.apiError(w, 409, "the issue is already changed")
-		return
-	}
+	// A content_version in the request is ignored, as Gitea does: EditIssue
+	// (routers/api/v1/repo/issue.go) calls issue_service.ChangeContent with
+	// the stored issue.ContentVersion, never the client's, and its internal
+	// race answers 400, not 409. A body edit always wins.
 	now := s.now()
 	if body.State != nil {
 		switch *body.State {
