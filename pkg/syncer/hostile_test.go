@@ -54,6 +54,7 @@ var hostileCorpus = map[string]string{
 	"numbered list":      "1. #1\n2. @a",
 	"gitea emoji":        ":+1: :warning:",
 	"mention after word": "email me at a@b.c or @b",
+	"figures markers":    "<!-- /bsync:figures --> x <!-- bsync:figures -->",
 }
 
 var secrets = []string{"hunter2", "eyJhbGciOiJIUzI1NiJ9", "dXNlcjpwYXNz", "sk_live_123456", "s3cret", "T0KEN", "S1GN"}
@@ -77,6 +78,12 @@ func TestHostileCorpus(t *testing.T) {
 				}
 				if strings.Count(r.Body, Marker(testID)) != 1 {
 					t.Error("marker missing or repeated")
+				}
+				if strings.Count(r.Body, figuresStart) != 1 || strings.Count(r.Body, figuresEnd) != 1 {
+					t.Error("figures markers missing or forged")
+				}
+				if strings.Count(r.Body, "<!--") != 3 {
+					t.Errorf("%d hidden lines, want 3 (bsync's own)", strings.Count(r.Body, "<!--"))
 				}
 			}
 		})

@@ -249,11 +249,21 @@ func TestFiguresWithoutIntactMarkersAreLeftAlone(t *testing.T) {
 	mine := "A person rewrote this description; " + figuresStart + " appears only once.\n" + Marker(id) + "\n"
 	e.gt.EditIssueBody(1, mine)
 	recurs(e, id)
-	if rep := e.run(t, Options{}); rep.Recurring != 1 || len(rep.Errors) != 0 {
+	rep := e.run(t, Options{})
+	if rep.Recurring != 1 || len(rep.Errors) != 0 {
 		t.Fatalf("recurring %d errors %v", rep.Recurring, rep.Errors)
 	}
 	if b := e.gt.Issues()[0].Body; b != mine {
 		t.Errorf("a person's body was rewritten:\n%s", b)
+	}
+	if len(rep.Warnings) != 1 || !strings.Contains(rep.Warnings[0], "no longer kept current") {
+		t.Errorf("warnings %q, want one about the broken markers", rep.Warnings)
+	}
+	// A body with no markers at all (an issue from before them) is quiet.
+	e.gt.EditIssueBody(1, "old description\n"+Marker(id)+"\n")
+	recurs(e, id)
+	if rep := e.run(t, Options{}); len(rep.Warnings) != 0 {
+		t.Errorf("warnings %q for an issue without markers", rep.Warnings)
 	}
 }
 

@@ -18,12 +18,16 @@ import (
 const wordJoiner = "\u2060"
 
 // cleanText makes s valid UTF-8 and removes control and formatting
-// characters (bidi overrides included), keeping newlines and tabs.
+// characters (bidi overrides included), keeping newlines and tabs. Every
+// "<!--" is broken with a word joiner after "<!": bsync finds its own
+// hidden lines (the key, the figures markers) by a plain search
+// of the body, which a code span or fence does not stop, so event text
+// must never carry one. Cleaning cleaned text gives the same text.
 func cleanText(s string) string {
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "\uFFFD")
 	}
-	return strings.Map(func(r rune) rune {
+	return strings.ReplaceAll(strings.Map(func(r rune) rune {
 		switch {
 		case r == '\n' || r == '\t':
 			return r
@@ -35,7 +39,7 @@ func cleanText(s string) string {
 			return -1 // controls, bidi overrides, invisible formatting, line separators
 		}
 		return r
-	}, s)
+	}, s), "<!--", "<!"+wordJoiner+"--")
 }
 
 // maxUntrusted bounds how much of one untrusted value is looked at. Every
