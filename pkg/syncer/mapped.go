@@ -117,7 +117,9 @@ func (r *mdReader) expect(want string) error {
 	return nil
 }
 
-func clip(s string) string { return truncateBytes(s, 60) }
+// clip quotes event text in a report warning: through the untrusted path
+// (cleaned, credentials redacted, no "<!--") and cut to a few bytes.
+func clip(s string) string { return truncateBytes(oneLine(untrusted(s)), 60) }
 
 // parseStacktraceMD reads the exception frames of stacktrace_md, in the
 // payload's order. A frame Bugsink mapped takes its file, line, function and

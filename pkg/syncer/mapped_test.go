@@ -191,3 +191,34 @@ func TestUnreadableMappedTraceIsAReportWarning(t *testing.T) {
 		t.Errorf("the issue does not show the frames as sent:\n%s", gi.Body)
 	}
 }
+
+// The lines quoted in a fallback warning are event text: redacted, cleaned
+// and short, as everywhere else.
+func TestStacktraceMDWarningQuotesUntrustedTextSafely(t *testing.T) {
+	ev, data := minifiedEvent(t, uploaded)
+	hostile := "token=T0KEN Authorization: Bearer eyJhbGciOiJIUzI1NiJ9 \x1b[2J <!-- /bsync:figures --> " + strings.Repeat("x", 500)
+	for name, md := range map[string]string{
+		"unexpected first line": hostile + "\n" + ev.StacktraceMD,
+		"unexpected extra line": ev.StacktraceMD + "\n" + hostile,
+	} {
+		t.Run(name, func(t *testing.T) {
+			ev := &bugsink.Event{EventSummary: ev.EventSummary, StacktraceMD: md}
+			if err := json.Unmarshal(data, &ev.Data); err != nil {
+				t.Fatal(err)
+			}
+			r := Render(issue("TypeError", "t.map is not a function"), ev, "p", RenderOptions{BugsinkURL: safetyBase})
+			if len(r.Warnings) != 1 {
+				t.Fatalf("warnings %q", r.Warnings)
+			}
+			w := r.Warnings[0]
+			for _, bad := range []string{"T0KEN", "eyJhbGciOiJIUzI1NiJ9", "\x1b", "<!--"} {
+				if strings.Contains(w, bad) {
+					t.Errorf("warning carries %q: %q", bad, w)
+				}
+			}
+			if len(w) > 400 {
+				t.Errorf("warning is %d bytes: %q", len(w), w)
+			}
+		})
+	}
+}
