@@ -35,7 +35,7 @@ func stackLines(ev *bugsink.Event, maxFrames int) trace {
 		return trace{}
 	}
 	d := ev.Data
-	r := traceRenderer{python: strings.EqualFold(d.Platform, "python"), maxFrames: maxFrames}
+	r := traceRenderer{python: d.Platform == "python", maxFrames: maxFrames}
 	var t trace
 	if len(d.Exception) > 0 {
 		m := mappedFrames(ev)
@@ -291,11 +291,14 @@ func (r traceRenderer) tree(excs bugsink.ExceptionList, n *excNode, depth int) [
 	return lines
 }
 
+// linkSource is an exception's mechanism.source, event text like any
+// other: cleaned, redacted, on one line and cut to codeSafe's cap, since
+// every connector sentence quotes it.
 func linkSource(e bugsink.Exception) string {
 	if e.Mechanism == nil {
 		return ""
 	}
-	return oneLine(untrusted(e.Mechanism.Source))
+	return codeSafe(oneLine(untrusted(e.Mechanism.Source)))
 }
 
 // isMemberSource reports whether a mechanism source names a group member

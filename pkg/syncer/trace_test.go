@@ -184,3 +184,34 @@ func TestUnformattedLogMessageShowsItsArguments(t *testing.T) {
 		t.Error("arguments shown beside a formatted message")
 	}
 }
+
+// Bugsink tells Python by platform == "python", exactly; so does bsync,
+// in the trace and in reading Bugsink's rendered one.
+func TestPlatformPythonIsMatchedExactly(t *testing.T) {
+	payload := func(platform string) string {
+		return `{"platform":"` + platform + `","exception":{"values":[
+		 {"type":"KeyError","value":"'pear'","mechanism":{"type":"chained","source":"__cause__","exception_id":1,"parent_id":0}},
+		 {"type":"LookupError","value":"no price","mechanism":{"type":"generic","exception_id":0}}]}}`
+	}
+	body := Render(issue("LookupError", "no price"), event(t, payload("Python")), "p", RenderOptions{BugsinkURL: safetyBase}).Body
+	if strings.Contains(body, pyCause) || !strings.Contains(body, jsCause) {
+		t.Errorf("platform \"Python\" rendered as Python:\n%s", body)
+	}
+}
+
+// mechanism.source is event text: every connector line that quotes it is
+// cleaned and capped, group members included.
+func TestLongMechanismSourceIsCapped(t *testing.T) {
+	long := strings.Repeat("A", 10000)
+	for _, src := range []string{"exceptions[" + long + "]", "errors[" + long + "]", long} {
+		ev := event(t, `{"platform":"python","exception":{"values":[
+		 {"type":"TypeError","value":"bad sku","mechanism":{"type":"chained","source":"`+src+`","exception_id":1,"parent_id":0}},
+		 {"type":"ExceptionGroup","value":"failed","mechanism":{"type":"generic","is_exception_group":true,"exception_id":0}}]}}`)
+		r := Render(issue("ExceptionGroup", "failed"), ev, "p", RenderOptions{BugsinkURL: safetyBase})
+		for _, l := range strings.Split(r.Body, "\n") {
+			if len(l) > 300 {
+				t.Errorf("source %.20q…: a %d-byte line %.80q…", src, len(l), l)
+			}
+		}
+	}
+}
