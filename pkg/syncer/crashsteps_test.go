@@ -80,9 +80,11 @@ func (s crashState) Put(ctx context.Context, id string, r syncstate.Record) erro
 // mapping, resolve, resolve recorded), then lets two runs finish: the
 // comment is never written twice, the issue ends reopened (or closed, for
 // won't fix), the figures current, Bugsink resolved, a watcher notified
-// once per write, and the regression recorded once.
+// once per write, and the regression recorded once. Also for a close
+// without closed_at, whose key (updated_at) bsync's own writes move.
 func TestCrashAfterEachStepOfARegression(t *testing.T) {
-	for _, wontfix := range []bool{false, true} {
+	for _, tc := range []struct{ wontfix, noClosedAt bool }{{false, false}, {true, false}, {false, true}, {true, true}} {
+		wontfix := tc.wontfix
 		for after := 1; ; after++ {
 			e := newEnv(t)
 			opts := Options{WontFixLabels: []string{"wontfix"}}
@@ -91,6 +93,9 @@ func TestCrashAfterEachStepOfARegression(t *testing.T) {
 				e.gt.AddIssueLabel(1, e.gt.AddLabel("wontfix", "#000000"))
 			}
 			e.gt.CloseIssueAt(1, e.now)
+			if tc.noClosedAt {
+				e.gt.ClearClosedAt(1)
+			}
 			notes := e.gt.WatcherNotifications()
 			recurs(e, id)
 

@@ -103,6 +103,12 @@ func (e *Engine) recur(ctx context.Context, p bugsink.Project, is bugsink.Issue,
 	}
 	var reg *Regression
 	key := closeKey(gi)
+	if gi.State == "closed" && gi.ClosedAt == nil && strings.HasPrefix(rec.PendingClose, updatedKey) {
+		// A close without closed_at whose report was under way: bsync's own
+		// comment may have moved its updated_at since. Still closed, it is
+		// the same close.
+		key = rec.PendingClose
+	}
 	wrote := false
 	switch {
 	case gi.State == "closed" && rec.ReportedClose != key:
@@ -241,10 +247,13 @@ func wontFix(labels []gitea.Label, names []string) bool {
 // its updated_at stands in, which a new close moves on too.
 func closeKey(gi *gitea.Issue) string {
 	if gi.ClosedAt == nil {
-		return "updated " + gi.UpdatedAt.UTC().Format(time.RFC3339)
+		return updatedKey + gi.UpdatedAt.UTC().Format(time.RFC3339)
 	}
 	return gi.ClosedAt.UTC().Format(time.RFC3339)
 }
+
+// updatedKey starts the key of a close without closed_at.
+const updatedKey = "updated "
 
 // regressionMarker is the hidden line that names one regression comment:
 // the Bugsink issue and the close it answers.
