@@ -41,3 +41,27 @@ func TestRecordLifeFieldsRoundTripAndOlderRecordsRead(t *testing.T) {
 		t.Errorf("written back: %s", b)
 	}
 }
+
+func TestRecordResolvedReleaseFiguresAndReopeningRoundTrip(t *testing.T) {
+	at := time.Date(2026, 11, 29, 12, 30, 15, 0, time.UTC)
+	for _, rel := range []*string{nil, ptr(""), ptr("1.2.0")} {
+		r := syncstate.Record{GiteaIssueNumber: 3, SyncedAt: at, Project: "p", Title: "t",
+			ResolvedRelease: rel, FiguresAt: at, ReopeningClose: "2026-11-29T12:00:00Z"}
+		b, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back syncstate.Record
+		if err := json.Unmarshal(b, &back); err != nil {
+			t.Fatal(err)
+		}
+		if (rel == nil) != (back.ResolvedRelease == nil) || rel != nil && *rel != *back.ResolvedRelease {
+			t.Errorf("%s: resolved release %v", b, back.ResolvedRelease)
+		}
+		if !back.FiguresAt.Equal(at) || back.ReopeningClose != r.ReopeningClose {
+			t.Errorf("%s: read back %+v", b, back)
+		}
+	}
+}
+
+func ptr(s string) *string { return &s }
