@@ -250,3 +250,18 @@ func TestBsyncsReopenFinishedByTheNextRun(t *testing.T) {
 		t.Errorf("%d regression comments", n)
 	}
 }
+
+// Left unset, FiguresEvery is DefaultFiguresEvery.
+func TestFiguresEveryDefaultsToSixHours(t *testing.T) {
+	e := newEnv(t)
+	id, _ := synced(t, e, Options{})
+	e.gt.ResetRequests()
+	for run := 1; run <= 25; run++ { // 15 minutes apart: 6h15
+		recurs(e, id)
+		e.run(t, Options{})
+	}
+	// Written at 0:15 and 6:15.
+	if n := e.gt.CountRequests(http.MethodPatch, "/issues/1"); n != 2 {
+		t.Errorf("%d body edits in 6h15, want 2", n)
+	}
+}
