@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -158,7 +159,7 @@ func TestDeleteReportsWhatExisted(t *testing.T) {
 	}
 }
 
-func TestMappingsStreamInIDOrderAndCountIncludesOtherWriters(t *testing.T) {
+func TestMappingsStreamAllAndCountIncludesOtherWriters(t *testing.T) {
 	store, srv, _ := newStore(t)
 	for _, id := range []string{"c0000000-0000-4000-8000-000000000000", "a0000000-0000-4000-8000-000000000000"} {
 		store.Put(t.Context(), id, syncstate.Record{GiteaIssueNumber: 2, SyncedAt: time.Now(), Project: "p"})
@@ -171,15 +172,19 @@ func TestMappingsStreamInIDOrderAndCountIncludesOtherWriters(t *testing.T) {
 	if err != nil || n != 3 {
 		t.Errorf("count = %d, %v; want 3", n, err)
 	}
-	var order []string
-	for id, e := range store.Mappings(t.Context()) {
-		if e.Record == nil {
-			t.Fatalf("%s: %v", id, e.Err)
+	var seen []string
+	for e, err := range store.Mappings(t.Context()) {
+		if err != nil {
+			t.Fatal(err)
 		}
-		order = append(order, id[:1])
+		if e.Record == nil {
+			t.Fatalf("%s: %v", e.ID, e.Err)
+		}
+		seen = append(seen, e.ID[:1])
 	}
-	if strings.Join(order, "") != "abc" {
-		t.Errorf("order %v, want a b c", order)
+	slices.Sort(seen)
+	if strings.Join(seen, "") != "abc" {
+		t.Errorf("streamed %v, want a b c", seen)
 	}
 }
 
@@ -214,20 +219,15 @@ func TestLockIsExclusiveAndReleasedOnlyByItsOwner(t *testing.T) {
 }
 
 func TestLockExpires(t *testing.T) {
-	store, _, _ := newStore(t)
-	if _, _, err := store.AcquireLock(t.Context(), syncstate.LockInfo{Token: "x"}, 50*time.Millisecond); err != nil {
+	store, srv, _ := newStore(t)
+	if _, _, err := store.AcquireLock(t.Context(), syncstate.LockInfo{Token: "x"}, time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(3 * time.Second)
-	for {
-		h, _ := store.LockHolder(t.Context())
-		if h == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("lock never expired")
-		}
-		time.Sleep(20 * time.Millisecond)
+	// Redis expires the key by its TTL; the test checks the TTL is set,
+	// rather than waiting for it.
+	ttl, err := srv.Client(t, 15).PTTL(t.Context(), syncstate.LockKey).Result()
+	if err != nil || ttl <= 0 || ttl > time.Minute {
+		t.Errorf("lock TTL %v, %v; want (0, 1m]", ttl, err)
 	}
 }
 
