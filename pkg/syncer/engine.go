@@ -134,6 +134,9 @@ type Engine struct {
 	// candidates are the new issues of this run when MaxCreate caps it;
 	// they are created after every project was listed, oldest first.
 	candidates []candidate
+	// selected holds the projects SelectProjects chose, so Run does not
+	// ask Bugsink again.
+	selected *[]bugsink.Project
 }
 
 // candidate is a new issue waiting for a slot under MaxCreate.
@@ -201,11 +204,26 @@ func (e *Engine) Run(ctx context.Context) (*Report, error) {
 	return rep, err
 }
 
-func (e *Engine) run(ctx context.Context, rep *Report) error {
+// SelectProjects asks Bugsink for its projects and picks the ones the
+// options select; a configured slug Bugsink does not know is an
+// *UnknownProjectsError. A command calls it to check the configuration
+// before it writes anything; Run then uses its choice.
+func (e *Engine) SelectProjects(ctx context.Context) error {
 	projects, err := e.selectProjects(ctx)
 	if err != nil {
 		return err
 	}
+	e.selected = &projects
+	return nil
+}
+
+func (e *Engine) run(ctx context.Context, rep *Report) error {
+	if e.selected == nil {
+		if err := e.SelectProjects(ctx); err != nil {
+			return err
+		}
+	}
+	projects := *e.selected
 	if err := e.ensureState(ctx, rep); err != nil {
 		return err
 	}
