@@ -21,7 +21,7 @@ const recordAttempts = 3
 // resolve, back-link. A reservation left by an interrupted run means the
 // Gitea issue may exist already: it is looked for (by its marker) first.
 func (e *Engine) create(ctx context.Context, p bugsink.Project, is bugsink.Issue, pending *syncstate.Reservation) outcome {
-	fail := func(stage string, err error) outcome {
+	fail := func(stage Stage, err error) outcome {
 		e.Log.Warn("issue failed", "bugsink_issue", is.ID, "project", p.Slug, "stage", stage, "err", err)
 		o := outcome{failed: true, errs: []IssueError{{BugsinkIssueID: is.ID, Project: p.Slug, Stage: stage, Message: err.Error()}}}
 		if refused(err) {
@@ -34,7 +34,7 @@ func (e *Engine) create(ctx context.Context, p bugsink.Project, is bugsink.Issue
 	if pending != nil && !e.Opts.DryRun {
 		gi, err := e.findExisting(ctx, is.ID, pending.At)
 		if err != nil {
-			return fail("recover", fmt.Errorf("an earlier run stopped while creating this issue, and looking for it in Gitea failed: %w", err))
+			return fail(StageRecover, fmt.Errorf("an earlier run stopped while creating this issue, and looking for it in Gitea failed: %w", err))
 		}
 		if gi != nil {
 			return e.finish(ctx, p, is, gi, names, nil, true)
@@ -49,7 +49,7 @@ func (e *Engine) create(ctx context.Context, p bugsink.Project, is bugsink.Issue
 		ev, err = nil, nil
 	}
 	if err != nil {
-		return fail("read_event", err)
+		return fail(StageReadEvent, err)
 	}
 	if e.Opts.MinLevel != "" && !levelAtLeast(eventLevel(ev), e.Opts.MinLevel) {
 		return outcome{below: true}
@@ -61,7 +61,7 @@ func (e *Engine) create(ctx context.Context, p bugsink.Project, is bugsink.Issue
 	r := Render(is, ev, p.Slug, e.Opts.Render)
 	ids, missing, err := e.labelIDsFor(ctx, names)
 	if err != nil {
-		return fail("labels", err)
+		return fail(StageLabels, err)
 	}
 	if e.Opts.DryRun {
 		if len(missing) > 0 {
@@ -73,7 +73,7 @@ func (e *Engine) create(ctx context.Context, p bugsink.Project, is bugsink.Issue
 
 	reservedAt := e.Now()
 	if err := e.State.Reserve(ctx, is.ID, syncstate.Reservation{At: reservedAt, Run: e.Opts.RunID}); err != nil {
-		o := fail("reserve", err)
+		o := fail(StageReserve, err)
 		o.fatal = fmt.Errorf("the sync state cannot be written, so nothing more is created: %w", err)
 		return o
 	}
@@ -84,7 +84,7 @@ func (e *Engine) create(ctx context.Context, p bugsink.Project, is bugsink.Issue
 			if cerr := e.State.ClearReservation(ctx, is.ID); cerr != nil {
 				e.Log.Warn("could not clear a reservation; the next run checks Gitea first", "bugsink_issue", is.ID, "err", cerr)
 			}
-			return fail("create_gitea_issue", err)
+			return fail(StageCreate, err)
 		}
 		// The create may have reached Gitea: establish its outcome before
 		// anything else (never repeat it blindly).
@@ -94,7 +94,7 @@ func (e *Engine) create(ctx context.Context, p bugsink.Project, is bugsink.Issue
 			o.warnings = append(o.warnings, fmt.Sprintf("%s: the create answered %v, but the issue exists as #%d and was taken over", is.ID, err, found.Number))
 			return o
 		}
-		return fail("create_gitea_issue", fmt.Errorf("%w (the outcome is unknown; the next run looks for the issue in Gitea before creating it)", err))
+		return fail(StageCreate, fmt.Errorf("%w (the outcome is unknown; the next run looks for the issue in Gitea before creating it)", err))
 	}
 	o := e.finish(ctx, p, is, gi, names, mismatch, false)
 	o.warnings = append(warnings, o.warnings...)
@@ -115,7 +115,7 @@ func (e *Engine) finish(ctx context.Context, p bugsink.Project, is bugsink.Issue
 	}
 	if err := e.commit(ctx, is.ID, rec); err != nil {
 		out.fatal = fmt.Errorf("gitea issue #%d exists for bugsink issue %s but could not be recorded (the next run finds it by its marker): %w", gi.Number, is.ID, err)
-		out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: "record", Message: out.fatal.Error(), GiteaIssueNumber: gi.Number})
+		out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: StageRecord, Message: out.fatal.Error(), GiteaIssueNumber: gi.Number})
 		return out
 	}
 	if mismatch != nil {
@@ -125,7 +125,7 @@ func (e *Engine) finish(ctx context.Context, p bugsink.Project, is bugsink.Issue
 		// left unresolved in Bugsink on purpose
 	} else if err := e.Bugsink.Resolve(ctx, is.ID); err != nil {
 		e.Log.Warn("resolve failed; the next run resolves it again", "bugsink_issue", is.ID, "err", err)
-		out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: "resolve", Message: err.Error(), GiteaIssueNumber: gi.Number})
+		out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: StageResolve, Message: err.Error(), GiteaIssueNumber: gi.Number})
 	}
 	if e.Opts.BackLink {
 		text := fmt.Sprintf("Tracked in Gitea as issue #%d: %s (filed by bsync)", gi.Number, gi.HTMLURL)

@@ -246,7 +246,7 @@ func (e *Engine) run(ctx context.Context, rep *Report) error {
 			if errors.As(err, &fe) || errors.Is(err, ErrInterrupted) {
 				return err
 			}
-			rep.Errors = append(rep.Errors, IssueError{Project: p.Slug, Stage: "list_issues", Message: err.Error()})
+			rep.Errors = append(rep.Errors, IssueError{Project: p.Slug, Stage: StageListIssues, Message: err.Error()})
 			e.Log.Error("list bugsink issues", "project", p.Slug, "err", err)
 		}
 	}

@@ -144,7 +144,7 @@ func TestOneFailingIssueDoesNotStopTheOthersAndIsRetriedNextRun(t *testing.T) {
 	if rep.Synced != 3 || rep.Failed != 2 || len(rep.Errors) != 2 {
 		t.Fatalf("synced %d failed %d errors %+v", rep.Synced, rep.Failed, rep.Errors)
 	}
-	stages := []string{rep.Errors[0].Stage, rep.Errors[1].Stage}
+	stages := []Stage{rep.Errors[0].Stage, rep.Errors[1].Stage}
 	slices.Sort(stages)
 	if stages[0] != "create_gitea_issue" || stages[1] != "read_event" || rep.Errors[0].BugsinkIssueID == "" {
 		t.Errorf("errors %+v", rep.Errors)
@@ -336,4 +336,13 @@ func TestAnIssueListedTwiceIsWorkedOnOnce(t *testing.T) {
 		t.Fatalf("synced %d, %v", rep.Synced, err)
 	}
 	e.assertExactlyOnce(t, ids)
+}
+
+func TestReportSaysEachWarningOnce(t *testing.T) {
+	rep := newReport(time.Now(), true)
+	rep.warn("labels a, b do not exist yet and would be created", "x")
+	rep.warn("labels a, b do not exist yet and would be created")
+	if len(rep.Warnings) != 2 || rep.Warnings[0] != "labels a, b do not exist yet and would be created" || rep.Warnings[1] != "x" {
+		t.Errorf("warnings %q", rep.Warnings)
+	}
 }

@@ -189,7 +189,7 @@ func merge(rep *Report, pr *ProjectReport, o outcome) {
 		pr.Resolved++
 	}
 	rep.Errors = append(rep.Errors, o.errs...)
-	rep.Warnings = append(rep.Warnings, o.warnings...)
+	rep.warn(o.warnings...)
 }
 
 // settled reports the outcome of an issue that needs no work at all: one
@@ -220,7 +220,7 @@ func (e *Engine) settled(is bugsink.Issue, st syncstate.IssueState) (outcome, bo
 // handle decides what one wanted issue needs.
 func (e *Engine) handle(ctx context.Context, p bugsink.Project, is bugsink.Issue, st syncstate.IssueState) outcome {
 	if !ValidIssueID(is.ID) {
-		return outcome{failed: true, errs: []IssueError{{BugsinkIssueID: is.ID, Project: p.Slug, Stage: "validate",
+		return outcome{failed: true, errs: []IssueError{{BugsinkIssueID: is.ID, Project: p.Slug, Stage: StageValidate,
 			Message: "Bugsink answered an issue id that is not a UUID; left alone"}}}
 	}
 	if st.Entry.Mapped() {

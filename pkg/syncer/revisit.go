@@ -38,7 +38,7 @@ func (e *Engine) revisit(ctx context.Context, p bugsink.Project, is bugsink.Issu
 }
 
 func (e *Engine) regress(ctx context.Context, p bugsink.Project, is bugsink.Issue, rec syncstate.Record, out outcome) outcome {
-	fail := func(stage string, err error) outcome {
+	fail := func(stage Stage, err error) outcome {
 		out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: stage, Message: err.Error(), GiteaIssueNumber: rec.GiteaIssueNumber})
 		return out
 	}
