@@ -26,17 +26,17 @@ type RunRecord struct {
 	StartedAt  time.Time `json:"started_at"`
 	FinishedAt time.Time `json:"finished_at"`
 	DurationMS int64     `json:"duration_ms"`
-	Outcome   Outcome  `json:"outcome"`
-	DryRun    bool     `json:"dry_run,omitempty"`
-	Synced    int      `json:"synced"`
-	Skipped   int      `json:"skipped"`
-	Failed    int      `json:"failed"`
-	Regressed int      `json:"regressed,omitempty"`
-	Resolved  int      `json:"re_resolved,omitempty"`
-	Deferred  int      `json:"deferred,omitempty"`
-	Errors    []string `json:"errors,omitempty"`
-	Version   string   `json:"version,omitempty"`
-	Host      string   `json:"host,omitempty"`
+	Outcome    Outcome   `json:"outcome"`
+	DryRun     bool      `json:"dry_run,omitempty"`
+	Synced     int       `json:"synced"`
+	Skipped    int       `json:"skipped"`
+	Failed     int       `json:"failed"`
+	Regressed  int       `json:"regressed,omitempty"`
+	Resolved   int       `json:"re_resolved,omitempty"`
+	Deferred   int       `json:"deferred,omitempty"`
+	Errors     []string  `json:"errors,omitempty"`
+	Version    string    `json:"version,omitempty"`
+	Host       string    `json:"host,omitempty"`
 }
 
 // SaveRun prepends the run to the history (trimmed to RunHistoryLen) and,
