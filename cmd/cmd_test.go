@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"testing"
@@ -470,5 +471,52 @@ func TestListSyncedCutShortIsStillOneJSONDocument(t *testing.T) {
 	}
 	if doc["success"] != false || data(result{doc: doc})["count"] != float64(1) || errCode(result{doc: doc}) != "error" {
 		t.Errorf("document %s", out.String())
+	}
+}
+
+func TestEveryCommandPrintsATable(t *testing.T) {
+	w := newWorld(t)
+	w.bs.SeedDemo(time.Now())
+	id := w.bs.IssueIDs()[0]
+	w.bsync(t, "sync")
+	for _, args := range [][]string{{"sync", "--dry-run"}, {"status"}, {"list-synced"}, {"forget", "00000000-0000-4000-8000-000000000009"},
+		{"doctor"}, {"preview", id}, {"reindex", "--dry-run"}, {"version"}} {
+		r := w.bsync(t, append(args, "-o", "table")...)
+		if r.code != exitOK || strings.HasPrefix(strings.TrimSpace(r.stdout), "{") || r.stdout == "" {
+			t.Errorf("%v -o table: exit %d, stdout %q", args, r.code, r.stdout)
+		}
+	}
+	// A failure under -o table is a line for a person, not JSON.
+	w.redis.Stop()
+	r := w.bsync(t, "status", "-o", "table")
+	if r.code != exitFatal || !strings.HasPrefix(r.stdout, "error (error, exit 1): ") {
+		t.Errorf("failed status -o table: exit %d, stdout %q", r.code, r.stdout)
+	}
+}
+
+func TestListSyncedKeepsTitlesUnescaped(t *testing.T) {
+	w := newWorld(t, withRedis)
+	w.redis.Client(t, 15).Set(t.Context(), "bugsink:synced:00000000-0000-4000-8000-000000000001",
+		`{"gitea_issue_number":1,"synced_at":"2026-01-01T00:00:00Z","project":"p","title":"[E] a < b && c > d"}`, 0)
+	r := w.bsync(t, "list-synced")
+	if !strings.Contains(r.stdout, `"title": "[E] a < b && c > d"`) && !strings.Contains(r.stdout, `"title":"[E] a < b && c > d"`) {
+		t.Errorf("title escaped: %s", r.stdout)
+	}
+}
+
+func TestVersionFromBuildInfo(t *testing.T) {
+	read := func() (*debug.BuildInfo, bool) {
+		return &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}, Settings: []debug.BuildSetting{
+			{Key: "vcs.revision", Value: "0123abcd"}, {Key: "vcs.modified", Value: "true"}}}, true
+	}
+	if b := readBuildInfo("", "", read); b.Version != "dev" || b.Commit != "0123abcd" || !b.Modified {
+		t.Errorf("checkout build: %+v", b)
+	}
+	if b := readBuildInfo("1.2.3", "feed", read); b.Version != "1.2.3" || b.Commit != "feed" {
+		t.Errorf("-ldflags lost: %+v", b)
+	}
+	installed := func() (*debug.BuildInfo, bool) { return &debug.BuildInfo{Main: debug.Module{Version: "v1.4.0"}}, true }
+	if b := readBuildInfo("", "", installed); b.Version != "v1.4.0" || b.Commit != "unknown" {
+		t.Errorf("go install build: %+v", b)
 	}
 }
