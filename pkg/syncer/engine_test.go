@@ -134,9 +134,8 @@ func TestDryRunWritesNothingAnywhere(t *testing.T) {
 func TestOneFailingIssueDoesNotStopTheOthersAndIsRetriedNextRun(t *testing.T) {
 	e := newEnv(t)
 	e.bs.AddProject("shop-backend", "Shop")
-	var ids []string
 	for i := 0; i < 5; i++ {
-		ids = append(ids, e.bs.AddIssue("shop-backend", bugsinktest.IssueSpec{Type: "E", Value: "v"}))
+		e.bs.AddIssue("shop-backend", bugsinktest.IssueSpec{Type: "E", Value: "v"})
 	}
 	e.gt.Faults.Add(httpfault.Rule{Kind: httpfault.Status, Status: 500, Method: http.MethodPost, PathContains: "/issues", Times: 1})
 	e.bs.Faults.Add(httpfault.Rule{Kind: httpfault.Status, Status: 500, PathContains: "/events/", Times: 4}) // one read fails through its retries
