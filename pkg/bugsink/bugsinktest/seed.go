@@ -167,16 +167,6 @@ func (s *Server) IssueIDs() []string {
 	return append([]string(nil), s.order...)
 }
 
-// ResolveCount returns how many times the API resolved the issue.
-func (s *Server) ResolveCount(issueID string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if is, ok := s.issues[issueID]; ok {
-		return is.resolveCount
-	}
-	return 0
-}
-
 // Comments returns the comments posted so far.
 func (s *Server) Comments() []Comment {
 	s.mu.Lock()

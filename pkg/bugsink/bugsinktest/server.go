@@ -77,7 +77,6 @@ type issueState struct {
 	IsResolvedByNext   bool      `json:"is_resolved_by_next_release"`
 	IsMuted            bool      `json:"is_muted"`
 	eventIDs           []string
-	resolveCount       int
 }
 
 type eventState struct {
@@ -114,12 +113,6 @@ func WithPageSize(n int) Option { return func(s *Server) { s.pageSize = n } }
 // WithNextHost makes "next" links name another scheme and host, as Bugsink
 // does behind a misconfigured proxy.
 func WithNextHost(origin string) Option { return func(s *Server) { s.nextHost = origin } }
-
-// WithToken sets the accepted token.
-func WithToken(t string) Option { return func(s *Server) { s.token = t } }
-
-// WithClock sets the clock used for new events.
-func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
 
 // New starts the fake on a loopback port; Close stops it.
 func New(opts ...Option) *Server {
@@ -363,7 +356,6 @@ func (s *Server) resolve(w http.ResponseWriter, ref string) {
 		return
 	}
 	is.IsResolved, is.IsResolvedUncond, is.IsMuted = true, true, false
-	is.resolveCount++
 	writeJSON(w, 200, is)
 }
 
