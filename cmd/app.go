@@ -105,3 +105,20 @@ func (a *app) openStore(ctx context.Context, cfg *config) (*syncstate.Store, err
 	}
 	return store, nil
 }
+
+// withState runs f for a command that needs the sync state only: it loads
+// the configuration, opens the state within timeout and closes it after.
+func (a *app) withState(ctx context.Context, timeout time.Duration, f func(context.Context, *config, *syncstate.Store) error) error {
+	cfg, err := a.config(0)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	store, err := a.openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	return f(ctx, cfg, store)
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"bsync/pkg/syncer"
+	"bsync/pkg/syncstate"
 )
 
 type forgetOptions struct {
@@ -52,18 +53,11 @@ func runForget(ctx context.Context, opts *forgetOptions) error {
 	if len(bad) > 0 {
 		return &usageError{msg: fmt.Sprintf("not a Bugsink issue id (a hyphenated UUID): %s; nothing was deleted", strings.Join(bad, ", "))}
 	}
-	cfg, err := opts.config(0)
-	if err != nil {
+	var deleted []string
+	err := opts.withState(ctx, 30*time.Second, func(ctx context.Context, _ *config, store *syncstate.Store) (err error) {
+		deleted, err = store.Delete(ctx, ids)
 		return err
-	}
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	store, err := opts.openStore(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	deleted, err := store.Delete(ctx, ids)
+	})
 	if err != nil {
 		return err
 	}

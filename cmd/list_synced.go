@@ -73,17 +73,13 @@ func runListSynced(ctx context.Context, opts *listOptions) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := opts.config(0)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
-	defer cancel()
-	store, err := opts.openStore(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
+	return opts.withState(ctx, 5*time.Minute, func(ctx context.Context, cfg *config, store *syncstate.Store) error {
+		return opts.list(ctx, cfg, store, since)
+	})
+}
+
+// list streams the mappings that pass the filters.
+func (opts *listOptions) list(ctx context.Context, cfg *config, store *syncstate.Store, since time.Time) error {
 	issueBase := ""
 	if cfg.GiteaURL != "" && cfg.GiteaOwner != "" && cfg.GiteaRepo != "" {
 		issueBase = cfg.GiteaURL + "/" + cfg.GiteaOwner + "/" + cfg.GiteaRepo + "/issues/"

@@ -52,17 +52,12 @@ so a CI step can gate on it.`,
 }
 
 func runStatus(ctx context.Context, opts *statusOptions) error {
-	cfg, err := opts.config(0)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	store, err := opts.openStore(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
+	return opts.withState(ctx, 30*time.Second, func(ctx context.Context, cfg *config, store *syncstate.Store) error {
+		return opts.status(ctx, cfg, store)
+	})
+}
+
+func (opts *statusOptions) status(ctx context.Context, cfg *config, store *syncstate.Store) error {
 	last, err := store.LastRun(ctx)
 	if err != nil {
 		return fmt.Errorf("read the sync state: %w", err)
