@@ -520,3 +520,24 @@ func TestVersionFromBuildInfo(t *testing.T) {
 		t.Errorf("go install build: %+v", b)
 	}
 }
+
+// The run functions are called without cobra: options in, error out.
+func TestRunFunctionsWithoutCobra(t *testing.T) {
+	w := newWorld(t, withRedis)
+	var out, errb bytes.Buffer
+	a := testApp(w.env, &out, &errb)
+	a.output = outputJSON
+	err := runForget(t.Context(), &forgetOptions{app: a, ids: []string{"not-a-uuid"}})
+	if code, name := classify(err); code != exitUsage || name != codeUsage || out.Len() != 0 {
+		t.Errorf("forget with a malformed id: %v (exit %d), printed %q", err, code, out.String())
+	}
+	err = runStatus(t.Context(), &statusOptions{app: a, failIfStale: true})
+	var doc map[string]any
+	if code, _ := classify(err); code != exitStale || json.Unmarshal(out.Bytes(), &doc) != nil || data(result{doc: doc})["stale"] != true {
+		t.Errorf("status --fail-if-stale on an empty state: %v, printed %s", err, out.String())
+	}
+	out.Reset()
+	if err := runVersion(a); err != nil || !strings.Contains(out.String(), `"commit": "abc"`) {
+		t.Errorf("version: %v %s", err, out.String())
+	}
+}
