@@ -50,6 +50,9 @@ func (f *settingFlag) Type() string {
 	case listFlag:
 		return "slugs"
 	}
+	if f.st.flagArg != "" {
+		return f.st.flagArg
+	}
 	return "value"
 }
 

@@ -29,6 +29,7 @@ type setting struct {
 	flag     string
 	flagOn   string
 	flagKind flagKind
+	flagArg  string // the value's name in --help ("value" when unset)
 	flagHelp string
 }
 
@@ -61,10 +62,10 @@ var settings = []setting{
 		flag: "include-muted", flagOn: "sync", flagKind: boolFlag, flagHelp: "also sync muted issues",
 		parse: boolean(func(c *config) *bool { return &c.IncludeMuted })},
 	{env: "BSYNC_CONCURRENCY", def: "4", help: "issues worked on at once (1–32)",
-		flag: "concurrency", flagOn: "sync", flagHelp: "issues worked on at once",
+		flag: "concurrency", flagArg: "n", flagOn: "sync", flagHelp: "issues worked on at once",
 		parse: intIn(func(c *config) *int { return &c.Concurrency }, 1, 32)},
 	{env: "BSYNC_TIMEOUT", def: "10m", help: "bound on a whole `sync` run",
-		flag: "timeout", flagOn: "sync", flagHelp: "bound the whole run",
+		flag: "timeout", flagArg: "duration", flagOn: "sync", flagHelp: "bound the whole run",
 		parse: duration(func(c *config) *time.Duration { return &c.Timeout })},
 	{env: "BSYNC_WONTFIX_LABELS", def: "wontfix,won't fix,status:wontfix", help: "labels that keep a closed Gitea issue closed when its error comes back",
 		parse: func(c *config, v string) error { c.WontFix = splitList(v, ","); return nil }},
@@ -82,27 +83,27 @@ var settings = []setting{
 		flag: "exclude-project", flagOn: "sync", flagKind: listFlag, flagHelp: "never sync these project slugs",
 		parse: slugs(func(c *config) *[]string { return &c.ExcludeProjects })},
 	{env: "BSYNC_MIN_OCCURRENCES", def: "0", help: "leave issues seen fewer times alone",
-		flag: "min-occurrences", flagOn: "sync", flagHelp: "leave issues seen fewer times alone",
+		flag: "min-occurrences", flagArg: "n", flagOn: "sync", flagHelp: "leave issues seen fewer times alone",
 		parse: intIn(func(c *config) *int { return &c.MinOccurrences }, 0, 1<<31-1)},
 	{env: "BSYNC_MIN_LEVEL", help: "leave issues less severe alone: fatal > error > warning > info > debug",
-		flag: "min-level", flagOn: "sync", flagHelp: "leave issues less severe alone: fatal, error, warning, info, debug",
+		flag: "min-level", flagArg: "level", flagOn: "sync", flagHelp: "leave issues less severe alone: fatal, error, warning, info, debug",
 		parse: minLevel},
 	{env: "BSYNC_MAX_AGE", help: "leave issues last seen longer ago alone, e.g. `72h` or `30d`",
-		flag: "max-age", flagOn: "sync", flagHelp: "leave issues last seen longer ago alone, e.g. 72h or 30d",
+		flag: "max-age", flagArg: "duration", flagOn: "sync", flagHelp: "leave issues last seen longer ago alone, e.g. 72h or 30d",
 		parse: age(func(c *config) *time.Duration { return &c.MaxAge })},
 	{env: "BSYNC_MAX_CREATE", def: "0", shown: "`0` (no cap)", help: "at most N new Gitea issues per run, the oldest first",
-		flag: "max-create", flagOn: "sync", flagHelp: "create at most N Gitea issues this run, the oldest first; the rest wait (0: no cap)",
+		flag: "max-create", flagArg: "n", flagOn: "sync", flagHelp: "create at most N Gitea issues this run, the oldest first; the rest wait (0: no cap)",
 		parse: intIn(func(c *config) *int { return &c.MaxCreate }, 0, 1<<31-1)},
 	{env: "BSYNC_METRICS_FILE", help: "write the run's figures for node_exporter's textfile collector",
-		flag: "metrics-file", flagOn: "sync", flagHelp: "write the run's figures for node_exporter's textfile collector",
+		flag: "metrics-file", flagArg: "path", flagOn: "sync", flagHelp: "write the run's figures for node_exporter's textfile collector",
 		parse: func(c *config, v string) error { c.MetricsFile = v; return nil }},
 	{env: "BSYNC_HEARTBEAT_URL", help: "cron-monitor URL pinged at start, on success and on failure (kept secret)",
 		parse: heartbeatURL},
 	{env: "BSYNC_LOG_LEVEL", def: "info", help: "log level on stderr: `debug`, `info`, `warn`, `error`",
-		flag: "log-level", flagHelp: "log level on stderr: debug, info, warn, error",
+		flag: "log-level", flagArg: "level", flagHelp: "log level on stderr: debug, info, warn, error",
 		parse: oneOf(func(c *config) *string { return &c.LogLevel }, "debug", "info", "warn", "warning", "error")},
 	{env: "BSYNC_LOG_FORMAT", def: "text", help: "log format on stderr: `text` or `json`",
-		flag: "log-format", flagHelp: "log format on stderr: text or json",
+		flag: "log-format", flagArg: "format", flagHelp: "log format on stderr: text or json",
 		parse: oneOf(func(c *config) *string { return &c.LogFormat }, "text", "json")},
 }
 
