@@ -59,14 +59,11 @@ func (e *Engine) create(ctx context.Context, p bugsink.Project, is bugsink.Issue
 		warnings = append(warnings, fmt.Sprintf("%s: part of the event payload could not be read: %v", is.ID, ev.DataErr))
 	}
 	r := Render(is, ev, p.Slug, e.Opts.Render)
-	ids, missing, err := e.labelIDsFor(ctx, names)
+	ids, err := e.labelIDsFor(ctx, names)
 	if err != nil {
 		return fail(StageLabels, err)
 	}
 	if e.Opts.DryRun {
-		if len(missing) > 0 {
-			warnings = append(warnings, fmt.Sprintf("labels %s do not exist yet and would be created", strings.Join(missing, ", ")))
-		}
 		return outcome{would: &CreatedIssue{BugsinkIssueID: is.ID, BugsinkURL: bugsinkLink(e.Opts.Render.BugsinkURL, is.ID),
 			Project: p.Slug, Title: r.Title, Labels: names}, warnings: warnings}
 	}

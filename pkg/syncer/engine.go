@@ -124,6 +124,9 @@ type Engine struct {
 
 	labelMu  sync.Mutex
 	labelIDs map[string]int64
+	// unknownLabels are the labels an issue needed that Gitea does not
+	// have (a dry run creates none), in the order they were first needed.
+	unknownLabels []string
 	wanted   []string
 	// recovered holds what a read-only reindex found (dry runs on a state
 	// that is new or was lost), so the preview does not list them as new.
@@ -199,6 +202,9 @@ func (e *Engine) Run(ctx context.Context) (*Report, error) {
 	start := e.Now()
 	rep := newReport(start, e.Opts.DryRun)
 	err := e.run(ctx, rep)
+	if e.Opts.DryRun && len(e.unknownLabels) > 0 {
+		rep.warn(fmt.Sprintf("labels %s do not exist yet and would be created", strings.Join(e.unknownLabels, ", ")))
+	}
 	rep.FinishedAt = e.Now().UTC()
 	rep.DurationMS = rep.FinishedAt.Sub(start).Milliseconds()
 	return rep, err
@@ -315,26 +321,25 @@ func LabelsFor(slug string, overrides map[string][]string) []string {
 
 // labelIDsFor resolves label names to ids, looking every label this run can
 // need up (and creating the missing ones) once, on first use.
-func (e *Engine) labelIDsFor(ctx context.Context, names []string) ([]int64, []string, error) {
+func (e *Engine) labelIDsFor(ctx context.Context, names []string) ([]int64, error) {
 	e.labelMu.Lock()
 	defer e.labelMu.Unlock()
 	if e.labelIDs == nil {
 		ids, err := e.Gitea.EnsureLabels(ctx, labelSpecs(e.wanted), !e.Opts.DryRun)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		e.labelIDs = ids
 	}
 	var out []int64
-	var missing []string
 	for _, n := range names {
 		if id, ok := e.labelIDs[n]; ok {
 			out = append(out, id)
-		} else {
-			missing = append(missing, n)
+		} else if !contains(e.unknownLabels, n) {
+			e.unknownLabels = append(e.unknownLabels, n)
 		}
 	}
-	return out, missing, nil
+	return out, nil
 }
 
 func contains(list []string, s string) bool {

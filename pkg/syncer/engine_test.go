@@ -345,3 +345,23 @@ func TestReportSaysEachWarningOnce(t *testing.T) {
 		t.Errorf("warnings %q", rep.Warnings)
 	}
 }
+
+func TestDryRunNamesTheMissingLabelsOnce(t *testing.T) {
+	e := newEnv(t)
+	e.bs.SeedDemo(e.now)
+	rep := e.run(t, Options{DryRun: true})
+	var labelWarnings []string
+	for _, w := range rep.Warnings {
+		if strings.Contains(w, "would be created") {
+			labelWarnings = append(labelWarnings, w)
+		}
+	}
+	if len(rep.WouldCreate) != 10 || len(labelWarnings) != 1 {
+		t.Fatalf("%d would be created; label warnings %q, want one", len(rep.WouldCreate), labelWarnings)
+	}
+	for _, l := range []string{"bug:backend", "bug:frontend", "bug:infrastructure", "env:production", "env:test", SourceLabel} {
+		if !strings.Contains(labelWarnings[0], l) {
+			t.Errorf("%q does not name %s", labelWarnings[0], l)
+		}
+	}
+}

@@ -134,8 +134,8 @@ func newReport(now time.Time, dryRun bool) *Report {
 	}
 }
 
-// warn adds warnings to the report, each distinct message once: a fact
-// that holds for many issues (labels that would be created) is said once.
+// warn adds warnings to the report, each distinct message once, so a fact
+// that holds for many issues is said once.
 func (r *Report) warn(msgs ...string) {
 	if r.warned == nil {
 		r.warned = map[string]bool{}
