@@ -127,7 +127,7 @@ type Engine struct {
 	// unknownLabels are the labels an issue needed that Gitea does not
 	// have (a dry run creates none), in the order they were first needed.
 	unknownLabels []string
-	wanted   []string
+	wanted        []string
 	// recovered holds what a read-only reindex found (dry runs on a state
 	// that is new or was lost), so the preview does not list them as new.
 	recovered map[string]bool
