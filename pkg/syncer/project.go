@@ -119,11 +119,7 @@ func (e *Engine) syncPage(ctx context.Context, p bugsink.Project, pi int, wanted
 		go func(i int, is bugsink.Issue) {
 			defer wg.Done()
 			defer func() { <-sem }()
-			// An issue that was started is finished even when the run is
-			// interrupted: it ends untouched or fully recorded.
-			ictx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.Opts.IssueTimeout)
-			defer cancel()
-			outs[i] = e.handle(ictx, p, is, known[is.ID])
+			outs[i] = e.handleToTheEnd(ctx, p, is, known[is.ID])
 			if outs[i].fatal != nil {
 				stop.Store(true)
 			}
@@ -133,7 +129,20 @@ func (e *Engine) syncPage(ctx context.Context, p bugsink.Project, pi int, wanted
 		}(i, is)
 	}
 	wg.Wait()
+	return mergePage(ctx, rep, pr, outs, started)
+}
 
+// handleToTheEnd works on one issue. An issue that was started is finished
+// even when the run is interrupted: it ends untouched or fully recorded.
+func (e *Engine) handleToTheEnd(ctx context.Context, p bugsink.Project, is bugsink.Issue, st syncstate.IssueState) outcome {
+	ictx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.Opts.IssueTimeout)
+	defer cancel()
+	return e.handle(ictx, p, is, st)
+}
+
+// mergePage merges the outcomes of a page's started issues into the
+// report, in listing order, and says whether the run must stop.
+func mergePage(ctx context.Context, rep *Report, pr *ProjectReport, outs []outcome, started []bool) error {
 	var fatal error
 	for i, o := range outs {
 		if !started[i] {
