@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The test command: formatting, vet, staticcheck, deadcode, actionlint, the
+# The test command: formatting, vet, staticcheck, deadcode, function length,
+# actionlint, the
 # systemd units, and every test with the race detector (unit, client, engine
 # and command tests, end-to-end tests on the built binary, the fuzz seed
 # corpus), then the crash test. Tests that need Redis start their own
@@ -37,6 +38,8 @@ if [ -n "$dead" ]; then
   echo "$dead" >&2
   exit 1
 fi
+# No non-test function over 60 lines.
+go run ./scripts/funclen -max 60 .
 actionlint scripts/gitea-actions/*.yml
 # systemd checks the units, with the binary the unit names built in place.
 if command -v systemd-analyze >/dev/null 2>&1; then
