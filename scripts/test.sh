@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # The test command: formatting, vet, staticcheck, deadcode, function length,
-# actionlint, the
-# systemd units, and every test with the race detector (unit, client, engine
+# actionlint, the systemd units, and every test with the race detector (unit, client, engine
 # and command tests, end-to-end tests on the built binary, the fuzz seed
 # corpus), then the crash test. Tests that need Redis start their own
 # redis-server on a free loopback port and stop it. Missing tools are
