@@ -156,20 +156,20 @@ func (e *Engine) finish(ctx context.Context, p bugsink.Project, is bugsink.Issue
 // commit writes a mapping (and drops the reservation), retrying a failed
 // write a few times.
 func (e *Engine) commit(ctx context.Context, id string, rec syncstate.Record) error {
-	var err error
-	for attempt := 0; attempt < recordAttempts; attempt++ {
-		if err = e.State.Commit(ctx, id, rec); err == nil {
-			return nil
-		}
-	}
-	return err
+	return retried(func() error { return e.State.Commit(ctx, id, rec) })
 }
 
 // record updates an existing mapping, retrying a failed write a few times.
 func (e *Engine) record(ctx context.Context, id string, rec syncstate.Record) error {
+	return retried(func() error { return e.State.Put(ctx, id, rec) })
+}
+
+// retried calls write up to recordAttempts times, until it succeeds, and
+// returns its last error.
+func retried(write func() error) error {
 	var err error
 	for attempt := 0; attempt < recordAttempts; attempt++ {
-		if err = e.State.Put(ctx, id, rec); err == nil {
+		if err = write(); err == nil {
 			return nil
 		}
 	}
