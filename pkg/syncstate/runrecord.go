@@ -62,19 +62,3 @@ func (s *Store) SaveRun(ctx context.Context, r RunRecord, asLast bool) error {
 func (s *Store) LastRun(ctx context.Context) (*RunRecord, error) {
 	return getJSON[RunRecord](ctx, s, LastRunKey, "last run record")
 }
-
-// History returns up to n of the newest run records, newest first.
-func (s *Store) History(ctx context.Context, n int) ([]RunRecord, error) {
-	vals, err := s.rdb.LRange(ctx, RunHistoryKey, 0, int64(n-1)).Result()
-	if err != nil {
-		return nil, fmt.Errorf("redis read run history: %w", err)
-	}
-	out := make([]RunRecord, 0, len(vals))
-	for _, v := range vals {
-		var r RunRecord
-		if json.Unmarshal([]byte(v), &r) == nil {
-			out = append(out, r)
-		}
-	}
-	return out, nil
-}

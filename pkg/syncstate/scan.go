@@ -36,7 +36,7 @@ func (s *Store) Mappings(ctx context.Context) iter.Seq2[Entry, error] {
 		it := s.rdb.Scan(ctx, 0, MappingPrefix+"*", mgetBatch).Iterator()
 		batch := make([]string, 0, mgetBatch)
 		flush := func() bool {
-			found, err := s.Lookup(ctx, batch)
+			found, err := s.lookup(ctx, batch)
 			if err != nil {
 				yield(Entry{}, err)
 				return false

@@ -135,9 +135,9 @@ type Entry struct {
 // Mapped reports whether a mapping key exists (readable or not).
 func (e Entry) Mapped() bool { return e.Record != nil || e.Err != nil }
 
-// Lookup reads the mappings of many Bugsink issues in one round trip
+// lookup reads the mappings of many Bugsink issues in one round trip
 // (MGET). Issues without a mapping are absent from the result.
-func (s *Store) Lookup(ctx context.Context, issueIDs []string) (map[string]Entry, error) {
+func (s *Store) lookup(ctx context.Context, issueIDs []string) (map[string]Entry, error) {
 	states, err := s.LookupState(ctx, issueIDs)
 	if err != nil {
 		return nil, err

@@ -120,7 +120,7 @@ func TestLookupIsOneRoundTripPerPage(t *testing.T) {
 		}
 	}
 	hook.n.Store(0)
-	found, err := store.Lookup(t.Context(), ids)
+	found, err := store.LookupState(t.Context(), ids)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,11 +136,11 @@ func TestUnreadableRecordStillCountsAsMapped(t *testing.T) {
 	store, srv, _ := newStore(t)
 	id := "00000000-0000-4000-8000-000000000001"
 	srv.Client(t, 15).Set(t.Context(), "bugsink:synced:"+id, "not json", 0)
-	found, err := store.Lookup(t.Context(), []string{id})
+	found, err := store.LookupState(t.Context(), []string{id})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, ok := found[id]
+	e, ok := found[id].Entry, found[id].Entry.Mapped()
 	if !ok || e.Err == nil || e.Record != nil {
 		t.Errorf("entry = %+v, ok=%v; want present with an error", e, ok)
 	}
@@ -232,7 +232,7 @@ func TestLockExpires(t *testing.T) {
 }
 
 func TestRunRecords(t *testing.T) {
-	store, _, _ := newStore(t)
+	store, srv, _ := newStore(t)
 	ctx := t.Context()
 	if r, err := store.LastRun(ctx); r != nil || err != nil {
 		t.Fatalf("empty store: %v %v", r, err)
@@ -244,9 +244,9 @@ func TestRunRecords(t *testing.T) {
 	if err != nil || last.Outcome != "ok" || last.Synced != 3 {
 		t.Errorf("last = %+v, %v; want the ok run (a locked run is history only)", last, err)
 	}
-	h, _ := store.History(ctx, 10)
-	if len(h) != 2 || h[0].Outcome != "locked" {
-		t.Errorf("history = %+v", h)
+	h, _ := srv.Client(t, 15).LRange(ctx, syncstate.RunHistoryKey, 0, -1).Result()
+	if len(h) != 2 || !strings.Contains(h[0], `"outcome":"locked"`) {
+		t.Errorf("history = %q", h)
 	}
 }
 
