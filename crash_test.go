@@ -21,10 +21,12 @@ import (
 )
 
 // TestCrash kills the real binary with SIGKILL at random moments, over and
-// over, while Bugsink keeps producing new issues and regressions, then lets
-// a run finish and checks that every wanted Bugsink issue has exactly one
-// Gitea issue, every mapping points at an existing Gitea issue, and no
-// reservation is left behind. Run it with scripts/crashtest.sh.
+// over, while Bugsink keeps producing new issues and returns of synced ones
+// (some with their Gitea issue closed: regressions), then lets a run finish
+// and checks that every wanted Bugsink issue has exactly one Gitea issue,
+// every mapping points at an existing Gitea issue, no reservation is left
+// behind, and every closed issue that came back got exactly one regression
+// comment and was reopened. Run it with scripts/crashtest.sh.
 //
 // A killed run leaves its lock behind; the lock would expire after the run
 // timeout, so the test deletes it between kills instead of waiting.
@@ -84,6 +86,15 @@ func TestCrash(t *testing.T) {
 	}
 
 	killed, midCreate, adopted, completed := 0, 0, 0, 0
+	closed := map[string]int{} // bugsink issue → its gitea issue, closed once before it came back
+	giteaNumber := func(id string) int {
+		for _, gi := range gt.Issues() {
+			if strings.Contains(gi.Body, syncer.Marker(id)) {
+				return gi.Number
+			}
+		}
+		return 0
+	}
 	for i := 0; i < kills; i++ {
 		// Every run finds work: new errors keep arriving.
 		addIssues(4)
@@ -91,6 +102,11 @@ func TestCrash(t *testing.T) {
 			// Bring back two synced issues (regressions) now and then.
 			for n, id := range bs.IssueIDs() {
 				if is, _ := bs.Issue(id); is.IsResolved && n%7 == i%7 {
+					// Every other one was closed in Gitea (once): a regression.
+					if num := giteaNumber(id); n%2 == 0 && num > 0 && closed[id] == 0 {
+						gt.SetIssueState(num, "closed")
+						closed[id] = num
+					}
 					bs.Regress(id, time.Now())
 				}
 			}
@@ -172,9 +188,38 @@ func TestCrash(t *testing.T) {
 	if p, _ := rdb.Keys(t.Context(), "bugsink:pending:*").Result(); len(p) > 0 {
 		t.Errorf("reservations left behind: %v", p)
 	}
+	regressionComments, repeated := 0, 0
+	for _, gi := range issues {
+		seen := map[string]bool{}
+		for _, c := range gt.Comments(gi.Number) {
+			for _, line := range strings.Split(c.Body, "\n") {
+				if strings.HasPrefix(line, "<!-- bsync-regression: ") {
+					regressionComments++
+					if seen[line] {
+						repeated++
+						t.Errorf("gitea #%d carries %s twice", gi.Number, line)
+					}
+					seen[line] = true
+				}
+			}
+		}
+	}
+	for id, num := range closed {
+		n := 0
+		for _, c := range gt.Comments(num) {
+			if strings.Contains(c.Body, "<!-- bsync-regression: "+id) {
+				n++
+			}
+		}
+		if n != 1 || issues[num-1].State != "open" {
+			t.Errorf("%s (gitea #%d) came back after its close: %d regression comments, state %s", id, num, n, issues[num-1].State)
+		}
+	}
 	t.Logf("seed %d: %d runs killed with SIGKILL (%d left a create half-done), %d ran to the end, %d final runs; "+
-		"%d bugsink issues, %d gitea issues, %d adopted after a crash; duplicates %d, losses %d",
-		seed, killed, midCreate, completed, finalRuns, len(bs.IssueIDs()), len(issues), adopted, duplicates, losses)
+		"%d bugsink issues, %d gitea issues, %d adopted after a crash; duplicates %d, losses %d; "+
+		"%d closed issues came back, %d regression comments, %d repeated",
+		seed, killed, midCreate, completed, finalRuns, len(bs.IssueIDs()), len(issues), adopted, duplicates, losses,
+		len(closed), regressionComments, repeated)
 	if killed < kills/2 {
 		t.Errorf("only %d of %d runs were killed; the kill window misses the runs", killed, kills)
 	}

@@ -28,6 +28,7 @@ type config struct {
 	IncludeMuted  bool
 	BackLink      bool
 	Resolve       bool
+	ResolveMode   string // syncer.ResolvePlain or syncer.ResolveNextRelease
 	Concurrency   int
 	WontFix       []string
 	MaxBodyBytes  int

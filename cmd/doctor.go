@@ -143,6 +143,33 @@ func (a *app) doctorBugsink(ctx context.Context, cfg *config, d *doctorData) {
 	default:
 		d.add("bugsink_projects", statusOK, "no BUGSINK_PROJECTS: all %d visible project(s) will be synced", len(projects))
 	}
+	if cfg.ResolveMode == syncer.ResolveNextRelease {
+		doctorNextRelease(ctx, bc, cfg, projects, d)
+	}
+}
+
+// doctorNextRelease warns about synced projects without releases: resolved
+// "in the next release", their issues never come back.
+func doctorNextRelease(ctx context.Context, bc *bugsink.Client, cfg *config, projects []bugsink.Project, d *doctorData) {
+	var without []string
+	for _, p := range projects {
+		if (len(cfg.Projects) > 0 && !slices.Contains(cfg.Projects, p.Slug)) || slices.Contains(cfg.ExcludeProjects, p.Slug) {
+			continue
+		}
+		has, err := bc.HasReleases(ctx, p.ID)
+		if err != nil {
+			d.add("bugsink_releases", statusWarn, "cannot list the releases of %s (%v): BSYNC_RESOLVE_MODE=next-release needs releases", p.Slug, err)
+			return
+		}
+		if !has {
+			without = append(without, p.Slug)
+		}
+	}
+	if len(without) > 0 {
+		d.add("bugsink_releases", statusWarn, "BSYNC_RESOLVE_MODE=next-release, but %s never reported a release: their synced errors are never reopened, so a recurrence is seen neither in Gitea nor in Bugsink; send releases or use BSYNC_RESOLVE_MODE=resolve", strings.Join(without, ", "))
+	} else {
+		d.add("bugsink_releases", statusOK, "every synced project reports releases (BSYNC_RESOLVE_MODE=next-release)")
+	}
 }
 
 func (a *app) doctorGitea(ctx context.Context, cfg *config, d *doctorData) {

@@ -79,6 +79,8 @@ var settings = []setting{
 	{env: "BSYNC_RESOLVE_IN_BUGSINK", def: "true", help: "resolve each synced issue in Bugsink (regressions are still noticed when off)",
 		flag: "no-resolve", flagOn: "sync", flagKind: negatedFlag, flagHelp: "leave issues unresolved in Bugsink",
 		parse: boolean(func(c *config) *bool { return &c.Resolve })},
+	{env: "BSYNC_RESOLVE_MODE", def: "resolve", help: "how bsync resolves in Bugsink: `resolve`, or `next-release` (Bugsink 2.2.1+); what each costs is under [Regressions](docs/regressions.md)",
+		parse: resolveMode},
 	{env: "BSYNC_EXCLUDE_PROJECTS", help: "comma-separated slugs never synced",
 		flag: "exclude-project", flagOn: "sync", flagKind: listFlag, flagHelp: "never sync these project slugs",
 		parse: slugs(func(c *config) *[]string { return &c.ExcludeProjects })},
@@ -299,6 +301,15 @@ func minLevel(c *config, v string) error {
 		return errors.New("one of fatal, error, warning, info, debug")
 	}
 	c.MinLevel = v
+	return nil
+}
+
+func resolveMode(c *config, v string) error {
+	v = strings.ToLower(v)
+	if !syncer.ValidResolveMode(v) {
+		return fmt.Errorf("%s or %s", syncer.ResolvePlain, syncer.ResolveNextRelease)
+	}
+	c.ResolveMode = v
 	return nil
 }
 

@@ -199,7 +199,7 @@ func engineOptions(cfg *config, opts *syncOptions) syncer.Options {
 	return syncer.Options{
 		Projects: cfg.Projects, ProjectLabels: cfg.ProjectLabels, IncludeMuted: cfg.IncludeMuted, BackLink: cfg.BackLink,
 		DryRun: opts.dryRun, Concurrency: cfg.Concurrency, WontFixLabels: cfg.WontFix, Version: opts.build.Version,
-		PendingGrace: cfg.PendingGrace, NoResolve: !cfg.Resolve, RunID: randomToken(),
+		PendingGrace: cfg.PendingGrace, NoResolve: !cfg.Resolve, ResolveMode: cfg.ResolveMode, RunID: randomToken(),
 		ExcludeProjects: cfg.ExcludeProjects, MinOccurrences: cfg.MinOccurrences, MinLevel: cfg.MinLevel,
 		MaxAge: cfg.MaxAge, MaxCreate: cfg.MaxCreate,
 		Render: syncer.RenderOptions{BugsinkURL: cfg.BugsinkURL, MaxBodyBytes: cfg.MaxBodyBytes},

@@ -23,6 +23,9 @@ type Issue struct {
 	CreatedAt time.Time  `json:"created_at"`
 	UpdatedAt time.Time  `json:"updated_at"`
 	ClosedAt  *time.Time `json:"closed_at"`
+	// ContentVersion counts the body's edits; sent back with an edit, it
+	// makes Gitea refuse (409) an edit of a body changed in between.
+	ContentVersion int `json:"content_version"`
 }
 
 // CreateIssueOption is the body of POST /repos/{owner}/{repo}/issues.

@@ -138,9 +138,11 @@ func (e *Engine) finish(ctx context.Context, p bugsink.Project, is bugsink.Issue
 	}
 	if e.Opts.NoResolve {
 		// left unresolved in Bugsink on purpose
-	} else if err := e.Bugsink.Resolve(ctx, is.ID); err != nil {
+	} else if err := e.resolve(ctx, is.ID); err != nil {
 		e.Log.Warn("resolve failed; the next run resolves it again", "bugsink_issue", is.ID, "err", err)
 		out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: StageResolve, Message: err.Error(), GiteaIssueNumber: gi.Number})
+	} else if w := e.markResolved(ctx, is.ID, rec); w != "" {
+		out.warnings = append(out.warnings, w)
 	}
 	if e.Opts.BackLink {
 		text := fmt.Sprintf("Tracked in Gitea as issue #%d: %s (filed by bsync)", gi.Number, gi.HTMLURL)

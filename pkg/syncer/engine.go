@@ -26,6 +26,7 @@ type BugsinkAPI interface {
 	IssuePages(ctx context.Context, projectID int) iter.Seq2[[]bugsink.Issue, error]
 	LatestEvent(ctx context.Context, issueID string) (*bugsink.Event, error)
 	Resolve(ctx context.Context, ref string) error
+	ResolveNext(ctx context.Context, ref string) error
 	Comment(ctx context.Context, ref, text string) error
 }
 
@@ -38,6 +39,8 @@ type GiteaAPI interface {
 	Comment(ctx context.Context, number int, body string) (*gitea.Comment, error)
 	SetState(ctx context.Context, number int, state string) (*gitea.Issue, error)
 	IssuePage(ctx context.Context, q string, page int) ([]gitea.Issue, error)
+	Comments(ctx context.Context, number int) ([]gitea.Comment, error)
+	EditBody(ctx context.Context, number int, body string, version int) error
 }
 
 // StateStore is what the engine needs from the sync state.
@@ -88,6 +91,9 @@ type Options struct {
 	// NoResolve leaves issues unresolved in Bugsink (by default each synced
 	// issue is resolved there, and resolved again if that did not take).
 	NoResolve bool
+	// ResolveMode is how an issue is resolved in Bugsink: ResolvePlain
+	// (the default) or ResolveNextRelease.
+	ResolveMode string
 	// Progress, when set, is told after each page how far a project is.
 	Progress func(project string, done, seen int)
 	// BackLink leaves a comment on each Bugsink issue pointing at its new

@@ -306,8 +306,11 @@ func TestNoResolveLeavesBugsinkAloneAndStillSeesRegressions(t *testing.T) {
 	}
 	e.bs.Regress(id, e.now.Add(time.Minute))
 	rep = e.run(t, Options{NoResolve: true})
-	if rep.Regressed != 1 || len(e.gt.Comments(1)) != 1 || e.bs.CountRequests(http.MethodPost, "/resolve/") != 0 {
-		t.Errorf("regression without resolve: regressed %d comments %d", rep.Regressed, len(e.gt.Comments(1)))
+	if rep.Recurring != 1 || len(e.gt.Comments(1)) != 0 || e.bs.CountRequests(http.MethodPost, "/resolve/") != 0 {
+		t.Errorf("recurrence without resolve: recurring %d comments %d", rep.Recurring, len(e.gt.Comments(1)))
+	}
+	if gi := e.gt.Issues()[0]; !strings.Contains(gi.Body, "**Total Occurrences**: 2") {
+		t.Errorf("figures not updated:\n%s", gi.Body)
 	}
 }
 

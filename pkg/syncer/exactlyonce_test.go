@@ -172,8 +172,8 @@ func TestSyncAfterWipeDoesNotDuplicate(t *testing.T) {
 	if rep.Synced != 1 || rep.Created[0].BugsinkIssueID != fresh {
 		t.Errorf("synced %d: %+v", rep.Synced, rep.Created)
 	}
-	if rep.Regressed != 1 || rep.Resolved != 1 {
-		t.Errorf("regressed %d re-resolved %d", rep.Regressed, rep.Resolved)
+	if rep.Recurring != 1 || rep.Resolved != 1 {
+		t.Errorf("recurring %d re-resolved %d", rep.Recurring, rep.Resolved)
 	}
 	e.assertExactlyOnce(t, append(wanted, fresh))
 }

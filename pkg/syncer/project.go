@@ -24,6 +24,11 @@ type outcome struct {
 	errs       []IssueError
 	warnings   []string
 	fatal      error
+
+	// recurring: came back while its Gitea issue was open (no comment).
+	recurring bool
+	// reopenedInBugsink: first found reopened by a person in Bugsink.
+	reopenedInBugsink bool
 }
 
 // syncProject pages through one project, handling each page as it comes so
@@ -197,6 +202,14 @@ func merge(rep *Report, pr *ProjectReport, o outcome) {
 		rep.Resolved++
 		pr.Resolved++
 	}
+	if o.recurring {
+		rep.Recurring++
+		pr.Recurring++
+	}
+	if o.reopenedInBugsink {
+		rep.ReopenedInBugsink++
+		pr.Reopened++
+	}
 	rep.Errors = append(rep.Errors, o.errs...)
 	rep.warn(o.warnings...)
 }
@@ -220,7 +233,9 @@ func (e *Engine) settled(is bugsink.Issue, st syncstate.IssueState) (outcome, bo
 	if st.Entry.Record == nil || e.Opts.DryRun {
 		return outcome{}, false // revisit reports these
 	}
-	if e.Opts.NoResolve && !regressed(is, *st.Entry.Record) {
+	if rec := *st.Entry.Record; !seenAgain(is, rec) && (e.Opts.NoResolve || !rec.ReopenedAt.IsZero()) {
+		// Not seen again, and left unresolved on purpose (by the options,
+		// or by a person who reopened it in Bugsink).
 		return outcome{skipped: true}, true
 	}
 	return outcome{}, false

@@ -149,10 +149,7 @@ func renderBody(is bugsink.Issue, data bugsink.EventData, hasEvent bool, slug, l
 	fmt.Fprintf(&b, "| **Platform** | %s |\n", cell(platform, 64))
 	fmt.Fprintf(&b, "| **Level** | %s |\n", cell(level, 32))
 
-	b.WriteString("\n## Occurrence Statistics\n\n")
-	fmt.Fprintf(&b, "- **First Seen**: %s\n", fmtTime(is.FirstSeen))
-	fmt.Fprintf(&b, "- **Last Seen**: %s\n", fmtTime(is.LastSeen))
-	fmt.Fprintf(&b, "- **Total Occurrences**: %d\n", is.DigestedEventCount)
+	b.WriteString("\n" + figuresSection(is, time.Time{}, 0))
 
 	b.WriteString("\n## Request Context\n\n")
 	switch {

@@ -18,8 +18,15 @@ type Report struct {
 	// Resolved counts mapped issues resolved again because an earlier
 	// resolve did not take.
 	Resolved int `json:"re_resolved"`
-	// Regressed counts mapped issues that came back after being resolved.
+	// Regressed counts mapped issues that came back while their Gitea
+	// issue was closed (one comment each close).
 	Regressed int `json:"regressed"`
+	// Recurring counts mapped issues that came back while their Gitea
+	// issue was open: figures updated, no comment, no notification.
+	Recurring int `json:"recurring"`
+	// ReopenedInBugsink counts mapped issues found reopened by a person in
+	// Bugsink (no new event): left alone, counted once.
+	ReopenedInBugsink int `json:"reopened_in_bugsink"`
 	// Muted counts unresolved issues left alone because they are muted.
 	Muted int `json:"muted_ignored"`
 	// Deferred counts issues left for a later run: over the --max-create
@@ -71,6 +78,8 @@ type ProjectReport struct {
 	Failed     int    `json:"failed"`
 	Muted      int    `json:"muted_ignored"`
 	Regressed  int    `json:"regressed"`
+	Recurring  int    `json:"recurring"`
+	Reopened   int    `json:"reopened_in_bugsink"`
 	Resolved   int    `json:"re_resolved"`
 	Deferred   int    `json:"deferred"`
 	Below      int    `json:"below_threshold"`
@@ -111,9 +120,10 @@ const (
 	StageCreate            Stage = "create_gitea_issue" // creating the Gitea issue
 	StageRecord            Stage = "record"             // writing the mapping
 	StageResolve           Stage = "resolve"            // resolving the issue in Bugsink
-	StageRegression        Stage = "regression"         // reading the Gitea issue of a regression
+	StageReadGiteaIssue    Stage = "read_gitea_issue"   // reading the Gitea issue of a mapped issue seen again
 	StageRegressionComment Stage = "regression_comment" // commenting on a regression
 	StageRegressionReopen  Stage = "regression_reopen"  // reopening a regression
+	StageFigures           Stage = "figures"            // updating the occurrence figures in the body
 )
 
 // IssueError is a failure tied to one Bugsink issue (or, with no issue id,

@@ -27,7 +27,7 @@ var (
 	// What Gitea would turn into a mention or a reference in a text node.
 	reLiveMention = regexp.MustCompile(`(?:^|[^\p{L}\p{N}_.\-/])@[\p{L}\p{N}_]`)
 	reLiveRef     = regexp.MustCompile(`(?:^|[^\p{L}\p{N}_&])[#!][0-9]`)
-	reOwnHTML     = regexp.MustCompile(`^(?:<details>|<summary>Click to expand</summary>|</details>|<!-- bugsink-issue: [0-9a-f-]{36} -->)$`)
+	reOwnHTML     = regexp.MustCompile(`^(?:<details>|<summary>Click to expand</summary>|</details>|<!-- bugsink-issue: [0-9a-f-]{36} -->|<!-- /?bsync:figures -->)$`)
 	wantHeadings  = []string{"Error Details", "Occurrence Statistics", "Request Context", "Stacktrace"}
 )
 

@@ -23,6 +23,15 @@ type Record struct {
 	Regressions    int       // regressions: how many times it came back
 	WrittenBy      string    // written_by: "bsync <version>"
 
+	// The life of a mapped issue (written from bsync 0.x on; a record
+	// without them reads as zero values and behaves as before).
+	Recurrences   int       // recurrences: how many times it came back while mapped, open or closed
+	LastRecurred  time.Time // last_recurred_at: when bsync last found it back
+	ReportedClose string    // reported_close: closed_at of the Gitea close whose regression was reported
+	PendingClose  string    // pending_close: the close whose regression is being reported (cleared when done)
+	ResolvedAt    time.Time // bugsink_resolved_at: when bsync's resolve of the recorded state succeeded
+	ReopenedAt    time.Time // reopened_in_bugsink_at: when bsync found a person's reopen (never resolved again)
+
 	// raw is the record as read, so fields written by other tools or later
 	// versions are written back unchanged (decoded only when writing).
 	raw []byte
@@ -39,12 +48,20 @@ type recordJSON struct {
 	EventCount       int     `json:"bugsink_event_count,omitempty"`
 	Regressions      int     `json:"regressions,omitempty"`
 	WrittenBy        string  `json:"written_by,omitempty"`
+	Recurrences      int     `json:"recurrences,omitempty"`
+	LastRecurred     *string `json:"last_recurred_at,omitempty"`
+	ReportedClose    string  `json:"reported_close,omitempty"`
+	PendingClose     string  `json:"pending_close,omitempty"`
+	ResolvedAt       *string `json:"bugsink_resolved_at,omitempty"`
+	ReopenedAt       *string `json:"reopened_in_bugsink_at,omitempty"`
 }
 
 var knownFields = map[string]bool{
 	"gitea_issue_number": true, "synced_at": true, "project": true, "title": true,
 	"bugsink_issue_id": true, "gitea_issue_url": true, "bugsink_last_seen": true,
 	"bugsink_event_count": true, "regressions": true, "written_by": true,
+	"recurrences": true, "last_recurred_at": true, "reported_close": true, "pending_close": true,
+	"bugsink_resolved_at": true, "reopened_in_bugsink_at": true,
 }
 
 // FormatTime renders t as RFC 3339 in UTC with second precision, the form
@@ -63,6 +80,12 @@ func (r Record) MarshalJSON() ([]byte, error) {
 		EventCount:       r.EventCount,
 		Regressions:      r.Regressions,
 		WrittenBy:        r.WrittenBy,
+		Recurrences:      r.Recurrences,
+		ReportedClose:    r.ReportedClose,
+		PendingClose:     r.PendingClose,
+		LastRecurred:     optTime(r.LastRecurred),
+		ResolvedAt:       optTime(r.ResolvedAt),
+		ReopenedAt:       optTime(r.ReopenedAt),
 	}
 	if !r.LastSeen.IsZero() {
 		// Full precision: it is compared with Bugsink's last_seen.
@@ -113,14 +136,38 @@ func (r *Record) UnmarshalJSON(b []byte) error {
 		EventCount:       rj.EventCount,
 		Regressions:      rj.Regressions,
 		WrittenBy:        rj.WrittenBy,
+		Recurrences:      rj.Recurrences,
+		ReportedClose:    rj.ReportedClose,
+		PendingClose:     rj.PendingClose,
 	}
-	if rj.LastSeen != nil {
-		if r.LastSeen, err = parseTime(*rj.LastSeen); err != nil {
-			return fmt.Errorf("mapping record bugsink_last_seen: %w", err)
+	for _, f := range []struct {
+		name string
+		src  *string
+		dst  *time.Time
+	}{
+		{"bugsink_last_seen", rj.LastSeen, &r.LastSeen},
+		{"last_recurred_at", rj.LastRecurred, &r.LastRecurred},
+		{"bugsink_resolved_at", rj.ResolvedAt, &r.ResolvedAt},
+		{"reopened_in_bugsink_at", rj.ReopenedAt, &r.ReopenedAt},
+	} {
+		if f.src == nil {
+			continue
+		}
+		if *f.dst, err = parseTime(*f.src); err != nil {
+			return fmt.Errorf("mapping record %s: %w", f.name, err)
 		}
 	}
 	r.raw = append([]byte(nil), b...)
 	return nil
+}
+
+// optTime writes a set time at full precision and leaves a zero one out.
+func optTime(t time.Time) *string {
+	if t.IsZero() {
+		return nil
+	}
+	s := t.UTC().Format(time.RFC3339Nano)
+	return &s
 }
 
 // parseTime accepts RFC 3339 with or without fractional seconds; an empty

@@ -137,13 +137,12 @@ func (s *Server) Regress(issueID string, at time.Time) {
 	s.addEventLocked(is, data, at)
 }
 
-// Reopen marks an issue unresolved without a new event (an earlier resolve
-// that did not take).
+// Reopen marks an issue unresolved without a new event, as a person's
+// Reopen does (or as an earlier resolve that did not take looks).
 func (s *Server) Reopen(issueID string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	is := s.issues[issueID]
-	is.IsResolved, is.IsResolvedUncond = false, false
+	reopen(s.issues[issueID])
 }
 
 // Issue returns a snapshot of one issue as the API shows it.
@@ -165,6 +164,16 @@ func (s *Server) IssueIDs() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]string(nil), s.order...)
+}
+
+// ResolveCount returns how many times the API resolved the issue.
+func (s *Server) ResolveCount(issueID string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if is, ok := s.issues[issueID]; ok {
+		return is.resolveCount
+	}
+	return 0
 }
 
 // Comments returns the comments posted so far.

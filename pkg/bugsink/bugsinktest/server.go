@@ -47,6 +47,7 @@ type Server struct {
 	comments []Comment
 	seq      int
 	now      func() time.Time
+	releases map[int][]string // per project, in the order first seen (lifecycle.go)
 }
 
 type project struct {
@@ -77,6 +78,8 @@ type issueState struct {
 	IsResolvedByNext   bool      `json:"is_resolved_by_next_release"`
 	IsMuted            bool      `json:"is_muted"`
 	eventIDs           []string
+	resolveCount       int
+	fixedAt, eventsAt  []string // releases (lifecycle.go)
 }
 
 type eventState struct {
@@ -136,6 +139,7 @@ var (
 	reProject  = regexp.MustCompile(`^/api/canonical/0/projects/([^/]+)/$`)
 	reIssue    = regexp.MustCompile(`^/api/canonical/0/issues/([^/]+)/$`)
 	reResolve  = regexp.MustCompile(`^/api/canonical/0/issues/([^/]+)/resolve/$`)
+	reAction   = regexp.MustCompile(`^/api/canonical/0/issues/([^/]+)/(resolve-next|reopen)/$`)
 	reEvent    = regexp.MustCompile(`^/api/canonical/0/events/([^/]+)/$`)
 	reHex40    = regexp.MustCompile(`^[0-9a-f]{40}$`)
 	reUUID     = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
@@ -175,6 +179,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.onlyMethod(w, r, http.MethodGet, func() { s.listIssues(w, r) })
 	case reResolve.MatchString(p):
 		s.onlyMethod(w, r, http.MethodPost, func() { s.resolve(w, reResolve.FindStringSubmatch(p)[1]) })
+	case reAction.MatchString(p):
+		m := reAction.FindStringSubmatch(p)
+		s.onlyMethod(w, r, http.MethodPost, func() { s.action(w, m[1], m[2]) })
+	case p == "/api/canonical/0/releases/":
+		s.onlyMethod(w, r, http.MethodGet, func() { s.listReleases(w, r) })
 	case reIssue.MatchString(p):
 		s.onlyMethod(w, r, http.MethodGet, func() { s.getIssue(w, reIssue.FindStringSubmatch(p)[1]) })
 	case p == "/api/canonical/0/events/":
@@ -355,7 +364,8 @@ func (s *Server) resolve(w http.ResponseWriter, ref string) {
 		writeJSON(w, 400, detail("Issue is already resolved."))
 		return
 	}
-	is.IsResolved, is.IsResolvedUncond, is.IsMuted = true, true, false
+	is.IsResolved, is.IsResolvedUncond, is.IsResolvedByNext, is.IsMuted = true, true, false, false
+	is.resolveCount++
 	writeJSON(w, 200, is)
 }
 

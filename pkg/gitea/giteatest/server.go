@@ -45,6 +45,7 @@ type Server struct {
 	indexDelay  time.Duration
 	noWrite     bool
 	now         func() time.Time
+	notified    int // events that reach a watcher (lifecycle.go)
 }
 
 // Label is a stored label (colour kept with '#', as Gitea stores it).
@@ -67,6 +68,8 @@ type Issue struct {
 	CreatedAt time.Time
 	UpdatedAt time.Time
 	ClosedAt  *time.Time
+	// ContentVersion counts body edits (optimistic locking, lifecycle.go).
+	ContentVersion int
 }
 
 // Comment is a stored issue comment.
@@ -230,7 +233,7 @@ func (s *Server) issueJSON(is *Issue) map[string]any {
 		"html_url":   fmt.Sprintf("%s/%s/%s/issues/%d", s.URL, s.owner, s.repo, is.Number),
 		"url":        fmt.Sprintf("%s/api/v1/repos/%s/%s/issues/%d", s.URL, s.owner, s.repo, is.Number),
 		"created_at": is.CreatedAt.Format(time.RFC3339), "updated_at": is.UpdatedAt.Format(time.RFC3339),
-		"closed_at": is.ClosedAt, "pull_request": nil, "user": map[string]any{"login": "bsync"},
+		"closed_at": closedAt(is.ClosedAt), "content_version": is.ContentVersion, "pull_request": nil, "user": map[string]any{"login": "bsync"},
 		"repository": map[string]any{"name": s.repo, "owner": s.owner, "full_name": s.owner + "/" + s.repo},
 	}
 }
@@ -387,6 +390,7 @@ func (s *Server) createIssue(w http.ResponseWriter, r *http.Request) {
 		is.ClosedAt = &now
 	}
 	s.issues = append(s.issues, is)
+	s.notify()
 	writeJSON(w, 201, s.issueJSON(is))
 }
 
@@ -415,21 +419,30 @@ func (s *Server) editIssue(w http.ResponseWriter, r *http.Request, n int) {
 		return
 	}
 	var body struct {
-		State *string `json:"state"`
-		Title *string `json:"title"`
-		Body  *string `json:"body"`
+		State          *string `json:"state"`
+		Title          *string `json:"title"`
+		Body           *string `json:"body"`
+		ContentVersion *int    `json:"content_version"`
 	}
 	if !s.bind(w, r, &body, "Title") {
+		return
+	}
+	if body.Body != nil && body.ContentVersion != nil && *body.ContentVersion != is.ContentVersion {
+		s.apiError(w, 409, "the issue is already changed")
 		return
 	}
 	now := s.now()
 	if body.State != nil {
 		switch *body.State {
 		case "open":
+			if is.State != "open" {
+				s.notify()
+			}
 			is.State, is.ClosedAt = "open", nil
 		case "closed":
 			if is.State != "closed" {
 				is.State, is.ClosedAt = "closed", &now
+				s.notify()
 			}
 		default:
 			s.apiError(w, 412, "unknown state: "+*body.State)
@@ -441,6 +454,7 @@ func (s *Server) editIssue(w http.ResponseWriter, r *http.Request, n int) {
 	}
 	if body.Body != nil {
 		is.Body = *body.Body
+		is.ContentVersion++
 	}
 	is.UpdatedAt = now
 	writeJSON(w, 201, s.issueJSON(is))
@@ -467,6 +481,7 @@ func (s *Server) addComment(w http.ResponseWriter, r *http.Request, n int) {
 	s.nextComment++
 	s.comments[n] = append(s.comments[n], c)
 	is.UpdatedAt = s.now()
+	s.notify()
 	writeJSON(w, 201, map[string]any{"id": c.ID, "body": c.Body,
 		"html_url":  fmt.Sprintf("%s/%s/%s/issues/%d#issuecomment-%d", s.URL, s.owner, s.repo, n, c.ID),
 		"issue_url": fmt.Sprintf("%s/%s/%s/issues/%d", s.URL, s.owner, s.repo, n)})

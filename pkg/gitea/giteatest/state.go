@@ -64,6 +64,9 @@ func (s *Server) SetIssueState(number int, state string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if is := s.issue(number); is != nil {
+		if is.State != state {
+			s.notify() // a person's close or reopen notifies watchers too
+		}
 		is.State = state
 		if state == "closed" {
 			now := s.now()

@@ -1,0 +1,141 @@
+package bugsinktest
+
+import (
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// The life of an issue after a resolve, as Bugsink 2.4+ lives it:
+// issues/models.py (IssueStateManager.resolve, resolve_by_next, reopen),
+// issues/regressions.py (issue_is_regression, is_regression),
+// releases/models.py (create_release_if_needed: the first event of a new
+// latest release turns every "resolved by next release" issue of the
+// project into "fixed at that release") and ingest/views.py (the digest:
+// last_seen and counts grow on every event, resolved or not; a regression
+// reopens the issue in place). Releases are ordered as first seen (Bugsink
+// orders semver versions by version, others by date).
+
+// action serves POST /issues/{ref}/resolve-next/ and /reopen/
+// (issues/api_views.py).
+func (s *Server) action(w http.ResponseWriter, ref, name string) {
+	is, ok := s.lookup(w, ref)
+	if !ok {
+		return
+	}
+	switch name {
+	case "resolve-next":
+		if is.IsResolved {
+			writeJSON(w, 400, detail("Issue is already resolved."))
+			return
+		}
+		is.IsResolved, is.IsResolvedUncond, is.IsResolvedByNext, is.IsMuted = true, false, true, false
+		is.resolveCount++
+	case "reopen":
+		if !is.IsResolved {
+			writeJSON(w, 400, detail("Issue is not resolved."))
+			return
+		}
+		reopen(is)
+	}
+	writeJSON(w, 200, is)
+}
+
+// reopen is IssueStateManager.reopen: fixed_at is kept, nothing else moves.
+func reopen(is *issueState) {
+	is.IsResolved, is.IsResolvedUncond, is.IsResolvedByNext, is.IsMuted = false, false, false, false
+}
+
+type releaseJSON struct {
+	ID           string    `json:"id"`
+	Project      int       `json:"project"`
+	Version      string    `json:"version"`
+	DateReleased time.Time `json:"date_released"`
+}
+
+// listReleases serves GET /releases/?project=<id>. Bugsink keeps a release
+// with an empty version for events that name none, so a project with
+// events always lists at least that one.
+func (s *Server) listReleases(w http.ResponseWriter, r *http.Request) {
+	raw := r.URL.Query().Get("project")
+	if raw == "" {
+		writeJSON(w, 400, map[string][]string{"project": {"This field is required."}})
+		return
+	}
+	pid, _ := strconv.Atoi(raw)
+	versions := s.releases[pid]
+	for _, is := range s.issues {
+		if is.Project == pid && !slices.Contains(versions, "") {
+			versions = append([]string{""}, versions...)
+			break
+		}
+	}
+	rows := []releaseJSON{}
+	for i, v := range versions {
+		rows = append(rows, releaseJSON{ID: strconv.Itoa(pid) + "-" + strconv.Itoa(i), Project: pid, Version: v})
+	}
+	paginate(s, w, r, rows)
+}
+
+// Ingest digests one new event of an issue at time at from release (""
+// for none), as Bugsink does: last_seen and the counts grow whatever the
+// state; a new release materialises "resolved by next release"; a resolved
+// issue the event regresses is reopened in place. It reports whether the
+// issue was reopened.
+func (s *Server) Ingest(issueID string, at time.Time, release string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	is := s.issues[issueID]
+	is.LastSeen = at.UTC()
+	is.DigestedEventCount++
+	is.StoredEventCount++
+	var data json.RawMessage
+	if n := len(is.eventIDs); n > 0 {
+		data = s.events[is.eventIDs[n-1]].data
+	}
+	s.addEventLocked(is, data, at)
+	if release != "" && !slices.Contains(s.releases[is.Project], release) {
+		if s.releases == nil {
+			s.releases = map[int][]string{}
+		}
+		s.releases[is.Project] = append(s.releases[is.Project], release)
+		for _, other := range s.issues {
+			if other.Project == is.Project && other.IsResolvedByNext {
+				other.fixedAt = append(other.fixedAt, release)
+				other.IsResolvedByNext = false
+			}
+		}
+	}
+	regressed := s.isRegression(is, release)
+	if regressed {
+		reopen(is)
+	}
+	if !slices.Contains(is.eventsAt, release) {
+		is.eventsAt = append(is.eventsAt, release)
+	}
+	return regressed
+}
+
+// isRegression is issues/regressions.py's issue_is_regression.
+func (s *Server) isRegression(is *issueState, release string) bool {
+	switch {
+	case !is.IsResolved, is.IsResolvedByNext:
+		return false
+	case is.IsResolvedUncond, len(s.releases[is.Project]) == 0:
+		return true
+	}
+	marked := false
+	for _, r := range s.releases[is.Project] {
+		if slices.Contains(is.fixedAt, r) {
+			marked = true
+		} else if slices.Contains(is.eventsAt, r) {
+			marked = false
+		}
+		if r == release {
+			return marked
+		}
+	}
+	return false
+}
