@@ -288,3 +288,25 @@ func TestCountCacheStaysCorrect(t *testing.T) {
 		t.Errorf("after a foreign write: %d cached=%v, want 5 counted", n, cached)
 	}
 }
+
+func TestTheStoreReadsTheInjectedClock(t *testing.T) {
+	srv := redistest.Start(t)
+	at := time.Date(2031, 5, 6, 7, 8, 9, 0, time.UTC)
+	store, err := syncstate.Open(srv.URL(), syncstate.WithClock(func() time.Time { return at }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	if err := store.MarkStateComplete(t.Context(), "test"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.RefreshCount(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	raw := srv.Client(t, 15)
+	state, _ := raw.Get(t.Context(), syncstate.StateKey).Result()
+	counted, _ := raw.HGet(t.Context(), syncstate.CountKey, "at").Result()
+	if !strings.Contains(state, `"at":"2031-05-06T07:08:09Z"`) || counted != "2031-05-06T07:08:09Z" {
+		t.Errorf("state marker %s, count cache at %q; want the injected time", state, counted)
+	}
+}
