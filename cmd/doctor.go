@@ -82,8 +82,8 @@ func runDoctor(ctx context.Context, opts *doctorOptions) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	a.doctorBugsink(ctx, cfg, d)
-	a.doctorGitea(ctx, cfg, d)
+	slugs := a.doctorBugsink(ctx, cfg, d)
+	a.doctorGitea(ctx, cfg, d, slugs)
 	a.doctorRedis(ctx, cfg, d)
 	return a.finishDoctor(d)
 }
@@ -102,23 +102,28 @@ func (a *app) finishDoctor(d *doctorData) error {
 	})
 }
 
-func (a *app) doctorBugsink(ctx context.Context, cfg *config, d *doctorData) {
+// doctorBugsink checks Bugsink and returns the slugs a sync would work on:
+// the configured ones, else every project Bugsink lists, less the excluded
+// ones; nil when Bugsink could not be read.
+func (a *app) doctorBugsink(ctx context.Context, cfg *config, d *doctorData) []string {
 	bc := a.bugsinkClient(cfg)
 	projects, err := bc.Projects(ctx)
 	switch {
 	case bugsink.IsUnauthorized(err):
 		d.add("bugsink_token", statusFail, "Bugsink refused the token (%v): create one with `bugsink-manage create_auth_token` and set BUGSINK_API_TOKEN", err)
-		return
+		return nil
 	case err != nil:
 		d.add("bugsink_reachable", statusFail, "cannot list Bugsink projects at %s: %v", cfg.BugsinkURL, err)
-		return
+		return nil
 	}
 	d.add("bugsink_token", statusOK, "the token is accepted; it sees %d project(s)", len(projects))
 	version, err := bc.ServerVersion(ctx)
 	switch {
 	case err != nil:
 		d.add("bugsink_version", statusWarn, "could not read the version from the API schema (%v); resolving needs Bugsink 2.2.1 or later", err)
-	case !bugsink.SupportsResolve(version):
+	case bugsink.ResolveSupport(version) == bugsink.UnknownSupport:
+		d.add("bugsink_version", statusWarn, "Bugsink reports version %q, which does not say whether it has the resolve action (Bugsink 2.2.1 or later); check the installed version by hand", version)
+	case bugsink.ResolveSupport(version) == bugsink.Unsupported:
 		d.add("bugsink_version", statusFail, "Bugsink reports API version %q: the resolve action needs Bugsink 2.2.1 or later; upgrade Bugsink", version)
 	default:
 		d.add("bugsink_version", statusOK, "Bugsink %s supports the resolve action", version)
@@ -146,6 +151,19 @@ func (a *app) doctorBugsink(ctx context.Context, cfg *config, d *doctorData) {
 	if cfg.ResolveMode == syncer.ResolveNextRelease {
 		doctorNextRelease(ctx, bc, cfg, projects, d)
 	}
+	slugs := cfg.Projects
+	if len(slugs) == 0 {
+		for _, p := range projects {
+			slugs = append(slugs, p.Slug)
+		}
+	}
+	var out []string
+	for _, s := range slugs {
+		if have[s] && !slices.Contains(cfg.ExcludeProjects, s) {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // doctorNextRelease warns about synced projects without releases: resolved
@@ -172,14 +190,22 @@ func doctorNextRelease(ctx context.Context, bc *bugsink.Client, cfg *config, pro
 	}
 }
 
-func (a *app) doctorGitea(ctx context.Context, cfg *config, d *doctorData) {
+// doctorGitea checks Gitea; slugs are the projects whose labels a sync
+// would use (nil when Bugsink could not say).
+func (a *app) doctorGitea(ctx context.Context, cfg *config, d *doctorData, slugs []string) {
 	gc := a.giteaClient(cfg)
-	if v, err := gc.Version(ctx); err != nil {
+	v, err := gc.Version(ctx)
+	switch {
+	case gitea.StatusCode(err) == 401:
+		// Gitea refuses an unknown token even on its public routes.
+		d.add("gitea_reachable", statusOK, "Gitea answers at %s", cfg.GiteaURL)
+		d.add("gitea_token", statusFail, "Gitea refused the token (%v): create an access token with the write:issue scope and set GITEA_API_TOKEN", err)
+		return
+	case err != nil:
 		d.add("gitea_reachable", statusFail, "Gitea does not answer at %s: %v", cfg.GiteaURL, err)
 		return
-	} else {
-		d.add("gitea_reachable", statusOK, "Gitea %s answers", v)
 	}
+	d.add("gitea_reachable", statusOK, "Gitea %s answers", v)
 	repo, err := gc.Repository(ctx)
 	switch {
 	case gitea.StatusCode(err) == 401:
@@ -206,9 +232,15 @@ func (a *app) doctorGitea(ctx context.Context, cfg *config, d *doctorData) {
 	} else {
 		d.add("gitea_token_scope", statusOK, "the token has the write:issue scope")
 	}
+	doctorLabels(ctx, gc, cfg, d, slugs)
+}
+
+// doctorLabels checks that the labels the projects use exist or can be
+// created (without creating any).
+func doctorLabels(ctx context.Context, gc *gitea.Client, cfg *config, d *doctorData, slugs []string) {
 	var wanted []gitea.LabelSpec
 	names := map[string]bool{}
-	for _, n := range append(append([]string{}, allLabelNames(cfg)...), syncer.SourceLabel) {
+	for _, n := range append(allLabelNames(cfg, slugs), syncer.SourceLabel) {
 		if !names[n] {
 			names[n] = true
 			wanted = append(wanted, gitea.LabelSpec{Name: n})
@@ -232,25 +264,15 @@ func (a *app) doctorGitea(ctx context.Context, cfg *config, d *doctorData) {
 	}
 }
 
-// allLabelNames lists the labels the configured (or default) projects use.
-func allLabelNames(cfg *config) []string {
-	var out []string
-	slugs := cfg.Projects
-	if len(slugs) == 0 {
-		for s := range syncer.DefaultProjectLabels {
-			slugs = append(slugs, s)
-		}
-		slices.Sort(slugs)
+// allLabelNames lists the labels the given projects use; with none known
+// (Bugsink could not be read), those of the configured projects.
+func allLabelNames(cfg *config, slugs []string) []string {
+	if slugs == nil {
+		slugs = cfg.Projects
 	}
+	var out []string
 	for _, s := range slugs {
-		ls, ok := cfg.ProjectLabels[s]
-		if !ok {
-			ls, ok = syncer.DefaultProjectLabels[s]
-		}
-		if !ok {
-			ls = syncer.LabelsForSlug(s)
-		}
-		out = append(out, ls...)
+		out = append(out, syncer.LabelsFor(s, cfg.ProjectLabels)...)
 	}
 	return out
 }

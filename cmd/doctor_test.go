@@ -81,3 +81,49 @@ func TestDoctorOldBugsinkFails(t *testing.T) {
 		t.Errorf("exit %d, %v", r.code, c)
 	}
 }
+
+func TestDoctorReadsTheVersionsBugsinkReports(t *testing.T) {
+	cases := map[string]string{
+		"2.5.1.dev49+g5b09ae57": "ok", // an image built from a commit
+		"2.6.0rc1":              "ok",
+		"0.0.0+unknown":         "warn", // built without version metadata
+		"2.2.1.dev3":            "warn",
+		"2.2.0":                 "fail",
+	}
+	for v, want := range cases {
+		t.Run(v, func(t *testing.T) {
+			w := newWorld(t)
+			w.bs.SeedDemo(time.Now())
+			w.bs.SetVersion(v)
+			r := w.bsync(t, "doctor")
+			c := checks(r)["bugsink_version"]
+			if c["status"] != want || !strings.Contains(c["message"].(string), v) {
+				t.Errorf("bugsink_version %v, want %s", c, want)
+			}
+			if wantCode := map[bool]int{true: exitFatal, false: exitOK}[want == "fail"]; r.code != wantCode {
+				t.Errorf("exit %d, want %d", r.code, wantCode)
+			}
+		})
+	}
+}
+
+func TestDoctorChecksTheLabelsOfTheProjectsBugsinkLists(t *testing.T) {
+	w := newWorld(t)
+	w.bs.AddProject("shop-frontend-dev", "Shop")
+	w.bs.AddProject("shop-backend", "Shop API")
+	w.env["BSYNC_EXCLUDE_PROJECTS"] = "shop-backend"
+	w.gt.AddLabel("env:development", "6b7280")
+	r := w.bsync(t, "doctor")
+	c := checks(r)["gitea_labels"]
+	msg, _ := c["message"].(string)
+	// No BUGSINK_PROJECTS: the sync works on what Bugsink lists, less the
+	// excluded project, so those labels are the ones to check.
+	if c["status"] != "ok" || !strings.Contains(msg, "1 label(s) exist") || !strings.Contains(msg, "bug:frontend, source:bugsink") {
+		t.Errorf("gitea_labels %v, want env:development found and bug:frontend, source:bugsink to create", c)
+	}
+	for _, other := range []string{"bug:backend", "env:test", "env:production", "bug:infrastructure"} {
+		if strings.Contains(msg, other) {
+			t.Errorf("gitea_labels names %s, which no listed project uses: %s", other, msg)
+		}
+	}
+}

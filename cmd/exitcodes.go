@@ -47,6 +47,9 @@ const (
 	codeTimeout     errorCode = "timeout"
 	codeInterrupted errorCode = "interrupted"
 	codeDoctor      errorCode = "doctor"
+	// codeGiteaRepository: GITEA_OWNER/GITEA_REPO name no repository the
+	// token can see.
+	codeGiteaRepository errorCode = "gitea_repository"
 )
 
 // usageError is a command-line mistake (exit 2).

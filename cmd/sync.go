@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"bsync/pkg/gitea"
 	"bsync/pkg/syncer"
 	"bsync/pkg/syncstate"
 )
@@ -166,6 +167,9 @@ func (r *syncRun) work(ctx context.Context) (*syncer.Report, error) {
 	stopProgress()
 	rep.Requests = &syncer.RequestStats{Bugsink: r.opts.bugsinkRequests.Load(), Gitea: r.opts.giteaRequests.Load(),
 		RedisRoundTrips: r.store.RoundTrips(), PeakRSSKB: peakRSSKB()}
+	if gitea.IsRepoNotFound(err) {
+		err = &exitError{code: exitFatal, name: codeGiteaRepository, err: fmt.Errorf("nothing was synced: %w; check GITEA_OWNER and GITEA_REPO, and that the token's user can see the repository", err)}
+	}
 	if err != nil && ctx.Err() != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			err = &exitError{code: exitTimeout, name: codeTimeout, err: fmt.Errorf("the run hit its %s timeout; finished issues are recorded: %w", r.cfg.Timeout, err)}

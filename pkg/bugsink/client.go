@@ -48,8 +48,12 @@ func (c *Client) post(ctx context.Context, path string, body, out any) error {
 	if body != nil {
 		req.SetHeader("Content-Type", "application/json").SetBody(body)
 	} else {
-		// Bugsink's actions take no body; say so explicitly.
-		req.SetHeader("Content-Length", "0")
+		// Bugsink's actions take no body. An empty (not absent) body makes
+		// net/http send "Content-Length: 0"; a Content-Length header set by
+		// hand is dropped and the request goes out chunked, which Bugsink
+		// refuses unless its WSGI server de-chunks (bugsink/middleware.py,
+		// DisallowChunkedMiddleware: a 500 under runserver).
+		req.SetBody([]byte{})
 	}
 	resp, err := req.Post(path)
 	return decode(http.MethodPost, path, resp, err, out)

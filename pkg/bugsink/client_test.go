@@ -286,26 +286,43 @@ func TestCommentPostsToIssueComments(t *testing.T) {
 	}
 }
 
-func TestMissingTrailingSlashIsPlainText404(t *testing.T) {
-	srv := bugsinktest.New()
-	defer srv.Close()
-	req, _ := http.NewRequest("GET", srv.URL+"/api/canonical/0/projects", nil)
-	req.Header.Set("Authorization", "Bearer "+bugsinktest.Token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
+func TestResolveSupportReadsPEP440Versions(t *testing.T) {
+	cases := map[string]bugsink.Support{
+		"1.0.0": bugsink.Unsupported, "2.0.0": bugsink.Unsupported, "2.2.0": bugsink.Unsupported,
+		"2.2.1": bugsink.Supported, "2.4.0": bugsink.Supported, "2.5.0": bugsink.Supported, "3.0.0": bugsink.Supported,
+		"v2.10.1": bugsink.Supported, "2.10": bugsink.Supported, "2.2.1.post1": bugsink.Supported,
+		// setuptools_scm builds of a commit, and pre-releases
+		"2.5.1.dev49+g5b09ae57": bugsink.Supported, "2.6.0rc1": bugsink.Supported, "2.6.0b2": bugsink.Supported,
+		"2.3.0.dev3+gabc.d20260101": bugsink.Supported, "2.2.0.post3.dev1": bugsink.Unsupported,
+		"2.1.9rc1": bugsink.Unsupported,
+		// cannot tell
+		"0.0.0+unknown": bugsink.UnknownSupport, "": bugsink.UnknownSupport, "dev": bugsink.UnknownSupport,
+		"2.2.1rc1": bugsink.UnknownSupport, "2.2.1.dev7+g1234567": bugsink.UnknownSupport,
 	}
-	resp.Body.Close()
-	if resp.StatusCode != 404 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain") {
-		t.Errorf("got %d %s, want a plain-text 404 as Bugsink answers", resp.StatusCode, resp.Header.Get("Content-Type"))
+	for v, want := range cases {
+		if got := bugsink.ResolveSupport(v); got != want {
+			t.Errorf("ResolveSupport(%q) = %v, want %v", v, got, want)
+		}
 	}
 }
 
-func TestSupportsResolve(t *testing.T) {
-	cases := map[string]bool{"1.0.0": false, "2.0.0": false, "2.2.0": false, "2.2.1": true, "2.4.0": true, "2.5.0": true, "3.0.0": true, "v2.10.1": true, "": false, "dev": false}
-	for v, want := range cases {
-		if got := bugsink.SupportsResolve(v); got != want {
-			t.Errorf("SupportsResolve(%q) = %v, want %v", v, got, want)
+func TestPEP440Order(t *testing.T) {
+	// Ascending, as PEP 440's examples order them.
+	order := []string{"1.0.dev456", "1.0a1", "1.0a2.dev456", "1.0a12.dev456", "1.0a12", "1.0b1.dev456", "1.0b2",
+		"1.0b2.post345.dev456", "1.0b2.post345", "1.0rc1.dev456", "1.0rc1", "1.0", "1.0+abc.5", "1.0.post456.dev34",
+		"1.0.post456", "1.0.15", "1.1.dev1"}
+	for i := 1; i < len(order); i++ {
+		a, err1 := bugsink.ParseVersion(order[i-1])
+		b, err2 := bugsink.ParseVersion(order[i])
+		if err1 != nil || err2 != nil {
+			t.Fatalf("parse: %v %v", err1, err2)
+		}
+		want := -1
+		if order[i] == "1.0+abc.5" {
+			want = 0 // the local part does not order
+		}
+		if got := a.Compare(b); got != want {
+			t.Errorf("%s vs %s: %d, want %d", order[i-1], order[i], got, want)
 		}
 	}
 }
@@ -315,5 +332,30 @@ func TestServerVersion(t *testing.T) {
 	srv.SetVersion("2.5.0")
 	if v, err := c.ServerVersion(t.Context()); err != nil || v != "2.5.0" {
 		t.Errorf("version %q, %v", v, err)
+	}
+}
+
+func TestIssuePagesMarksIDsThatAreNotUUIDs(t *testing.T) {
+	srv, c := newPair(t)
+	srv.AddProject("backend", "Backend")
+	good := srv.AddIssue("backend", bugsinktest.IssueSpec{})
+	srv.AddIssue("backend", bugsinktest.IssueSpec{ID: "NOT-A-UUID"})
+	srv.AddIssue("backend", bugsinktest.IssueSpec{ID: strings.ToUpper(good[:35]) + "f"})
+	var bad []string
+	for page, err := range c.IssuePages(t.Context(), 1) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, is := range page {
+			if (is.IDErr != nil) != (is.ID != good) {
+				t.Errorf("%s: IDErr %v", is.ID, is.IDErr)
+			}
+			if is.IDErr != nil {
+				bad = append(bad, is.ID)
+			}
+		}
+	}
+	if len(bad) != 2 {
+		t.Errorf("marked %v, want the two malformed ids", bad)
 	}
 }

@@ -12,7 +12,8 @@ import (
 
 // IssuePages yields a project's issues a page (up to 250) at a time, in the
 // stable digest order. Bugsink has no status filter: every issue, resolved
-// or not, comes back and the caller keeps the ones it wants.
+// or not, comes back and the caller keeps the ones it wants. An issue whose
+// id is not a UUID comes back with IDErr set and must be left alone.
 //
 // Bugsink API: GET /api/canonical/0/issues/?project={id}&sort=digest_order&order=asc
 func (c *Client) IssuePages(ctx context.Context, projectID int) iter.Seq2[[]Issue, error] {
@@ -20,7 +21,7 @@ func (c *Client) IssuePages(ctx context.Context, projectID int) iter.Seq2[[]Issu
 	q.Set("project", strconv.Itoa(projectID))
 	q.Set("sort", "digest_order")
 	q.Set("order", "asc")
-	return pages[Issue](ctx, c, "/issues/", q)
+	return checkIDs(pages[Issue](ctx, c, "/issues/", q))
 }
 
 // Issue reads one issue by UUID or friendly id.

@@ -27,6 +27,9 @@ type Issue struct {
 	Transaction        string    `json:"transaction"`
 	IsResolved         bool      `json:"is_resolved"`
 	IsMuted            bool      `json:"is_muted"`
+	// IDErr is set by IssuePages when ID is not a lowercase UUID: such an
+	// issue cannot be keyed in the sync state and is never worked on.
+	IDErr error `json:"-"`
 }
 
 // EventSummary is one row of GET /events/?issue=… (no payload).

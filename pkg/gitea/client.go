@@ -17,17 +17,12 @@ import (
 // APIPath is where the REST API lives under the Gitea base URL.
 const APIPath = "/api/v1"
 
-// PageLimit is the largest page Gitea serves ([api] MAX_RESPONSE_ITEMS).
-const PageLimit = 50
-
-// MaxPages bounds one listing: 50 rows a page, half a million rows.
-const MaxPages = 10000
-
 // Client talks to one repository on one Gitea. It is safe for concurrent use.
 type Client struct {
 	rc    *resty.Client
 	owner string
 	repo  string
+	pages pageSize
 }
 
 // New returns a client for owner/repo on the Gitea at baseURL. It makes no
@@ -55,8 +50,22 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	resp, err := req.Execute(method, path)
 	shown := APIPath + path
 	return apiclient.Decode(method, shown, resp, err, out, func(status int, b []byte) error {
-		return &APIError{API: "gitea", Method: method, Path: shown, StatusCode: status, Message: messageFrom(b)}
+		ae := &APIError{API: "gitea", Method: method, Path: shown, StatusCode: status, Message: messageFrom(b)}
+		if status == http.StatusNotFound && c.repoLevel(path) {
+			return &RepoNotFoundError{Owner: c.owner, Repo: c.repo, Err: ae}
+		}
+		return ae
 	})
+}
+
+// repoLevel reports whether a 404 for path can only mean the repository
+// itself is missing (no issue number or label id in it).
+func (c *Client) repoLevel(path string) bool {
+	switch path {
+	case c.repoPath(""), c.repoPath("/labels"), c.repoPath("/issues"):
+		return true
+	}
+	return false
 }
 
 func (c *Client) get(ctx context.Context, path string, query url.Values, out any) error {

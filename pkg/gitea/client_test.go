@@ -2,7 +2,6 @@ package gitea_test
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -20,23 +19,6 @@ func newPair(t *testing.T, opts ...giteatest.Option) (*giteatest.Server, *gitea.
 	t.Cleanup(srv.Close)
 	return srv, gitea.New(srv.URL, giteatest.Token, "acme", "app",
 		apiclient.Options{RetryWait: time.Millisecond, RetryMaxWait: 10 * time.Millisecond, Timeout: 2 * time.Second})
-}
-
-func TestLabelsReadsEveryPage(t *testing.T) {
-	srv, c := newPair(t)
-	for i := 0; i < 65; i++ {
-		srv.AddLabel(fmt.Sprintf("l%02d", i), "#aabbcc")
-	}
-	ls, err := c.Labels(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(ls) != 65 {
-		t.Errorf("got %d labels, want all 65 over two pages", len(ls))
-	}
-	if n := srv.CountRequests(http.MethodGet, "/labels"); n != 2 {
-		t.Errorf("%d label pages fetched, want 2", n)
-	}
 }
 
 func TestEnsureLabelsReusesExactNamesAndCreatesMissingOnce(t *testing.T) {
@@ -141,7 +123,7 @@ func TestErrorsCarryGiteaMessage(t *testing.T) {
 	}{
 		{"deadbeef", "acme", 401, "invalid username, password or token"},
 		{giteatest.ReadOnlyToken, "acme", 403, "token does not have at least one of required scope(s)"},
-		{giteatest.Token, "nobody", 404, "not found"},
+		{giteatest.Token, "nobody", 404, "The target couldn't be found."},
 	}
 	for _, tc := range cases {
 		c := gitea.New(srv.URL, tc.token, tc.owner, "app", apiclient.Options{Retries: -1})
@@ -191,17 +173,41 @@ func TestCommentSetStateAndIssue(t *testing.T) {
 	}
 }
 
-func TestIssuePageSearchesBodiesAndHonoursIndexLag(t *testing.T) {
+func TestIssuesSearchesBodiesAndHonoursIndexLag(t *testing.T) {
 	_, c := newPair(t, giteatest.WithIndexDelay(time.Hour))
 	if _, err := c.CreateIssue(t.Context(), gitea.CreateIssueOption{Title: "t", Body: "<!-- bugsink-issue: abc -->"}); err != nil {
 		t.Fatal(err)
 	}
-	found, err := c.IssuePage(t.Context(), "abc", 1)
-	if err != nil || len(found) != 0 {
-		t.Errorf("search found %d before indexing, want 0 (index lag)", len(found))
+	count := func(q string) int {
+		n := 0
+		for rows, err := range c.Issues(t.Context(), q, 5) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			n += len(rows)
+		}
+		return n
 	}
-	all, err := c.IssuePage(t.Context(), "", 1)
-	if err != nil || len(all) != 1 {
-		t.Errorf("plain listing found %d, want 1 (straight from the database)", len(all))
+	if n := count("abc"); n != 0 {
+		t.Errorf("search found %d before indexing, want 0 (index lag)", n)
+	}
+	if n := count(""); n != 1 {
+		t.Errorf("plain listing found %d, want 1 (straight from the database)", n)
+	}
+}
+
+func TestA404ForTheRepositoryIsToldApartFromOneForAnIssue(t *testing.T) {
+	srv, c := newPair(t)
+	missing := gitea.New(srv.URL, giteatest.Token, "acme", "nope", apiclient.Options{Retries: -1})
+	_, err := missing.Labels(t.Context())
+	if !gitea.IsRepoNotFound(err) || !gitea.IsNotFound(err) || !strings.Contains(err.Error(), "acme/nope") {
+		t.Errorf("labels of a missing repository: %v, want a RepoNotFoundError naming it", err)
+	}
+	if _, err := missing.CreateIssue(t.Context(), gitea.CreateIssueOption{Title: "t"}); !gitea.IsRepoNotFound(err) {
+		t.Errorf("create in a missing repository: %v", err)
+	}
+	_, err = c.Issue(t.Context(), 99)
+	if !gitea.IsNotFound(err) || gitea.IsRepoNotFound(err) {
+		t.Errorf("a missing issue: %v, want a plain 404", err)
 	}
 }

@@ -2,6 +2,7 @@ package gitea
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -46,4 +47,27 @@ type LabelMismatchError struct {
 // Error implements error.
 func (e *LabelMismatchError) Error() string {
 	return fmt.Sprintf("gitea issue #%d was created without label ids %v (gitea drops labels it does not accept)", e.Number, e.Missing)
+}
+
+// RepoNotFoundError says Gitea answered 404 for the repository itself (a
+// listing or a create under /repos/{owner}/{repo}): it does not exist, the
+// token's user cannot see it, or its issue tracker is off. Every request
+// to it would fail the same way.
+type RepoNotFoundError struct {
+	Owner, Repo string
+	Err         error
+}
+
+// Error implements error.
+func (e *RepoNotFoundError) Error() string {
+	return fmt.Sprintf("gitea repository %s/%s not found: it does not exist, the token's user cannot see it, or its issues are turned off (%v)", e.Owner, e.Repo, e.Err)
+}
+
+// Unwrap returns the API error.
+func (e *RepoNotFoundError) Unwrap() error { return e.Err }
+
+// IsRepoNotFound reports whether err says the repository is missing.
+func IsRepoNotFound(err error) bool {
+	var rn *RepoNotFoundError
+	return errors.As(err, &rn)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -86,26 +87,30 @@ func (c *Client) SetState(ctx context.Context, number int, state string) (*Issue
 	return &is, nil
 }
 
-// IssuePage lists one page (up to 50) of the repository's issues, open and
-// closed, newest first. With q non-empty Gitea searches titles, bodies and
-// comments through its indexer (which can lag behind fresh writes);
-// without q the list comes straight from the database.
+// Issues lists the repository's issues, open and closed, newest first, a
+// page at a time, reading at most maxPages pages (then ErrPageCap). With q
+// non-empty Gitea searches titles, bodies and comments through its indexer
+// (which can lag behind fresh writes); without q the list comes straight
+// from the database.
 //
-// Gitea API: GET /repos/{owner}/{repo}/issues?type=issues&state=all
-func (c *Client) IssuePage(ctx context.Context, q string, page int) ([]Issue, error) {
+// Gitea API: GET /repos/{owner}/{repo}/issues?type=issues&state=all&q=
+func (c *Client) Issues(ctx context.Context, q string, maxPages int) iter.Seq2[[]Issue, error] {
 	v := url.Values{}
 	v.Set("type", "issues")
 	v.Set("state", "all")
-	v.Set("page", strconv.Itoa(page))
-	v.Set("limit", strconv.Itoa(PageLimit))
 	if q != "" {
 		v.Set("q", q)
 	}
-	var rows []Issue
-	if err := c.get(ctx, c.repoPath("/issues"), v, &rows); err != nil {
-		return nil, fmt.Errorf("list gitea issues: %w", err)
+	return func(yield func([]Issue, error) bool) {
+		for rows, err := range listPages[Issue](ctx, c, c.repoPath("/issues"), v, maxPages) {
+			if err != nil {
+				err = fmt.Errorf("list gitea issues: %w", err)
+			}
+			if !yield(rows, err) || err != nil {
+				return
+			}
+		}
 	}
-	return rows, nil
 }
 
 // Repository reads the repository, including the token user's permissions.

@@ -4,30 +4,21 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/url"
-	"strconv"
 )
 
-// Labels lists every label of the repository, following pages of 50 until
-// a short or empty page (label lists carry no Link header).
+// Labels lists every label of the repository, in pages of the server's
+// size (label lists carry no Link header).
 //
-// Gitea API: GET /repos/{owner}/{repo}/labels?page=&limit=50
+// Gitea API: GET /repos/{owner}/{repo}/labels?page=&limit=
 func (c *Client) Labels(ctx context.Context) ([]Label, error) {
 	var all []Label
-	for page := 1; page <= MaxPages; page++ {
-		q := url.Values{}
-		q.Set("page", strconv.Itoa(page))
-		q.Set("limit", strconv.Itoa(PageLimit))
-		var rows []Label
-		if err := c.get(ctx, c.repoPath("/labels"), q, &rows); err != nil {
+	for rows, err := range listPages[Label](ctx, c, c.repoPath("/labels"), nil, MaxPages) {
+		if err != nil {
 			return nil, fmt.Errorf("list gitea labels: %w", err)
 		}
 		all = append(all, rows...)
-		if len(rows) < PageLimit {
-			return all, nil
-		}
 	}
-	return nil, fmt.Errorf("list gitea labels: more than %d pages", MaxPages)
+	return all, nil
 }
 
 // CreateLabel creates a label. Gitea does not refuse a second label with

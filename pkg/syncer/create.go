@@ -203,10 +203,12 @@ func (e *Engine) repairLabels(ctx context.Context, number int, missing []int64) 
 	return fmt.Sprintf("gitea issue #%d was created without labels %v; they were added afterwards", number, missing)
 }
 
-// refused reports whether an API refused the token (revoked, mistyped or
-// without the needed scope).
+// refused reports whether an API refused the run as a whole: the token
+// (revoked, mistyped or without the needed scope), or the Gitea repository
+// (missing or invisible to the token). Every other issue would fail the
+// same way.
 func refused(err error) bool {
-	return gitea.IsUnauthorized(err) || bugsink.IsUnauthorized(err)
+	return gitea.IsUnauthorized(err) || bugsink.IsUnauthorized(err) || gitea.IsRepoNotFound(err)
 }
 
 func bugsinkLink(base, id string) string {

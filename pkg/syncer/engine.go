@@ -38,7 +38,7 @@ type GiteaAPI interface {
 	Issue(ctx context.Context, number int) (*gitea.Issue, error)
 	Comment(ctx context.Context, number int, body string) (*gitea.Comment, error)
 	SetState(ctx context.Context, number int, state string) (*gitea.Issue, error)
-	IssuePage(ctx context.Context, q string, page int) ([]gitea.Issue, error)
+	Issues(ctx context.Context, q string, maxPages int) iter.Seq2[[]gitea.Issue, error]
 	Comments(ctx context.Context, number int) ([]gitea.Comment, error)
 	EditBody(ctx context.Context, number int, body string, version int) error
 }
@@ -140,6 +140,8 @@ type Engine struct {
 	// listed holds every issue id this run has listed, so an issue that a
 	// listing returns twice is worked on once.
 	listed map[string]bool
+	// scanPages caps the pages one reindex reads (0: gitea.MaxPages).
+	scanPages int
 	// candidates are the new issues of this run when MaxCreate caps it;
 	// they are created after every project was listed, oldest first.
 	candidates []candidate
@@ -159,6 +161,21 @@ type candidate struct {
 // ErrInterrupted means the pass stopped early (signal or deadline). Every
 // issue it touched is either untouched or fully recorded.
 var ErrInterrupted = errors.New("sync interrupted before it finished")
+
+// InterruptedError is ErrInterrupted naming the projects the pass did not
+// finish listing and working on.
+type InterruptedError struct{ Unfinished []string }
+
+// Error implements error.
+func (e *InterruptedError) Error() string {
+	if len(e.Unfinished) == 0 {
+		return ErrInterrupted.Error()
+	}
+	return fmt.Sprintf("%v; projects not finished: %s", ErrInterrupted, strings.Join(e.Unfinished, ", "))
+}
+
+// Is makes errors.Is(err, ErrInterrupted) true.
+func (e *InterruptedError) Is(target error) bool { return target == ErrInterrupted }
 
 // UnknownProjectsError lists configured slugs Bugsink does not know.
 type UnknownProjectsError struct {
@@ -237,6 +254,9 @@ func (e *Engine) run(ctx context.Context, rep *Report) error {
 	}
 	projects := *e.selected
 	if err := e.ensureState(ctx, rep); err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("%w: %w", e.interrupted(rep, projects), err)
+		}
 		return err
 	}
 	for _, p := range projects {
@@ -249,13 +269,18 @@ func (e *Engine) run(ctx context.Context, rep *Report) error {
 	rep.Projects = make([]ProjectReport, 0, len(projects))
 	for i, p := range projects {
 		if ctx.Err() != nil {
-			return ErrInterrupted
+			return e.interrupted(rep, projects[i:])
 		}
 		rep.Projects = append(rep.Projects, ProjectReport{Slug: p.Slug, ID: p.ID})
 		err := e.syncProject(ctx, p, i, rep)
 		if err != nil {
 			var fe *FatalError
-			if errors.As(err, &fe) || errors.Is(err, ErrInterrupted) {
+			switch {
+			case errors.Is(err, ErrInterrupted):
+				return e.interrupted(rep, projects[i:])
+			case errors.As(err, &fe) && ctx.Err() != nil:
+				return fmt.Errorf("%w: %w", e.interrupted(rep, projects[i:]), err)
+			case errors.As(err, &fe):
 				return err
 			}
 			rep.Errors = append(rep.Errors, IssueError{Project: p.Slug, Stage: StageListIssues, Message: err.Error()})
@@ -263,6 +288,24 @@ func (e *Engine) run(ctx context.Context, rep *Report) error {
 		}
 	}
 	return e.createCapped(ctx, rep)
+}
+
+// interrupted names the projects a pass stopped in or before, and those
+// whose new issues still wait for a create under MaxCreate.
+func (e *Engine) interrupted(rep *Report, rest []bugsink.Project) error {
+	var names []string
+	for _, c := range e.candidates {
+		if !contains(names, c.project.Slug) {
+			names = append(names, c.project.Slug)
+		}
+	}
+	for _, p := range rest {
+		if !contains(names, p.Slug) {
+			names = append(names, p.Slug)
+		}
+	}
+	rep.Unfinished = names
+	return &InterruptedError{Unfinished: names}
 }
 
 func (e *Engine) selectProjects(ctx context.Context) ([]bugsink.Project, error) {

@@ -2,6 +2,7 @@ package syncer
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -33,27 +34,30 @@ func (e *Engine) findExisting(ctx context.Context, id string, since time.Time) (
 			}
 		}
 	}
-	for page := 1; page <= searchPages; page++ {
-		rows, err := e.Gitea.IssuePage(ctx, id, page)
+	// Both walks are bounded on purpose: reaching a cap ends the walk,
+	// it is not an error.
+	for rows, err := range e.Gitea.Issues(ctx, id, searchPages) {
+		if errors.Is(err, gitea.ErrPageCap) {
+			break
+		}
 		if err != nil {
 			return nil, err
 		}
 		consider(rows)
-		if len(rows) < gitea.PageLimit {
-			break
-		}
 	}
 	if best != nil {
 		return best, nil
 	}
 	cutoff := since.Add(-clockSlack)
-	for page := 1; page <= recentPages; page++ {
-		rows, err := e.Gitea.IssuePage(ctx, "", page)
+	for rows, err := range e.Gitea.Issues(ctx, "", recentPages) {
+		if errors.Is(err, gitea.ErrPageCap) {
+			break
+		}
 		if err != nil {
 			return nil, err
 		}
 		consider(rows)
-		if len(rows) < gitea.PageLimit || rows[len(rows)-1].CreatedAt.Before(cutoff) {
+		if rows[len(rows)-1].CreatedAt.Before(cutoff) {
 			break
 		}
 	}

@@ -2,6 +2,7 @@ package syncer
 
 import (
 	"context"
+	"errors"
 	"iter"
 	"sync"
 	"sync/atomic"
@@ -61,6 +62,13 @@ func (e *Engine) syncProject(ctx context.Context, p bugsink.Project, pi int, rep
 				rep.Muted++
 				continue
 			}
+			if is.IDErr != nil {
+				// Checked once, here, for every path: such an id cannot be
+				// keyed in the state, so working on it would duplicate it.
+				merge(rep, pr, outcome{failed: true, errs: []IssueError{{BugsinkIssueID: is.ID, Project: p.Slug, Stage: StageValidate,
+					Message: is.IDErr.Error() + "; left alone"}}})
+				continue
+			}
 			wanted = append(wanted, is)
 		}
 		if len(wanted) == 0 {
@@ -85,9 +93,7 @@ func (e *Engine) syncPage(ctx context.Context, p bugsink.Project, pi int, wanted
 	pr := &rep.Projects[pi]
 	ids := make([]string, 0, len(wanted))
 	for _, is := range wanted {
-		if ValidIssueID(is.ID) {
-			ids = append(ids, is.ID)
-		}
+		ids = append(ids, is.ID)
 	}
 	known, err := e.State.LookupState(ctx, ids)
 	if err != nil {
@@ -153,6 +159,12 @@ func mergePage(ctx context.Context, rep *Report, pr *ProjectReport, outs []outco
 		if !started[i] {
 			continue
 		}
+		if !merged(o) {
+			if fatal == nil {
+				fatal = o.fatal
+			}
+			continue
+		}
 		merge(rep, pr, o)
 		if o.fatal != nil && fatal == nil {
 			fatal = o.fatal
@@ -165,6 +177,15 @@ func mergePage(ctx context.Context, rep *Report, pr *ProjectReport, outs []outco
 		return ErrInterrupted
 	}
 	return nil
+}
+
+// merged reports whether an outcome belongs in the report. One stopped
+// by a refusal that concerns the whole run (token, repository) before it
+// did anything does not: the run's error names the cause once, rather
+// than once per issue in flight.
+func merged(o outcome) bool {
+	return o.fatal == nil || !refused(o.fatal) || o.created != nil || o.regression != nil || o.resolved ||
+		o.recurring || o.reopenedInBugsink
 }
 
 func merge(rep *Report, pr *ProjectReport, o outcome) {
@@ -218,9 +239,6 @@ func merge(rep *Report, pr *ProjectReport, o outcome) {
 // already mapped whose state calls for nothing (not seen again, and left
 // unresolved on purpose or in a dry run), or one a dry run's reindex found.
 func (e *Engine) settled(is bugsink.Issue, st syncstate.IssueState) (outcome, bool) {
-	if !ValidIssueID(is.ID) {
-		return outcome{}, false
-	}
 	if !st.Entry.Mapped() {
 		if e.recovered[is.ID] {
 			return outcome{skipped: true}, true
@@ -243,10 +261,6 @@ func (e *Engine) settled(is bugsink.Issue, st syncstate.IssueState) (outcome, bo
 
 // handle decides what one wanted issue needs.
 func (e *Engine) handle(ctx context.Context, p bugsink.Project, is bugsink.Issue, st syncstate.IssueState) outcome {
-	if !ValidIssueID(is.ID) {
-		return outcome{failed: true, errs: []IssueError{{BugsinkIssueID: is.ID, Project: p.Slug, Stage: StageValidate,
-			Message: "Bugsink answered an issue id that is not a UUID; left alone"}}}
-	}
 	if st.Entry.Mapped() {
 		return e.revisit(ctx, p, is, st.Entry)
 	}
@@ -262,12 +276,15 @@ type pageResult struct {
 }
 
 // prefetch reads seq one page ahead in a goroutine. Cancelling ctx (or
-// stopping the loop) ends the goroutine.
+// stopping the loop) ends the goroutine. A listing that stops because ctx
+// ended always ends in an error, never silently: its caller must not take
+// a cut listing for a complete one.
 func prefetch(ctx context.Context, seq iter.Seq2[[]bugsink.Issue, error]) iter.Seq2[[]bugsink.Issue, error] {
 	return func(yield func([]bugsink.Issue, error) bool) {
 		ch := make(chan pageResult, 1)
 		done := make(chan struct{})
 		defer close(done)
+		complete := false // written before ch is closed, read after
 		go func() {
 			defer close(ch)
 			for rows, err := range seq {
@@ -282,11 +299,21 @@ func prefetch(ctx context.Context, seq iter.Seq2[[]bugsink.Issue, error]) iter.S
 					return
 				}
 			}
+			complete = true
 		}()
+		var last error
 		for r := range ch {
 			if !yield(r.rows, r.err) {
 				return
 			}
+			last = r.err
+		}
+		if !complete && last == nil {
+			err := ctx.Err()
+			if err == nil {
+				err = errors.New("listing stopped before its end")
+			}
+			yield(nil, err)
 		}
 	}
 }

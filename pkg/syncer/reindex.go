@@ -48,8 +48,13 @@ var (
 func (e *Engine) Reindex(ctx context.Context, write bool) (*ReindexReport, map[string]bool, error) {
 	rep := &ReindexReport{Conflicts: []Conflict{}, Duplicates: []Duplicate{}, DryRun: !write}
 	byID := map[string][]gitea.Issue{}
-	for page := 1; page <= gitea.MaxPages; page++ {
-		rows, err := e.Gitea.IssuePage(ctx, "", page)
+	maxPages := e.scanPages
+	if maxPages <= 0 {
+		maxPages = gitea.MaxPages
+	}
+	// Every page, or an error: a scan that stopped at its cap has not seen
+	// every marker, and a state rebuilt from it would duplicate the rest.
+	for rows, err := range e.Gitea.Issues(ctx, "", maxPages) {
 		if err != nil {
 			return nil, nil, fmt.Errorf("scan gitea issues for markers: %w", err)
 		}
@@ -58,9 +63,6 @@ func (e *Engine) Reindex(ctx context.Context, write bool) (*ReindexReport, map[s
 			for _, m := range reMarker.FindAllStringSubmatch(gi.Body, -1) {
 				byID[m[1]] = append(byID[m[1]], gi)
 			}
-		}
-		if len(rows) < gitea.PageLimit {
-			break
 		}
 	}
 	ids := make([]string, 0, len(byID))
@@ -133,6 +135,9 @@ func (e *Engine) ensureState(ctx context.Context, rep *Report) error {
 		return nil
 	}
 	rr, found, err := e.Reindex(ctx, !e.Opts.DryRun)
+	if refused(err) {
+		return &FatalError{Err: err}
+	}
 	if err != nil {
 		return &FatalError{Err: fmt.Errorf("the sync state is new or was lost, and Gitea could not be scanned for the issues bsync made before, so nothing was created: %w", err)}
 	}

@@ -47,6 +47,10 @@ type Report struct {
 	// in by the command).
 	Requests *RequestStats `json:"requests,omitempty"`
 
+	// Unfinished names the projects a pass cut short (signal or timeout)
+	// did not finish listing and working on.
+	Unfinished []string `json:"unfinished_projects,omitempty"`
+
 	Projects    []ProjectReport `json:"projects"`
 	Created     []CreatedIssue  `json:"created"`
 	WouldCreate []CreatedIssue  `json:"would_create,omitempty"`

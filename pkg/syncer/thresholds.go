@@ -96,6 +96,12 @@ func (e *Engine) createCapped(ctx context.Context, rep *Report) error {
 		}
 		wg.Wait()
 		for i, o := range outs {
+			if !merged(o) {
+				if fatal == nil {
+					fatal = o.fatal
+				}
+				continue
+			}
 			merge(rep, &rep.Projects[batch[i].report], o)
 			if o.created != nil && !o.created.Adopted || o.would != nil {
 				created++
@@ -111,8 +117,11 @@ func (e *Engine) createCapped(ctx context.Context, rep *Report) error {
 	if fatal != nil {
 		return &FatalError{Err: fatal}
 	}
-	if ctx.Err() != nil {
-		return ErrInterrupted
+	if ctx.Err() != nil && created < e.Opts.MaxCreate && next < len(e.candidates) {
+		// Cut short with room left under the cap: the waiting issues'
+		// projects are not finished.
+		e.candidates = e.candidates[next:]
+		return e.interrupted(rep, nil)
 	}
 	return nil
 }

@@ -22,7 +22,7 @@ const CountKey = "bugsink:meta:count"
 // cache that still matches the database size is kept without a scan (a
 // run that wrote no mapping costs two round trips here, not a SCAN).
 func (s *Store) RefreshCount(ctx context.Context) (int, error) {
-	if n, cached, err := s.FastCount(ctx); err == nil && cached {
+	if n, ok, err := s.cachedCount(ctx); err == nil && ok {
 		return n, nil
 	}
 	// The cache key must exist before DBSIZE is read, so writing it does
@@ -48,6 +48,17 @@ func (s *Store) RefreshCount(ctx context.Context) (int, error) {
 // trip when the database size has not changed since it was counted, else by
 // counting (read-only).
 func (s *Store) FastCount(ctx context.Context) (n int, cached bool, err error) {
+	if n, ok, err := s.cachedCount(ctx); err != nil || ok {
+		return n, ok, err
+	}
+	n, err = s.CountMappings(ctx)
+	return n, false, err
+}
+
+// cachedCount reads the cached count in one round trip; ok is false when
+// there is none or the database size has changed since it was taken. It
+// never scans, so a caller that counts afterwards counts once.
+func (s *Store) cachedCount(ctx context.Context) (n int, ok bool, err error) {
 	var meta *redis.MapStringStringCmd
 	var size *redis.IntCmd
 	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
@@ -64,6 +75,5 @@ func (s *Store) FastCount(ctx context.Context) (n int, cached bool, err error) {
 	if cerr == nil && derr == nil && count >= 0 && dbsize == size.Val() {
 		return count, true, nil
 	}
-	n, err = s.CountMappings(ctx)
-	return n, false, err
+	return 0, false, nil
 }

@@ -289,6 +289,50 @@ func TestCountCacheStaysCorrect(t *testing.T) {
 	}
 }
 
+// scanHook counts SCAN commands.
+type scanHook struct{ n atomic.Int32 }
+
+func (h *scanHook) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h *scanHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if strings.EqualFold(cmd.Name(), "scan") {
+			h.n.Add(1)
+		}
+		return next(ctx, cmd)
+	}
+}
+func (h *scanHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+
+func TestRefreshOfAStaleCountScansOnce(t *testing.T) {
+	srv := redistest.Start(t)
+	opts, err := syncstate.ParseURL(srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(opts)
+	t.Cleanup(func() { rdb.Close() })
+	hook := &scanHook{}
+	rdb.AddHook(hook)
+	store := syncstate.NewWithClient(rdb)
+	ctx := t.Context()
+	// Fewer keys than one SCAN step: a full scan is exactly one SCAN.
+	for i := 0; i < 3; i++ {
+		store.Put(ctx, fmt.Sprintf("00000000-0000-4000-8000-%012d", i), syncstate.Record{SyncedAt: time.Now()})
+	}
+	for _, stage := range []string{"no cache yet", "cache made stale by a write"} {
+		hook.n.Store(0)
+		if n, err := store.RefreshCount(ctx); err != nil || n < 3 {
+			t.Fatalf("%s: refresh %d %v", stage, n, err)
+		}
+		if got := hook.n.Load(); got != 1 {
+			t.Errorf("%s: refresh ran %d SCAN(s), want 1", stage, got)
+		}
+		store.Put(ctx, fmt.Sprintf("00000000-0000-4000-8000-%012d", 10), syncstate.Record{SyncedAt: time.Now()})
+	}
+}
+
 func TestTheStoreReadsTheInjectedClock(t *testing.T) {
 	srv := redistest.Start(t)
 	at := time.Date(2031, 5, 6, 7, 8, 9, 0, time.UTC)

@@ -52,6 +52,7 @@ type releaseJSON struct {
 	Project      int       `json:"project"`
 	Version      string    `json:"version"`
 	DateReleased time.Time `json:"date_released"`
+	order        int       // the cursor's position
 }
 
 // listReleases serves GET /releases/?project=<id>. Bugsink keeps a release
@@ -73,9 +74,9 @@ func (s *Server) listReleases(w http.ResponseWriter, r *http.Request) {
 	}
 	rows := []releaseJSON{}
 	for i, v := range versions {
-		rows = append(rows, releaseJSON{ID: strconv.Itoa(pid) + "-" + strconv.Itoa(i), Project: pid, Version: v})
+		rows = append(rows, releaseJSON{ID: strconv.Itoa(pid) + "-" + strconv.Itoa(i), Project: pid, Version: v, order: i})
 	}
-	paginate(s, w, r, rows)
+	paginate(s, w, r, rows, func(r releaseJSON) string { return keyInt(r.order) }, false)
 }
 
 // Ingest digests one new event of an issue at time at from release (""

@@ -11,6 +11,9 @@ import (
 
 // IssueSpec describes an issue to seed. Zero values get plausible defaults.
 type IssueSpec struct {
+	// ID, when set, is served verbatim as the issue's id, even when it is
+	// not a UUID (a broken server or proxy).
+	ID          string
 	Type, Value string
 	FirstSeen   time.Time
 	LastSeen    time.Time
@@ -50,6 +53,9 @@ func (s *Server) AddIssue(slug string, spec IssueSpec) string {
 	}
 	s.seq++
 	id := fmt.Sprintf("%08x-%04x-4%03x-8%03x-%012x", 0x5b0c0000+s.seq, s.seq%0x10000, s.seq%0x1000, (s.seq*7)%0x1000, (uint64(s.seq)*0x9e3779b1)&0xffffffffffff)
+	if spec.ID != "" {
+		id = spec.ID
+	}
 	order := 1
 	for _, is := range s.issues {
 		if is.Project == p.ID && is.DigestOrder >= order {

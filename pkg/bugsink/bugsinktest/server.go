@@ -1,18 +1,24 @@
 // Package bugsinktest is a stateful fake of Bugsink's canonical API
 // (/api/canonical/0/, as Bugsink 2.5 answers it) for tests, the sandbox and
-// the benchmarks. It keeps the real server's quirks: routes only with a
-// trailing slash (plain-text 404 without), cursor pagination of 250 with
-// absolute "next" URLs, no status filter, 400 "Issue is already resolved.",
-// 40-hex bearer tokens and DRF-shaped error bodies.
+// the benchmarks. It is no kinder than the real server: routes only with a
+// trailing slash (the catch-all 404 without), position-based cursor
+// pagination of 250 with absolute "next" URLs, no status filter, sort and
+// order honoured and bad values refused, 400 "Issue is already resolved.",
+// UUIDs or friendly ids (SLUG-N) wherever Bugsink takes an issue, chunked
+// request bodies refused, 40-hex bearer tokens and DRF-shaped error bodies.
+//
+// Where it still differs from Bugsink 2.5: no "previous" links and an
+// opaque cursor position (DRF encodes the field's value); no WSGI server
+// that de-chunks bodies (gunicorn would accept them); one global token
+// with every right (no post-2.5 token capabilities); only the routes bsync
+// uses (no mute, delete, release details or teams).
 package bugsinktest
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"regexp"
 	"sort"
 	"strconv"
@@ -136,14 +142,12 @@ func New(opts ...Option) *Server {
 }
 
 var (
-	reProject  = regexp.MustCompile(`^/api/canonical/0/projects/([^/]+)/$`)
-	reIssue    = regexp.MustCompile(`^/api/canonical/0/issues/([^/]+)/$`)
-	reResolve  = regexp.MustCompile(`^/api/canonical/0/issues/([^/]+)/resolve/$`)
-	reAction   = regexp.MustCompile(`^/api/canonical/0/issues/([^/]+)/(resolve-next|reopen)/$`)
-	reEvent    = regexp.MustCompile(`^/api/canonical/0/events/([^/]+)/$`)
-	reHex40    = regexp.MustCompile(`^[0-9a-f]{40}$`)
-	reUUID     = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
-	reFriendly = regexp.MustCompile(`^([A-Za-z0-9_-]+)-([0-9]+)$`)
+	reProject = regexp.MustCompile(`^/api/canonical/0/projects/([^/]+)/$`)
+	reIssue   = regexp.MustCompile(`^/api/canonical/0/issues/([^/]+)/$`)
+	reResolve = regexp.MustCompile(`^/api/canonical/0/issues/([^/]+)/resolve/$`)
+	reAction  = regexp.MustCompile(`^/api/canonical/0/issues/([^/]+)/(resolve-next|reopen)/$`)
+	reEvent   = regexp.MustCompile(`^/api/canonical/0/events/([^/]+)/$`)
+	reHex40   = regexp.MustCompile(`^[0-9a-f]{40}$`)
 )
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
@@ -151,20 +155,26 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	s.Record(r)
 
+	if chunked(r) {
+		// bugsink/middleware.py DisallowChunkedMiddleware, as under
+		// `bugsink-manage runserver` (gunicorn would de-chunk; the fake does
+		// not offer that kinder setup).
+		serverError(w, "This server is not configured to support Chunked Transfer Encoding (for requests)")
+		return
+	}
 	p := r.URL.Path
 	if !strings.HasPrefix(p, "/api/") {
-		http.NotFound(w, r)
+		catchAll(w, p)
 		return
 	}
 	if p == "/api/canonical/0/schema/" {
 		writeJSON(w, 200, map[string]any{"openapi": "3.0.3", "info": map[string]string{"title": "Bugsink API", "version": s.version}})
 		return
 	}
-	if !strings.HasSuffix(p, "/") {
-		// No redirect: the catch-all answers in plain text.
-		w.Header().Set("Content-Type", "text/plain")
-		w.WriteHeader(404)
-		fmt.Fprintf(w, "Unimplemented API endpoint: %s", p)
+	if !strings.HasSuffix(p, "/") || !routed(p) {
+		// No redirect, no authentication: bugsink/urls.py sends every
+		// other api/ path to files/views.py api_catch_all.
+		catchAll(w, p)
 		return
 	}
 	if !s.authorized(w, r) {
@@ -193,10 +203,46 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case p == "/api/canonical/0/issue-comments/":
 		s.onlyMethod(w, r, http.MethodPost, func() { s.addComment(w, r) })
 	default:
-		w.Header().Set("Content-Type", "text/plain")
-		w.WriteHeader(404)
-		fmt.Fprintf(w, "Unimplemented API endpoint: %s", p)
+		catchAll(w, p)
 	}
+}
+
+// routed reports whether a path ending in a slash is one the fake's DRF
+// router serves (the rest go to the catch-all).
+func routed(p string) bool {
+	switch p {
+	case "/api/canonical/0/projects/", "/api/canonical/0/issues/", "/api/canonical/0/events/",
+		"/api/canonical/0/issue-comments/", "/api/canonical/0/releases/":
+		return true
+	}
+	return reProject.MatchString(p) || reIssue.MatchString(p) || reResolve.MatchString(p) ||
+		reAction.MatchString(p) || reEvent.MatchString(p)
+}
+
+// chunked reports whether the request body came with chunked framing.
+func chunked(r *http.Request) bool {
+	for _, te := range r.TransferEncoding {
+		if strings.EqualFold(te, "chunked") {
+			return true
+		}
+	}
+	return false
+}
+
+// catchAll answers as Bugsink's handler404 does for an unknown path: the
+// exception text through templates/4xx_5xx_api.txt, served as Django's
+// default text/html (bugsink/views.py page_not_found).
+func catchAll(w http.ResponseWriter, p string) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(404)
+	fmt.Fprintf(w, "Unimplemented API endpoint: %s", p)
+}
+
+// serverError answers as bugsink/views.py server_error does under /api/.
+func serverError(w http.ResponseWriter, msg string) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(500)
+	fmt.Fprint(w, msg)
 }
 
 func (s *Server) authorized(w http.ResponseWriter, r *http.Request) bool {
@@ -234,45 +280,10 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// paginate cuts rows at the cursor and writes the page with absolute links.
-func paginate[T any](s *Server, w http.ResponseWriter, r *http.Request, rows []T) {
-	offset := 0
-	if c := r.URL.Query().Get("cursor"); c != "" {
-		raw, err := base64.URLEncoding.DecodeString(c)
-		if err != nil {
-			raw, err = base64.StdEncoding.DecodeString(c)
-		}
-		v, perr := url.ParseQuery(string(raw))
-		n, aerr := strconv.Atoi(v.Get("o"))
-		if err != nil || perr != nil || aerr != nil || n < 0 || n > len(rows) {
-			writeJSON(w, 404, detail("Invalid cursor"))
-			return
-		}
-		offset = n
-	}
-	end := min(offset+s.pageSize, len(rows))
-	var next *string
-	if end < len(rows) {
-		q := r.URL.Query()
-		q.Set("cursor", base64.StdEncoding.EncodeToString([]byte("o="+strconv.Itoa(end))))
-		origin := "http://" + r.Host
-		if s.nextHost != "" {
-			origin = s.nextHost
-		}
-		u := origin + r.URL.Path + "?" + q.Encode()
-		next = &u
-	}
-	page := rows[offset:end]
-	if page == nil {
-		page = []T{}
-	}
-	writeJSON(w, 200, map[string]any{"next": next, "previous": nil, "results": page})
-}
-
 func (s *Server) listProjects(w http.ResponseWriter, r *http.Request) {
 	rows := append([]*project(nil), s.projects...)
 	sort.SliceStable(rows, func(i, j int) bool { return rows[i].Name < rows[j].Name })
-	paginate(s, w, r, rows)
+	paginate(s, w, r, rows, func(p *project) string { return p.Name }, false)
 }
 
 func (s *Server) getProject(w http.ResponseWriter, ref string) {
@@ -299,17 +310,25 @@ func (s *Server) listIssues(w http.ResponseWriter, r *http.Request) {
 	}
 	pid, err := strconv.Atoi(raw)
 	if err != nil {
-		w.Header().Set("Content-Type", "text/plain")
-		w.WriteHeader(500)
-		fmt.Fprint(w, "Server Error (500)")
+		// Django's filter(project="x") raises ValueError: an unhandled 500.
+		serverError(w, "Field 'id' expected a number but got '"+raw+"'.")
 		return
 	}
-	if o := q.Get("order"); o != "" && o != "asc" && o != "desc" {
+	// issues/api_views.py IssuesCursorPagination.get_ordering: sort first.
+	sortBy := q.Get("sort")
+	if !q.Has("sort") {
+		sortBy = "digest_order"
+	}
+	order := q.Get("order")
+	if !q.Has("order") {
+		order = "asc"
+	}
+	if sortBy != "digest_order" && sortBy != "last_seen" && sortBy != "digested_event_count" {
+		writeJSON(w, 400, map[string][]string{"sort": {"Must be 'digest_order', 'last_seen', or 'digested_event_count'."}})
+		return
+	}
+	if order != "asc" && order != "desc" {
 		writeJSON(w, 400, map[string][]string{"order": {"Must be 'asc' or 'desc'."}})
-		return
-	}
-	if so := q.Get("sort"); so != "" && so != "digest_order" && so != "last_seen" && so != "digested_event_count" {
-		writeJSON(w, 400, map[string][]string{"sort": {"Must be 'digest_order', 'last_seen' or 'digested_event_count'."}})
 		return
 	}
 	var rows []*issueState
@@ -318,35 +337,41 @@ func (s *Server) listIssues(w http.ResponseWriter, r *http.Request) {
 			rows = append(rows, is)
 		}
 	}
-	sort.SliceStable(rows, func(i, j int) bool { return rows[i].DigestOrder < rows[j].DigestOrder })
-	if q.Get("order") == "desc" {
-		for i, j := 0, len(rows)-1; i < j; i, j = i+1, j-1 {
-			rows[i], rows[j] = rows[j], rows[i]
+	full, primary := issueSortKeys(sortBy)
+	desc := order == "desc"
+	sort.SliceStable(rows, func(i, j int) bool {
+		if desc {
+			return full(rows[i]) > full(rows[j])
 		}
-	}
-	paginate(s, w, r, rows)
+		return full(rows[i]) < full(rows[j])
+	})
+	paginate(s, w, r, rows, primary, desc)
 }
 
-// lookup finds an issue by UUID or friendly id; ok false has been answered.
-func (s *Server) lookup(w http.ResponseWriter, ref string) (*issueState, bool) {
-	if reUUID.MatchString(ref) {
-		if is, ok := s.issues[ref]; ok {
-			return is, true
+// issueSortKeys returns, for a sort field, the full key issues are ordered
+// by and the primary key the cursor carries: digest_order alone;
+// last_seen then id; digested_event_count then last_seen then id. The
+// direction applies to every field.
+func issueSortKeys(sortBy string) (full, primary func(*issueState) string) {
+	full = func(is *issueState) string {
+		switch sortBy {
+		case "last_seen":
+			return keyTime(is.LastSeen) + is.ID
+		case "digested_event_count":
+			return keyInt(is.DigestedEventCount) + keyTime(is.LastSeen) + is.ID
 		}
-		writeJSON(w, 404, detail("No Issue matches the given query."))
-		return nil, false
+		return keyInt(is.DigestOrder)
 	}
-	if reFriendly.MatchString(ref) {
-		for _, is := range s.issues {
-			if strings.EqualFold(is.FriendlyID, ref) {
-				return is, true
-			}
+	primary = func(is *issueState) string {
+		switch sortBy {
+		case "last_seen":
+			return keyTime(is.LastSeen)
+		case "digested_event_count":
+			return keyInt(is.DigestedEventCount)
 		}
-		writeJSON(w, 404, detail("No Issue matches the given query."))
-		return nil, false
+		return keyInt(is.DigestOrder)
 	}
-	writeJSON(w, 400, []string{"Invalid issue identifier."})
-	return nil, false
+	return full, primary
 }
 
 func (s *Server) getIssue(w http.ResponseWriter, ref string) {
@@ -370,23 +395,36 @@ func (s *Server) resolve(w http.ResponseWriter, ref string) {
 }
 
 func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
-	ref := r.URL.Query().Get("issue")
-	if ref == "" {
+	q := r.URL.Query()
+	if !q.Has("issue") {
 		writeJSON(w, 400, map[string][]string{"issue": {"This field is required."}})
 		return
 	}
+	// events/api_views.py: the issue filter first, then the ordering
+	// (bugsink/api_pagination.py); an unknown issue is an empty list.
+	is, key := s.find(q.Get("issue"))
+	if key == "" {
+		writeJSON(w, 400, []string{"Invalid issue identifier."})
+		return
+	}
+	if o := q.Get("order"); o != "" && o != "asc" && o != "desc" {
+		writeJSON(w, 400, map[string][]string{"order": {"Must be 'asc' or 'desc'."}})
+		return
+	}
 	var rows []*eventState
-	if is, ok := s.issues[ref]; ok {
+	if is != nil {
 		for _, id := range is.eventIDs {
 			rows = append(rows, s.events[id])
 		}
 	}
-	if r.URL.Query().Get("order") != "asc" {
+	sort.SliceStable(rows, func(i, j int) bool { return rows[i].DigestOrder < rows[j].DigestOrder })
+	desc := q.Get("order") != "asc"
+	if desc {
 		for i, j := 0, len(rows)-1; i < j; i, j = i+1, j-1 {
 			rows[i], rows[j] = rows[j], rows[i]
 		}
 	}
-	paginate(s, w, r, rows)
+	paginate(s, w, r, rows, func(e *eventState) string { return keyInt(e.DigestOrder) }, desc)
 }
 
 func (s *Server) getEvent(w http.ResponseWriter, id string) {
@@ -404,24 +442,50 @@ func (s *Server) getEvent(w http.ResponseWriter, id string) {
 		StacktraceMD: "# rendered by bugsink, with local variables: SECRET_FROM_STACKTRACE_MD"})
 }
 
+// addComment follows issues/serializers.py IssueCommentSerializer: both
+// fields are validated and their errors reported together; the comment is
+// trimmed before the blank check and stored trimmed.
 func (s *Server) addComment(w http.ResponseWriter, r *http.Request) {
-	var body struct {
-		Issue   string `json:"issue"`
-		Comment string `json:"comment"`
-	}
+	var body map[string]any
 	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
-		writeJSON(w, 400, detail("JSON parse error"))
+		writeJSON(w, 400, detail("JSON parse error - "+err.Error()))
 		return
 	}
-	if body.Comment == "" {
-		writeJSON(w, 400, map[string][]string{"comment": {"This field may not be blank."}})
+	errs := map[string][]string{}
+	var is *issueState
+	switch ref, ok := body["issue"].(string); {
+	case body["issue"] == nil:
+		errs["issue"] = []string{"This field is required."}
+	case !ok:
+		errs["issue"] = []string{"Not a valid string."}
+	case strings.TrimSpace(ref) == "":
+		errs["issue"] = []string{"This field may not be blank."}
+	default:
+		found, key := s.find(strings.TrimSpace(ref))
+		switch {
+		case key == "":
+			errs["issue"] = []string{"Invalid issue identifier."}
+		case found == nil:
+			errs["issue"] = []string{"Issue not found."}
+		default:
+			is = found
+		}
+	}
+	text, ok := body["comment"].(string)
+	text = strings.TrimSpace(text)
+	switch {
+	case body["comment"] == nil:
+		errs["comment"] = []string{"This field is required."}
+	case !ok:
+		errs["comment"] = []string{"Not a valid string."}
+	case text == "":
+		errs["comment"] = []string{"This field may not be blank."}
+	}
+	if len(errs) > 0 {
+		writeJSON(w, 400, errs)
 		return
 	}
-	is, ok := s.lookup(w, body.Issue)
-	if !ok {
-		return
-	}
-	c := Comment{ID: len(s.comments) + 1, Issue: is.ID, Project: is.Project, Comment: body.Comment}
+	c := Comment{ID: len(s.comments) + 1, Issue: is.ID, Project: is.Project, Comment: text}
 	s.comments = append(s.comments, c)
 	writeJSON(w, 201, map[string]any{"id": c.ID, "issue": c.Issue, "project": c.Project,
 		"timestamp": s.now().Format(time.RFC3339Nano), "comment": c.Comment, "user": nil})

@@ -1,10 +1,16 @@
 // Package giteatest is a stateful fake of the Gitea 1.27 REST API routes
 // bsync uses, for tests, the sandbox and the benchmarks. It keeps the real
-// server's quirks: 50-a-page cap, labels by id only on create with unknown
-// ids dropped silently, duplicate label names accepted, colours answered
-// without '#', titles over 255 bytes cut with an ellipsis, 201 on PATCH,
-// 500 for a comment on a missing issue, {"message","url"} error bodies, and
-// a search index that can lag behind writes.
+// server's quirks: a page cap of [api] MAX_RESPONSE_ITEMS (50 unless
+// WithMaxResponseItems) announced by /settings/api, labels by id only on
+// create with unknown ids dropped silently, duplicate label names accepted,
+// colours answered without '#', titles over 255 bytes cut with an
+// ellipsis, 201 on PATCH, 500 for a comment on a missing issue, the
+// generic 404 for a repository it does not serve, {"message","url"} error
+// bodies, and a search index that can lag behind writes.
+//
+// Where it still differs from Gitea: search is a case-insensitive
+// substring match, not bleve's phrase query; 401/403 cover only the token
+// cases bsync meets.
 package giteatest
 
 import (
@@ -20,6 +26,13 @@ import (
 	"time"
 
 	"bsync/pkg/httpfault"
+)
+
+// DefaultMaxResponseItems and DefaultPagingNum are Gitea's [api] defaults
+// (modules/setting/api.go).
+const (
+	DefaultMaxResponseItems = 50
+	DefaultPagingNum        = 30
 )
 
 // Token is a valid token for the fake's user (write access).
@@ -44,6 +57,8 @@ type Server struct {
 	nextComment int64
 	indexDelay  time.Duration
 	noWrite     bool
+	maxItems    int
+	noSettings  bool
 	now         func() time.Time
 	notified    int // events that reach a watcher (lifecycle.go)
 }
@@ -88,6 +103,14 @@ type Option func(*Server)
 // Gitea's asynchronous bleve indexer (0.2–2 s in practice).
 func WithIndexDelay(d time.Duration) Option { return func(s *Server) { s.indexDelay = d } }
 
+// WithMaxResponseItems sets the server's page cap ([api]
+// MAX_RESPONSE_ITEMS; Gitea's default is 50).
+func WithMaxResponseItems(n int) Option { return func(s *Server) { s.maxItems = n } }
+
+// WithoutSettingsAPI makes GET /settings/api answer 404, as a Gitea older
+// than 1.13 or a proxy that passes only some routes would.
+func WithoutSettingsAPI() Option { return func(s *Server) { s.noSettings = true } }
+
 // WithoutWriteAccess makes the token's user a non-collaborator: creates
 // succeed but labels are silently ignored, as Gitea does.
 func WithoutWriteAccess() Option { return func(s *Server) { s.noWrite = true } }
@@ -95,7 +118,7 @@ func WithoutWriteAccess() Option { return func(s *Server) { s.noWrite = true } }
 // New starts a fake serving one repository owner/repo.
 func New(owner, repo string, opts ...Option) *Server {
 	s := &Server{Faults: httpfault.New(2), owner: owner, repo: repo, comments: map[int][]Comment{},
-		nextLabelID: 1, nextIssueID: 1, nextComment: 1, now: func() time.Time { return time.Now().UTC() }}
+		nextLabelID: 1, nextIssueID: 1, nextComment: 1, maxItems: DefaultMaxResponseItems, now: func() time.Time { return time.Now().UTC() }}
 	for _, o := range opts {
 		o(s)
 	}
@@ -116,30 +139,44 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	s.Record(r)
 
+	tok := token(r)
+	if tok != "" && tok != Token && tok != ReadOnlyToken {
+		// An unknown token is refused on every route, the public ones too:
+		// services/auth/oauth2.go answers ErrUserNotExist for it and
+		// services/auth/group.go passes that on, so the API answers 401.
+		s.apiError(w, 401, "invalid username, password or token")
+		return
+	}
 	if r.URL.Path == "/api/v1/version" {
 		writeJSON(w, 200, map[string]string{"version": "1.27.3"})
 		return
 	}
-	if r.URL.Path == "/api/v1/settings/api" {
-		writeJSON(w, 200, map[string]int{"max_response_items": 50, "default_paging_num": 30})
+	if r.URL.Path == "/api/v1/settings/api" && !s.noSettings {
+		// routers/api/v1/settings/settings.go GetGeneralAPISettings; public.
+		writeJSON(w, 200, map[string]int{"max_response_items": s.maxItems, "default_paging_num": DefaultPagingNum,
+			"default_git_trees_per_page": 1000, "default_max_blob_size": 10485760})
 		return
 	}
-	tok := token(r)
 	write := r.Method != http.MethodGet && r.Method != http.MethodHead
 	switch {
 	case tok == "" && write:
 		s.apiError(w, 401, "token is required")
 		return
-	case tok != "" && tok != Token && tok != ReadOnlyToken:
-		s.apiError(w, 401, "invalid username, password or token")
-		return
 	case tok == ReadOnlyToken && write:
 		s.apiError(w, 403, "token does not have at least one of required scope(s), required=[write:issue], token scope=read:issue")
 		return
 	}
+	s.serveRepo(w, r, tok)
+}
+
+// serveRepo answers the routes under /repos/{owner}/{repo}; the caller
+// holds s.mu and has checked the token.
+func (s *Server) serveRepo(w http.ResponseWriter, r *http.Request, tok string) {
 	m := reRepo.FindStringSubmatch(r.URL.Path)
 	if m == nil || m[1] != s.owner || m[2] != s.repo {
-		s.apiError(w, 404, "not found")
+		// services/context/repo.go RepoAssignment: an unknown (or
+		// invisible) repository is the generic 404, on every route under it.
+		s.notFound(w)
 		return
 	}
 	rest := m[3]
@@ -165,7 +202,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case reIssueLbls.MatchString(rest) && r.Method == http.MethodPost:
 		s.addLabels(w, r, num(reIssueLbls, rest))
 	default:
-		s.apiError(w, 404, "not found")
+		s.notFound(w)
 	}
 }
 
@@ -189,6 +226,12 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json;charset=utf-8")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// notFound answers Gitea's generic 404 (services/context/api.go
+// APIErrorNotFound).
+func (s *Server) notFound(w http.ResponseWriter) {
+	writeJSON(w, 404, map[string]any{"message": "The target couldn't be found.", "url": s.URL + "/api/swagger", "errors": []string{}})
 }
 
 func (s *Server) apiError(w http.ResponseWriter, status int, msg string) {
@@ -254,18 +297,20 @@ func (s *Server) issue(n int) *Issue {
 	return nil
 }
 
-// paging reads page and limit as Gitea does: 1-based, limit ≤0 → 30, > 50 → 50.
-func paging(r *http.Request) (page, limit int) {
+// paging reads page and limit as Gitea does (routers/api/v1/utils/page.go,
+// services/convert/utils.go ToCorrectPageSize): 1-based, limit ≤0 → 30,
+// above MAX_RESPONSE_ITEMS → MAX_RESPONSE_ITEMS.
+func (s *Server) paging(r *http.Request) (page, limit int) {
 	page, _ = strconv.Atoi(r.URL.Query().Get("page"))
 	if page <= 0 {
 		page = 1
 	}
 	limit, _ = strconv.Atoi(r.URL.Query().Get("limit"))
 	if limit <= 0 {
-		limit = 30
+		limit = DefaultPagingNum
 	}
-	if limit > 50 {
-		limit = 50
+	if limit > s.maxItems {
+		limit = s.maxItems
 	}
 	return page, limit
 }
@@ -290,7 +335,7 @@ func (s *Server) openCount() int {
 func (s *Server) listLabels(w http.ResponseWriter, r *http.Request) {
 	rows := append([]*Label(nil), s.labels...)
 	sort.SliceStable(rows, func(i, j int) bool { return rows[i].Name < rows[j].Name })
-	page, limit := paging(r)
+	page, limit := s.paging(r)
 	w.Header().Set("X-Total-Count", strconv.Itoa(len(rows)))
 	out := []map[string]any{}
 	for i := (page - 1) * limit; i < len(rows) && i < page*limit; i++ {
@@ -406,7 +451,7 @@ func contains(ids []int64, id int64) bool {
 func (s *Server) getIssue(w http.ResponseWriter, n int) {
 	is := s.issue(n)
 	if is == nil {
-		s.apiError(w, 404, "not found")
+		s.notFound(w)
 		return
 	}
 	writeJSON(w, 200, s.issueJSON(is))
@@ -415,7 +460,7 @@ func (s *Server) getIssue(w http.ResponseWriter, n int) {
 func (s *Server) editIssue(w http.ResponseWriter, r *http.Request, n int) {
 	is := s.issue(n)
 	if is == nil {
-		s.apiError(w, 404, "not found")
+		s.notFound(w)
 		return
 	}
 	var body struct {
@@ -498,7 +543,7 @@ func (s *Server) listComments(w http.ResponseWriter, n int) {
 func (s *Server) addLabels(w http.ResponseWriter, r *http.Request, n int) {
 	is := s.issue(n)
 	if is == nil {
-		s.apiError(w, 404, "not found")
+		s.notFound(w)
 		return
 	}
 	var body struct {
@@ -559,7 +604,7 @@ func (s *Server) listIssues(w http.ResponseWriter, r *http.Request) {
 		}
 		rows = append(rows, is)
 	}
-	page, limit := paging(r)
+	page, limit := s.paging(r)
 	w.Header().Set("X-Total-Count", strconv.Itoa(len(rows)))
 	out := []map[string]any{}
 	for i := (page - 1) * limit; i < len(rows) && i < page*limit; i++ {

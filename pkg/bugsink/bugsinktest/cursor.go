@@ -1,0 +1,136 @@
+package bugsinktest
+
+import (
+	"encoding/base64"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+)
+
+// The cursor follows Django REST framework's CursorPagination (which
+// Bugsink's list views use, issues/api_views.py, bugsink/api_pagination.py):
+// it holds a position, the primary sort field's value of the last row
+// handed out, plus an offset for rows that share that value. The next page
+// starts after the position, so rows added or moved elsewhere in the list
+// during a scan neither repeat nor push rows out of it. Unlike DRF, the
+// fake's position is an opaque sortable string and there is no "previous"
+// link.
+
+// keyInt makes an integer sortable as a string (values are non-negative).
+func keyInt(n int) string { return pad(strconv.Itoa(n)) }
+
+// keyTime makes a time sortable as a string.
+func keyTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
+
+func pad(s string) string {
+	for len(s) < 20 {
+		s = "0" + s
+	}
+	return s
+}
+
+// cursor is a decoded position: rows strictly after pos (in list order),
+// then skip offset more.
+type cursor struct {
+	pos    string
+	hasPos bool
+	offset int
+}
+
+func decodeCursor(raw string) (cursor, bool) {
+	b, err := base64.URLEncoding.DecodeString(raw)
+	if err != nil {
+		if b, err = base64.StdEncoding.DecodeString(raw); err != nil {
+			return cursor{}, false
+		}
+	}
+	v, err := url.ParseQuery(string(b))
+	if err != nil {
+		return cursor{}, false
+	}
+	c := cursor{}
+	if o := v.Get("o"); o != "" {
+		if c.offset, err = strconv.Atoi(o); err != nil || c.offset < 0 {
+			return cursor{}, false
+		}
+	}
+	if v.Has("p") {
+		c.pos, c.hasPos = v.Get("p"), true
+	}
+	return c, true
+}
+
+func (c cursor) encode() string {
+	v := url.Values{}
+	if c.offset > 0 {
+		v.Set("o", strconv.Itoa(c.offset))
+	}
+	if c.hasPos {
+		v.Set("p", c.pos)
+	}
+	return base64.StdEncoding.EncodeToString([]byte(v.Encode()))
+}
+
+// paginate writes one page of rows, which are sorted in list order; key
+// gives a row's primary sort value and desc says the list runs downwards.
+func paginate[T any](s *Server, w http.ResponseWriter, r *http.Request, rows []T, key func(T) string, desc bool) {
+	cur := cursor{}
+	if raw := r.URL.Query().Get("cursor"); raw != "" {
+		c, ok := decodeCursor(raw)
+		if !ok {
+			writeJSON(w, 404, detail("Invalid cursor"))
+			return
+		}
+		cur = c
+	}
+	after := func(k string) bool {
+		if !cur.hasPos {
+			return true
+		}
+		if desc {
+			return k < cur.pos
+		}
+		return k > cur.pos
+	}
+	var rest []T
+	for _, row := range rows {
+		if after(key(row)) {
+			rest = append(rest, row)
+		}
+	}
+	rest = rest[min(cur.offset, len(rest)):]
+	end := min(s.pageSize, len(rest))
+	page := rest[:end]
+	var next *string
+	if end < len(rest) {
+		// As DRF: the position is the last row whose value differs from
+		// the row after the page; rows after it on this page are skipped
+		// by offset.
+		nc := cursor{}
+		compare, found := key(rest[end]), false
+		for i := end - 1; i >= 0; i-- {
+			k := key(page[i])
+			if k != compare {
+				nc.pos, nc.hasPos, found = k, true, true
+				break
+			}
+			nc.offset++
+		}
+		if !found {
+			nc = cursor{pos: cur.pos, hasPos: cur.hasPos, offset: cur.offset + end}
+		}
+		q := r.URL.Query()
+		q.Set("cursor", nc.encode())
+		origin := "http://" + r.Host
+		if s.nextHost != "" {
+			origin = s.nextHost
+		}
+		u := origin + r.URL.Path + "?" + q.Encode()
+		next = &u
+	}
+	if page == nil {
+		page = []T{}
+	}
+	writeJSON(w, 200, map[string]any{"next": next, "previous": nil, "results": page})
+}
