@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"iter"
 	"log/slog"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -261,7 +262,7 @@ func (e *Engine) run(ctx context.Context, rep *Report) error {
 	}
 	for _, p := range projects {
 		for _, l := range e.labelsFor(p.Slug) {
-			if !contains(e.wanted, l) {
+			if !slices.Contains(e.wanted, l) {
 				e.wanted = append(e.wanted, l)
 			}
 		}
@@ -295,12 +296,12 @@ func (e *Engine) run(ctx context.Context, rep *Report) error {
 func (e *Engine) interrupted(rep *Report, rest []bugsink.Project) error {
 	var names []string
 	for _, c := range e.candidates {
-		if !contains(names, c.project.Slug) {
+		if !slices.Contains(names, c.project.Slug) {
 			names = append(names, c.project.Slug)
 		}
 	}
 	for _, p := range rest {
-		if !contains(names, p.Slug) {
+		if !slices.Contains(names, p.Slug) {
 			names = append(names, p.Slug)
 		}
 	}
@@ -338,7 +339,7 @@ func (e *Engine) selectProjects(ctx context.Context) ([]bugsink.Project, error) 
 	}
 	var out []bugsink.Project
 	for _, p := range selected {
-		if !contains(e.Opts.ExcludeProjects, p.Slug) {
+		if !slices.Contains(e.Opts.ExcludeProjects, p.Slug) {
 			out = append(out, p)
 		}
 	}
@@ -361,7 +362,7 @@ func LabelsFor(slug string, overrides map[string][]string) []string {
 	}
 	out := make([]string, 0, len(base)+1)
 	for _, l := range append(append([]string{}, base...), SourceLabel) {
-		if !contains(out, l) {
+		if !slices.Contains(out, l) {
 			out = append(out, l)
 		}
 	}
@@ -384,18 +385,9 @@ func (e *Engine) labelIDsFor(ctx context.Context, names []string) ([]int64, erro
 	for _, n := range names {
 		if id, ok := e.labelIDs[n]; ok {
 			out = append(out, id)
-		} else if !contains(e.unknownLabels, n) {
+		} else if !slices.Contains(e.unknownLabels, n) {
 			e.unknownLabels = append(e.unknownLabels, n)
 		}
 	}
 	return out, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -3,6 +3,7 @@ package syncer
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -180,7 +181,7 @@ func seenAgain(is bugsink.Issue, rec syncstate.Record) bool {
 
 func wontFix(labels []gitea.Label, names []string) bool {
 	for _, l := range labels {
-		if contains(names, l.Name) {
+		if slices.Contains(names, l.Name) {
 			return true
 		}
 	}
