@@ -128,6 +128,28 @@ func (a *app) doctorBugsink(ctx context.Context, cfg *config, d *doctorData) []s
 	default:
 		d.add("bugsink_version", statusOK, "Bugsink %s supports the resolve action", version)
 	}
+	have := doctorProjects(cfg, projects, d)
+	if cfg.ResolveMode == syncer.ResolveNextRelease {
+		doctorNextRelease(ctx, bc, cfg, projects, d)
+	}
+	slugs := cfg.Projects
+	if len(slugs) == 0 {
+		for _, p := range projects {
+			slugs = append(slugs, p.Slug)
+		}
+	}
+	var out []string
+	for _, s := range slugs {
+		if have[s] && !slices.Contains(cfg.ExcludeProjects, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// doctorProjects checks the configured slugs against the projects Bugsink
+// lists, and returns the slugs Bugsink has.
+func doctorProjects(cfg *config, projects []bugsink.Project, d *doctorData) map[string]bool {
 	have := map[string]bool{}
 	for _, p := range projects {
 		have[p.Slug] = true
@@ -148,22 +170,7 @@ func (a *app) doctorBugsink(ctx context.Context, cfg *config, d *doctorData) []s
 	default:
 		d.add("bugsink_projects", statusOK, "no BUGSINK_PROJECTS: all %d visible project(s) will be synced", len(projects))
 	}
-	if cfg.ResolveMode == syncer.ResolveNextRelease {
-		doctorNextRelease(ctx, bc, cfg, projects, d)
-	}
-	slugs := cfg.Projects
-	if len(slugs) == 0 {
-		for _, p := range projects {
-			slugs = append(slugs, p.Slug)
-		}
-	}
-	var out []string
-	for _, s := range slugs {
-		if have[s] && !slices.Contains(cfg.ExcludeProjects, s) {
-			out = append(out, s)
-		}
-	}
-	return out
+	return have
 }
 
 // doctorNextRelease warns about synced projects without releases: resolved
