@@ -42,6 +42,7 @@ func (e *Engine) create(ctx context.Context, p bugsink.Project, is bugsink.Issue
 		warnings = append(warnings, fmt.Sprintf("%s: part of the event payload could not be read: %v", is.ID, ev.DataErr))
 	}
 	r := Render(is, ev, p.Slug, e.Opts.Render)
+	warnings = append(warnings, r.Warnings...)
 	ids, err := e.labelIDsFor(ctx, names)
 	if err != nil {
 		return e.failed(p, is, StageLabels, err)
