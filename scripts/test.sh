@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 scripts/ensure-redis.sh
 
 # Linters, pinned to versions that build with the Go in go.mod.
-export PATH="$(go env GOPATH)/bin:$PATH"
+gobin=$(go env GOBIN)
+export PATH="${gobin:-$(go env GOPATH)/bin}:$PATH"
 tool() { # tool NAME MODULE/PATH@VERSION
   if ! command -v "$1" >/dev/null 2>&1 || ! go version -m "$(command -v "$1")" | grep -q "${2##*@}"; then
     echo "installing $2" >&2
