@@ -161,7 +161,7 @@ func parseBool(v string) (bool, error) {
 	case "false", "0", "no", "off":
 		return false, nil
 	}
-	return false, errors.New("want true or false (or 1/0, yes/no, on/off)")
+	return false, errors.New("true or false; also 1/0, yes/no, on/off")
 }
 
 func boolean(field func(*config) *bool) func(*config, string) error {
