@@ -21,27 +21,10 @@ const recordAttempts = 3
 // resolve, back-link. A reservation left by an interrupted run means the
 // Gitea issue may exist already: it is looked for (by its marker) first.
 func (e *Engine) create(ctx context.Context, p bugsink.Project, is bugsink.Issue, pending *syncstate.Reservation) outcome {
-	fail := func(stage string, err error) outcome {
-		e.Log.Warn("issue failed", "bugsink_issue", is.ID, "project", p.Slug, "stage", stage, "err", err)
-		o := outcome{failed: true, errs: []IssueError{{BugsinkIssueID: is.ID, Project: p.Slug, Stage: stage, Message: err.Error()}}}
-		if refused(err) {
-			// Every other issue would fail the same way: stop the run.
-			o.fatal = err
-		}
-		return o
-	}
 	names := e.labelsFor(p.Slug)
 	if pending != nil && !e.Opts.DryRun {
-		gi, err := e.findExisting(ctx, is.ID, pending.At)
-		if err != nil {
-			return fail("recover", fmt.Errorf("an earlier run stopped while creating this issue, and looking for it in Gitea failed: %w", err))
-		}
-		if gi != nil {
-			return e.finish(ctx, p, is, gi, names, nil, true)
-		}
-		if age := e.Now().Sub(pending.At); age < e.Opts.PendingGrace {
-			return outcome{deferred: true, warnings: []string{fmt.Sprintf(
-				"%s: an earlier create (%s ago) may still be landing in Gitea; deferred to a later run", is.ID, age.Round(time.Second))}}
+		if o, done := e.recoverPending(ctx, p, is, pending, names); done {
+			return o
 		}
 	}
 	ev, err := e.Bugsink.LatestEvent(ctx, is.ID)
@@ -49,7 +32,7 @@ func (e *Engine) create(ctx context.Context, p bugsink.Project, is bugsink.Issue
 		ev, err = nil, nil
 	}
 	if err != nil {
-		return fail("read_event", err)
+		return e.failed(p, is, StageReadEvent, err)
 	}
 	if e.Opts.MinLevel != "" && !levelAtLeast(eventLevel(ev), e.Opts.MinLevel) {
 		return outcome{below: true}
@@ -60,46 +43,78 @@ func (e *Engine) create(ctx context.Context, p bugsink.Project, is bugsink.Issue
 	}
 	r := Render(is, ev, p.Slug, e.Opts.Render)
 	warnings = append(warnings, r.Warnings...)
-	ids, missing, err := e.labelIDsFor(ctx, names)
+	ids, err := e.labelIDsFor(ctx, names)
 	if err != nil {
-		return fail("labels", err)
+		return e.failed(p, is, StageLabels, err)
 	}
 	if e.Opts.DryRun {
-		if len(missing) > 0 {
-			warnings = append(warnings, fmt.Sprintf("labels %s do not exist yet and would be created", strings.Join(missing, ", ")))
-		}
 		return outcome{would: &CreatedIssue{BugsinkIssueID: is.ID, BugsinkURL: bugsinkLink(e.Opts.Render.BugsinkURL, is.ID),
 			Project: p.Slug, Title: r.Title, Labels: names}, warnings: warnings}
 	}
+	o := e.createInGitea(ctx, p, is, gitea.CreateIssueOption{Title: r.Title, Body: r.Body, Labels: ids}, names)
+	o.warnings = append(warnings, o.warnings...)
+	return o
+}
 
+// failed is the outcome of an issue that failed at stage. An error that
+// every other issue would meet too (a refused token) stops the run.
+func (e *Engine) failed(p bugsink.Project, is bugsink.Issue, stage Stage, err error) outcome {
+	e.Log.Warn("issue failed", "bugsink_issue", is.ID, "project", p.Slug, "stage", stage, "err", err)
+	o := outcome{failed: true, errs: []IssueError{{BugsinkIssueID: is.ID, Project: p.Slug, Stage: stage, Message: err.Error()}}}
+	if refused(err) {
+		o.fatal = err
+	}
+	return o
+}
+
+// recoverPending deals with a reservation an interrupted run left: the
+// Gitea issue is adopted when it exists, the issue deferred while a create
+// may still be landing. done is false when the issue is to be created.
+func (e *Engine) recoverPending(ctx context.Context, p bugsink.Project, is bugsink.Issue, pending *syncstate.Reservation, names []string) (o outcome, done bool) {
+	gi, err := e.findExisting(ctx, is.ID, pending.At)
+	if err != nil {
+		return e.failed(p, is, StageRecover, fmt.Errorf("an earlier run stopped while creating this issue, and looking for it in Gitea failed: %w", err)), true
+	}
+	if gi != nil {
+		return e.finish(ctx, p, is, gi, names, nil, true), true
+	}
+	if age := e.Now().Sub(pending.At); age < e.Opts.PendingGrace {
+		return outcome{deferred: true, warnings: []string{fmt.Sprintf(
+			"%s: an earlier create (%s ago) may still be landing in Gitea; deferred to a later run", is.ID, age.Round(time.Second))}}, true
+	}
+	return outcome{}, false
+}
+
+// createInGitea reserves the issue, creates its Gitea issue and finishes
+// it. A create whose answer was lost is looked for before it is reported
+// failed, never repeated blindly.
+func (e *Engine) createInGitea(ctx context.Context, p bugsink.Project, is bugsink.Issue, opt gitea.CreateIssueOption, names []string) outcome {
 	reservedAt := e.Now()
 	if err := e.State.Reserve(ctx, is.ID, syncstate.Reservation{At: reservedAt, Run: e.Opts.RunID}); err != nil {
-		o := fail("reserve", err)
+		o := e.failed(p, is, StageReserve, err)
 		o.fatal = fmt.Errorf("the sync state cannot be written, so nothing more is created: %w", err)
 		return o
 	}
-	gi, err := e.Gitea.CreateIssue(ctx, gitea.CreateIssueOption{Title: r.Title, Body: r.Body, Labels: ids})
+	gi, err := e.Gitea.CreateIssue(ctx, opt)
 	var mismatch *gitea.LabelMismatchError
-	if err != nil && !errors.As(err, &mismatch) {
-		if definite(err) {
-			if cerr := e.State.ClearReservation(ctx, is.ID); cerr != nil {
-				e.Log.Warn("could not clear a reservation; the next run checks Gitea first", "bugsink_issue", is.ID, "err", cerr)
-			}
-			return fail("create_gitea_issue", err)
-		}
-		// The create may have reached Gitea: establish its outcome before
-		// anything else (never repeat it blindly).
-		found, ferr := e.findExisting(ctx, is.ID, reservedAt)
-		if ferr == nil && found != nil {
-			o := e.finish(ctx, p, is, found, names, nil, true)
-			o.warnings = append(o.warnings, fmt.Sprintf("%s: the create answered %v, but the issue exists as #%d and was taken over", is.ID, err, found.Number))
-			return o
-		}
-		return fail("create_gitea_issue", fmt.Errorf("%w (the outcome is unknown; the next run looks for the issue in Gitea before creating it)", err))
+	if err == nil || errors.As(err, &mismatch) {
+		return e.finish(ctx, p, is, gi, names, mismatch, false)
 	}
-	o := e.finish(ctx, p, is, gi, names, mismatch, false)
-	o.warnings = append(warnings, o.warnings...)
-	return o
+	if definite(err) {
+		if cerr := e.State.ClearReservation(ctx, is.ID); cerr != nil {
+			e.Log.Warn("could not clear a reservation; the next run checks Gitea first", "bugsink_issue", is.ID, "err", cerr)
+		}
+		return e.failed(p, is, StageCreate, err)
+	}
+	// The create may have reached Gitea: establish its outcome before
+	// anything else.
+	found, ferr := e.findExisting(ctx, is.ID, reservedAt)
+	if ferr == nil && found != nil {
+		o := e.finish(ctx, p, is, found, names, nil, true)
+		o.warnings = append(o.warnings, fmt.Sprintf("%s: the create answered %v, but the issue exists as #%d and was taken over", is.ID, err, found.Number))
+		return o
+	}
+	return e.failed(p, is, StageCreate, fmt.Errorf("%w (the outcome is unknown; the next run looks for the issue in Gitea before creating it)", err))
 }
 
 // finish records a Gitea issue (created now, or found and adopted), then
@@ -116,7 +131,7 @@ func (e *Engine) finish(ctx context.Context, p bugsink.Project, is bugsink.Issue
 	}
 	if err := e.commit(ctx, is.ID, rec); err != nil {
 		out.fatal = fmt.Errorf("gitea issue #%d exists for bugsink issue %s but could not be recorded (the next run finds it by its marker): %w", gi.Number, is.ID, err)
-		out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: "record", Message: out.fatal.Error(), GiteaIssueNumber: gi.Number})
+		out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: StageRecord, Message: out.fatal.Error(), GiteaIssueNumber: gi.Number})
 		return out
 	}
 	if mismatch != nil {
@@ -126,7 +141,7 @@ func (e *Engine) finish(ctx context.Context, p bugsink.Project, is bugsink.Issue
 		// left unresolved in Bugsink on purpose
 	} else if err := e.resolve(ctx, is.ID); err != nil {
 		e.Log.Warn("resolve failed; the next run resolves it again", "bugsink_issue", is.ID, "err", err)
-		out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: "resolve", Message: err.Error(), GiteaIssueNumber: gi.Number})
+		out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: StageResolve, Message: err.Error(), GiteaIssueNumber: gi.Number})
 	} else if w := e.markResolved(ctx, is.ID, rec); w != "" {
 		out.warnings = append(out.warnings, w)
 	}
@@ -144,20 +159,20 @@ func (e *Engine) finish(ctx context.Context, p bugsink.Project, is bugsink.Issue
 // commit writes a mapping (and drops the reservation), retrying a failed
 // write a few times.
 func (e *Engine) commit(ctx context.Context, id string, rec syncstate.Record) error {
-	var err error
-	for attempt := 0; attempt < recordAttempts; attempt++ {
-		if err = e.State.Commit(ctx, id, rec); err == nil {
-			return nil
-		}
-	}
-	return err
+	return retried(func() error { return e.State.Commit(ctx, id, rec) })
 }
 
 // record updates an existing mapping, retrying a failed write a few times.
 func (e *Engine) record(ctx context.Context, id string, rec syncstate.Record) error {
+	return retried(func() error { return e.State.Put(ctx, id, rec) })
+}
+
+// retried calls write up to recordAttempts times, until it succeeds, and
+// returns its last error.
+func retried(write func() error) error {
 	var err error
 	for attempt := 0; attempt < recordAttempts; attempt++ {
-		if err = e.State.Put(ctx, id, rec); err == nil {
+		if err = write(); err == nil {
 			return nil
 		}
 	}

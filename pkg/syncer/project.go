@@ -65,7 +65,7 @@ func (e *Engine) syncProject(ctx context.Context, p bugsink.Project, pi int, rep
 			if is.IDErr != nil {
 				// Checked once, here, for every path: such an id cannot be
 				// keyed in the state, so working on it would duplicate it.
-				merge(rep, pr, outcome{failed: true, errs: []IssueError{{BugsinkIssueID: is.ID, Project: p.Slug, Stage: "validate",
+				merge(rep, pr, outcome{failed: true, errs: []IssueError{{BugsinkIssueID: is.ID, Project: p.Slug, Stage: StageValidate,
 					Message: is.IDErr.Error() + "; left alone"}}})
 				continue
 			}
@@ -130,11 +130,7 @@ func (e *Engine) syncPage(ctx context.Context, p bugsink.Project, pi int, wanted
 		go func(i int, is bugsink.Issue) {
 			defer wg.Done()
 			defer func() { <-sem }()
-			// An issue that was started is finished even when the run is
-			// interrupted: it ends untouched or fully recorded.
-			ictx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.Opts.IssueTimeout)
-			defer cancel()
-			outs[i] = e.handle(ictx, p, is, known[is.ID])
+			outs[i] = e.handleToTheEnd(ctx, p, is, known[is.ID])
 			if outs[i].fatal != nil {
 				stop.Store(true)
 			}
@@ -144,7 +140,20 @@ func (e *Engine) syncPage(ctx context.Context, p bugsink.Project, pi int, wanted
 		}(i, is)
 	}
 	wg.Wait()
+	return mergePage(ctx, rep, pr, outs, started)
+}
 
+// handleToTheEnd works on one issue. An issue that was started is finished
+// even when the run is interrupted: it ends untouched or fully recorded.
+func (e *Engine) handleToTheEnd(ctx context.Context, p bugsink.Project, is bugsink.Issue, st syncstate.IssueState) outcome {
+	ictx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.Opts.IssueTimeout)
+	defer cancel()
+	return e.handle(ictx, p, is, st)
+}
+
+// mergePage merges the outcomes of a page's started issues into the
+// report, in listing order, and says whether the run must stop.
+func mergePage(ctx context.Context, rep *Report, pr *ProjectReport, outs []outcome, started []bool) error {
 	var fatal error
 	for i, o := range outs {
 		if !started[i] {
@@ -223,7 +232,7 @@ func merge(rep *Report, pr *ProjectReport, o outcome) {
 		pr.Reopened++
 	}
 	rep.Errors = append(rep.Errors, o.errs...)
-	rep.Warnings = append(rep.Warnings, o.warnings...)
+	rep.warn(o.warnings...)
 }
 
 // settled reports the outcome of an issue that needs no work at all: one

@@ -3,6 +3,7 @@ package syncer
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -31,7 +32,7 @@ func (e *Engine) revisit(ctx context.Context, p bugsink.Project, is bugsink.Issu
 		return e.unresolvedAgain(ctx, p, is, rec, out)
 	}
 	if same, err := e.sameRelease(ctx, is, rec); err != nil {
-		out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: "read_event", Message: err.Error(), GiteaIssueNumber: rec.GiteaIssueNumber})
+		out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: StageReadEvent, Message: err.Error(), GiteaIssueNumber: rec.GiteaIssueNumber})
 		return out
 	} else if same {
 		// Resolved "in the next release", Bugsink keeps digesting events of
@@ -57,7 +58,7 @@ func (e *Engine) unresolvedAgain(ctx context.Context, p bugsink.Project, is bugs
 		// are not a return.
 		rec.LastSeen = is.LastSeen
 		if err := e.record(ctx, is.ID, rec); err != nil {
-			out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: "record", Message: err.Error(), GiteaIssueNumber: rec.GiteaIssueNumber})
+			out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: StageRecord, Message: err.Error(), GiteaIssueNumber: rec.GiteaIssueNumber})
 			return out
 		}
 		out.reopenedInBugsink = true
@@ -65,7 +66,7 @@ func (e *Engine) unresolvedAgain(ctx context.Context, p bugsink.Project, is bugs
 		return out
 	}
 	if err := e.resolve(ctx, is.ID); err != nil {
-		out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: "resolve", Message: err.Error(), GiteaIssueNumber: rec.GiteaIssueNumber})
+		out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: StageResolve, Message: err.Error(), GiteaIssueNumber: rec.GiteaIssueNumber})
 		return out
 	}
 	out.resolved = true
@@ -89,7 +90,7 @@ func (e *Engine) unresolvedAgain(ctx context.Context, p bugsink.Project, is bugs
 // regression found half done (its issue reopened already) is finished
 // and counted by the next run.
 func (e *Engine) recur(ctx context.Context, p bugsink.Project, is bugsink.Issue, rec syncstate.Record, out outcome) outcome {
-	fail := func(stage string, err error) outcome {
+	fail := func(stage Stage, err error) outcome {
 		out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: stage, Message: err.Error(), GiteaIssueNumber: rec.GiteaIssueNumber})
 		return out
 	}
@@ -99,73 +100,15 @@ func (e *Engine) recur(ctx context.Context, p bugsink.Project, is bugsink.Issue,
 		if gitea.IsNotFound(err) {
 			err = fmt.Errorf("mapped gitea issue #%d no longer exists; `bsync forget %s` lets the next run create a new one", rec.GiteaIssueNumber, is.ID)
 		}
-		return fail("read_gitea_issue", err)
+		return fail(StageReadGiteaIssue, err)
 	}
-	var reg *Regression
-	key := closeKey(gi)
-	if gi.State == "closed" && gi.ClosedAt == nil && strings.HasPrefix(rec.PendingClose, updatedKey) {
-		// A close without closed_at whose report was under way: bsync's own
-		// comment may have moved its updated_at since. Still closed, it is
-		// the same close.
-		key = rec.PendingClose
+	key := reportedKey(gi, rec)
+	reg, stage, err := e.reportRegression(ctx, p, is, gi, &rec, key)
+	if err != nil {
+		return fail(stage, err)
 	}
-	wrote := false
-	switch {
-	case gi.State == "closed" && rec.ReportedClose != key:
-		reg = &Regression{BugsinkIssueID: is.ID, Project: p.Slug, GiteaIssueNumber: gi.Number}
-		if rec.PendingClose != key {
-			rec.PendingClose, rec.ReopeningClose = key, ""
-			if err := e.record(ctx, is.ID, rec); err != nil {
-				return fail("record", err)
-			}
-		}
-		if err := e.commentOnce(ctx, gi.Number, is, rec, gi.ClosedAt); err != nil {
-			return fail("regression_comment", err)
-		}
-		wrote = true
-		if wontFix(gi.Labels, e.Opts.WontFixLabels) {
-			reg.WontFix = true
-			break
-		}
-		// Recorded before the reopen, so that a run stopped after it knows
-		// the open issue it finds was reopened by bsync, not by a person.
-		if rec.ReopeningClose != key {
-			rec.ReopeningClose = key
-			if err := e.record(ctx, is.ID, rec); err != nil {
-				return fail("record", err)
-			}
-		}
-		if _, err := e.Gitea.SetState(ctx, gi.Number, "open"); err != nil {
-			if c := gitea.StatusCode(err); c >= 400 && c < 500 {
-				// Refused: bsync did not reopen it (best effort; a record
-				// left as it is only claims a reopen that may be a person's).
-				rec.ReopeningClose = ""
-				_ = e.record(ctx, is.ID, rec)
-			}
-			return fail("regression_reopen", err)
-		}
-		reg.Reopened = true
-	case gi.State == "open" && rec.PendingClose != "" && rec.ReopeningClose == rec.PendingClose:
-		// A regression bsync reopened before its run stopped: make sure of
-		// its comment, then count it.
-		reg = &Regression{BugsinkIssueID: is.ID, Project: p.Slug, GiteaIssueNumber: gi.Number, Reopened: true}
-		if err := e.commentOnce(ctx, gi.Number, is, rec, nil); err != nil {
-			return fail("regression_comment", err)
-		}
-	case gi.State == "open" && rec.PendingClose != "":
-		// A person reopened the issue while bsync was reporting that close:
-		// it is over. Counted (not reopened by bsync) only if its comment
-		// was written; a comment about it is never written later.
-		found, err := e.commented(ctx, gi.Number, regressionMarker(is.ID, rec.PendingClose))
-		if err != nil {
-			return fail("regression_comment", err)
-		}
-		if found {
-			reg = &Regression{BugsinkIssueID: is.ID, Project: p.Slug, GiteaIssueNumber: gi.Number}
-		} else {
-			rec.ReportedClose, rec.PendingClose = rec.PendingClose, ""
-		}
-	}
+	// A regression of a closed issue wrote its comment.
+	wrote := reg != nil && gi.State == "closed"
 	if reg != nil {
 		rec.ReportedClose, rec.PendingClose = rec.PendingClose, ""
 		rec.Regressions++
@@ -181,7 +124,7 @@ func (e *Engine) recur(ctx context.Context, p bugsink.Project, is bugsink.Issue,
 		switch {
 		case err != nil && reg == nil && !wrote:
 			// Nothing written yet: the next run tries again.
-			return fail("figures", err)
+			return fail(StageFigures, err)
 		case err != nil:
 			out.warnings = append(out.warnings, fmt.Sprintf("%s: the occurrence figures of gitea issue #%d were not updated: %v", is.ID, gi.Number, err))
 		case warn != "":
@@ -212,13 +155,85 @@ func (e *Engine) recur(ctx context.Context, p bugsink.Project, is bugsink.Issue,
 		return out
 	}
 	if err := e.resolve(ctx, is.ID); err != nil {
-		out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: "resolve", Message: err.Error(), GiteaIssueNumber: gi.Number})
+		out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: StageResolve, Message: err.Error(), GiteaIssueNumber: gi.Number})
 		return out
 	}
 	if w := e.markResolved(ctx, is.ID, rec); w != "" {
 		out.warnings = append(out.warnings, w)
 	}
 	return out
+}
+
+// reportedKey is the key of gi's close. A close without closed_at whose
+// report was under way stays the same close while the issue is closed:
+// bsync's own comment may have moved its updated_at since.
+func reportedKey(gi *gitea.Issue, rec syncstate.Record) string {
+	if gi.State == "closed" && gi.ClosedAt == nil && strings.HasPrefix(rec.PendingClose, updatedKey) {
+		return rec.PendingClose
+	}
+	return closeKey(gi)
+}
+
+// reportRegression reports gi's close (named key) as a regression when it
+// is news: the mapping names the close first, then one marked comment,
+// then (recorded as bsync's before it is made) the reopen unless the issue
+// is won't fix. A regression bsync reopened already (its run stopped) gets
+// its comment made sure of; an issue a person reopened before bsync could
+// ends that close, counted only if its comment was written. It returns nil
+// when there is nothing to report, and on failure the stage that failed.
+func (e *Engine) reportRegression(ctx context.Context, p bugsink.Project, is bugsink.Issue, gi *gitea.Issue, rec *syncstate.Record, key string) (*Regression, Stage, error) {
+	switch {
+	case gi.State == "closed" && rec.ReportedClose != key:
+		reg := &Regression{BugsinkIssueID: is.ID, Project: p.Slug, GiteaIssueNumber: gi.Number}
+		if rec.PendingClose != key {
+			rec.PendingClose, rec.ReopeningClose = key, ""
+			if err := e.record(ctx, is.ID, *rec); err != nil {
+				return nil, StageRecord, err
+			}
+		}
+		if err := e.commentOnce(ctx, gi.Number, is, *rec, gi.ClosedAt); err != nil {
+			return nil, StageRegressionComment, err
+		}
+		if wontFix(gi.Labels, e.Opts.WontFixLabels) {
+			reg.WontFix = true
+			return reg, "", nil
+		}
+		// Recorded before the reopen, so that a run stopped after it knows
+		// the open issue it finds was reopened by bsync, not by a person.
+		if rec.ReopeningClose != key {
+			rec.ReopeningClose = key
+			if err := e.record(ctx, is.ID, *rec); err != nil {
+				return nil, StageRecord, err
+			}
+		}
+		if _, err := e.Gitea.SetState(ctx, gi.Number, "open"); err != nil {
+			if c := gitea.StatusCode(err); c >= 400 && c < 500 {
+				// Refused: bsync did not reopen it (best effort; a record
+				// left as it is only claims a reopen that may be a person's).
+				rec.ReopeningClose = ""
+				_ = e.record(ctx, is.ID, *rec)
+			}
+			return nil, StageRegressionReopen, err
+		}
+		reg.Reopened = true
+		return reg, "", nil
+	case gi.State == "open" && rec.PendingClose != "" && rec.ReopeningClose == rec.PendingClose:
+		reg := &Regression{BugsinkIssueID: is.ID, Project: p.Slug, GiteaIssueNumber: gi.Number, Reopened: true}
+		if err := e.commentOnce(ctx, gi.Number, is, *rec, nil); err != nil {
+			return nil, StageRegressionComment, err
+		}
+		return reg, "", nil
+	case gi.State == "open" && rec.PendingClose != "":
+		found, err := e.commented(ctx, gi.Number, regressionMarker(is.ID, rec.PendingClose))
+		if err != nil {
+			return nil, StageRegressionComment, err
+		}
+		if found {
+			return &Regression{BugsinkIssueID: is.ID, Project: p.Slug, GiteaIssueNumber: gi.Number}, "", nil
+		}
+		rec.ReportedClose, rec.PendingClose = rec.PendingClose, ""
+	}
+	return nil, "", nil
 }
 
 // seenAgain reports whether a mapped issue was seen after it was recorded
@@ -233,7 +248,7 @@ func seenAgain(is bugsink.Issue, rec syncstate.Record) bool {
 
 func wontFix(labels []gitea.Label, names []string) bool {
 	for _, l := range labels {
-		if contains(names, l.Name) {
+		if slices.Contains(names, l.Name) {
 			return true
 		}
 	}

@@ -89,14 +89,9 @@ func (s *Server) Ingest(issueID string, at time.Time, release string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	is := s.issues[issueID]
-	is.LastSeen = at.UTC()
-	is.DigestedEventCount++
-	is.StoredEventCount++
-	var data json.RawMessage
-	if n := len(is.eventIDs); n > 0 {
-		data = withRelease(s.events[is.eventIDs[n-1]].data, release)
-	}
-	s.addEventLocked(is, data, at)
+	s.repeatLastEventLocked(is, at)
+	ev := s.events[is.eventIDs[len(is.eventIDs)-1]]
+	ev.data = withRelease(ev.data, release)
 	if release != "" && !slices.Contains(s.releases[is.Project], release) {
 		if s.releases == nil {
 			s.releases = map[int][]string{}

@@ -124,12 +124,6 @@ func WithPageSize(n int) Option { return func(s *Server) { s.pageSize = n } }
 // does behind a misconfigured proxy.
 func WithNextHost(origin string) Option { return func(s *Server) { s.nextHost = origin } }
 
-// WithToken sets the accepted token.
-func WithToken(t string) Option { return func(s *Server) { s.token = t } }
-
-// WithClock sets the clock used for new events.
-func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
-
 // New starts the fake on a loopback port; Close stops it.
 func New(opts ...Option) *Server {
 	s := &Server{
@@ -344,26 +338,7 @@ func (s *Server) listIssues(w http.ResponseWriter, r *http.Request) {
 			rows = append(rows, is)
 		}
 	}
-	// digest_order alone; last_seen then id; digested_event_count then
-	// last_seen then id. The direction applies to every field.
-	full := func(is *issueState) string {
-		switch sortBy {
-		case "last_seen":
-			return keyTime(is.LastSeen) + is.ID
-		case "digested_event_count":
-			return keyInt(is.DigestedEventCount) + keyTime(is.LastSeen) + is.ID
-		}
-		return keyInt(is.DigestOrder)
-	}
-	primary := func(is *issueState) string {
-		switch sortBy {
-		case "last_seen":
-			return keyTime(is.LastSeen)
-		case "digested_event_count":
-			return keyInt(is.DigestedEventCount)
-		}
-		return keyInt(is.DigestOrder)
-	}
+	full, primary := issueSortKeys(sortBy)
 	desc := order == "desc"
 	sort.SliceStable(rows, func(i, j int) bool {
 		if desc {
@@ -372,6 +347,32 @@ func (s *Server) listIssues(w http.ResponseWriter, r *http.Request) {
 		return full(rows[i]) < full(rows[j])
 	})
 	paginate(s, w, r, rows, primary, desc)
+}
+
+// issueSortKeys returns, for a sort field, the full key issues are ordered
+// by and the primary key the cursor carries: digest_order alone;
+// last_seen then id; digested_event_count then last_seen then id. The
+// direction applies to every field.
+func issueSortKeys(sortBy string) (full, primary func(*issueState) string) {
+	full = func(is *issueState) string {
+		switch sortBy {
+		case "last_seen":
+			return keyTime(is.LastSeen) + is.ID
+		case "digested_event_count":
+			return keyInt(is.DigestedEventCount) + keyTime(is.LastSeen) + is.ID
+		}
+		return keyInt(is.DigestOrder)
+	}
+	primary = func(is *issueState) string {
+		switch sortBy {
+		case "last_seen":
+			return keyTime(is.LastSeen)
+		case "digested_event_count":
+			return keyInt(is.DigestedEventCount)
+		}
+		return keyInt(is.DigestOrder)
+	}
+	return full, primary
 }
 
 func (s *Server) getIssue(w http.ResponseWriter, ref string) {
