@@ -119,27 +119,13 @@ func (e *Engine) recur(ctx context.Context, p bugsink.Project, is bugsink.Issue,
 	rec.LastSeen = is.LastSeen
 	rec.EventCount = is.DigestedEventCount
 	rec.ResolvedAt = time.Time{}
-	if e.figuresDue(rec, reg != nil) {
-		written, warn, err := e.refreshFigures(ctx, gi, is.ID, figuresSection(is, rec.LastRecurred, rec.Recurrences))
-		switch {
-		case err != nil && reg == nil && !wrote:
-			// Nothing written yet: the next run tries again.
-			return fail(StageFigures, err)
-		case err != nil:
-			out.warnings = append(out.warnings, fmt.Sprintf("%s: the occurrence figures of gitea issue #%d were not updated: %v", is.ID, gi.Number, err))
-		case warn != "":
-			out.warnings = append(out.warnings, warn)
-		case written:
-			rec.FiguresAt = e.Now()
-			wrote = true
-		}
+	warn, err := e.keepFigures(ctx, gi, is, &rec, key, reg != nil, wrote)
+	if err != nil {
+		// Nothing written yet: the next run tries again.
+		return fail(StageFigures, err)
 	}
-	if wrote && gi.State == "closed" && gi.ClosedAt == nil && rec.ReportedClose == key {
-		// bsync's own comment or edit moved the updated_at that names a
-		// close without closed_at: carry the reported close over it.
-		if again, err := e.Gitea.Issue(ctx, gi.Number); err == nil && again.State == "closed" {
-			rec.ReportedClose = closeKey(again)
-		}
+	if warn != "" {
+		out.warnings = append(out.warnings, warn)
 	}
 	if err := e.record(ctx, is.ID, rec); err != nil {
 		out.fatal = fmt.Errorf("updated gitea #%d for the return of %s but could not update its mapping: %w", gi.Number, is.ID, err)
@@ -162,6 +148,36 @@ func (e *Engine) recur(ctx context.Context, p bugsink.Project, is bugsink.Issue,
 		out.warnings = append(out.warnings, w)
 	}
 	return out
+}
+
+// keepFigures brings the body's figures up to date when they are due,
+// recording when they were written. wrote says whether bsync wrote to the
+// issue already this run (a regression's comment): then a failure is only
+// a warning, since the mapping must be recorded anyway; otherwise it is
+// returned. For a closed issue without closed_at, whose key is its
+// updated_at, the reported close is carried over bsync's own writes.
+func (e *Engine) keepFigures(ctx context.Context, gi *gitea.Issue, is bugsink.Issue, rec *syncstate.Record, key string, regression, wrote bool) (string, error) {
+	var warn string
+	if e.figuresDue(*rec, regression) {
+		written, w, err := e.refreshFigures(ctx, gi, is.ID, figuresSection(is, rec.LastRecurred, rec.Recurrences))
+		switch {
+		case err != nil && !regression && !wrote:
+			return "", err
+		case err != nil:
+			warn = fmt.Sprintf("%s: the occurrence figures of gitea issue #%d were not updated: %v", is.ID, gi.Number, err)
+		case w != "":
+			warn = w
+		case written:
+			rec.FiguresAt = e.Now()
+			wrote = true
+		}
+	}
+	if wrote && gi.State == "closed" && gi.ClosedAt == nil && rec.ReportedClose == key {
+		if again, err := e.Gitea.Issue(ctx, gi.Number); err == nil && again.State == "closed" {
+			rec.ReportedClose = closeKey(again)
+		}
+	}
+	return warn, nil
 }
 
 // reportedKey is the key of gi's close. A close without closed_at whose
