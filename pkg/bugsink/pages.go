@@ -7,9 +7,9 @@ import (
 	"net/url"
 )
 
-// MaxPages bounds one listing (250 rows a page: a million rows). A server
+// MaxPages bounds one listing (250 rows a page: ten million rows). A server
 // that keeps answering with a "next" link beyond it is treated as broken.
-const MaxPages = 4000
+const MaxPages = 40000
 
 // pages walks a cursor-paginated list. Bugsink's "next" is an absolute URL
 // built from the request the server saw; behind a misconfigured proxy its

@@ -6,6 +6,8 @@ package syncer
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"iter"
@@ -23,7 +25,8 @@ import (
 // BugsinkAPI is what the engine needs from Bugsink.
 type BugsinkAPI interface {
 	Projects(ctx context.Context) ([]bugsink.Project, error)
-	IssuePages(ctx context.Context, projectID int) iter.Seq2[[]bugsink.Issue, error]
+	IssuePagesBy(ctx context.Context, projectID int, sort string, desc bool) iter.Seq2[[]bugsink.Issue, error]
+	Issue(ctx context.Context, ref string) (*bugsink.Issue, error)
 	LatestEvent(ctx context.Context, issueID string) (*bugsink.Event, error)
 	Resolve(ctx context.Context, ref string) error
 	ResolveNext(ctx context.Context, ref string) error
@@ -53,6 +56,10 @@ type StateStore interface {
 	Commit(ctx context.Context, issueID string, r syncstate.Record) error
 	StateComplete(ctx context.Context) (bool, error)
 	MarkStateComplete(ctx context.Context, by string) error
+	Watermark(ctx context.Context, projectID int) (syncstate.Watermark, bool, error)
+	SetWatermark(ctx context.Context, projectID int, w syncstate.Watermark) error
+	Leftovers(ctx context.Context, projectID int) (map[string]syncstate.Leftover, error)
+	ChangeLeftovers(ctx context.Context, projectID int, changes syncstate.LeftoverChange) error
 }
 
 // Options tunes a pass.
@@ -107,6 +114,16 @@ type Options struct {
 	// on), so the issue is deferred rather than created again. Default
 	// DefaultPendingGrace.
 	PendingGrace time.Duration
+	// Full lists every issue of every project (a full pass), whatever the
+	// watermarks say.
+	Full bool
+	// FullScanEvery is how often a project is listed in full although its
+	// watermark would allow an incremental pass (0: only when needed).
+	FullScanEvery time.Duration
+	// BugsinkConcurrency bounds the calls to Bugsink in flight at once
+	// (event reads, resolves, back-links). Default
+	// DefaultBugsinkConcurrency.
+	BugsinkConcurrency int
 }
 
 // DefaultPendingGrace outlasts any create a client can still be waiting
@@ -134,22 +151,14 @@ type Engine struct {
 	// recovered holds what a read-only reindex found (dry runs on a state
 	// that is new or was lost), so the preview does not list them as new.
 	recovered map[string]bool
-	// listed holds every issue id this run has listed, so an issue that a
-	// listing returns twice is worked on once.
-	listed map[string]bool
 	// scanPages caps the pages one reindex reads (0: gitea.MaxPages).
 	scanPages int
-	// candidates are the new issues of this run when MaxCreate caps it;
-	// they are created after every project was listed, oldest first.
-	candidates []candidate
-}
-
-// candidate is a new issue waiting for a slot under MaxCreate.
-type candidate struct {
-	project bugsink.Project
-	report  int // index into Report.Projects
-	issue   bugsink.Issue
-	pending *syncstate.Reservation
+	// candidates are the oldest new issues of this run when MaxCreate caps
+	// it (at most MaxCreate); they are created after every project was
+	// listed, oldest first.
+	candidates candidateHeap
+	// bugsinkSlots bounds the Bugsink calls in flight.
+	bugsinkSlots chan struct{}
 }
 
 // ErrInterrupted means the pass stopped early (signal or deadline). Every
@@ -209,7 +218,16 @@ func (e *Engine) defaults() {
 	if e.Log == nil {
 		e.Log = slog.New(slog.DiscardHandler)
 	}
-	e.listed = map[string]bool{}
+	if e.Opts.BugsinkConcurrency <= 0 {
+		e.Opts.BugsinkConcurrency = DefaultBugsinkConcurrency
+	}
+	if e.Opts.RunID == "" {
+		b := make([]byte, 8)
+		_, _ = rand.Read(b)
+		e.Opts.RunID = "run-" + hex.EncodeToString(b)
+	}
+	e.candidates = candidateHeap{cap: e.Opts.MaxCreate}
+	e.bugsinkSlots = make(chan struct{}, e.Opts.BugsinkConcurrency)
 }
 
 // Run does one pass. The report is filled as far as the pass got, also
@@ -219,6 +237,7 @@ func (e *Engine) Run(ctx context.Context) (*Report, error) {
 	start := e.Now()
 	rep := newReport(start, e.Opts.DryRun)
 	err := e.run(ctx, rep)
+	rep.Pass = passKind(rep.Projects)
 	rep.FinishedAt = e.Now().UTC()
 	rep.DurationMS = rep.FinishedAt.Sub(start).Milliseconds()
 	return rep, err
@@ -248,7 +267,7 @@ func (e *Engine) run(ctx context.Context, rep *Report) error {
 			return e.interrupted(rep, projects[i:])
 		}
 		rep.Projects = append(rep.Projects, ProjectReport{Slug: p.Slug, ID: p.ID})
-		err := e.syncProject(ctx, p, i, rep)
+		err := e.runProject(ctx, p, i, rep)
 		if err != nil {
 			var fe *FatalError
 			switch {
@@ -270,7 +289,7 @@ func (e *Engine) run(ctx context.Context, rep *Report) error {
 // whose new issues still wait for a create under MaxCreate.
 func (e *Engine) interrupted(rep *Report, rest []bugsink.Project) error {
 	var names []string
-	for _, c := range e.candidates {
+	for _, c := range e.candidates.list {
 		if !contains(names, c.project.Slug) {
 			names = append(names, c.project.Slug)
 		}

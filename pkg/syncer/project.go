@@ -32,61 +32,6 @@ type outcome struct {
 	reopenedInBugsink bool
 }
 
-// syncProject pages through one project, handling each page as it comes so
-// memory does not grow with the backlog. The next page is fetched while the
-// current one is worked on (at most two pages are held).
-func (e *Engine) syncProject(ctx context.Context, p bugsink.Project, pi int, rep *Report) error {
-	pr := &rep.Projects[pi]
-	pctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	for page, err := range prefetch(pctx, e.Bugsink.IssuePages(pctx, p.ID)) {
-		if err != nil {
-			if ctx.Err() != nil {
-				return ErrInterrupted
-			}
-			return err
-		}
-		pr.Seen += len(page)
-		var wanted []bugsink.Issue
-		for _, is := range page {
-			if e.listed[is.ID] {
-				continue // a listing glitch: never work on one issue twice
-			}
-			e.listed[is.ID] = true
-			if is.IsResolved {
-				continue
-			}
-			pr.Unresolved++
-			if is.IsMuted && !e.Opts.IncludeMuted {
-				pr.Muted++
-				rep.Muted++
-				continue
-			}
-			if is.IDErr != nil {
-				// Checked once, here, for every path: such an id cannot be
-				// keyed in the state, so working on it would duplicate it.
-				merge(rep, pr, outcome{failed: true, errs: []IssueError{{BugsinkIssueID: is.ID, Project: p.Slug, Stage: "validate",
-					Message: is.IDErr.Error() + "; left alone"}}})
-				continue
-			}
-			wanted = append(wanted, is)
-		}
-		if len(wanted) == 0 {
-			if e.Opts.Progress != nil {
-				e.Opts.Progress(p.Slug, pr.Synced+pr.Skipped+pr.Failed+pr.Deferred, pr.Unresolved)
-			}
-			continue
-		}
-		if err := e.syncPage(ctx, p, pi, wanted, rep); err != nil {
-			return err
-		}
-		if e.Opts.Progress != nil {
-			e.Opts.Progress(p.Slug, pr.Synced+pr.Skipped+pr.Failed+pr.Deferred, pr.Unresolved)
-		}
-	}
-	return nil
-}
-
 // syncPage looks a page of wanted issues up in one round trip and works on
 // them with bounded concurrency.
 func (e *Engine) syncPage(ctx context.Context, p bugsink.Project, pi int, wanted []bugsink.Issue, rep *Report) error {
@@ -101,6 +46,7 @@ func (e *Engine) syncPage(ctx context.Context, p bugsink.Project, pi int, wanted
 	}
 	outs := make([]outcome, len(wanted))
 	started := make([]bool, len(wanted))
+	queued := make([]bool, len(wanted)) // waiting for a slot under MaxCreate
 	var stop atomic.Bool
 	var finished atomic.Int64
 	doneBefore := pr.Synced + pr.Skipped + pr.Failed + pr.Deferred
@@ -117,7 +63,8 @@ func (e *Engine) syncPage(ctx context.Context, p bugsink.Project, pi int, wanted
 		}
 		if st := known[is.ID]; !st.Entry.Mapped() && e.Opts.MaxCreate > 0 {
 			// Created after every project was listed, oldest first.
-			e.candidates = append(e.candidates, candidate{project: p, report: pi, issue: is, pending: st.Pending})
+			e.offer(rep, candidate{project: p, report: pi, issue: is, pending: st.Pending})
+			queued[i] = true
 			continue
 		}
 		sem <- struct{}{}
@@ -146,10 +93,15 @@ func (e *Engine) syncPage(ctx context.Context, p bugsink.Project, pi int, wanted
 	wg.Wait()
 
 	var fatal error
+	changes := syncstate.LeftoverChange{}
 	for i, o := range outs {
 		if !started[i] {
+			if queued[i] {
+				changes[wanted[i].ID] = e.leftover("waiting")
+			}
 			continue
 		}
+		e.noteLeftover(changes, wanted[i].ID, o)
 		if !merged(o) {
 			if fatal == nil {
 				fatal = o.fatal
@@ -160,6 +112,9 @@ func (e *Engine) syncPage(ctx context.Context, p bugsink.Project, pi int, wanted
 		if o.fatal != nil && fatal == nil {
 			fatal = o.fatal
 		}
+	}
+	if err := e.saveLeftovers(ctx, p.ID, changes); err != nil && fatal == nil {
+		fatal = err
 	}
 	if fatal != nil {
 		return &FatalError{Err: fatal}
