@@ -411,3 +411,23 @@ func TestListSyncedCutShortIsStillOneJSONDocument(t *testing.T) {
 		t.Errorf("document %s", out.String())
 	}
 }
+
+// The report and the run record say which kind of pass ran; --full asks
+// for a full one.
+func TestSyncSaysWhichPassRan(t *testing.T) {
+	w := newWorld(t)
+	w.bs.SeedDemo(time.Now())
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{{nil, "full"}, {nil, "incremental"}, {[]string{"--full"}, "full"}} {
+		r := w.bsync(t, append([]string{"sync"}, tc.args...)...)
+		if d := data(r); r.code != ExitOK || d["pass"] != tc.want {
+			t.Fatalf("sync %v: exit %d, pass %v, want %s", tc.args, r.code, d["pass"], tc.want)
+		}
+		st := data(w.bsync(t, "status"))
+		if last, _ := st["last_run_detail"].(map[string]any); last["pass"] != tc.want {
+			t.Errorf("status after sync %v: last run %v", tc.args, last)
+		}
+	}
+}

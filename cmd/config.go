@@ -44,11 +44,17 @@ type Config struct {
 	MinOccurrences  int
 	MinLevel        string
 	MaxAge          time.Duration
-	MaxCreate       int
-	MetricsFile     string
-	HeartbeatURL    Secret
-	LogLevel        string
-	LogFormat       string
+	// FullScanEvery is how often each project is listed in full
+	// (BSYNC_FULL_SCAN_EVERY; 0: only when needed).
+	FullScanEvery time.Duration
+	// BugsinkConcurrency bounds the Bugsink calls in flight
+	// (BSYNC_BUGSINK_CONCURRENCY).
+	BugsinkConcurrency int
+	MaxCreate          int
+	MetricsFile        string
+	HeartbeatURL       Secret
+	LogLevel           string
+	LogFormat          string
 }
 
 // Needs says which parts of the configuration a command requires.
@@ -289,6 +295,22 @@ func LoadConfig(getenv func(string) string, envFile string, envFileNamed bool, n
 			bad("BSYNC_MAX_CREATE is malformed (a whole number, 0 for no cap)")
 		} else {
 			c.MaxCreate = n
+		}
+	}
+	c.FullScanEvery = syncer.DefaultFullScanEvery
+	if v := strings.TrimSpace(src.get("BSYNC_FULL_SCAN_EVERY")); v != "" {
+		if d, err := parseAge(v); err != nil && v != "0" {
+			bad("BSYNC_FULL_SCAN_EVERY is malformed (a duration such as 24h or 7d, 0 for only when needed)")
+		} else {
+			c.FullScanEvery = d
+		}
+	}
+	c.BugsinkConcurrency = syncer.DefaultBugsinkConcurrency
+	if v := strings.TrimSpace(src.get("BSYNC_BUGSINK_CONCURRENCY")); v != "" {
+		if n, err := strconv.Atoi(v); err != nil || n < 1 || n > 32 {
+			bad("BSYNC_BUGSINK_CONCURRENCY is malformed (a whole number from 1 to 32)")
+		} else {
+			c.BugsinkConcurrency = n
 		}
 	}
 	c.MetricsFile = strings.TrimSpace(src.get("BSYNC_METRICS_FILE"))

@@ -30,6 +30,7 @@ type syncOptions struct {
 	maxCreate    int
 	exclude      []string
 	metricsFile  string
+	full         bool
 }
 
 func newSyncCmd(a *App) *cobra.Command {
@@ -64,6 +65,7 @@ When BUGSINK_SYNC_ENABLED is not true, sync contacts nothing and exits 0.`,
 	f.StringSliceVar(&opts.exclude, "exclude-project", nil, "never sync these project slugs (default BSYNC_EXCLUDE_PROJECTS)")
 	f.StringVar(&opts.metricsFile, "metrics-file", "", "write the run's figures for node_exporter's textfile collector (default BSYNC_METRICS_FILE)")
 	f.BoolVar(&opts.noResolve, "no-resolve", false, "leave issues unresolved in Bugsink (default: BSYNC_RESOLVE_IN_BUGSINK or resolve them)")
+	f.BoolVar(&opts.full, "full", false, "list every issue of every project, not only what changed since the last run")
 	f.BoolVar(&opts.noBackLink, "no-backlink", false, "do not comment on Bugsink issues with their Gitea link (default BSYNC_BUGSINK_BACKLINK or true)")
 	return c
 }
@@ -208,8 +210,9 @@ func (a *App) engineOptions(cfg *Config, cmd *cobra.Command, opts *syncOptions) 
 		DryRun: opts.dryRun, Concurrency: cfg.Concurrency, WontFixLabels: cfg.WontFix, Version: a.Version,
 		PendingGrace: cfg.PendingGrace, NoResolve: !cfg.Resolve || opts.noResolve, ResolveMode: cfg.ResolveMode,
 		ExcludeProjects: cfg.ExcludeProjects, MinOccurrences: cfg.MinOccurrences, MinLevel: cfg.MinLevel,
-		MaxAge: cfg.MaxAge, MaxCreate: cfg.MaxCreate,
-		Render: syncer.RenderOptions{BugsinkURL: cfg.BugsinkURL, MaxBodyBytes: cfg.MaxBodyBytes},
+		MaxAge: cfg.MaxAge, MaxCreate: cfg.MaxCreate, Full: opts.full, FullScanEvery: cfg.FullScanEvery,
+		BugsinkConcurrency: cfg.BugsinkConcurrency,
+		Render:             syncer.RenderOptions{BugsinkURL: cfg.BugsinkURL, MaxBodyBytes: cfg.MaxBodyBytes},
 	}
 	if cmd.Flags().Changed("project") {
 		o.Projects = opts.projects
@@ -316,7 +319,7 @@ func runRecord(rep *syncer.Report, runErr error, version, host string) syncstate
 	r := syncstate.RunRecord{
 		StartedAt: rep.StartedAt, FinishedAt: rep.FinishedAt, DurationMS: rep.DurationMS,
 		Synced: rep.Synced, Skipped: rep.Skipped, Failed: rep.Failed, Regressed: rep.Regressed,
-		Resolved: rep.Resolved, Version: version, Host: host, Outcome: "ok",
+		Resolved: rep.Resolved, Version: version, Host: host, Outcome: "ok", Pass: rep.Pass,
 	}
 	if len(rep.Errors) > 0 {
 		r.Outcome = "partial"
