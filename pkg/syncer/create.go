@@ -18,92 +18,146 @@ import (
 const recordAttempts = 3
 
 // create handles an unmapped issue: read, render, reserve, create, record,
-// resolve, back-link. A reservation left by an interrupted run means the
-// Gitea issue may exist already: it is looked for (by its marker) first.
+// resolve, back-link, one step after the other (syncPage runs the same
+// steps as stages, see stages.go).
 func (e *Engine) create(ctx context.Context, p bugsink.Project, is bugsink.Issue, pending *syncstate.Reservation) outcome {
-	fail := func(stage string, err error) outcome {
-		e.Log.Warn("issue failed", "bugsink_issue", is.ID, "project", p.Slug, "stage", stage, "err", err)
-		o := outcome{failed: true, errs: []IssueError{{BugsinkIssueID: is.ID, Project: p.Slug, Stage: stage, Message: err.Error()}}}
-		if refused(err) {
-			// Every other issue would fail the same way: stop the run.
-			o.fatal = err
+	if pending != nil && !e.Opts.DryRun {
+		if o, done := e.recoverPending(ctx, p, is, pending); done {
+			return o
 		}
+	}
+	prep, o, ok := e.prepare(ctx, p, is)
+	if !ok {
 		return o
 	}
-	names := e.labelsFor(p.Slug)
-	if pending != nil && !e.Opts.DryRun {
-		gi, err := e.findExisting(ctx, is.ID, pending.At)
-		if err != nil {
-			return fail("recover", fmt.Errorf("an earlier run stopped while creating this issue, and looking for it in Gitea failed: %w", err))
-		}
-		if gi != nil {
-			return e.finish(ctx, p, is, gi, names, nil, true)
-		}
-		if age := e.Now().Sub(pending.At); age < e.Opts.PendingGrace {
-			return outcome{deferred: true, warnings: []string{fmt.Sprintf(
-				"%s: an earlier create (%s ago) may still be landing in Gitea; deferred to a later run", is.ID, age.Round(time.Second))}}
-		}
+	o, after := e.createPrepared(ctx, p, is, prep)
+	if after != nil {
+		after(ctx, &o)
 	}
+	return o
+}
+
+// failure is the outcome of an issue whose step failed; a refusal that
+// concerns the whole run (token, repository) stops the run.
+func (e *Engine) failure(p bugsink.Project, is bugsink.Issue, stage string, err error) outcome {
+	e.Log.Warn("issue failed", "bugsink_issue", is.ID, "project", p.Slug, "stage", stage, "err", err)
+	o := outcome{failed: true, errs: []IssueError{{BugsinkIssueID: is.ID, Project: p.Slug, Stage: stage, Message: err.Error()}}}
+	if refused(err) {
+		o.fatal = err
+	}
+	return o
+}
+
+// recoverPending handles a reservation left by an interrupted run: the
+// Gitea issue may exist already, so it is looked for (by its marker)
+// first. done is false when the create should go ahead.
+func (e *Engine) recoverPending(ctx context.Context, p bugsink.Project, is bugsink.Issue, pending *syncstate.Reservation) (outcome, bool) {
+	gi, err := e.findExisting(ctx, is.ID, pending.At)
+	if err != nil {
+		return e.failure(p, is, "recover", fmt.Errorf("an earlier run stopped while creating this issue, and looking for it in Gitea failed: %w", err)), true
+	}
+	if gi != nil {
+		return e.finish(ctx, p, is, gi, e.labelsFor(p.Slug), nil, true), true
+	}
+	if age := e.Now().Sub(pending.At); age < e.Opts.PendingGrace {
+		return outcome{deferred: true, warnings: []string{fmt.Sprintf(
+			"%s: an earlier create (%s ago) may still be landing in Gitea; deferred to a later run", is.ID, age.Round(time.Second))}}, true
+	}
+	return outcome{}, false
+}
+
+// prepared is a new issue read from Bugsink and rendered, ready for Gitea.
+type prepared struct {
+	r        Rendered
+	names    []string
+	ids      []int64
+	warnings []string
+}
+
+// prepare reads an issue's newest event and renders its Gitea issue; it
+// writes nothing. ok is false when o is the issue's whole outcome (below
+// the level threshold, a failed read, a dry run's preview).
+func (e *Engine) prepare(ctx context.Context, p bugsink.Project, is bugsink.Issue) (prep prepared, o outcome, ok bool) {
 	ev, err := e.Bugsink.LatestEvent(ctx, is.ID)
 	if errors.Is(err, bugsink.ErrNoEvents) {
 		ev, err = nil, nil
 	}
 	if err != nil {
-		return fail("read_event", err)
+		return prep, e.failure(p, is, "read_event", err), false
 	}
 	if e.Opts.MinLevel != "" && !levelAtLeast(eventLevel(ev), e.Opts.MinLevel) {
-		return outcome{below: true}
+		return prep, outcome{below: true}, false
 	}
-	var warnings []string
 	if ev != nil && ev.DataErr != nil {
-		warnings = append(warnings, fmt.Sprintf("%s: part of the event payload could not be read: %v", is.ID, ev.DataErr))
+		prep.warnings = append(prep.warnings, fmt.Sprintf("%s: part of the event payload could not be read: %v", is.ID, ev.DataErr))
 	}
-	r := Render(is, ev, p.Slug, e.Opts.Render)
-	ids, missing, err := e.labelIDsFor(ctx, names)
+	prep.r = Render(is, ev, p.Slug, e.Opts.Render)
+	prep.names = e.labelsFor(p.Slug)
+	ids, missing, err := e.labelIDsFor(ctx, prep.names)
 	if err != nil {
-		return fail("labels", err)
+		return prep, e.failure(p, is, "labels", err), false
 	}
+	prep.ids = ids
 	if e.Opts.DryRun {
 		if len(missing) > 0 {
-			warnings = append(warnings, fmt.Sprintf("labels %s do not exist yet and would be created", strings.Join(missing, ", ")))
+			prep.warnings = append(prep.warnings, fmt.Sprintf("labels %s do not exist yet and would be created", strings.Join(missing, ", ")))
 		}
-		return outcome{would: &CreatedIssue{BugsinkIssueID: is.ID, BugsinkURL: bugsinkLink(e.Opts.Render.BugsinkURL, is.ID),
-			Project: p.Slug, Title: r.Title, Labels: names}, warnings: warnings}
+		return prep, outcome{would: &CreatedIssue{BugsinkIssueID: is.ID, BugsinkURL: bugsinkLink(e.Opts.Render.BugsinkURL, is.ID),
+			Project: p.Slug, Title: prep.r.Title, Labels: prep.names}, warnings: prep.warnings}, false
 	}
+	return prep, outcome{}, true
+}
 
+// createPrepared reserves, creates and records the Gitea issue. The steps
+// that follow the record (resolve, back-link) are returned as after, to be
+// run now or by a later stage; after is nil when there is nothing more.
+func (e *Engine) createPrepared(ctx context.Context, p bugsink.Project, is bugsink.Issue, prep prepared) (outcome, func(context.Context, *outcome)) {
 	reservedAt := e.Now()
 	if err := e.State.Reserve(ctx, is.ID, syncstate.Reservation{At: reservedAt, Run: e.Opts.RunID}); err != nil {
-		o := fail("reserve", err)
+		o := e.failure(p, is, "reserve", err)
 		o.fatal = fmt.Errorf("the sync state cannot be written, so nothing more is created: %w", err)
-		return o
+		return o, nil
 	}
-	gi, err := e.Gitea.CreateIssue(ctx, gitea.CreateIssueOption{Title: r.Title, Body: r.Body, Labels: ids})
+	gi, err := e.Gitea.CreateIssue(ctx, gitea.CreateIssueOption{Title: prep.r.Title, Body: prep.r.Body, Labels: prep.ids})
 	var mismatch *gitea.LabelMismatchError
 	if err != nil && !errors.As(err, &mismatch) {
 		if definite(err) {
 			if cerr := e.State.ClearReservation(ctx, is.ID); cerr != nil {
 				e.Log.Warn("could not clear a reservation; the next run checks Gitea first", "bugsink_issue", is.ID, "err", cerr)
 			}
-			return fail("create_gitea_issue", err)
+			return e.failure(p, is, "create_gitea_issue", err), nil
 		}
 		// The create may have reached Gitea: establish its outcome before
 		// anything else (never repeat it blindly).
 		found, ferr := e.findExisting(ctx, is.ID, reservedAt)
 		if ferr == nil && found != nil {
-			o := e.finish(ctx, p, is, found, names, nil, true)
+			o := e.finish(ctx, p, is, found, prep.names, nil, true)
 			o.warnings = append(o.warnings, fmt.Sprintf("%s: the create answered %v, but the issue exists as #%d and was taken over", is.ID, err, found.Number))
-			return o
+			return o, nil
 		}
-		return fail("create_gitea_issue", fmt.Errorf("%w (the outcome is unknown; the next run looks for the issue in Gitea before creating it)", err))
+		return e.failure(p, is, "create_gitea_issue", fmt.Errorf("%w (the outcome is unknown; the next run looks for the issue in Gitea before creating it)", err)), nil
 	}
-	o := e.finish(ctx, p, is, gi, names, mismatch, false)
-	o.warnings = append(warnings, o.warnings...)
-	return o
+	o, rec := e.recordCreated(ctx, p, is, gi, prep.names, mismatch, false)
+	o.warnings = append(prep.warnings, o.warnings...)
+	if rec == nil {
+		return o, nil
+	}
+	return o, func(ctx context.Context, o *outcome) { e.afterRecord(ctx, p, is, gi, *rec, o) }
 }
 
 // finish records a Gitea issue (created now, or found and adopted), then
 // repairs labels, resolves the Bugsink issue and leaves the back-link.
 func (e *Engine) finish(ctx context.Context, p bugsink.Project, is bugsink.Issue, gi *gitea.Issue, names []string, mismatch *gitea.LabelMismatchError, adopted bool) outcome {
+	out, rec := e.recordCreated(ctx, p, is, gi, names, mismatch, adopted)
+	if rec != nil {
+		e.afterRecord(ctx, p, is, gi, *rec, &out)
+	}
+	return out
+}
+
+// recordCreated records a Gitea issue and repairs its labels. The record
+// is nil when it could not be written (then nothing more may happen).
+func (e *Engine) recordCreated(ctx context.Context, p bugsink.Project, is bugsink.Issue, gi *gitea.Issue, names []string, mismatch *gitea.LabelMismatchError, adopted bool) (outcome, *syncstate.Record) {
 	entry := CreatedIssue{BugsinkIssueID: is.ID, BugsinkURL: bugsinkLink(e.Opts.Render.BugsinkURL, is.ID),
 		Project: p.Slug, Title: gi.Title, Labels: names, GiteaIssueNumber: gi.Number, GiteaIssueURL: gi.HTMLURL, Adopted: adopted}
 	out := outcome{created: &entry}
@@ -116,11 +170,17 @@ func (e *Engine) finish(ctx context.Context, p bugsink.Project, is bugsink.Issue
 	if err := e.commit(ctx, is.ID, rec); err != nil {
 		out.fatal = fmt.Errorf("gitea issue #%d exists for bugsink issue %s but could not be recorded (the next run finds it by its marker): %w", gi.Number, is.ID, err)
 		out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: "record", Message: out.fatal.Error(), GiteaIssueNumber: gi.Number})
-		return out
+		return out, nil
 	}
 	if mismatch != nil {
 		out.warnings = append(out.warnings, e.repairLabels(ctx, gi.Number, mismatch.Missing))
 	}
+	return out, &rec
+}
+
+// afterRecord resolves a recorded issue in Bugsink and leaves the
+// back-link comment.
+func (e *Engine) afterRecord(ctx context.Context, p bugsink.Project, is bugsink.Issue, gi *gitea.Issue, rec syncstate.Record, out *outcome) {
 	if e.Opts.NoResolve {
 		// left unresolved in Bugsink on purpose
 	} else if err := e.resolve(ctx, is.ID); err != nil {
@@ -136,8 +196,7 @@ func (e *Engine) finish(ctx context.Context, p bugsink.Project, is bugsink.Issue
 			out.warnings = append(out.warnings, fmt.Sprintf("%s: could not leave the back-link comment in Bugsink: %v", is.ID, err))
 		}
 	}
-	e.Log.Info("synced", "bugsink_issue", is.ID, "project", p.Slug, "gitea_issue", gi.Number, "adopted", adopted)
-	return out
+	e.Log.Info("synced", "bugsink_issue", is.ID, "project", p.Slug, "gitea_issue", gi.Number, "adopted", out.created != nil && out.created.Adopted)
 }
 
 // commit writes a mapping (and drops the reservation), retrying a failed
