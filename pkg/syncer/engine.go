@@ -157,8 +157,6 @@ type Engine struct {
 	// it (at most MaxCreate); they are created after every project was
 	// listed, oldest first.
 	candidates candidateHeap
-	// bugsinkSlots bounds the Bugsink calls in flight.
-	bugsinkSlots chan struct{}
 }
 
 // ErrInterrupted means the pass stopped early (signal or deadline). Every
@@ -227,7 +225,7 @@ func (e *Engine) defaults() {
 		e.Opts.RunID = "run-" + hex.EncodeToString(b)
 	}
 	e.candidates = candidateHeap{cap: e.Opts.MaxCreate}
-	e.bugsinkSlots = make(chan struct{}, e.Opts.BugsinkConcurrency)
+	e.Bugsink = slottedBugsink{BugsinkAPI: e.Bugsink, slots: make(chan struct{}, e.Opts.BugsinkConcurrency)}
 }
 
 // Run does one pass. The report is filled as far as the pass got, also

@@ -141,7 +141,7 @@ func TestOneFailingIssueDoesNotStopTheOthersAndIsRetriedNextRun(t *testing.T) {
 	}
 	e.gt.Faults.Add(httpfault.Rule{Kind: httpfault.Status, Status: 500, Method: http.MethodPost, PathContains: "/issues", Times: 1})
 	e.bs.Faults.Add(httpfault.Rule{Kind: httpfault.Status, Status: 500, PathContains: "/events/", Times: 4}) // one read fails through its retries
-	rep := e.run(t, Options{Concurrency: 1})
+	rep := e.run(t, Options{Concurrency: 1, BugsinkConcurrency: 1})
 	if rep.Synced != 3 || rep.Failed != 2 || len(rep.Errors) != 2 {
 		t.Fatalf("synced %d failed %d errors %+v", rep.Synced, rep.Failed, rep.Errors)
 	}

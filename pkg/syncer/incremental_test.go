@@ -23,7 +23,9 @@ func seedHistory(e *env, slug string, n int) {
 }
 
 // listingRequests counts the issue-list requests of one project.
-func listingRequests(e *env) int { return e.bs.CountRequests(http.MethodGet, "/api/canonical/0/issues/") }
+func listingRequests(e *env) int {
+	return e.bs.CountRequests(http.MethodGet, "/api/canonical/0/issues/")
+}
 
 func TestANoOpIncrementalPassReadsOnePageOfEachOrdering(t *testing.T) {
 	e := newEnv(t)

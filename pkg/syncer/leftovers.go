@@ -111,7 +111,8 @@ func (e *Engine) reworkLeftovers(ctx context.Context, p bugsink.Project, pi int,
 	return nil
 }
 
-// readLeftovers reads issues one by one, BugsinkConcurrency at a time. It
+// readLeftovers reads issues one by one (BugsinkConcurrency at a time, as
+// every Bugsink call). It
 // returns the unresolved ones and the ids of those gone or resolved; one
 // that could not be read stays in the set and is reported.
 func (e *Engine) readLeftovers(ctx context.Context, p bugsink.Project, ids []string, rep *Report) (rows []bugsink.Issue, gone []string) {
@@ -125,8 +126,6 @@ func (e *Engine) readLeftovers(ctx context.Context, p bugsink.Project, ids []str
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			e.bugsinkSlots <- struct{}{}
-			defer func() { <-e.bugsinkSlots }()
 			is, err := e.Bugsink.Issue(ctx, id)
 			reads[i] = read{is, err}
 		}()

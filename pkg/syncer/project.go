@@ -50,7 +50,7 @@ func (e *Engine) syncPage(ctx context.Context, p bugsink.Project, pi int, wanted
 	var stop atomic.Bool
 	var finished atomic.Int64
 	doneBefore := pr.Synced + pr.Skipped + pr.Failed + pr.Deferred
-	sem := make(chan struct{}, e.Opts.Concurrency)
+	sg := e.newStages()
 	var wg sync.WaitGroup
 	for i, is := range wanted {
 		if stop.Load() || ctx.Err() != nil {
@@ -67,25 +67,19 @@ func (e *Engine) syncPage(ctx context.Context, p bugsink.Project, pi int, wanted
 			queued[i] = true
 			continue
 		}
-		sem <- struct{}{}
+		sg.ahead <- struct{}{}
 		if stop.Load() || ctx.Err() != nil {
-			<-sem
+			<-sg.ahead
 			break
 		}
-		started[i] = true
 		wg.Add(1)
 		go func(i int, is bugsink.Issue) {
 			defer wg.Done()
-			defer func() { <-sem }()
-			// An issue that was started is finished even when the run is
-			// interrupted: it ends untouched or fully recorded.
-			ictx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.Opts.IssueTimeout)
-			defer cancel()
-			outs[i] = e.handle(ictx, p, is, known[is.ID])
+			outs[i], started[i] = e.work(ctx, sg, p, is, known[is.ID])
 			if outs[i].fatal != nil {
 				stop.Store(true)
 			}
-			if e.Opts.Progress != nil {
+			if started[i] && e.Opts.Progress != nil {
 				e.Opts.Progress(p.Slug, doneBefore+int(finished.Add(1)), pr.Unresolved)
 			}
 		}(i, is)
