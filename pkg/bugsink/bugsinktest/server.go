@@ -54,6 +54,12 @@ type Server struct {
 	seq      int
 	now      func() time.Time
 	releases map[int][]string // per project, in the order first seen (lifecycle.go)
+	// changes counts what can move an issue in a list order (an issue
+	// added, an event digested); lists caches the orders.
+	changes int
+	lists   map[listKey]listCache
+	// lastOrder is each project's highest digest_order.
+	lastOrder map[int]int
 }
 
 type project struct {
@@ -337,23 +343,6 @@ func (s *Server) listIssues(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 400, map[string][]string{"order": {"Must be 'asc' or 'desc'."}})
 		return
 	}
-	var rows []*issueState
-	for _, id := range s.order {
-		if is := s.issues[id]; is.Project == pid {
-			rows = append(rows, is)
-		}
-	}
-	// digest_order alone; last_seen then id; digested_event_count then
-	// last_seen then id. The direction applies to every field.
-	full := func(is *issueState) string {
-		switch sortBy {
-		case "last_seen":
-			return keyTime(is.LastSeen) + is.ID
-		case "digested_event_count":
-			return keyInt(is.DigestedEventCount) + keyTime(is.LastSeen) + is.ID
-		}
-		return keyInt(is.DigestOrder)
-	}
 	primary := func(is *issueState) string {
 		switch sortBy {
 		case "last_seen":
@@ -364,12 +353,7 @@ func (s *Server) listIssues(w http.ResponseWriter, r *http.Request) {
 		return keyInt(is.DigestOrder)
 	}
 	desc := order == "desc"
-	sort.SliceStable(rows, func(i, j int) bool {
-		if desc {
-			return full(rows[i]) > full(rows[j])
-		}
-		return full(rows[i]) < full(rows[j])
-	})
+	rows := s.sortedIssues(pid, sortBy, desc)
 	paginate(s, w, r, rows, primary, desc)
 }
 
