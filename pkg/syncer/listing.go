@@ -68,26 +68,49 @@ func (e *Engine) listFull(ctx context.Context, p bugsink.Project, pi int, rep *R
 }
 
 // listIncremental lists what changed in a project since its watermark:
-// first the issues Bugsink digested since (digest_order above the
-// watermark's, newest first), of which those whose last_seen lies below
-// the cutoff slipped past the last_seen listing and are worked on here;
-// then every issue last seen at or after the cutoff (the watermark minus
-// DigestLagMargin), newest first. New issues and returns of old ones both
-// carry a newer last_seen. With nothing new, that is one page of each.
+// every issue last seen at or after the cutoff (the watermark minus
+// DigestLagMargin), newest first, since new issues and returns of old ones
+// both carry a newer last_seen; and, at the same time, the issues Bugsink
+// digested since the watermark (digest_order above the watermark's, newest
+// first), of which those whose last_seen lies below the cutoff slipped
+// past the first listing and are worked on after it. With nothing new,
+// that is one page of each, read side by side.
 func (e *Engine) listIncremental(ctx context.Context, p bugsink.Project, pi int, rep *Report, prev syncstate.Watermark) (syncstate.Watermark, error) {
 	cutoff := prev.LastSeen.Add(-DigestLagMargin)
 	wm := prev
-	top, err := e.checkDigestOrder(ctx, p, pi, rep, prev.DigestOrder, cutoff)
-	if err != nil {
+	scan := make(chan digestScan, 1)
+	dctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() { scan <- e.scanDigestOrder(dctx, p, prev.DigestOrder, cutoff) }()
+	if err := e.listSince(ctx, p, pi, rep, cutoff, &wm); err != nil {
 		return wm, err
 	}
-	wm.DigestOrder = max(top, prev.DigestOrder)
+	ds := <-scan
+	rep.Projects[pi].Pages += ds.pages
+	if ds.err != nil {
+		return wm, ds.err
+	}
+	wm.DigestOrder = max(ds.top, prev.DigestOrder)
+	if len(ds.slipped) > 0 {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%s: %d new issue(s) were digested more than %s after their last event and were found by their digest_order",
+			p.Slug, len(ds.slipped), DigestLagMargin))
+		rep.Projects[pi].Seen += len(ds.slipped)
+		if err := e.workRows(ctx, p, pi, ds.slipped, rep); err != nil {
+			return wm, err
+		}
+	}
+	return wm, nil
+}
+
+// listSince works on every issue last seen at or after cutoff, newest
+// first, and raises wm.LastSeen to the newest last_seen when it began.
+func (e *Engine) listSince(ctx context.Context, p bugsink.Project, pi int, rep *Report, cutoff time.Time, wm *syncstate.Watermark) error {
 	pr := &rep.Projects[pi]
 	first, havePrev := true, false
 	var prevRow bugsink.Issue
 	for page, err := range e.Bugsink.IssuePagesBy(ctx, p.ID, bugsink.SortLastSeen, true) {
 		if err != nil {
-			return wm, listErr(ctx, err)
+			return listErr(ctx, err)
 		}
 		pr.Pages++
 		if first && len(page) > 0 && page[0].LastSeen.After(wm.LastSeen) {
@@ -111,64 +134,57 @@ func (e *Engine) listIncremental(ctx context.Context, p bugsink.Project, pi int,
 		}
 		pr.Seen += len(rows)
 		if err := e.workRows(ctx, p, pi, rows, rep); err != nil {
-			return wm, err
+			return err
 		}
 		if done {
-			break
+			return nil
 		}
 	}
-	return wm, nil
+	return nil
 }
 
-// checkDigestOrder reads the issues digested since the watermark (newest
-// first, usually one page) and works on those the last_seen listing will
-// not reach. It returns the project's highest digest_order.
-func (e *Engine) checkDigestOrder(ctx context.Context, p bugsink.Project, pi int, rep *Report, since int, cutoff time.Time) (int, error) {
-	pr := &rep.Projects[pi]
-	top, last := 0, math.MaxInt
-	first := true
+// digestScan is what scanDigestOrder found.
+type digestScan struct {
+	top     int             // the project's highest digest_order
+	slipped []bugsink.Issue // new issues below the cutoff
+	pages   int
+	err     error
+}
+
+// scanDigestOrder reads the issues digested since the watermark (newest
+// first, usually one page) and keeps those the last_seen listing does not
+// reach. It only reads: it runs beside that listing.
+func (e *Engine) scanDigestOrder(ctx context.Context, p bugsink.Project, since int, cutoff time.Time) (ds digestScan) {
+	last := math.MaxInt
 	for page, err := range e.Bugsink.IssuePagesBy(ctx, p.ID, bugsink.SortDigestOrder, true) {
 		if err != nil {
-			return 0, listErr(ctx, err)
+			ds.err = listErr(ctx, err)
+			return ds
 		}
-		pr.Pages++
-		if first {
+		ds.pages++
+		if ds.pages == 1 {
 			if len(page) > 0 {
-				top = page[0].DigestOrder
+				ds.top = page[0].DigestOrder
 			}
-			if top < since {
-				return 0, errDigestOrderBack
+			if ds.top < since {
+				ds.err = errDigestOrderBack
+				return ds
 			}
-			first = false
 		}
-		var slipped []bugsink.Issue
-		done := false
 		for _, is := range page {
 			if is.DigestOrder <= since {
-				done = true
-				break
+				return ds
 			}
 			if is.DigestOrder >= last {
 				continue // a listing glitch
 			}
 			last = is.DigestOrder
 			if is.LastSeen.Before(cutoff) {
-				slipped = append(slipped, is)
+				ds.slipped = append(ds.slipped, is)
 			}
-		}
-		if len(slipped) > 0 {
-			rep.Warnings = append(rep.Warnings, fmt.Sprintf("%s: %d new issue(s) were digested more than %s after their last event and were found by their digest_order",
-				p.Slug, len(slipped), DigestLagMargin))
-			pr.Seen += len(slipped)
-			if err := e.workRows(ctx, p, pi, slipped, rep); err != nil {
-				return 0, err
-			}
-		}
-		if done {
-			break
 		}
 	}
-	return top, nil
+	return ds
 }
 
 // workRows counts listed rows and works on the wanted ones.

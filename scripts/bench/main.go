@@ -33,8 +33,15 @@ func main() {
 	sizes := flag.String("sizes", "100,1000,10000", "numbers of Bugsink issues for first syncs")
 	conc := flag.String("concurrency", "4", "concurrency values to measure (the default is 4)")
 	statusN := flag.Int("status-mappings", 100000, "mappings for the status measurement (0 to skip)")
+	history := flag.Int("history", 100000, "issues (99% resolved, 6 projects) for the incremental passes (0 to skip)")
+	rss := flag.Int("rss", 1000000, "listed issues (99% resolved) for the full pass's peak memory (0 to skip)")
+	giteaBound := flag.Int("gitea-bound", 1000, "issues for the first sync at 20 ms per Gitea call (0 to skip)")
 	flag.Parse()
 	if err := run(*latency, ints(*sizes), ints(*conc), *statusN); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+	if err := runHistory(*latency, *history, *rss, *giteaBound); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -165,7 +172,7 @@ func (w *world) noOp(env []string) (time.Duration, result, error) {
 func (w *world) listOnly() (time.Duration, error) {
 	c := bugsink.New(w.bs.URL, bugsinktest.Token, apiclient.Options{})
 	start := time.Now()
-	for _, err := range c.IssuePages(context.Background(), 1) {
+	for _, err := range c.IssuePagesBy(context.Background(), 1, bugsink.SortDigestOrder, false) {
 		if err != nil {
 			return 0, err
 		}
@@ -185,7 +192,6 @@ func run(latency time.Duration, sizes, concs []int, statusN int) error {
 	if err := build.Run(); err != nil {
 		return fmt.Errorf("go build: %w", err)
 	}
-	ms := func(d time.Duration) string { return fmt.Sprintf("%.0f ms", float64(d.Microseconds())/1000) }
 
 	fmt.Printf("latency per API call: %s; host: %d CPUs; redis-server on loopback\n\n", latency, cpuCount())
 	fmt.Println("| case | N | concurrency | wall | ideal at nominal latency | ratio | ideal at measured per-call time | ratio | API calls/issue | Redis round trips | peak RSS |")
@@ -307,6 +313,8 @@ func benchStatus(bin, dir string, n int) error {
 		n, ms1(times[15]), ms1(times[0]), ms1(times[30]))
 	return nil
 }
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.0f ms", float64(d.Microseconds())/1000) }
 
 func ms1(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
