@@ -30,7 +30,7 @@ func (e *Engine) create(ctx context.Context, p bugsink.Project, is bugsink.Issue
 	if !ok {
 		return o
 	}
-	o, after := e.createPrepared(ctx, p, is, prep)
+	o, after := e.createPrepared(ctx, p, is, prep, func() {})
 	if after != nil {
 		after(ctx, &o)
 	}
@@ -108,10 +108,12 @@ func (e *Engine) prepare(ctx context.Context, p bugsink.Project, is bugsink.Issu
 	return prep, outcome{}, true
 }
 
-// createPrepared reserves, creates and records the Gitea issue. The steps
-// that follow the record (resolve, back-link) are returned as after, to be
-// run now or by a later stage; after is nil when there is nothing more.
-func (e *Engine) createPrepared(ctx context.Context, p bugsink.Project, is bugsink.Issue, prep prepared) (outcome, func(context.Context, *outcome)) {
+// createPrepared reserves, creates and records the Gitea issue; created is
+// called as soon as Gitea answered the create (the record and what
+// follows need Gitea no more). The steps that follow the record (resolve,
+// back-link) are returned as after, to be run now or by a later stage;
+// after is nil when there is nothing more.
+func (e *Engine) createPrepared(ctx context.Context, p bugsink.Project, is bugsink.Issue, prep prepared, created func()) (outcome, func(context.Context, *outcome)) {
 	reservedAt := e.Now()
 	if err := e.State.Reserve(ctx, is.ID, syncstate.Reservation{At: reservedAt, Run: e.Opts.RunID}); err != nil {
 		o := e.failure(p, is, "reserve", err)
@@ -119,6 +121,7 @@ func (e *Engine) createPrepared(ctx context.Context, p bugsink.Project, is bugsi
 		return o, nil
 	}
 	gi, err := e.Gitea.CreateIssue(ctx, gitea.CreateIssueOption{Title: prep.r.Title, Body: prep.r.Body, Labels: prep.ids})
+	created()
 	var mismatch *gitea.LabelMismatchError
 	if err != nil && !errors.As(err, &mismatch) {
 		if definite(err) {

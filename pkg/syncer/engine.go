@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"bsync/pkg/bugsink"
@@ -157,6 +158,10 @@ type Engine struct {
 	// it (at most MaxCreate); they are created after every project was
 	// listed, oldest first.
 	candidates candidateHeap
+	// stages are the slots of the work on issues; stop ends the starting
+	// of new work after a fatal error.
+	stages *stages
+	stop   atomic.Bool
 }
 
 // ErrInterrupted means the pass stopped early (signal or deadline). Every
@@ -225,6 +230,7 @@ func (e *Engine) defaults() {
 		e.Opts.RunID = "run-" + hex.EncodeToString(b)
 	}
 	e.candidates = candidateHeap{cap: e.Opts.MaxCreate}
+	e.stages = e.newStages()
 	e.Bugsink = slottedBugsink{BugsinkAPI: e.Bugsink, slots: make(chan struct{}, e.Opts.BugsinkConcurrency)}
 }
 
@@ -246,18 +252,18 @@ func (e *Engine) run(ctx context.Context, rep *Report) error {
 	if err != nil {
 		return err
 	}
-	if err := e.ensureState(ctx, rep); err != nil {
-		if ctx.Err() != nil {
-			return fmt.Errorf("%w: %w", e.interrupted(rep, projects), err)
-		}
-		return err
-	}
 	for _, p := range projects {
 		for _, l := range e.labelsFor(p.Slug) {
 			if !contains(e.wanted, l) {
 				e.wanted = append(e.wanted, l)
 			}
 		}
+	}
+	if err := e.ensureState(ctx, rep); err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("%w: %w", e.interrupted(rep, projects), err)
+		}
+		return err
 	}
 	rep.Projects = make([]ProjectReport, 0, len(projects))
 	for i, p := range projects {

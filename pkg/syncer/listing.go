@@ -31,9 +31,8 @@ func listErr(ctx context.Context, err error) error {
 // without keeping a set of ids. The next page is read while the current
 // one is worked on. The watermark's last_seen is the newest when the
 // listing began, so whatever comes in during it is listed next run.
-func (e *Engine) listFull(ctx context.Context, p bugsink.Project, pi int, rep *Report) (syncstate.Watermark, error) {
+func (e *Engine) listFull(ctx context.Context, p bugsink.Project, pi int, rep *Report) (wm syncstate.Watermark, err error) {
 	pr := &rep.Projects[pi]
-	var wm syncstate.Watermark
 	for page, err := range e.Bugsink.IssuePagesBy(ctx, p.ID, bugsink.SortLastSeen, true) {
 		if err != nil {
 			return wm, listErr(ctx, err)
@@ -46,9 +45,19 @@ func (e *Engine) listFull(ctx context.Context, p bugsink.Project, pi int, rep *R
 	}
 	pctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	for page, err := range prefetch(pctx, e.Bugsink.IssuePagesBy(pctx, p.ID, bugsink.SortDigestOrder, false)) {
-		if err != nil {
-			return wm, listErr(ctx, err)
+	var inFlight *pageWork
+	defer func() {
+		// Whatever ends the listing, the page in flight is finished and
+		// merged (its issues were started; they end untouched or recorded).
+		if inFlight != nil {
+			if ferr := e.finishPage(ctx, inFlight, rep); err == nil {
+				err = ferr
+			}
+		}
+	}()
+	for page, lerr := range prefetch(pctx, e.Bugsink.IssuePagesBy(pctx, p.ID, bugsink.SortDigestOrder, false)) {
+		if lerr != nil {
+			return wm, listErr(ctx, lerr)
 		}
 		pr.Pages++
 		pr.Seen += len(page)
@@ -60,8 +69,20 @@ func (e *Engine) listFull(ctx context.Context, p bugsink.Project, pi int, rep *R
 			wm.DigestOrder = is.DigestOrder
 			rows = append(rows, is)
 		}
-		if err := e.workRows(ctx, p, pi, rows, rep); err != nil {
+		// The page's creates run on while the next page is read and
+		// started: Gitea does not wait at page boundaries.
+		pw, err := e.startPage(ctx, p, pi, e.wantedRows(p, pi, rows, rep), rep)
+		if inFlight != nil {
+			if ferr := e.finishPage(ctx, inFlight, rep); err == nil {
+				err = ferr
+			}
+		}
+		inFlight = pw
+		if err != nil {
 			return wm, err
+		}
+		if e.Opts.Progress != nil {
+			e.Opts.Progress(p.Slug, pr.Synced+pr.Skipped+pr.Failed+pr.Deferred, pr.Unresolved)
 		}
 	}
 	return wm, nil

@@ -33,8 +33,31 @@ type outcome struct {
 }
 
 // syncPage looks a page of wanted issues up in one round trip and works on
-// them with bounded concurrency.
+// them through the stages, then merges their outcomes.
 func (e *Engine) syncPage(ctx context.Context, p bugsink.Project, pi int, wanted []bugsink.Issue, rep *Report) error {
+	pw, err := e.startPage(ctx, p, pi, wanted, rep)
+	if err != nil {
+		return err
+	}
+	return e.finishPage(ctx, pw, rep)
+}
+
+// pageWork is a page whose issues are being worked on.
+type pageWork struct {
+	p       bugsink.Project
+	pi      int
+	wanted  []bugsink.Issue
+	outs    []outcome
+	started []bool
+	queued  []bool // waiting for a slot under MaxCreate
+	wg      sync.WaitGroup
+}
+
+// startPage looks a page of wanted issues up in one round trip and starts
+// the work on each that needs some; it returns once every one was started
+// (the stages' read-ahead bounds how far it runs ahead), so the listing
+// can go on while the page's creates run. finishPage waits for them.
+func (e *Engine) startPage(ctx context.Context, p bugsink.Project, pi int, wanted []bugsink.Issue, rep *Report) (*pageWork, error) {
 	pr := &rep.Projects[pi]
 	ids := make([]string, 0, len(wanted))
 	for _, is := range wanted {
@@ -42,60 +65,63 @@ func (e *Engine) syncPage(ctx context.Context, p bugsink.Project, pi int, wanted
 	}
 	known, err := e.State.LookupState(ctx, ids)
 	if err != nil {
-		return &FatalError{Err: err}
+		return nil, &FatalError{Err: err}
 	}
-	outs := make([]outcome, len(wanted))
-	started := make([]bool, len(wanted))
-	queued := make([]bool, len(wanted)) // waiting for a slot under MaxCreate
-	var stop atomic.Bool
+	pw := &pageWork{p: p, pi: pi, wanted: wanted, outs: make([]outcome, len(wanted)),
+		started: make([]bool, len(wanted)), queued: make([]bool, len(wanted))}
+	doneBefore, unresolved := pr.Synced+pr.Skipped+pr.Failed+pr.Deferred, pr.Unresolved
 	var finished atomic.Int64
-	doneBefore := pr.Synced + pr.Skipped + pr.Failed + pr.Deferred
-	sg := e.newStages()
-	var wg sync.WaitGroup
 	for i, is := range wanted {
-		if stop.Load() || ctx.Err() != nil {
+		if e.stop.Load() || ctx.Err() != nil {
 			break
 		}
 		if o, ok := e.settled(is, known[is.ID]); ok {
 			// Nothing to do for it: no goroutine, no request.
-			outs[i], started[i] = o, true
+			pw.outs[i], pw.started[i] = o, true
 			continue
 		}
 		if st := known[is.ID]; !st.Entry.Mapped() && e.Opts.MaxCreate > 0 {
 			// Created after every project was listed, oldest first.
 			e.offer(rep, candidate{project: p, report: pi, issue: is, pending: st.Pending})
-			queued[i] = true
+			pw.queued[i] = true
 			continue
 		}
-		sg.ahead <- struct{}{}
-		if stop.Load() || ctx.Err() != nil {
-			<-sg.ahead
+		e.stages.ahead <- struct{}{}
+		if e.stop.Load() || ctx.Err() != nil {
+			<-e.stages.ahead
 			break
 		}
-		wg.Add(1)
+		pw.wg.Add(1)
 		go func(i int, is bugsink.Issue) {
-			defer wg.Done()
-			outs[i], started[i] = e.work(ctx, sg, p, is, known[is.ID])
-			if outs[i].fatal != nil {
-				stop.Store(true)
+			defer pw.wg.Done()
+			pw.outs[i], pw.started[i] = e.work(ctx, p, is, known[is.ID])
+			if pw.outs[i].fatal != nil {
+				e.stop.Store(true)
 			}
-			if started[i] && e.Opts.Progress != nil {
-				e.Opts.Progress(p.Slug, doneBefore+int(finished.Add(1)), pr.Unresolved)
+			if pw.started[i] && e.Opts.Progress != nil {
+				e.Opts.Progress(p.Slug, doneBefore+int(finished.Add(1)), unresolved)
 			}
 		}(i, is)
 	}
-	wg.Wait()
+	return pw, nil
+}
 
+// finishPage waits for a page's work, merges its outcomes into the report
+// in listing order (so the report does not depend on concurrency) and
+// writes its leftover changes.
+func (e *Engine) finishPage(ctx context.Context, pw *pageWork, rep *Report) error {
+	pw.wg.Wait()
+	pr := &rep.Projects[pw.pi]
 	var fatal error
 	changes := syncstate.LeftoverChange{}
-	for i, o := range outs {
-		if !started[i] {
-			if queued[i] {
-				changes[wanted[i].ID] = e.leftover("waiting")
+	for i, o := range pw.outs {
+		if !pw.started[i] {
+			if pw.queued[i] {
+				changes[pw.wanted[i].ID] = e.leftover("waiting")
 			}
 			continue
 		}
-		e.noteLeftover(changes, wanted[i].ID, o)
+		e.noteLeftover(changes, pw.wanted[i].ID, o)
 		if !merged(o) {
 			if fatal == nil {
 				fatal = o.fatal
@@ -107,7 +133,7 @@ func (e *Engine) syncPage(ctx context.Context, p bugsink.Project, pi int, wanted
 			fatal = o.fatal
 		}
 	}
-	if err := e.saveLeftovers(ctx, p.ID, changes); err != nil && fatal == nil {
+	if err := e.saveLeftovers(ctx, pw.p.ID, changes); err != nil && fatal == nil {
 		fatal = err
 	}
 	if fatal != nil {

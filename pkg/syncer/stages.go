@@ -2,6 +2,7 @@ package syncer
 
 import (
 	"context"
+	"sync"
 
 	"bsync/pkg/bugsink"
 	"bsync/pkg/syncstate"
@@ -15,7 +16,7 @@ import (
 // Each issue still goes through its steps in order: recorded before it is
 // resolved.
 
-// stages holds the slots of one page's pipeline.
+// stages holds the slots of the run's pipeline, shared by its pages.
 type stages struct {
 	// ahead is held from an issue's event read until its create starts.
 	ahead chan struct{}
@@ -36,7 +37,8 @@ func (e *Engine) newStages() *stages {
 // for it: the issue is untouched, and left to a later run. Once its first
 // write began, an issue is finished even when the run is interrupted (with
 // IssueTimeout as its own bound): it ends untouched or fully recorded.
-func (e *Engine) work(ctx context.Context, sg *stages, p bugsink.Project, is bugsink.Issue, st syncstate.IssueState) (o outcome, started bool) {
+func (e *Engine) work(ctx context.Context, p bugsink.Project, is bugsink.Issue, st syncstate.IssueState) (o outcome, started bool) {
+	sg := e.stages
 	held := true
 	releaseAhead := func() {
 		if held {
@@ -65,8 +67,11 @@ func (e *Engine) work(ctx context.Context, sg *stages, p bugsink.Project, is bug
 		defer func() { <-sg.gitea }()
 		return e.handle(ictx, p, is, st), true
 	}
-	o, after := e.createPrepared(ictx, p, is, prep)
-	<-sg.gitea
+	var once sync.Once
+	release := func() { once.Do(func() { <-sg.gitea }) }
+	defer release()
+	o, after := e.createPrepared(ictx, p, is, prep, release)
+	release()
 	if after != nil {
 		after(ictx, &o)
 	}

@@ -1,15 +1,20 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
+	"bsync/pkg/apiclient"
 	"bsync/pkg/bugsink/bugsinktest"
+	"bsync/pkg/gitea"
+	"bsync/pkg/gitea/giteatest"
 	"bsync/pkg/syncer"
 )
 
@@ -179,6 +184,10 @@ func benchFullRSS(bin, dir string, n int) error {
 	return nil
 }
 
+// extraEnv is added to the environment of the Gitea-bound first sync
+// (-env), e.g. to try another BSYNC_BUGSINK_CONCURRENCY.
+var extraEnv []string
+
 // benchGiteaBound measures a first sync of n issues where Gitea is the
 // slow server: 5 ms per Bugsink call, 20 ms per Gitea call, 4 Gitea
 // creates at a time. Ideal: every Gitea call at 20 ms, 4 at a time, with
@@ -192,15 +201,60 @@ func benchGiteaBound(bin, dir string, n int) error {
 	w.seed(n)
 	w.bs.Faults.SetLatency(5 * time.Millisecond)
 	w.gt.Faults.SetLatency(20 * time.Millisecond)
-	r, err := w.bsync([]string{"BSYNC_CONCURRENCY=4"}, "sync")
+	r, err := w.bsync(append([]string{"BSYNC_CONCURRENCY=4"}, extraEnv...), "sync")
 	if err != nil || r.code != 0 || int(r.data()["synced"].(float64)) != n {
 		return fmt.Errorf("first sync of %d: exit %d %v", n, r.code, err)
 	}
 	gitea := r.req("gitea")
 	ideal := time.Duration(gitea) * 20 * time.Millisecond / 4
-	fmt.Printf("| first sync, Gitea 20 ms, Bugsink 5 ms | %d | Gitea concurrency 4, Bugsink %d | %d gitea + %d bugsink calls | %s | %s (%d × 20 ms ÷ 4) | %.2f (goal ≤ 1.10) | %.1f MB |\n",
-		n, syncer.DefaultBugsinkConcurrency, gitea, r.req("bugsink"), ms(r.wall), ms(ideal), gitea, float64(r.wall)/float64(ideal), float64(r.maxRSSKB)/1024)
+	bare, err := bareCreates(w, int(gitea))
+	if err != nil {
+		return err
+	}
+	fmt.Printf("| first sync, Gitea 20 ms, Bugsink 5 ms | %d | Gitea concurrency 4, Bugsink %s | %d gitea + %d bugsink calls | %s | %s (%d × 20 ms ÷ 4); a bare client's %d creates, 4 at a time: %s | %.2f (goal ≤ 1.10); %.2f of the bare client | %.1f MB |\n",
+		n, bugsinkConcurrency(), gitea, r.req("bugsink"), ms(r.wall), ms(ideal), gitea, gitea, ms(bare), float64(r.wall)/float64(ideal), float64(r.wall)/float64(bare), float64(r.maxRSSKB)/1024)
 	return nil
+}
+
+// bareCreates times n creates of small issues against the same Gitea fake,
+// 4 at a time, by a client that does nothing else: the floor for the
+// Gitea-bound first sync on this host.
+func bareCreates(w *world, n int) (time.Duration, error) {
+	c := gitea.New(w.gt.URL, giteatest.Token, "bench", "repo", apiclient.Options{})
+	jobs := make(chan int)
+	errs := make(chan error, 4)
+	start := time.Now()
+	for k := 0; k < 4; k++ {
+		go func() {
+			var err error
+			for i := range jobs {
+				if _, e := c.CreateIssue(context.Background(), gitea.CreateIssueOption{Title: "bare " + strconv.Itoa(i), Body: "bare"}); e != nil && err == nil {
+					err = e
+				}
+			}
+			errs <- err
+		}()
+	}
+	for i := 0; i < n; i++ {
+		jobs <- i
+	}
+	close(jobs)
+	for k := 0; k < 4; k++ {
+		if err := <-errs; err != nil {
+			return 0, err
+		}
+	}
+	return time.Since(start), nil
+}
+
+// bugsinkConcurrency is the Bugsink concurrency the first sync ran with.
+func bugsinkConcurrency() string {
+	for _, kv := range extraEnv {
+		if v, ok := strings.CutPrefix(kv, "BSYNC_BUGSINK_CONCURRENCY="); ok {
+			return v
+		}
+	}
+	return strconv.Itoa(syncer.DefaultBugsinkConcurrency)
 }
 
 // runHistory runs the cases of incremental passes, memory and a

@@ -36,7 +36,9 @@ func main() {
 	history := flag.Int("history", 100000, "issues (99% resolved, 6 projects) for the incremental passes (0 to skip)")
 	rss := flag.Int("rss", 1000000, "listed issues (99% resolved) for the full pass's peak memory (0 to skip)")
 	giteaBound := flag.Int("gitea-bound", 1000, "issues for the first sync at 20 ms per Gitea call (0 to skip)")
+	env := flag.String("env", "", "extra settings for the Gitea-bound first sync, e.g. BSYNC_BUGSINK_CONCURRENCY=4")
 	flag.Parse()
+	extraEnv = strings.Fields(*env)
 	if err := run(*latency, ints(*sizes), ints(*conc), *statusN); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
