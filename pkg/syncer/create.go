@@ -72,6 +72,19 @@ type prepared struct {
 	names    []string
 	ids      []int64
 	warnings []string
+	// reservedAt is when the create was reserved, if it was already.
+	reservedAt time.Time
+}
+
+// reserve writes the reservation that precedes a create. A failure stops
+// the run: without it, a create could not be recovered after a crash.
+func (e *Engine) reserve(ctx context.Context, p bugsink.Project, is bugsink.Issue) (outcome, bool) {
+	if err := e.State.Reserve(ctx, is.ID, syncstate.Reservation{At: e.Now(), Run: e.Opts.RunID}); err != nil {
+		o := e.failure(p, is, "reserve", err)
+		o.fatal = fmt.Errorf("the sync state cannot be written, so nothing more is created: %w", err)
+		return o, false
+	}
+	return outcome{}, true
 }
 
 // prepare reads an issue's newest event and renders its Gitea issue; it
@@ -114,11 +127,12 @@ func (e *Engine) prepare(ctx context.Context, p bugsink.Project, is bugsink.Issu
 // back-link) are returned as after, to be run now or by a later stage;
 // after is nil when there is nothing more.
 func (e *Engine) createPrepared(ctx context.Context, p bugsink.Project, is bugsink.Issue, prep prepared, created func()) (outcome, func(context.Context, *outcome)) {
-	reservedAt := e.Now()
-	if err := e.State.Reserve(ctx, is.ID, syncstate.Reservation{At: reservedAt, Run: e.Opts.RunID}); err != nil {
-		o := e.failure(p, is, "reserve", err)
-		o.fatal = fmt.Errorf("the sync state cannot be written, so nothing more is created: %w", err)
-		return o, nil
+	reservedAt := prep.reservedAt
+	if reservedAt.IsZero() {
+		if o, ok := e.reserve(ctx, p, is); !ok {
+			return o, nil
+		}
+		reservedAt = e.Now()
 	}
 	gi, err := e.Gitea.CreateIssue(ctx, gitea.CreateIssueOption{Title: prep.r.Title, Body: prep.r.Body, Labels: prep.ids})
 	created()

@@ -162,6 +162,9 @@ type Engine struct {
 	// of new work after a fatal error.
 	stages *stages
 	stop   atomic.Bool
+	// warm is closed when the labels looked up early on a first sync are
+	// known (nil when there was no such look-up).
+	warm chan struct{}
 }
 
 // ErrInterrupted means the pass stopped early (signal or deadline). Every
@@ -241,6 +244,9 @@ func (e *Engine) Run(ctx context.Context) (*Report, error) {
 	start := e.Now()
 	rep := newReport(start, e.Opts.DryRun)
 	err := e.run(ctx, rep)
+	if e.warm != nil {
+		<-e.warm
+	}
 	rep.Pass = passKind(rep.Projects)
 	rep.FinishedAt = e.Now().UTC()
 	rep.DurationMS = rep.FinishedAt.Sub(start).Milliseconds()

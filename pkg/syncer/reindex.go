@@ -129,13 +129,12 @@ func (e *Engine) ensureState(ctx context.Context, rep *Report) error {
 		return nil
 	}
 	// A first sync: look the labels up (and create them) while Gitea is
-	// scanned, rather than before the first create.
-	warm := make(chan struct{})
+	// scanned and Bugsink listed, rather than before the first create.
+	e.warm = make(chan struct{})
 	go func() {
-		defer close(warm)
+		defer close(e.warm)
 		_, _, _ = e.labelIDsFor(ctx, nil) // an error is met again on first use
 	}()
-	defer func() { <-warm }()
 	rr, found, err := e.Reindex(ctx, !e.Opts.DryRun)
 	if refused(err) {
 		return &FatalError{Err: err}

@@ -54,11 +54,26 @@ func (e *Engine) work(ctx context.Context, p bugsink.Project, is bugsink.Issue, 
 		if prep, o, ok = e.prepare(ctx, p, is); !ok {
 			return o, ctx.Err() == nil
 		}
+		// Reserved while it waits for Gitea, so that the create's slot
+		// holds the create alone.
+		if ctx.Err() != nil {
+			return outcome{}, false
+		}
+		if o, ok := e.reserve(context.WithoutCancel(ctx), p, is); !ok {
+			return o, true
+		}
+		prep.reservedAt = e.Now()
 	}
 	sg.gitea <- struct{}{}
 	releaseAhead()
 	if ctx.Err() != nil {
 		<-sg.gitea
+		if !simple {
+			// Nothing was created: the issue is left untouched.
+			if err := e.State.ClearReservation(context.WithoutCancel(ctx), is.ID); err != nil {
+				e.Log.Warn("could not clear a reservation; the next run checks Gitea first", "bugsink_issue", is.ID, "err", err)
+			}
+		}
 		return outcome{}, false
 	}
 	ictx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.Opts.IssueTimeout)
