@@ -104,3 +104,37 @@ func TestBugsinkCallsInFlightAreBounded(t *testing.T) {
 		t.Errorf("%d bugsink calls in flight, want at most 2", f.max)
 	}
 }
+
+// cancelOnCreate ends the run as its first create starts.
+type cancelOnCreate struct {
+	GiteaAPI
+	cancel context.CancelFunc
+}
+
+func (c cancelOnCreate) CreateIssue(ctx context.Context, opt gitea.CreateIssueOption) (*gitea.Issue, error) {
+	c.cancel()
+	time.Sleep(20 * time.Millisecond) // the issues read ahead reach their reservation
+	return c.GiteaAPI.CreateIssue(ctx, opt)
+}
+
+// Issues read ahead and reserved while they waited for Gitea are left
+// untouched when the run ends first: no reservation stays behind to delay
+// them, and only the create in hand is finished.
+func TestIssuesWaitingForGiteaAreLeftUntouchedByAnInterruption(t *testing.T) {
+	e := newEnv(t)
+	seedProject(e, 6)
+	if err := e.store.MarkStateComplete(t.Context(), "test"); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	eng := e.engine(Options{Concurrency: 1, BugsinkConcurrency: 4})
+	eng.Gitea = cancelOnCreate{GiteaAPI: e.gc, cancel: cancel}
+	rep, err := eng.Run(ctx)
+	if !errors.Is(err, ErrInterrupted) || rep.Synced != 1 || len(e.gt.Issues()) != 1 {
+		t.Fatalf("run returned %v; synced %d, %d gitea issues", err, rep.Synced, len(e.gt.Issues()))
+	}
+	if keys := e.pendingKeys(t); len(keys) != 0 {
+		t.Errorf("reservations left behind: %v", keys)
+	}
+}
