@@ -105,15 +105,19 @@ func TestBugsinkCallsInFlightAreBounded(t *testing.T) {
 	}
 }
 
-// cancelOnCreate ends the run as its first create starts.
+// cancelOnCreate ends the run during its first create, once other issues
+// were read ahead and reserved and wait for Gitea.
 type cancelOnCreate struct {
 	GiteaAPI
-	cancel context.CancelFunc
+	cancel  context.CancelFunc
+	waiting func() bool
 }
 
 func (c cancelOnCreate) CreateIssue(ctx context.Context, opt gitea.CreateIssueOption) (*gitea.Issue, error) {
+	for deadline := time.Now().Add(2 * time.Second); !c.waiting() && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
 	c.cancel()
-	time.Sleep(20 * time.Millisecond) // the issues read ahead reach their reservation
 	return c.GiteaAPI.CreateIssue(ctx, opt)
 }
 
@@ -129,7 +133,7 @@ func TestIssuesWaitingForGiteaAreLeftUntouchedByAnInterruption(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	eng := e.engine(Options{Concurrency: 1, BugsinkConcurrency: 4})
-	eng.Gitea = cancelOnCreate{GiteaAPI: e.gc, cancel: cancel}
+	eng.Gitea = cancelOnCreate{GiteaAPI: e.gc, cancel: cancel, waiting: func() bool { return len(e.pendingKeys(t)) >= 3 }}
 	rep, err := eng.Run(ctx)
 	if !errors.Is(err, ErrInterrupted) || rep.Synced != 1 || len(e.gt.Issues()) != 1 {
 		t.Fatalf("run returned %v; synced %d, %d gitea issues", err, rep.Synced, len(e.gt.Issues()))
