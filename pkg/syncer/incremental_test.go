@@ -215,3 +215,20 @@ func TestADryRunWritesNoWatermark(t *testing.T) {
 		t.Error("a dry run wrote a watermark")
 	}
 }
+
+// A leftover that needs no work any more (here: synced and left
+// unresolved on purpose) leaves the set when it is read again.
+func TestASettledLeftoverLeavesTheSet(t *testing.T) {
+	e := newEnv(t)
+	seedHistory(e, "shop-backend", 5)
+	id := e.bs.AddIssue("shop-backend", bugsinktest.IssueSpec{Type: "E", LastSeen: e.now.Add(-30 * time.Hour)})
+	e.bs.AddIssue("shop-backend", bugsinktest.IssueSpec{Type: "Newest", Resolved: true, LastSeen: e.now})
+	e.run(t, Options{NoResolve: true})
+	if err := e.store.ChangeLeftovers(t.Context(), 1, syncstate.LeftoverChange{id: &syncstate.Leftover{Run: "earlier", Stage: "resolve"}}); err != nil {
+		t.Fatal(err)
+	}
+	rep := e.run(t, Options{NoResolve: true})
+	if left, _ := e.store.Leftovers(t.Context(), 1); len(left) != 0 || rep.Projects[0].Leftovers != 1 || rep.Skipped != 1 {
+		t.Errorf("leftovers %v after it was read again (%d read, %d skipped)", left, rep.Projects[0].Leftovers, rep.Skipped)
+	}
+}

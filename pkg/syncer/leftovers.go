@@ -103,7 +103,12 @@ func (e *Engine) reworkLeftovers(ctx context.Context, p bugsink.Project, pi int,
 			return &FatalError{Err: err}
 		}
 		if len(wanted) > 0 {
-			if err := e.syncPage(ctx, p, pi, wanted, rep); err != nil {
+			pw, err := e.startPage(ctx, p, pi, wanted, rep)
+			if err != nil {
+				return err
+			}
+			pw.dropSettled = true
+			if err := e.finishPage(ctx, pw, rep); err != nil {
 				return err
 			}
 		}

@@ -50,7 +50,12 @@ type pageWork struct {
 	outs    []outcome
 	started []bool
 	queued  []bool // waiting for a slot under MaxCreate
-	wg      sync.WaitGroup
+	settled []bool // needed no work at all
+	// dropSettled takes the issues that needed no work out of the
+	// leftover set (they are leftovers being read again); a listed page
+	// leaves them be, saving a write per page.
+	dropSettled bool
+	wg          sync.WaitGroup
 }
 
 // startPage looks a page of wanted issues up in one round trip and starts
@@ -68,7 +73,7 @@ func (e *Engine) startPage(ctx context.Context, p bugsink.Project, pi int, wante
 		return nil, &FatalError{Err: err}
 	}
 	pw := &pageWork{p: p, pi: pi, wanted: wanted, outs: make([]outcome, len(wanted)),
-		started: make([]bool, len(wanted)), queued: make([]bool, len(wanted))}
+		started: make([]bool, len(wanted)), queued: make([]bool, len(wanted)), settled: make([]bool, len(wanted))}
 	doneBefore, unresolved := pr.Synced+pr.Skipped+pr.Failed+pr.Deferred, pr.Unresolved
 	var finished atomic.Int64
 	for i, is := range wanted {
@@ -77,7 +82,7 @@ func (e *Engine) startPage(ctx context.Context, p bugsink.Project, pi int, wante
 		}
 		if o, ok := e.settled(is, known[is.ID]); ok {
 			// Nothing to do for it: no goroutine, no request.
-			pw.outs[i], pw.started[i] = o, true
+			pw.outs[i], pw.started[i], pw.settled[i] = o, true, true
 			continue
 		}
 		if st := known[is.ID]; !st.Entry.Mapped() && e.Opts.MaxCreate > 0 {
@@ -121,7 +126,9 @@ func (e *Engine) finishPage(ctx context.Context, pw *pageWork, rep *Report) erro
 			}
 			continue
 		}
-		e.noteLeftover(changes, pw.wanted[i].ID, o)
+		if !pw.settled[i] || pw.dropSettled {
+			e.noteLeftover(changes, pw.wanted[i].ID, o)
+		}
 		if !merged(o) {
 			if fatal == nil {
 				fatal = o.fatal

@@ -24,6 +24,7 @@ import (
 	"bsync/pkg/bugsink"
 	"bsync/pkg/bugsink/bugsinktest"
 	"bsync/pkg/gitea/giteatest"
+	"bsync/pkg/syncer"
 	"bsync/pkg/syncstate"
 	"bsync/pkg/syncstate/redistest"
 )
@@ -148,7 +149,7 @@ func (w *world) perCall() (time.Duration, error) {
 	return ds[50], nil
 }
 
-// noOp times the listing alone and a no-op sync five times each,
+// noOp times the listing alone and a no-op full pass five times each,
 // alternating, and returns the medians (the sync's full result).
 func (w *world) noOp(env []string) (time.Duration, result, error) {
 	var lists []time.Duration
@@ -158,7 +159,7 @@ func (w *world) noOp(env []string) (time.Duration, result, error) {
 		if err != nil {
 			return 0, result{}, err
 		}
-		r, err := w.bsync(env, "sync")
+		r, err := w.bsync(env, "sync", "--full")
 		if err != nil || r.code != 0 || r.data()["synced"].(float64) != 0 {
 			return 0, result{}, fmt.Errorf("no-op sync: exit %d %v", r.code, err)
 		}
@@ -214,18 +215,24 @@ func run(latency time.Duration, sizes, concs []int, statusN int) error {
 				return fmt.Errorf("first sync of %d synced %d", n, got)
 			}
 			// Requests no sync can avoid: per issue the event list, the
-			// event, the create, the resolve and the back-link comment, run
-			// `concurrency` at a time; plus, one after another, the listing
-			// pages, the project list, the label list and creates, and the
-			// one scan of the empty repository for markers.
+			// event, the resolve and the back-link comment (Bugsink, at
+			// most DefaultBugsinkConcurrency at a time) and the create
+			// (Gitea, `concurrency` at a time), the two servers working
+			// side by side; plus, one after another, the listing pages,
+			// the project list, the label list and creates, and the one
+			// scan of the empty repository for markers.
 			pages := (n + 249) / 250
 			sequential := pages + 1 + 1 + 3 + 1
-			ideal := time.Duration(5*n)*latency/time.Duration(c) + time.Duration(sequential)*latency
+			parallel := func(per time.Duration) time.Duration {
+				return max(time.Duration(4*n)*per/syncer.DefaultBugsinkConcurrency, time.Duration(n)*per/time.Duration(c)) +
+					time.Duration(sequential)*per
+			}
+			ideal := parallel(latency)
 			perCall, err := w.perCall()
 			if err != nil {
 				return err
 			}
-			idealMeasured := time.Duration(5*n)*perCall/time.Duration(c) + time.Duration(sequential)*perCall
+			idealMeasured := parallel(perCall)
 			calls := float64(r.req("bugsink")+r.req("gitea")) / float64(n)
 			fmt.Printf("| first sync | %d | %d | %s | %s | %.2f | %s (%.2f ms/call) | %.2f | %.2f | %d | %.1f MB |\n", n, c, ms(r.wall), ms(ideal),
 				float64(r.wall)/float64(ideal), ms(idealMeasured), ms1(perCall), float64(r.wall)/float64(idealMeasured),
@@ -244,7 +251,7 @@ func run(latency time.Duration, sizes, concs []int, statusN int) error {
 		if err != nil {
 			return err
 		}
-		fmt.Printf("| no-op sync (median of 5), all %d synced and resolved | %d | 4 | %s | listing alone %s | %.2f | | | %.3f | %d | %.1f MB |\n",
+		fmt.Printf("| no-op full pass (median of 5), all %d synced and resolved | %d | 4 | %s | listing alone %s | %.2f | | | %.3f | %d | %.1f MB |\n",
 			n, n, ms(r.wall), ms(list), float64(r.wall)/float64(list), float64(r.req("bugsink")+r.req("gitea"))/float64(n),
 			r.req("redis_round_trips"), float64(r.maxRSSKB)/1024)
 		noop.close()
@@ -264,7 +271,7 @@ func run(latency time.Duration, sizes, concs []int, statusN int) error {
 		if err != nil {
 			return err
 		}
-		fmt.Printf("| no-op sync (median of 5), all %d synced, left unresolved | %d | 4 | %s | listing alone %s | %.2f | | | %.3f | %d (%d pages) | %.1f MB |\n",
+		fmt.Printf("| no-op full pass (median of 5), all %d synced, left unresolved | %d | 4 | %s | listing alone %s | %.2f | | | %.3f | %d (%d pages) | %.1f MB |\n",
 			n, n, ms(r.wall), ms(list), float64(r.wall)/float64(list), float64(r.req("bugsink")+r.req("gitea"))/float64(n),
 			r.req("redis_round_trips"), pages, float64(r.maxRSSKB)/1024)
 		w.close()
