@@ -20,6 +20,14 @@ type EventData struct {
 	Exception ExceptionList  `json:"exception"`
 	LogEntry  *LogEntry      `json:"logentry"`
 	Message   flexibleString `json:"message"`
+	// Threads is the threads interface: where SDKs put the stack of a
+	// logged message or captured message (attach_stacktrace), or the stacks
+	// of all threads.
+	Threads ThreadList `json:"threads"`
+	// Stacktrace is an event-level stack trace (older JavaScript SDKs send
+	// the stack of a captured message here).
+	Stacktrace *Stacktrace `json:"stacktrace"`
+	DebugMeta  *DebugMeta  `json:"debug_meta"`
 }
 
 // Request is the HTTP request an event was captured in; only the method and
@@ -29,10 +37,13 @@ type Request struct {
 	URL    string `json:"url"`
 }
 
-// LogEntry is a logged message (events without an exception).
+// LogEntry is a logged message (events without an exception). Params are
+// the message's arguments as sent (a list or an object), for SDKs that do
+// not send the formatted message.
 type LogEntry struct {
-	Message   string `json:"message"`
-	Formatted string `json:"formatted"`
+	Message   string          `json:"message"`
+	Formatted string          `json:"formatted"`
+	Params    json.RawMessage `json:"params"`
 }
 
 // Exception is one exception of a (possibly chained) error.
@@ -40,7 +51,85 @@ type Exception struct {
 	Type       string      `json:"type"`
 	Value      string      `json:"value"`
 	Module     string      `json:"module"`
+	Mechanism  *Mechanism  `json:"mechanism"`
 	Stacktrace *Stacktrace `json:"stacktrace"`
+}
+
+// Mechanism says how an exception was caught and, in newer SDKs, how it
+// links to the others of the event: Source is the attribute it was found
+// under in its parent ("__cause__", "__context__", "cause", "errors[0]",
+// "exceptions[0]"), ExceptionID and ParentID place it in the tree, and
+// IsExceptionGroup marks a group (Python's ExceptionGroup, JavaScript's
+// AggregateError).
+type Mechanism struct {
+	Type             string   `json:"type"`
+	Source           string   `json:"source"`
+	Synthetic        bool     `json:"synthetic"`
+	IsExceptionGroup bool     `json:"is_exception_group"`
+	ExceptionID      *FlexInt `json:"exception_id"`
+	ParentID         *FlexInt `json:"parent_id"`
+}
+
+// Thread is one thread of the threads interface.
+type Thread struct {
+	ID         FlexString  `json:"id"`
+	Name       string      `json:"name"`
+	Crashed    bool        `json:"crashed"`
+	Current    bool        `json:"current"`
+	Stacktrace *Stacktrace `json:"stacktrace"`
+}
+
+// ThreadList accepts {"values": [...]} or a bare list, as Bugsink does.
+type ThreadList []Thread
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (l *ThreadList) UnmarshalJSON(b []byte) error {
+	trimmed := strings.TrimSpace(string(b))
+	if strings.HasPrefix(trimmed, "[") {
+		var list []Thread
+		err := json.Unmarshal(b, &list)
+		*l = list
+		return tolerateTypes(err)
+	}
+	var wrapped struct {
+		Values []Thread `json:"values"`
+	}
+	err := json.Unmarshal(b, &wrapped)
+	*l = wrapped.Values
+	return tolerateTypes(err)
+}
+
+// DebugMeta lists the debug files (source maps) an event's frames refer to.
+type DebugMeta struct {
+	Images []DebugImage `json:"images"`
+}
+
+// DebugImage is one debug file: for JavaScript, Type "sourcemap", the
+// generated file CodeFile and the DebugID its source map was uploaded under.
+type DebugImage struct {
+	Type     string `json:"type"`
+	CodeFile string `json:"code_file"`
+	DebugID  string `json:"debug_id"`
+}
+
+// FlexString accepts a JSON string or number (thread ids come as both).
+type FlexString string
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (s *FlexString) UnmarshalJSON(b []byte) error {
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return nil
+	}
+	switch v := v.(type) {
+	case string:
+		*s = FlexString(v)
+	case float64:
+		*s = FlexString(strconv.FormatFloat(v, 'f', -1, 64))
+	default:
+		*s = ""
+	}
+	return nil
 }
 
 // Stacktrace holds frames ordered oldest to newest: the crashing frame is last.
@@ -48,7 +137,8 @@ type Stacktrace struct {
 	Frames []Frame `json:"frames"`
 }
 
-// Frame is one stack frame, without its local variables.
+// Frame is one stack frame, without its local variables: HasVars only
+// says whether the frame carried any (their values are never kept).
 type Frame struct {
 	Filename    string  `json:"filename"`
 	AbsPath     string  `json:"abs_path"`
@@ -59,6 +149,21 @@ type Frame struct {
 	Colno       FlexInt `json:"colno"`
 	InApp       *bool   `json:"in_app"`
 	ContextLine string  `json:"context_line"`
+	HasVars     bool    `json:"-"`
+}
+
+// UnmarshalJSON implements json.Unmarshaler: it notes whether the frame
+// has a "vars" key and drops the variables themselves.
+func (f *Frame) UnmarshalJSON(b []byte) error {
+	type plain Frame
+	var aux struct {
+		plain
+		Vars json.RawMessage `json:"vars"`
+	}
+	err := json.Unmarshal(b, &aux)
+	*f = Frame(aux.plain)
+	f.HasVars = len(aux.Vars) > 0
+	return tolerateTypes(err)
 }
 
 // FlexInt accepts a JSON number or a numeric string (SDKs send both);
@@ -174,4 +279,29 @@ func (d EventData) LogMessage() string {
 		}
 	}
 	return string(d.Message)
+}
+
+// HasVars reports whether any frame of the event (exceptions, threads or
+// the event-level stack trace) carries local variables. Bugsink's rendered
+// trace lists them, so it must not be read for such an event.
+func (d EventData) HasVars() bool {
+	var traces []*Stacktrace
+	for _, e := range d.Exception {
+		traces = append(traces, e.Stacktrace)
+	}
+	for _, t := range d.Threads {
+		traces = append(traces, t.Stacktrace)
+	}
+	traces = append(traces, d.Stacktrace)
+	for _, st := range traces {
+		if st == nil {
+			continue
+		}
+		for _, f := range st.Frames {
+			if f.HasVars {
+				return true
+			}
+		}
+	}
+	return false
 }

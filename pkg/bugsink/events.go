@@ -1,6 +1,7 @@
 package bugsink
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -33,7 +34,8 @@ func (c *Client) LatestEvent(ctx context.Context, issueID string) (*Event, error
 func (c *Client) Event(ctx context.Context, id string) (*Event, error) {
 	var raw struct {
 		EventSummary
-		Data json.RawMessage `json:"data"`
+		Data         json.RawMessage `json:"data"`
+		StacktraceMD string          `json:"stacktrace_md"`
 	}
 	if err := c.get(ctx, "/events/"+url.PathEscape(id)+"/", nil, &raw); err != nil {
 		return nil, fmt.Errorf("read event %s: %w", id, err)
@@ -43,6 +45,12 @@ func (c *Client) Event(ctx context.Context, id string) (*Event, error) {
 		if err := json.Unmarshal(raw.Data, &ev.Data); err != nil {
 			ev.DataErr = fmt.Errorf("event %s payload: %w", id, err)
 		}
+	}
+	if ev.DataErr == nil && !ev.Data.HasVars() && !bytes.Contains(raw.Data, []byte(`"vars"`)) {
+		// Bugsink lists each frame's local variables in this text; with no
+		// frame carrying any, it holds nothing the payload does not, plus
+		// the source-mapped frames.
+		ev.StacktraceMD = raw.StacktraceMD
 	}
 	return ev, nil
 }

@@ -42,14 +42,17 @@ type EventSummary struct {
 }
 
 // Event is GET /events/{id}/: the summary plus the stored Sentry payload.
-// Bugsink's rendered stacktrace_md is deliberately not decoded: it carries
-// frame local variables, which can hold secrets.
 type Event struct {
 	EventSummary
 	// Data is the decoded payload; when the payload has a shape bsync
 	// cannot read, Data holds what could be read and DataErr says why.
 	Data    EventData
 	DataErr error
+	// StacktraceMD is Bugsink's rendered trace (source maps applied), kept
+	// only for an event whose payload was read whole and none of whose
+	// frames carries local variables: Bugsink lists those in this text,
+	// and they can hold secrets. Otherwise it is empty.
+	StacktraceMD string
 }
 
 // page is Bugsink's cursor-paginated list wrapper (no count field).

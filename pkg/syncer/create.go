@@ -105,6 +105,7 @@ func (e *Engine) prepare(ctx context.Context, p bugsink.Project, is bugsink.Issu
 		prep.warnings = append(prep.warnings, fmt.Sprintf("%s: part of the event payload could not be read: %v", is.ID, ev.DataErr))
 	}
 	prep.r = Render(is, ev, p.Slug, e.Opts.Render)
+	prep.warnings = append(prep.warnings, prep.r.Warnings...)
 	prep.names = e.labelsFor(p.Slug)
 	ids, missing, err := e.labelIDsFor(ctx, prep.names)
 	if err != nil {

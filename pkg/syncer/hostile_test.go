@@ -61,18 +61,23 @@ var secrets = []string{"hunter2", "eyJhbGciOiJIUzI1NiJ9", "dXNlcjpwYXNz", "sk_li
 func TestHostileCorpus(t *testing.T) {
 	for name, s := range hostileCorpus {
 		t.Run(name, func(t *testing.T) {
-			is := bugsink.Issue{ID: testID, CalculatedType: s, CalculatedValue: s, FirstSeen: t0, LastSeen: t1, DigestedEventCount: 1}
-			r := Render(is, hostileEvent(s), s, RenderOptions{BugsinkURL: safetyBase})
-			for _, v := range append(checkTitle(r.Title), checkBody(r.Body, DefaultMaxBodyBytes)...) {
-				t.Error(v)
-			}
-			for _, sec := range secrets {
-				if strings.Contains(r.Title+r.Body, sec) {
-					t.Errorf("secret %q survived", sec)
+			for _, c := range []struct {
+				value string // "": the title falls back on the event's message
+				ev    *bugsink.Event
+			}{{s, hostileEvent(s)}, {"", hostileEvent(s)}, {"", hostileLogEvent(s, true)}, {"", hostileLogEvent(s, false)}} {
+				is := bugsink.Issue{ID: testID, CalculatedType: s, CalculatedValue: c.value, FirstSeen: t0, LastSeen: t1, DigestedEventCount: 1}
+				r := Render(is, c.ev, s, RenderOptions{BugsinkURL: safetyBase})
+				for _, v := range append(checkTitle(r.Title), checkBody(r.Body, DefaultMaxBodyBytes)...) {
+					t.Error(v)
 				}
-			}
-			if strings.Count(r.Body, Marker(testID)) != 1 {
-				t.Error("marker missing or repeated")
+				for _, sec := range secrets {
+					if strings.Contains(r.Title+r.Body, sec) {
+						t.Errorf("secret %q survived", sec)
+					}
+				}
+				if strings.Count(r.Body, Marker(testID)) != 1 {
+					t.Error("marker missing or repeated")
+				}
 			}
 		})
 	}
@@ -86,6 +91,9 @@ func TestSecretsAreRedacted(t *testing.T) {
 		"https://x.example/login#id_token=abc123":               "x.example/login",
 		"https://x.example/?X-Amz-Signature=abc123&X-Amz-Date=": "X-Amz-Signature=[redacted]",
 		"https://x.example/?sessionid=abc123":                   "sessionid=[redacted]",
+		// in a path, where parsing would percent-encode it away from the patterns
+		`webpack://shop/{"api_key": "abc123"}`:               "webpack://shop/",
+		"webpack://shop/x postgres://app:abc123@db:5432/app": "webpack://shop/",
 	}
 	for raw, keep := range cases {
 		got := redactURL(raw)
@@ -100,6 +108,7 @@ func TestSecretsAreRedacted(t *testing.T) {
 		`{"client_secret":"abc123"}`:            "client_secret",
 		"redis://default:abc123@cache:6379":     "redis://default:[redacted]@cache:6379",
 		"Cookie: session=abc123":                "Cookie: [redacted]",
+		`{\"password\": \"abc123\"}`:            "password",
 	}
 	for raw, keep := range msgs {
 		got := redactSecrets(raw)

@@ -37,6 +37,9 @@ type RenderOptions struct {
 type Rendered struct {
 	Title string
 	Body  string
+	// Warnings are for the run report: what could not be rendered as
+	// intended (e.g. Bugsink's source-mapped trace did not read).
+	Warnings []string
 }
 
 var reUUID = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
@@ -49,13 +52,16 @@ func ValidIssueID(id string) bool { return reUUID.MatchString(id) }
 func Marker(issueID string) string { return "<!-- bugsink-issue: " + issueID + " -->" }
 
 // Title renders "[Type] message": one line, untrusted text defused, at most
-// MaxTitleBytes bytes.
-func Title(is bugsink.Issue) string {
-	typ := oneLine(untrusted(is.CalculatedType))
+// MaxTitleBytes bytes. It knows only the issue; Render also falls back on
+// the event's message where Bugsink calculated none.
+func Title(is bugsink.Issue) string { return title(is.CalculatedType, is.CalculatedValue) }
+
+func title(calcType, message string) string {
+	typ := oneLine(untrusted(calcType))
 	if typ == "" {
 		typ = "Error"
 	}
-	msg := firstLine(untrusted(is.CalculatedValue))
+	msg := firstLine(untrusted(message))
 	t := "[" + typ + "]"
 	if msg != "" {
 		t += " " + msg
@@ -86,18 +92,44 @@ func Render(is bugsink.Issue, ev *bugsink.Event, projectSlug string, opt RenderO
 	if ev != nil {
 		data = ev.Data
 	}
-	stack := stackLines(ev, opt.MaxFrames)
-	body := renderBody(is, data, ev != nil, projectSlug, link, stack, "")
+	tr := stackLines(ev, opt.MaxFrames)
+	v := bodyView{is: is, data: data, hasEvent: ev != nil, slug: projectSlug, link: link,
+		message: issueMessage(is, data), missingMaps: tr.missingMaps}
+	stack := tr.lines
+	body := v.render(stack, "")
 	if len(body) > opt.MaxBodyBytes {
-		body = fitBody(is, data, ev != nil, projectSlug, link, stack, opt.MaxBodyBytes)
+		body = v.fit(stack, opt.MaxBodyBytes)
 	}
-	return Rendered{Title: Title(is), Body: body}
+	return Rendered{Title: title(is.CalculatedType, v.message), Body: body, Warnings: tr.warnings}
 }
 
-// fitBody drops stack lines from the middle until the body fits; if even no
+// issueMessage is what the issue says happened: Bugsink's calculated value,
+// or, where that is empty (a synthetic exception, an exception without a
+// value), the main exception's value or the logged message of the event.
+func issueMessage(is bugsink.Issue, d bugsink.EventData) string {
+	if strings.TrimSpace(is.CalculatedValue) != "" {
+		return is.CalculatedValue
+	}
+	if m := d.Exception.Main(); m != nil && strings.TrimSpace(m.Value) != "" {
+		return m.Value
+	}
+	return logMessageText(d)
+}
+
+// bodyView is what an issue body is rendered from.
+type bodyView struct {
+	is          bugsink.Issue
+	data        bugsink.EventData
+	hasEvent    bool
+	slug, link  string
+	message     string
+	missingMaps bool
+}
+
+// fit drops stack lines from the middle until the body fits; if even no
 // stack does not fit (it always should: every other field is capped), the
 // body is cut as a last resort.
-func fitBody(is bugsink.Issue, data bugsink.EventData, hasEvent bool, slug, link string, stack []string, limit int) string {
+func (v bodyView) fit(stack []string, limit int) string {
 	lo, hi := 0, len(stack)
 	best := ""
 	for lo <= hi {
@@ -106,8 +138,8 @@ func fitBody(is bugsink.Issue, data bugsink.EventData, hasEvent bool, slug, link
 		tail := keep - head
 		kept := append(append([]string{}, stack[:head]...), stack[len(stack)-tail:]...)
 		note := fmt.Sprintf("%d of %d stack trace lines are left out to keep this issue small; the full trace is in Bugsink: %s",
-			len(stack)-keep, len(stack), link)
-		b := renderBody(is, data, hasEvent, slug, link, insertGap(kept, head, len(stack)-keep), note)
+			len(stack)-keep, len(stack), v.link)
+		b := v.render(insertGap(kept, head, len(stack)-keep), note)
 		if len(b) <= limit {
 			best, lo = b, keep+1
 		} else {
@@ -115,8 +147,8 @@ func fitBody(is bugsink.Issue, data bugsink.EventData, hasEvent bool, slug, link
 		}
 	}
 	if best == "" {
-		best = truncateBytes(renderBody(is, data, hasEvent, slug, link, nil, "The stack trace is left out; see Bugsink."), limit-len(Marker(is.ID))-2)
-		best += "\n" + Marker(is.ID) + "\n"
+		best = truncateBytes(v.render(nil, "The stack trace is left out; see Bugsink."), limit-len(Marker(v.is.ID))-2)
+		best += "\n" + Marker(v.is.ID) + "\n"
 	}
 	return best
 }
@@ -130,7 +162,8 @@ func insertGap(lines []string, at, dropped int) []string {
 	return append(out, lines[at:]...)
 }
 
-func renderBody(is bugsink.Issue, data bugsink.EventData, hasEvent bool, slug, link string, stack []string, note string) string {
+func (v bodyView) render(stack []string, note string) string {
+	is, data, hasEvent := v.is, v.data, v.hasEvent
 	var b strings.Builder
 	typ := is.CalculatedType
 	if typ == "" {
@@ -145,7 +178,7 @@ func renderBody(is bugsink.Issue, data bugsink.EventData, hasEvent bool, slug, l
 	b.WriteString("## Error Details\n\n")
 	b.WriteString("| Field | Value |\n| ------------ | ----------------------- |\n")
 	fmt.Fprintf(&b, "| **Type** | %s |\n", cell(typ, 200))
-	fmt.Fprintf(&b, "| **Message** | %s |\n", cell(is.CalculatedValue, maxMessageBytes))
+	fmt.Fprintf(&b, "| **Message** | %s |\n", cell(v.message, maxMessageBytes))
 	fmt.Fprintf(&b, "| **Platform** | %s |\n", cell(platform, 64))
 	fmt.Fprintf(&b, "| **Level** | %s |\n", cell(level, 32))
 
@@ -169,6 +202,9 @@ func renderBody(is bugsink.Issue, data bugsink.EventData, hasEvent bool, slug, l
 	case len(stack) == 0:
 		b.WriteString("No stack trace recorded.\n")
 	default:
+		if v.missingMaps {
+			b.WriteString(missingMapsLine(data.Release) + "\n\n")
+		}
 		b.WriteString("<details>\n<summary>Click to expand</summary>\n\n")
 		b.WriteString(codeBlock(strings.Join(stack, "\n")))
 		b.WriteString("\n\n</details>\n")
@@ -178,10 +214,19 @@ func renderBody(is bugsink.Issue, data bugsink.EventData, hasEvent bool, slug, l
 	}
 
 	b.WriteString("\n---\n\n")
-	fmt.Fprintf(&b, "**Bugsink Issue**: %s\n", link)
-	fmt.Fprintf(&b, "**Project**: %s\n", slugText(slug))
+	fmt.Fprintf(&b, "**Bugsink Issue**: %s\n", v.link)
+	fmt.Fprintf(&b, "**Project**: %s\n", slugText(v.slug))
 	b.WriteString("\n" + Marker(is.ID) + "\n")
 	return b.String()
+}
+
+// missingMapsLine says in one line that Bugsink lacked source maps for the
+// event's release.
+func missingMapsLine(release string) string {
+	if r := codeSpan(truncateBytes(untrusted(release), 200), false); r != "" {
+		return "Source maps were missing in Bugsink for release " + r + ": some frames are shown minified."
+	}
+	return "Source maps were missing in Bugsink for this event (it names no release): some frames are shown minified."
 }
 
 var reSlugText = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,99}$`)

@@ -1,6 +1,7 @@
 package syncer
 
 import (
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
@@ -156,19 +157,39 @@ func nodeText(n ast.Node, src []byte) string {
 	return b.String()
 }
 
-// hostileEvent builds an event whose every untrusted field carries s.
+// hostileEvent builds an event whose every untrusted field carries s: an
+// exception group with a linked member, and other threads.
 func hostileEvent(s string) *bugsink.Event {
 	yes := true
+	one, zero := bugsink.FlexInt(1), bugsink.FlexInt(0)
+	frames := &bugsink.Stacktrace{Frames: []bugsink.Frame{{Filename: s, Function: s, ContextLine: s, InApp: &yes, Lineno: 1}}}
 	return &bugsink.Event{Data: bugsink.EventData{
-		Platform: s, Level: s,
+		Platform: s, Level: s, Release: s,
 		Request: &bugsink.Request{Method: s, URL: "https://shop.example.com/p?q=" + s + "&token=T0KEN&x=" + s},
 		Exception: bugsink.ExceptionList{
-			{Type: s, Value: s, Module: s, Stacktrace: &bugsink.Stacktrace{Frames: []bugsink.Frame{
-				{Filename: s, Function: s, ContextLine: s, InApp: &yes, Lineno: 1},
-			}}},
-			{Type: "Main" + s, Value: s + " password=hunter2", Stacktrace: &bugsink.Stacktrace{Frames: []bugsink.Frame{
-				{AbsPath: "https://cdn.example.com/app.js?sig=S1GN&v=" + s, Function: s, ContextLine: s},
-			}}},
+			{Type: s, Value: s, Module: s, Mechanism: &bugsink.Mechanism{Source: s, ExceptionID: &one, ParentID: &zero}, Stacktrace: frames},
+			{Type: "Main" + s, Value: s + " password=hunter2", Mechanism: &bugsink.Mechanism{ExceptionID: &zero, IsExceptionGroup: true},
+				Stacktrace: &bugsink.Stacktrace{Frames: []bugsink.Frame{
+					{AbsPath: "https://cdn.example.com/app.js?sig=S1GN&v=" + s, Function: s, ContextLine: s},
+				}}},
 		},
+		Threads: bugsink.ThreadList{{ID: bugsink.FlexString(s), Name: s, Stacktrace: frames}},
 	}}
+}
+
+// hostileLogEvent is a log message carrying s, with the stacks of its
+// threads, or (without threads) an event-level stack trace.
+func hostileLogEvent(s string, threads bool) *bugsink.Event {
+	frames := &bugsink.Stacktrace{Frames: []bugsink.Frame{{Filename: s, Function: s, ContextLine: s + " token=T0KEN", Lineno: 2}}}
+	ev := &bugsink.Event{Data: bugsink.EventData{
+		Platform: s, LogEntry: &bugsink.LogEntry{Message: s, Formatted: s + " password=hunter2"}, Stacktrace: frames,
+	}}
+	if threads {
+		ev.Data.Threads = bugsink.ThreadList{{ID: bugsink.FlexString(s), Name: s, Current: true, Stacktrace: frames}, {Name: s, Stacktrace: frames}}
+	} else {
+		// unformatted, with its arguments apart
+		params, _ := json.Marshal([]any{s, map[string]string{"password": "hunter2", "x": s}})
+		ev.Data.LogEntry = &bugsink.LogEntry{Message: s, Params: params}
+	}
+	return ev
 }

@@ -83,7 +83,7 @@ var secretPatterns = []secretPattern{
 	{[]string{"authorization"}, regexp.MustCompile(`(?i)(authorization\s*[:=]\s*)(?:(?:bearer|basic|token|digest)\s+)?[^\s,;'"&]+`), false},
 	{[]string{"bearer"}, regexp.MustCompile(`(?i)(\bbearer\s+)[A-Za-z0-9\-._~+/]+=*`), false},
 	{[]string{"pass", "pwd", "secret", "token", "key", "session", "cookie", "auth", "signature", "credential"},
-		regexp.MustCompile(`(?i)(\b[\w.-]{0,64}?(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|client[_-]?secret|session(?:id)?|cookie|auth|signature|credentials?)["']?\s*[:=]\s*["']?)[^\s&,;'"]+`), false},
+		regexp.MustCompile(`(?i)(\b[\w.-]{0,64}?(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|client[_-]?secret|session(?:id)?|cookie|auth|signature|credentials?)\\?["']?\s*[:=]\s*\\?["']?)[^\s&,;'"]+`), false},
 	{[]string{"://"}, regexp.MustCompile(`(?i)(\b[a-z][a-z0-9+.-]{0,32}://[^\s:/@]{1,256}:)[^\s@/]+(@)`), true},
 }
 
@@ -132,9 +132,10 @@ var reSensitiveParam = regexp.MustCompile(`(?i)([?&;#][^=&#\s]*(?:token|password
 
 // redactURL removes user info and the values of sensitive query parameters
 // and drops the fragment (which often carries OAuth tokens). Whatever the
-// URL's shape, free-text credential patterns are redacted as well.
+// URL's shape, free-text credential patterns are redacted as well, before
+// parsing too: re-encoding a path would hide a credential in it from them.
 func redactURL(raw string) string {
-	raw = oneLine(cleanText(raw))
+	raw = redactSecrets(oneLine(cleanText(raw)))
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme == "" && u.Host == "" && !strings.HasPrefix(raw, "/") {
 		if i := strings.IndexByte(raw, '#'); i >= 0 {

@@ -53,6 +53,7 @@ type Server struct {
 	comments []Comment
 	seq      int
 	now      func() time.Time
+	md       markdownOptions  // how stacktrace_md is rendered (markdown.go)
 	releases map[int][]string // per project, in the order first seen (lifecycle.go)
 	// changes counts what can move an issue in a list order (an issue
 	// added, an event digested); lists caches the orders.
@@ -421,8 +422,9 @@ func (s *Server) getEvent(w http.ResponseWriter, id string) {
 		Data         json.RawMessage `json:"data"`
 		StacktraceMD string          `json:"stacktrace_md"`
 	}
+	is := s.issues[ev.Issue]
 	writeJSON(w, 200, detailJSON{eventState: ev, Data: ev.data,
-		StacktraceMD: "# rendered by bugsink, with local variables: SECRET_FROM_STACKTRACE_MD"})
+		StacktraceMD: s.md.render(ev.data, Title(is.CalculatedType, is.CalculatedValue))})
 }
 
 // addComment follows issues/serializers.py IssueCommentSerializer: both

@@ -1,0 +1,167 @@
+package syncer
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"bsync/pkg/apiclient"
+	"bsync/pkg/bugsink"
+	"bsync/pkg/bugsink/bugsinktest"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden from the current renderer")
+
+// recordedSecrets are the secrets the recording scripts put into requests
+// and local variables (scripts/record-events); none may reach an issue.
+var recordedSecrets = []string{"HEADERSECRET123", "COOKIESECRET123", "BODYSECRET123", "QUERYSECRET123",
+	"APIKEYSECRET123", "hunter2-local", "4111111111111111"}
+
+// recorded is one event recorded from a real SDK, with the title fields
+// Bugsink's own code derives from it.
+type recorded struct {
+	name        string
+	data        []byte
+	typ, value  string
+	hasDebugIDs bool
+}
+
+func loadRecorded(t testing.TB) []recorded {
+	t.Helper()
+	files, err := filepath.Glob("testdata/events/*.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []recorded
+	for _, f := range files {
+		if strings.HasSuffix(f, ".issue.json") {
+			continue
+		}
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var is struct {
+			Type  string `json:"calculated_type"`
+			Value string `json:"calculated_value"`
+		}
+		raw, err := os.ReadFile(strings.TrimSuffix(f, ".json") + ".issue.json")
+		if err == nil {
+			err = json.Unmarshal(raw, &is)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, recorded{name: strings.TrimSuffix(filepath.Base(f), ".json"), data: data,
+			typ: is.Type, value: is.Value, hasDebugIDs: strings.Contains(string(data), `"debug_meta"`)})
+	}
+	if len(out) < 20 {
+		t.Fatalf("only %d recorded events", len(out))
+	}
+	return out
+}
+
+// The minified bundle the JavaScript events were recorded from
+// (scripts/record-events/bundle) and a source map for it, as Bugsink would
+// hold it once uploaded: the renamed identifiers carry their original
+// names, the property call none (as minifiers write them).
+const cartDebugID = "5d3f7b2a-9c1e-4f6a-8b0d-2e4c6a8f1b3d"
+
+var cartSourceMap = bugsinktest.SourceMap{
+	Mappings: []bugsinktest.Mapping{
+		{GenLine: 0, GenCol: 242, Source: "webpack://shop/./src/cart.ts", Line: 3, Col: 9, Name: "items"},
+		{GenLine: 0, GenCol: 244, Source: "webpack://shop/./src/cart.ts", Line: 3, Col: 15},
+		{GenLine: 0, GenCol: 298, Source: "webpack://shop/./src/cart.ts", Line: 7, Col: 9, Name: "prices"},
+		{GenLine: 0, GenCol: 355, Source: "webpack://shop/./src/cart.ts", Line: 11, Col: 9, Name: "total"},
+	},
+	Sources: map[string][]string{"webpack://shop/./src/cart.ts": {
+		`import type { Cart } from "./types";`,
+		``,
+		`function prices(items: Cart["items"]) {`,
+		`  return items.map((item) => item.price);`,
+		`}`,
+		``,
+		`function total(cart: Cart) {`,
+		`  return prices(cart.items);`,
+		`}`,
+		``,
+		`export function renderCart(cart: Cart) {`,
+		`  return total(cart);`,
+		`}`,
+	}},
+}
+
+// renderThroughFake serves a payload from the fake Bugsink (which renders
+// its stacktrace_md as Bugsink does), reads it with the client and renders
+// the issue.
+func renderThroughFake(t testing.TB, data []byte, typ, value string, opts ...bugsinktest.Option) Rendered {
+	t.Helper()
+	srv := bugsinktest.New(opts...)
+	defer srv.Close()
+	srv.AddProject("shop-frontend", "Shop")
+	id := srv.AddIssue("shop-frontend", bugsinktest.IssueSpec{Type: typ, Value: value, FirstSeen: t0, LastSeen: t1, Count: 4, RawData: data})
+	c := bugsink.New(srv.URL, bugsinktest.Token, apiclient.Options{Timeout: 5 * time.Second})
+	ev, err := c.LatestEvent(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.DataErr != nil {
+		t.Fatalf("payload not read whole: %v", ev.DataErr)
+	}
+	is, _ := srv.Issue(id)
+	return Render(is, ev, "shop-frontend", RenderOptions{BugsinkURL: safetyBase})
+}
+
+// TestGoldenRecordedEvents renders every recorded event to an issue title
+// and body and compares them with testdata/golden (reviewed by eye once,
+// then pinned; rewrite them with -update after an intended change). Events
+// that name a source map are rendered twice: with the map missing from
+// Bugsink, and with it uploaded.
+func TestGoldenRecordedEvents(t *testing.T) {
+	for _, rec := range loadRecorded(t) {
+		variants := map[string][]bugsinktest.Option{"": nil}
+		if rec.hasDebugIDs {
+			variants[".mapped"] = []bugsinktest.Option{bugsinktest.WithSourceMap(cartDebugID, cartSourceMap)}
+		}
+		for suffix, opts := range variants {
+			name := rec.name + suffix
+			t.Run(name, func(t *testing.T) {
+				r := renderThroughFake(t, []byte(rec.data), rec.typ, rec.value, opts...)
+				for _, v := range append(checkTitle(r.Title), checkBody(r.Body, DefaultMaxBodyBytes)...) {
+					t.Error(v)
+				}
+				for _, s := range recordedSecrets {
+					if strings.Contains(r.Title+r.Body, s) {
+						t.Errorf("secret %q reached the issue", s)
+					}
+				}
+				if len(r.Warnings) > 0 {
+					t.Errorf("warnings for a payload as the SDK sent it: %v", r.Warnings)
+				}
+				got := "Title: " + r.Title + "\n\n" + r.Body
+				path := filepath.Join("testdata", "golden", name+".md")
+				if *update {
+					if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+						t.Fatal(err)
+					}
+					if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+						t.Fatal(err)
+					}
+					return
+				}
+				want, err := os.ReadFile(path)
+				if err != nil {
+					t.Fatalf("%v (run with -update to write it)", err)
+				}
+				if got != string(want) {
+					t.Errorf("%s differs from the golden file (run with -update if intended)\n--- got ---\n%s", path, got)
+				}
+			})
+		}
+	}
+}
