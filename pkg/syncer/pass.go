@@ -30,8 +30,9 @@ const (
 // ingested before a run's listing but digested after it carries a last_seen
 // below that run's watermark. The lag is a queue's: at Bugsink's default
 // quotas (bugsink/app_settings.py, 1,000 events per 5 minutes per
-// installation) and the ~50 events/s a small server digests, a full quota
-// window drains in about 20 seconds; a snappea restart adds its graceful
+// installation) and the ~50 events/s its author measured on low-grade
+// hardware (the same file), a full quota window drains in about 20
+// seconds; a snappea restart adds its graceful
 // timeout (10 s, snappea/settings.py). Ten minutes covers those many times
 // over and a restart of Bugsink's container, and costs little: only issues
 // seen in those ten minutes are read again. New issues delayed longer are
