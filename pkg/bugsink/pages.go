@@ -18,7 +18,10 @@ const MaxPages = 40000
 // URL. That also keeps the token from ever being sent to another host.
 func pages[T any](ctx context.Context, c *Client, path string, query url.Values) iter.Seq2[[]T, error] {
 	return func(yield func([]T, error) bool) {
-		seen := map[string]bool{}
+		// Only the previous cursor is kept (memory must not grow with the
+		// listing): a cursor that repeats it is a loop; a longer cycle
+		// ends at MaxPages.
+		last := ""
 		q := query
 		for n := 0; ; n++ {
 			if n >= MaxPages {
@@ -43,11 +46,11 @@ func pages[T any](ctx context.Context, c *Client, path string, query url.Values)
 			}
 			nq := next.Query()
 			cursor := nq.Get("cursor")
-			if cursor == "" || seen[cursor] {
+			if cursor == "" || cursor == last {
 				yield(nil, fmt.Errorf("list %s: next link repeats or lacks its cursor", path))
 				return
 			}
-			seen[cursor] = true
+			last = cursor
 			q = nq
 		}
 	}
