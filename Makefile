@@ -2,7 +2,7 @@
 .PHONY: build test sandbox install
 
 build:
-	go build -o bsync .
+	go build -buildvcs=auto -o bsync .
 
 test:
 	scripts/test.sh

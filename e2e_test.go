@@ -97,6 +97,15 @@ func TestEndToEndSyncTwice(t *testing.T) {
 	if code != 0 || len(x.gt.Issues()) != 0 || len(x.gt.Labels()) != 0 {
 		t.Fatalf("dry run: exit %d, %d issues, %d labels", code, len(x.gt.Issues()), len(x.gt.Labels()))
 	}
+	dry := doc["data"].(map[string]any)
+	warnings := dry["warnings"].([]any)
+	distinct := map[any]bool{}
+	for _, w := range warnings {
+		distinct[w] = true
+	}
+	if len(dry["would_create"].([]any)) != 10 || len(distinct) != len(warnings) {
+		t.Errorf("dry run: %d would be created (want 10), warnings %v (each once)", len(dry["would_create"].([]any)), warnings)
+	}
 
 	code, doc, _ = x.run(t, "sync")
 	d := doc["data"].(map[string]any)

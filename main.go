@@ -11,16 +11,18 @@ import (
 	"bsync/cmd"
 )
 
-// version and commit are set at build time:
+// version and commit may be set at build time:
 // go build -ldflags "-X main.version=1.2.3 -X main.commit=abc123"
+// Left empty, bsync reports what the Go toolchain recorded (module version,
+// VCS revision).
 var (
-	version = "dev"
-	commit  = "unknown"
+	version string
+	commit  string
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := cmd.Main(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr, version, commit)
+	code := cmd.Main(ctx, os.Args[1:], os.LookupEnv, os.Stdout, os.Stderr, version, commit)
 	stop()
 	os.Exit(code)
 }

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -16,37 +14,39 @@ import (
 	"bsync/pkg/syncstate"
 )
 
-// App holds what every command shares: its inputs and outputs, the global
+// app holds what every command shares: its inputs and outputs, the global
 // flags, and constructors for the clients. Commands build only what they
 // use.
-type App struct {
-	Getenv  func(string) string
-	Stdout  io.Writer
-	Stderr  io.Writer
-	Now     func() time.Time
-	Version string
-	Commit  string
-	// HTTPClient, when set, is used by both API clients (tests).
-	HTTPClient *http.Client
-	// IsTerminal tells whether stderr is a person's terminal (progress is
-	// shown only there); nil means: check the file.
-	IsTerminal func(any) bool
+type app struct {
+	lookupEnv func(string) (string, bool)
+	stdout    io.Writer
+	stderr    io.Writer
+	now       func() time.Time
+	build     buildInfo
+	// isTerminal tells whether stderr is a person's terminal (progress is
+	// shown only there).
+	isTerminal func(io.Writer) bool
 
-	envFile   string
-	logLevel  string
-	logFormat string
-	output    string
-	log       *slog.Logger
-	printed   bool
-	envNamed  bool
+	envFile  string
+	envNamed bool
+	output   outputFormat
+	// flags holds the text of every setting flag the user set, by variable.
+	flags   map[string]string
+	log     *slog.Logger
+	printed bool
 
 	bugsinkRequests atomic.Int64
 	giteaRequests   atomic.Int64
 }
 
-// config loads and validates the configuration for needs.
-func (a *App) config(needs Needs) (*Config, error) {
-	cfg, err := LoadConfig(a.Getenv, a.envFile, a.envNamed, needs)
+// config loads and validates the configuration for a command that talks to
+// need, and sets up the logger it asks for.
+func (a *app) config(need needs) (*config, error) {
+	file, err := readEnvFile(a.envFile, a.envNamed)
+	if err != nil {
+		return nil, &configError{problems: []string{err.Error()}}
+	}
+	cfg, err := loadConfig(source{lookup: a.lookupEnv, file: file, flags: a.flags}, need)
 	if err != nil {
 		return nil, err
 	}
@@ -54,61 +54,48 @@ func (a *App) config(needs Needs) (*Config, error) {
 	return cfg, nil
 }
 
-// setupLogger builds the stderr logger; flags win over the environment.
-func (a *App) setupLogger(cfg *Config) {
-	level, format := cfg.LogLevel, cfg.LogFormat
-	if a.logLevel != "" {
-		level = a.logLevel
-	}
-	if a.logFormat != "" {
-		format = a.logFormat
-	}
-	var lv slog.Level
-	switch strings.ToLower(level) {
+// setupLogger builds the stderr logger the configuration names.
+func (a *app) setupLogger(cfg *config) {
+	lv := slog.LevelInfo
+	switch cfg.LogLevel {
 	case "debug":
 		lv = slog.LevelDebug
 	case "warn", "warning":
 		lv = slog.LevelWarn
 	case "error":
 		lv = slog.LevelError
-	default:
-		lv = slog.LevelInfo
 	}
 	opts := &slog.HandlerOptions{Level: lv}
-	if format == "json" {
-		a.log = slog.New(slog.NewJSONHandler(a.Stderr, opts))
+	if cfg.LogFormat == "json" {
+		a.log = slog.New(slog.NewJSONHandler(a.stderr, opts))
 	} else {
-		a.log = slog.New(slog.NewTextHandler(a.Stderr, opts))
+		a.log = slog.New(slog.NewTextHandler(a.stderr, opts))
 	}
 }
 
-func (a *App) logger() *slog.Logger {
+func (a *app) logger() *slog.Logger {
 	if a.log == nil {
-		a.log = slog.New(slog.NewTextHandler(a.Stderr, nil))
+		a.log = slog.New(slog.NewTextHandler(a.stderr, nil))
 	}
 	return a.log
 }
 
-func (a *App) clientOptions(counter *atomic.Int64) apiclient.Options {
-	return apiclient.Options{HTTPClient: a.HTTPClient, UserAgent: "bsync/" + a.Version, Requests: counter}
+func (a *app) clientOptions(counter *atomic.Int64) apiclient.Options {
+	return apiclient.Options{UserAgent: "bsync/" + a.build.Version, Requests: counter}
 }
 
-func (a *App) bugsinkClient(cfg *Config) *bugsink.Client {
-	return bugsink.New(cfg.BugsinkURL, cfg.BugsinkToken.Reveal(), a.clientOptions(&a.bugsinkRequests))
+func (a *app) bugsinkClient(cfg *config) *bugsink.Client {
+	return bugsink.New(cfg.BugsinkURL, cfg.BugsinkToken.reveal(), a.clientOptions(&a.bugsinkRequests))
 }
 
-func (a *App) giteaClient(cfg *Config) *gitea.Client {
-	return gitea.New(cfg.GiteaURL, cfg.GiteaToken.Reveal(), cfg.GiteaOwner, cfg.GiteaRepo, a.clientOptions(&a.giteaRequests))
-}
-
-func (a *App) store(cfg *Config) (*syncstate.Store, error) {
-	return syncstate.Open(cfg.RedisURL.Reveal())
+func (a *app) giteaClient(cfg *config) *gitea.Client {
+	return gitea.New(cfg.GiteaURL, cfg.GiteaToken.reveal(), cfg.GiteaOwner, cfg.GiteaRepo, a.clientOptions(&a.giteaRequests))
 }
 
 // openStore opens the sync state and checks that Redis answers; the
 // caller closes it.
-func (a *App) openStore(ctx context.Context, cfg *Config) (*syncstate.Store, error) {
-	store, err := a.store(cfg)
+func (a *app) openStore(ctx context.Context, cfg *config) (*syncstate.Store, error) {
+	store, err := syncstate.Open(cfg.RedisURL.reveal(), syncstate.WithClock(a.now))
 	if err != nil {
 		return nil, err
 	}
@@ -117,4 +104,21 @@ func (a *App) openStore(ctx context.Context, cfg *Config) (*syncstate.Store, err
 		return nil, fmt.Errorf("the sync state is unreachable: %w", err)
 	}
 	return store, nil
+}
+
+// withState runs f for a command that needs the sync state only: it loads
+// the configuration, opens the state within timeout and closes it after.
+func (a *app) withState(ctx context.Context, timeout time.Duration, f func(context.Context, *config, *syncstate.Store) error) error {
+	cfg, err := a.config(0)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	store, err := a.openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	return f(ctx, cfg, store)
 }

@@ -5,8 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -17,7 +20,14 @@ import (
 	"bsync/pkg/syncstate/redistest"
 )
 
-// world is a fake Bugsink, a fake Gitea and a real redis-server.
+func TestMain(m *testing.M) {
+	syncstate.SilenceDriverLogs()
+	os.Exit(m.Run())
+}
+
+// world is what a command test runs against: the parts it asks for of a
+// fake Bugsink, a fake Gitea and a real redis-server. A test starts only
+// the servers its command talks to.
 type world struct {
 	bs    *bugsinktest.Server
 	gt    *giteatest.Server
@@ -27,19 +37,45 @@ type world struct {
 	emptyEnv string
 }
 
-func newWorld(t *testing.T) *world {
+type part uint8
+
+const (
+	withBugsink part = 1 << iota
+	withGitea
+	withRedis
+	everything = withBugsink | withGitea | withRedis
+)
+
+func newWorld(t *testing.T, parts ...part) *world {
 	t.Helper()
-	w := &world{bs: bugsinktest.New(), gt: giteatest.New("acme", "app"), redis: redistest.Start(t)}
-	t.Cleanup(w.bs.Close)
-	t.Cleanup(w.gt.Close)
+	want := everything
+	if len(parts) > 0 {
+		want = 0
+		for _, p := range parts {
+			want |= p
+		}
+	}
+	w := &world{env: validEnv()}
+	// Addresses nothing listens on, for the servers a test did not start:
+	// a command that should not talk to them fails loudly if it does.
+	w.env["BUGSINK_URL"], w.env["GITEA_URL"], w.env["REDIS_URL"] = "http://127.0.0.1:1", "http://127.0.0.1:1", "redis://127.0.0.1:1"
+	if want&withBugsink != 0 {
+		w.bs = bugsinktest.New()
+		t.Cleanup(w.bs.Close)
+		w.env["BUGSINK_URL"], w.env["BUGSINK_API_TOKEN"] = w.bs.URL, bugsinktest.Token
+	}
+	if want&withGitea != 0 {
+		w.gt = giteatest.New("acme", "app")
+		t.Cleanup(w.gt.Close)
+		w.env["GITEA_URL"], w.env["GITEA_API_TOKEN"] = w.gt.URL, giteatest.Token
+	}
+	if want&withRedis != 0 {
+		w.redis = redistest.Start(t)
+		w.env["REDIS_URL"] = w.redis.URL()
+	}
 	w.emptyEnv = filepath.Join(t.TempDir(), "empty.env")
 	if err := os.WriteFile(w.emptyEnv, nil, 0o600); err != nil {
 		t.Fatal(err)
-	}
-	w.env = map[string]string{
-		"BUGSINK_URL": w.bs.URL, "BUGSINK_API_TOKEN": bugsinktest.Token,
-		"GITEA_URL": w.gt.URL, "GITEA_API_TOKEN": giteatest.Token, "GITEA_OWNER": "acme", "GITEA_REPO": "app",
-		"BUGSINK_SYNC_ENABLED": "true", "REDIS_URL": w.redis.URL(),
 	}
 	return w
 }
@@ -51,19 +87,25 @@ type result struct {
 	doc    map[string]any
 }
 
+// testApp is the app a command test runs: env as the environment, output
+// into buffers, no terminal.
+func testApp(env map[string]string, stdout, stderr *bytes.Buffer) *app {
+	return &app{lookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok },
+		stdout: stdout, stderr: stderr, now: time.Now, build: buildInfo{Version: "test", Commit: "abc", Go: "go"},
+		isTerminal: func(io.Writer) bool { return false }}
+}
+
 func (w *world) bsync(t *testing.T, args ...string) result {
 	t.Helper()
 	var out, errb bytes.Buffer
-	env := w.env
-	app := &App{Getenv: func(k string) string { return env[k] }, Stdout: &out, Stderr: &errb, Now: time.Now, Version: "test", Commit: "abc"}
 	// An empty env file keeps a stray .env in the working directory out.
-	code := app.Run(context.Background(), append(args, "--env-file", w.emptyEnv))
+	code := testApp(w.env, &out, &errb).run(context.Background(), append(args, "--env-file", w.emptyEnv))
 	r := result{code: code, stdout: out.String(), stderr: errb.String()}
-	if err := json.Unmarshal(out.Bytes(), &r.doc); err != nil && !strings.Contains(strings.Join(args, " "), "table") {
+	if err := json.Unmarshal(out.Bytes(), &r.doc); err != nil && !slices.Contains(args, "table") {
 		t.Fatalf("bsync %v: stdout is not one JSON document: %v\n%s", args, err, out.String())
 	}
-	for _, secret := range []string{bugsinktest.Token, giteatest.Token} {
-		if strings.Contains(r.stdout+r.stderr, secret) {
+	for _, token := range []string{bugsinktest.Token, giteatest.Token} {
+		if strings.Contains(r.stdout+r.stderr, token) {
 			t.Errorf("bsync %v printed a token", args)
 		}
 	}
@@ -81,7 +123,7 @@ func TestSyncHappyPathAndSecondRun(t *testing.T) {
 	w := newWorld(t)
 	w.bs.SeedDemo(time.Now())
 	r := w.bsync(t, "sync")
-	if r.code != ExitOK || r.doc["success"] != true || data(r)["synced"] != float64(10) {
+	if r.code != exitOK || r.doc["success"] != true || data(r)["synced"] != float64(10) {
 		t.Fatalf("exit %d: %s", r.code, r.stdout)
 	}
 	for _, k := range []string{"synced", "skipped", "failed", "duration_ms", "projects", "created", "errors"} {
@@ -90,22 +132,19 @@ func TestSyncHappyPathAndSecondRun(t *testing.T) {
 		}
 	}
 	r2 := w.bsync(t, "sync")
-	if r2.code != ExitOK || data(r2)["synced"] != float64(0) || len(w.gt.Issues()) != 10 {
+	if r2.code != exitOK || data(r2)["synced"] != float64(0) || len(w.gt.Issues()) != 10 {
 		t.Errorf("second run: exit %d synced %v", r2.code, data(r2)["synced"])
 	}
 }
 
 func TestSyncDisabledContactsNothing(t *testing.T) {
-	w := newWorld(t)
+	w := newWorld(t, 0)
 	w.env["BUGSINK_SYNC_ENABLED"] = "false"
 	w.env["GITEA_API_TOKEN"] = "" // a disabled deployment need not be fully configured
-	w.redis.Stop()
+	// No server runs: contacting any would fail the command.
 	r := w.bsync(t, "sync")
-	if r.code != ExitOK || r.doc["success"] != true || data(r)["enabled"] != false {
+	if r.code != exitOK || r.doc["success"] != true || data(r)["enabled"] != false {
 		t.Fatalf("exit %d: %s", r.code, r.stdout)
-	}
-	if len(w.bs.Requests())+len(w.gt.Requests()) != 0 {
-		t.Error("a disabled sync contacted an API")
 	}
 }
 
@@ -114,7 +153,7 @@ func TestDryRunPreviewsEvenWhenDisabled(t *testing.T) {
 	w.bs.SeedDemo(time.Now())
 	w.env["BUGSINK_SYNC_ENABLED"] = "false"
 	r := w.bsync(t, "sync", "--dry-run")
-	if r.code != ExitOK || len(data(r)["would_create"].([]any)) != 10 || len(w.gt.Issues()) != 0 {
+	if r.code != exitOK || len(data(r)["would_create"].([]any)) != 10 || len(w.gt.Issues()) != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stdout)
 	}
 	keys, _ := w.redis.Client(t, 15).Keys(t.Context(), "*").Result()
@@ -124,11 +163,11 @@ func TestDryRunPreviewsEvenWhenDisabled(t *testing.T) {
 }
 
 func TestConfigErrorsExit2WithoutNetwork(t *testing.T) {
-	w := newWorld(t)
+	w := newWorld(t, 0)
 	delete(w.env, "GITEA_REPO")
 	w.env["BUGSINK_API_TOKEN"] = "short"
 	r := w.bsync(t, "sync")
-	if r.code != ExitUsage || errCode(r) != "config" {
+	if r.code != exitUsage || errCode(r) != "config" {
 		t.Fatalf("exit %d: %s", r.code, r.stdout)
 	}
 	msg := r.doc["error"].(map[string]any)["message"].(string)
@@ -138,15 +177,12 @@ func TestConfigErrorsExit2WithoutNetwork(t *testing.T) {
 	if strings.Count(r.stderr, "\n") != 1 || !strings.HasPrefix(r.stderr, "bsync: ") {
 		t.Errorf("stderr should be one clear line, got %q", r.stderr)
 	}
-	if len(w.bs.Requests())+len(w.gt.Requests()) != 0 {
-		t.Error("network was used despite a config error")
-	}
 }
 
 func TestUsageErrorsExit2(t *testing.T) {
-	w := newWorld(t)
+	w := newWorld(t, 0)
 	for _, args := range [][]string{{"nonsense"}, {"sync", "--bogus"}, {"sync", "extra"}, {"status", "--output", "xml"}} {
-		if r := w.bsync(t, args...); r.code != ExitUsage || r.doc["success"] != false {
+		if r := w.bsync(t, args...); r.code != exitUsage || r.doc["success"] != false {
 			t.Errorf("%v: exit %d %s", args, r.code, r.stdout)
 		}
 	}
@@ -156,9 +192,26 @@ func TestUnknownProjectIsAConfigError(t *testing.T) {
 	w := newWorld(t)
 	w.bs.SeedDemo(time.Now())
 	w.env["BUGSINK_PROJECTS"] = "flyer-crawler-backend,typo-backend"
+	srv, p := pingServer(t)
+	w.env["BSYNC_HEARTBEAT_URL"] = srv.URL + "/ping/abc"
 	r := w.bsync(t, "sync")
-	if r.code != ExitUsage || !strings.Contains(r.stdout, "typo-backend") || len(w.gt.Issues()) != 0 {
+	if r.code != exitUsage || errCode(r) != "config" || !strings.Contains(r.stdout, "typo-backend") {
 		t.Errorf("exit %d: %s", r.code, r.stdout)
+	}
+	// Exit 2 means nothing was written: only Bugsink's project list was read.
+	if n := len(w.gt.Requests()); n != 0 {
+		t.Errorf("%d Gitea requests", n)
+	}
+	for _, req := range w.bs.Requests() {
+		if req.Method != "GET" || !strings.Contains(req.Path, "/projects/") {
+			t.Errorf("Bugsink request %s %s before the slugs were checked", req.Method, req.Path)
+		}
+	}
+	if keys, _ := w.redis.Client(t, 15).Keys(t.Context(), "*").Result(); len(keys) != 0 {
+		t.Errorf("Redis keys written: %v", keys)
+	}
+	if len(p.paths) != 0 {
+		t.Errorf("heartbeat pinged: %v", p.paths)
 	}
 }
 
@@ -167,13 +220,13 @@ func TestRevokedTokenIsFatal(t *testing.T) {
 	w.bs.SeedDemo(time.Now())
 	w.env["GITEA_API_TOKEN"] = strings.Repeat("9", 40)
 	r := w.bsync(t, "sync")
-	if r.code != ExitError || r.doc["success"] != false || !strings.Contains(r.stdout, "invalid username, password or token") {
+	if r.code != exitFatal || r.doc["success"] != false || !strings.Contains(r.stdout, "invalid username, password or token") {
 		t.Errorf("exit %d: %s", r.code, r.stdout)
 	}
 	w.env["GITEA_API_TOKEN"] = giteatest.Token
 	w.env["BUGSINK_API_TOKEN"] = strings.Repeat("b", 40)
 	r = w.bsync(t, "sync")
-	if r.code != ExitError || !strings.Contains(r.stdout, "Invalid Bearer token.") {
+	if r.code != exitFatal || !strings.Contains(r.stdout, "Invalid Bearer token.") {
 		t.Errorf("exit %d: %s", r.code, r.stdout)
 	}
 	if n := len(w.gt.Issues()); n != 0 {
@@ -186,12 +239,17 @@ func TestRedisDownExits1(t *testing.T) {
 	w.redis.Stop()
 	for _, args := range [][]string{{"sync"}, {"status"}, {"list-synced"}, {"forget", "00000000-0000-4000-8000-000000000000"}} {
 		r := w.bsync(t, args...)
-		if r.code != ExitError || r.doc["success"] != false {
+		if r.code != exitFatal || r.doc["success"] != false {
 			t.Errorf("%v: exit %d %s", args, r.code, r.stdout)
 		}
 	}
-	if len(w.bs.Requests())+len(w.gt.Requests()) != 0 {
-		t.Error("sync contacted an API without a reachable state")
+	if len(w.gt.Requests()) != 0 {
+		t.Error("sync contacted Gitea without a reachable state")
+	}
+	for _, req := range w.bs.Requests() {
+		if req.Method != "GET" {
+			t.Errorf("sync wrote to Bugsink without a reachable state: %s %s", req.Method, req.Path)
+		}
 	}
 }
 
@@ -204,11 +262,11 @@ func TestLockHeldExits4(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := w.bsync(t, "sync")
-	if r.code != ExitLocked || errCode(r) != "locked" || !strings.Contains(r.stdout, "cron-host") || len(w.gt.Issues()) != 0 {
+	if r.code != exitLocked || errCode(r) != "locked" || !strings.Contains(r.stdout, "cron-host") || len(w.gt.Issues()) != 0 {
 		t.Errorf("exit %d: %s", r.code, r.stdout)
 	}
 	st := w.bsync(t, "status")
-	if st.code != ExitOK || data(st)["running"] == nil {
+	if st.code != exitOK || data(st)["running"] == nil {
 		t.Errorf("status while locked: %s", st.stdout)
 	}
 }
@@ -220,7 +278,7 @@ func TestPartialFailureExits3WithReport(t *testing.T) {
 	w.bs.AddIssue("p", bugsinktest.IssueSpec{Type: "E", RawData: json.RawMessage(`{}`)})
 	w.gt.Faults.Add(httpfaultRule500())
 	r := w.bsync(t, "sync", "--concurrency", "1")
-	if r.code != ExitPartial || errCode(r) != "partial" || data(r)["failed"] != float64(1) || data(r)["synced"] != float64(1) {
+	if r.code != exitPartial || errCode(r) != "partial" || data(r)["failed"] != float64(1) || data(r)["synced"] != float64(1) {
 		t.Errorf("exit %d: %s", r.code, r.stdout)
 	}
 	errs := data(r)["errors"].([]any)
@@ -233,10 +291,10 @@ func TestStatusShapesAndStaleness(t *testing.T) {
 	w := newWorld(t)
 	r := w.bsync(t, "status")
 	d := data(r)
-	if r.code != ExitOK || d["last_run"] != nil || d["next_run"] != nil || d["total_synced"] != float64(0) || d["enabled"] != true || d["stale"] != true {
+	if r.code != exitOK || d["last_run"] != nil || d["next_run"] != nil || d["total_synced"] != float64(0) || d["enabled"] != true || d["stale"] != true {
 		t.Fatalf("empty db: exit %d %s", r.code, r.stdout)
 	}
-	if r := w.bsync(t, "status", "--fail-if-stale"); r.code != ExitStale || errCode(r) != "stale" {
+	if r := w.bsync(t, "status", "--fail-if-stale"); r.code != exitStale || errCode(r) != "stale" {
 		t.Errorf("--fail-if-stale on empty db: exit %d", r.code)
 	}
 	// Keys written by the older implementation count.
@@ -246,7 +304,7 @@ func TestStatusShapesAndStaleness(t *testing.T) {
 	w.bsync(t, "sync")
 	r = w.bsync(t, "status", "--fail-if-stale")
 	d = data(r)
-	if r.code != ExitOK || d["total_synced"] != float64(11) || d["last_outcome"] != "ok" || d["stale"] != false {
+	if r.code != exitOK || d["total_synced"] != float64(11) || d["last_outcome"] != "ok" || d["stale"] != false {
 		t.Fatalf("after a sync: exit %d %s", r.code, r.stdout)
 	}
 	last, _ := time.Parse(time.RFC3339, d["last_run"].(string))
@@ -257,11 +315,11 @@ func TestStatusShapesAndStaleness(t *testing.T) {
 }
 
 func TestForget(t *testing.T) {
-	w := newWorld(t)
+	w := newWorld(t, withRedis)
 	id := "00000000-0000-4000-8000-000000000001"
 	other := "00000000-0000-4000-8000-000000000002"
 	w.redis.Client(t, 15).Set(t.Context(), "bugsink:synced:"+id, `{"gitea_issue_number":1,"synced_at":"2026-01-01T00:00:00Z","project":"p","title":"t"}`, 0)
-	if r := w.bsync(t, "forget", id, "not-a-uuid"); r.code != ExitUsage {
+	if r := w.bsync(t, "forget", id, "not-a-uuid"); r.code != exitUsage {
 		t.Fatalf("malformed id: exit %d", r.code)
 	}
 	if n, _ := w.redis.Client(t, 15).Exists(t.Context(), "bugsink:synced:"+id).Result(); n != 1 {
@@ -269,7 +327,7 @@ func TestForget(t *testing.T) {
 	}
 	r := w.bsync(t, "forget", id, other)
 	d := data(r)
-	if r.code != ExitOK || len(d["forgotten"].([]any)) != 1 || d["not_found"].([]any)[0] != other {
+	if r.code != exitOK || len(d["forgotten"].([]any)) != 1 || d["not_found"].([]any)[0] != other {
 		t.Errorf("exit %d %s", r.code, r.stdout)
 	}
 }
@@ -282,42 +340,49 @@ func TestListSynced(t *testing.T) {
 		`{"gitea_issue_number":99,"synced_at":"2020-01-01T00:00:00Z","project":"legacy","title":"old"}`, 0)
 	r := w.bsync(t, "list-synced")
 	ms := data(r)["mappings"].([]any)
-	if r.code != ExitOK || len(ms) != 11 || data(r)["count"] != float64(11) {
+	if r.code != exitOK || len(ms) != 11 || data(r)["count"] != float64(11) {
 		t.Fatalf("exit %d, %d mappings", r.code, len(ms))
 	}
-	first := ms[0].(map[string]any)
-	if first["bugsink_issue_id"] != "00000000-0000-4000-8000-000000000001" || first["gitea_issue_url"] != w.gt.URL+"/acme/app/issues/99" {
-		t.Errorf("first mapping %v", first)
+	var legacy map[string]any
+	for _, m := range ms {
+		if m := m.(map[string]any); m["bugsink_issue_id"] == "00000000-0000-4000-8000-000000000001" {
+			legacy = m
+		}
+	}
+	if legacy == nil || legacy["gitea_issue_url"] != w.gt.URL+"/acme/app/issues/99" {
+		t.Errorf("the older writer's mapping: %v", legacy)
 	}
 	if r := w.bsync(t, "list-synced", "--project", "legacy"); data(r)["count"] != float64(1) {
 		t.Errorf("--project: %s", r.stdout)
 	}
-	if r := w.bsync(t, "list-synced", "--since", "24h"); data(r)["count"] != float64(10) {
-		t.Errorf("--since: %s", r.stdout)
+	for _, since := range []string{"24h", "30d"} {
+		if r := w.bsync(t, "list-synced", "--since", since); data(r)["count"] != float64(10) {
+			t.Errorf("--since %s: %s", since, r.stdout)
+		}
 	}
 	if r := w.bsync(t, "list-synced", "--limit", "3"); data(r)["count"] != float64(3) {
 		t.Errorf("--limit: %s", r.stdout)
 	}
-	if r := w.bsync(t, "list-synced", "--since", "yesterday"); r.code != ExitUsage {
+	if r := w.bsync(t, "list-synced", "--since", "yesterday"); r.code != exitUsage {
 		t.Errorf("bad --since: exit %d", r.code)
 	}
 }
 
 func TestVersion(t *testing.T) {
-	w := newWorld(t)
+	w := newWorld(t, 0)
 	r := w.bsync(t, "version")
-	if r.code != ExitOK || data(r)["version"] != "test" || data(r)["commit"] != "abc" {
+	if r.code != exitOK || data(r)["version"] != "test" || data(r)["commit"] != "abc" {
 		t.Errorf("%s", r.stdout)
 	}
 }
 
 func TestPreviewWritesNothing(t *testing.T) {
-	w := newWorld(t)
+	w := newWorld(t, withBugsink)
 	w.bs.SeedDemo(time.Now())
 	id := w.bs.IssueIDs()[0]
 	r := w.bsync(t, "preview", id)
 	d := data(r)
-	if r.code != ExitOK || d["title"] != "[TypeError] t.map is not a function" || !strings.Contains(d["body"].(string), "## Stacktrace") {
+	if r.code != exitOK || d["title"] != "[TypeError] t.map is not a function" || !strings.Contains(d["body"].(string), "## Stacktrace") {
 		t.Fatalf("exit %d: %s", r.code, r.stdout)
 	}
 	if labels := d["labels"].([]any); len(labels) != 3 || labels[0] != "bug:frontend" {
@@ -328,10 +393,7 @@ func TestPreviewWritesNothing(t *testing.T) {
 			t.Errorf("preview sent %s %s", req.Method, req.Path)
 		}
 	}
-	if len(w.gt.Requests()) != 0 {
-		t.Error("preview contacted Gitea")
-	}
-	if r := w.bsync(t, "preview", "nope"); r.code != ExitUsage {
+	if r := w.bsync(t, "preview", "nope"); r.code != exitUsage {
 		t.Errorf("malformed id: exit %d", r.code)
 	}
 }
@@ -341,7 +403,7 @@ func TestReindexAfterWipe(t *testing.T) {
 	w.bs.SeedDemo(time.Now())
 	w.bsync(t, "sync")
 	w.redis.Client(t, 15).FlushDB(t.Context())
-	if r := w.bsync(t, "reindex", "--dry-run"); r.code != ExitOK || data(r)["written"] != float64(10) || data(r)["dry_run"] != true {
+	if r := w.bsync(t, "reindex", "--dry-run"); r.code != exitOK || data(r)["written"] != float64(10) || data(r)["dry_run"] != true {
 		t.Fatalf("dry run: exit %d %s", r.code, r.stdout)
 	}
 	if n, _ := w.redis.Client(t, 15).DBSize(t.Context()).Result(); n != 0 {
@@ -349,7 +411,7 @@ func TestReindexAfterWipe(t *testing.T) {
 	}
 	r := w.bsync(t, "reindex")
 	d := data(r)
-	if r.code != ExitOK || d["found"] != float64(10) || d["written"] != float64(10) || len(d["conflicts"].([]any)) != 0 {
+	if r.code != exitOK || d["found"] != float64(10) || d["written"] != float64(10) || len(d["conflicts"].([]any)) != 0 {
 		t.Fatalf("exit %d %s", r.code, r.stdout)
 	}
 	if st := w.bsync(t, "status"); data(st)["total_synced"] != float64(10) {
@@ -365,10 +427,9 @@ func TestProgressOnlyOnATerminal(t *testing.T) {
 		w := newWorld(t)
 		w.bs.SeedDemo(time.Now())
 		var out, errb bytes.Buffer
-		env := w.env
-		app := &App{Getenv: func(k string) string { return env[k] }, Stdout: &out, Stderr: &errb, Now: time.Now,
-			IsTerminal: func(any) bool { return tty }}
-		if code := app.Run(context.Background(), []string{"sync", "--env-file", w.emptyEnv, "--log-level", "error"}); code != 0 {
+		a := testApp(w.env, &out, &errb)
+		a.isTerminal = func(io.Writer) bool { return tty }
+		if code := a.run(context.Background(), []string{"sync", "--env-file", w.emptyEnv, "--log-level", "error"}); code != 0 {
 			t.Fatalf("exit %d", code)
 		}
 		shown := strings.Contains(errb.String(), "issues") && strings.Contains(errb.String(), "\r")
@@ -387,11 +448,11 @@ func TestSyncFlagsOverrideTheEnvironment(t *testing.T) {
 	w.env["BSYNC_MAX_CREATE"] = "1"
 	r := w.bsync(t, "sync", "--max-create", "3", "--min-occurrences", "2", "--exclude-project", "flyer-crawler-infrastructure")
 	d := data(r)
-	if r.code != ExitOK || d["synced"] != float64(3) || d["deferred"].(float64) < 1 || d["below_threshold"].(float64) < 1 {
+	if r.code != exitOK || d["synced"] != float64(3) || d["deferred"].(float64) < 1 || d["below_threshold"].(float64) < 1 {
 		t.Fatalf("exit %d: synced %v deferred %v below %v", r.code, d["synced"], d["deferred"], d["below_threshold"])
 	}
 	for _, args := range [][]string{{"sync", "--min-level", "loud"}, {"sync", "--max-age", "soon"}, {"sync", "--max-create", "-2"}} {
-		if r := w.bsync(t, args...); r.code != ExitUsage {
+		if r := w.bsync(t, args...); r.code != exitUsage {
 			t.Errorf("%v: exit %d", args, r.code)
 		}
 	}
@@ -399,8 +460,9 @@ func TestSyncFlagsOverrideTheEnvironment(t *testing.T) {
 
 func TestListSyncedCutShortIsStillOneJSONDocument(t *testing.T) {
 	var out bytes.Buffer
-	a := &App{Stdout: &out}
-	w := newListWriter(a, true)
+	a := testApp(nil, &out, &out)
+	a.output = outputJSON
+	w := newListWriter(a)
 	w.add(mappingView{BugsinkIssueID: "00000000-0000-4000-8000-000000000001", GiteaIssueNumber: 1})
 	w.abort(errors.New("read the sync state: connection reset"))
 	var doc map[string]any
@@ -409,6 +471,74 @@ func TestListSyncedCutShortIsStillOneJSONDocument(t *testing.T) {
 	}
 	if doc["success"] != false || data(result{doc: doc})["count"] != float64(1) || errCode(result{doc: doc}) != "error" {
 		t.Errorf("document %s", out.String())
+	}
+}
+
+func TestEveryCommandPrintsATable(t *testing.T) {
+	w := newWorld(t)
+	w.bs.SeedDemo(time.Now())
+	id := w.bs.IssueIDs()[0]
+	w.bsync(t, "sync")
+	for _, args := range [][]string{{"sync", "--dry-run"}, {"status"}, {"list-synced"}, {"forget", "00000000-0000-4000-8000-000000000009"},
+		{"doctor"}, {"preview", id}, {"reindex", "--dry-run"}, {"version"}} {
+		r := w.bsync(t, append(args, "-o", "table")...)
+		if r.code != exitOK || strings.HasPrefix(strings.TrimSpace(r.stdout), "{") || r.stdout == "" {
+			t.Errorf("%v -o table: exit %d, stdout %q", args, r.code, r.stdout)
+		}
+	}
+	// A failure under -o table is a line for a person, not JSON.
+	w.redis.Stop()
+	r := w.bsync(t, "status", "-o", "table")
+	if r.code != exitFatal || !strings.HasPrefix(r.stdout, "error (error, exit 1): ") {
+		t.Errorf("failed status -o table: exit %d, stdout %q", r.code, r.stdout)
+	}
+}
+
+func TestListSyncedKeepsTitlesUnescaped(t *testing.T) {
+	w := newWorld(t, withRedis)
+	w.redis.Client(t, 15).Set(t.Context(), "bugsink:synced:00000000-0000-4000-8000-000000000001",
+		`{"gitea_issue_number":1,"synced_at":"2026-01-01T00:00:00Z","project":"p","title":"[E] a < b && c > d"}`, 0)
+	r := w.bsync(t, "list-synced")
+	if !strings.Contains(r.stdout, `"title": "[E] a < b && c > d"`) && !strings.Contains(r.stdout, `"title":"[E] a < b && c > d"`) {
+		t.Errorf("title escaped: %s", r.stdout)
+	}
+}
+
+func TestVersionFromBuildInfo(t *testing.T) {
+	read := func() (*debug.BuildInfo, bool) {
+		return &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}, Settings: []debug.BuildSetting{
+			{Key: "vcs.revision", Value: "0123abcd"}, {Key: "vcs.modified", Value: "true"}}}, true
+	}
+	if b := readBuildInfo("", "", read); b.Version != "dev" || b.Commit != "0123abcd" || !b.Modified {
+		t.Errorf("checkout build: %+v", b)
+	}
+	if b := readBuildInfo("1.2.3", "feed", read); b.Version != "1.2.3" || b.Commit != "feed" {
+		t.Errorf("-ldflags lost: %+v", b)
+	}
+	installed := func() (*debug.BuildInfo, bool) { return &debug.BuildInfo{Main: debug.Module{Version: "v1.4.0"}}, true }
+	if b := readBuildInfo("", "", installed); b.Version != "v1.4.0" || b.Commit != "unknown" {
+		t.Errorf("go install build: %+v", b)
+	}
+}
+
+// The run functions are called without cobra: options in, error out.
+func TestRunFunctionsWithoutCobra(t *testing.T) {
+	w := newWorld(t, withRedis)
+	var out, errb bytes.Buffer
+	a := testApp(w.env, &out, &errb)
+	a.output = outputJSON
+	err := runForget(t.Context(), &forgetOptions{app: a, ids: []string{"not-a-uuid"}})
+	if code, name := classify(err); code != exitUsage || name != codeUsage || out.Len() != 0 {
+		t.Errorf("forget with a malformed id: %v (exit %d), printed %q", err, code, out.String())
+	}
+	err = runStatus(t.Context(), &statusOptions{app: a, failIfStale: true})
+	var doc map[string]any
+	if code, _ := classify(err); code != exitStale || json.Unmarshal(out.Bytes(), &doc) != nil || data(result{doc: doc})["stale"] != true {
+		t.Errorf("status --fail-if-stale on an empty state: %v, printed %s", err, out.String())
+	}
+	out.Reset()
+	if err := runVersion(a); err != nil || !strings.Contains(out.String(), `"commit": "abc"`) {
+		t.Errorf("version: %v %s", err, out.String())
 	}
 }
 
@@ -422,7 +552,7 @@ func TestSyncSaysWhichPassRan(t *testing.T) {
 		want string
 	}{{nil, "full"}, {nil, "incremental"}, {[]string{"--full"}, "full"}} {
 		r := w.bsync(t, append([]string{"sync"}, tc.args...)...)
-		if d := data(r); r.code != ExitOK || d["pass"] != tc.want {
+		if d := data(r); r.code != exitOK || d["pass"] != tc.want {
 			t.Fatalf("sync %v: exit %d, pass %v, want %s", tc.args, r.code, d["pass"], tc.want)
 		}
 		st := data(w.bsync(t, "status"))

@@ -15,11 +15,20 @@ import (
 	"bsync/pkg/syncer"
 )
 
+// checkStatus is the verdict of one doctor check.
+type checkStatus string
+
+const (
+	statusOK   checkStatus = "ok"
+	statusWarn checkStatus = "warn"
+	statusFail checkStatus = "fail"
+)
+
 // check is one doctor finding.
 type check struct {
-	Name    string `json:"name"`
-	Status  string `json:"status"` // ok, warn, fail, skipped
-	Message string `json:"message"`
+	Name    string      `json:"name"`
+	Status  checkStatus `json:"status"`
+	Message string      `json:"message"`
 }
 
 type doctorData struct {
@@ -29,19 +38,20 @@ type doctorData struct {
 	Fail   int     `json:"fail"`
 }
 
-func (d *doctorData) add(name, status, format string, a ...any) {
+func (d *doctorData) add(name string, status checkStatus, format string, a ...any) {
 	d.Checks = append(d.Checks, check{Name: name, Status: status, Message: fmt.Sprintf(format, a...)})
 	switch status {
-	case "ok":
+	case statusOK:
 		d.OK++
-	case "warn":
+	case statusWarn:
 		d.Warn++
-	case "fail":
+	case statusFail:
 		d.Fail++
 	}
 }
 
-func newDoctorCmd(a *App) *cobra.Command {
+func newDoctorCmd(a *app) *cobra.Command {
+	opts := &doctorOptions{app: a}
 	return &cobra.Command{
 		Use:   "doctor",
 		Short: "Check configuration, Bugsink, Gitea and Redis without writing anything",
@@ -52,21 +62,23 @@ repository and lets the token write issues and labels there; that Redis answers
 and keeps the state safe (persistence on, no eviction of keys without a TTL).
 Prints one entry per check (ok, warn, fail) and exits 1 when any check fails.`,
 		Args: positional(cobra.NoArgs),
-		RunE: func(cmd *cobra.Command, _ []string) error { return a.runDoctor(cmd.Context()) },
+		RunE: func(cmd *cobra.Command, _ []string) error { return runDoctor(cmd.Context(), opts) },
 	}
 }
 
-func (a *App) runDoctor(ctx context.Context) error {
+type doctorOptions struct{ *app }
+
+func runDoctor(ctx context.Context, opts *doctorOptions) error {
+	a := opts.app
 	d := &doctorData{Checks: []check{}}
-	cfg, err := LoadConfig(a.Getenv, a.envFile, a.envNamed, Needs{Bugsink: true, Gitea: true})
+	cfg, err := a.config(needBugsink | needGitea)
 	if err != nil {
-		d.add("config", "fail", "%v", err)
+		d.add("config", statusFail, "%v", err)
 		return a.finishDoctor(d)
 	}
-	a.setupLogger(cfg)
-	d.add("config", "ok", "all variables are set and well-formed")
+	d.add("config", statusOK, "all variables are set and well-formed")
 	if !cfg.Enabled {
-		d.add("enabled", "warn", "BUGSINK_SYNC_ENABLED is not true: `bsync sync` will do nothing")
+		d.add("enabled", statusWarn, "BUGSINK_SYNC_ENABLED is not true: `bsync sync` will do nothing")
 	}
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
@@ -76,64 +88,47 @@ func (a *App) runDoctor(ctx context.Context) error {
 	return a.finishDoctor(d)
 }
 
-func (a *App) finishDoctor(d *doctorData) error {
+func (a *app) finishDoctor(d *doctorData) error {
 	var failure error
 	if d.Fail > 0 {
-		failure = &exitError{code: ExitError, name: "doctor", err: fmt.Errorf("%d of %d checks failed", d.Fail, len(d.Checks))}
+		failure = &exitError{code: exitFatal, name: codeDoctor, err: fmt.Errorf("%d of %d checks failed", d.Fail, len(d.Checks))}
 	}
 	return a.emit(d, failure, func(w io.Writer) {
+		tw := newTable(w)
 		for _, c := range d.Checks {
-			fmt.Fprintf(w, "%-5s %-22s %s\n", strings.ToUpper(c.Status), c.Name, c.Message)
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", strings.ToUpper(string(c.Status)), c.Name, c.Message)
 		}
+		tw.Flush()
 	})
 }
 
 // doctorBugsink checks Bugsink and returns the slugs a sync would work on:
 // the configured ones, else every project Bugsink lists, less the excluded
 // ones; nil when Bugsink could not be read.
-func (a *App) doctorBugsink(ctx context.Context, cfg *Config, d *doctorData) []string {
+func (a *app) doctorBugsink(ctx context.Context, cfg *config, d *doctorData) []string {
 	bc := a.bugsinkClient(cfg)
 	projects, err := bc.Projects(ctx)
 	switch {
 	case bugsink.IsUnauthorized(err):
-		d.add("bugsink_token", "fail", "Bugsink refused the token (%v): create one with `bugsink-manage create_auth_token` and set BUGSINK_API_TOKEN", err)
+		d.add("bugsink_token", statusFail, "Bugsink refused the token (%v): create one with `bugsink-manage create_auth_token` and set BUGSINK_API_TOKEN", err)
 		return nil
 	case err != nil:
-		d.add("bugsink_reachable", "fail", "cannot list Bugsink projects at %s: %v", cfg.BugsinkURL, err)
+		d.add("bugsink_reachable", statusFail, "cannot list Bugsink projects at %s: %v", cfg.BugsinkURL, err)
 		return nil
 	}
-	d.add("bugsink_token", "ok", "the token is accepted; it sees %d project(s)", len(projects))
+	d.add("bugsink_token", statusOK, "the token is accepted; it sees %d project(s)", len(projects))
 	version, err := bc.ServerVersion(ctx)
 	switch {
 	case err != nil:
-		d.add("bugsink_version", "warn", "could not read the version from the API schema (%v); resolving needs Bugsink 2.2.1 or later", err)
+		d.add("bugsink_version", statusWarn, "could not read the version from the API schema (%v); resolving needs Bugsink 2.2.1 or later", err)
 	case bugsink.ResolveSupport(version) == bugsink.UnknownSupport:
-		d.add("bugsink_version", "warn", "Bugsink reports version %q, which does not say whether it has the resolve action (Bugsink 2.2.1 or later); check the installed version by hand", version)
+		d.add("bugsink_version", statusWarn, "Bugsink reports version %q, which does not say whether it has the resolve action (Bugsink 2.2.1 or later); check the installed version by hand", version)
 	case bugsink.ResolveSupport(version) == bugsink.Unsupported:
-		d.add("bugsink_version", "fail", "Bugsink reports API version %q: the resolve action needs Bugsink 2.2.1 or later; upgrade Bugsink", version)
+		d.add("bugsink_version", statusFail, "Bugsink reports API version %q: the resolve action needs Bugsink 2.2.1 or later; upgrade Bugsink", version)
 	default:
-		d.add("bugsink_version", "ok", "Bugsink %s supports the resolve action", version)
+		d.add("bugsink_version", statusOK, "Bugsink %s supports the resolve action", version)
 	}
-	have := map[string]bool{}
-	for _, p := range projects {
-		have[p.Slug] = true
-	}
-	var missing []string
-	for _, s := range cfg.Projects {
-		if !have[s] {
-			missing = append(missing, s)
-		}
-	}
-	switch {
-	case len(missing) > 0:
-		d.add("bugsink_projects", "fail", "BUGSINK_PROJECTS names project(s) Bugsink does not have: %s", strings.Join(missing, ", "))
-	case len(cfg.Projects) > 0:
-		d.add("bugsink_projects", "ok", "all %d configured project(s) exist", len(cfg.Projects))
-	case len(projects) == 0:
-		d.add("bugsink_projects", "warn", "the token sees no project: nothing will be synced")
-	default:
-		d.add("bugsink_projects", "ok", "no BUGSINK_PROJECTS: all %d visible project(s) will be synced", len(projects))
-	}
+	have := doctorProjects(cfg, projects, d)
 	if cfg.ResolveMode == syncer.ResolveNextRelease {
 		doctorNextRelease(ctx, bc, cfg, projects, d)
 	}
@@ -152,9 +147,35 @@ func (a *App) doctorBugsink(ctx context.Context, cfg *Config, d *doctorData) []s
 	return out
 }
 
+// doctorProjects checks the configured slugs against the projects Bugsink
+// lists, and returns the slugs Bugsink has.
+func doctorProjects(cfg *config, projects []bugsink.Project, d *doctorData) map[string]bool {
+	have := map[string]bool{}
+	for _, p := range projects {
+		have[p.Slug] = true
+	}
+	var missing []string
+	for _, s := range cfg.Projects {
+		if !have[s] {
+			missing = append(missing, s)
+		}
+	}
+	switch {
+	case len(missing) > 0:
+		d.add("bugsink_projects", statusFail, "BUGSINK_PROJECTS names project(s) Bugsink does not have: %s", strings.Join(missing, ", "))
+	case len(cfg.Projects) > 0:
+		d.add("bugsink_projects", statusOK, "all %d configured project(s) exist", len(cfg.Projects))
+	case len(projects) == 0:
+		d.add("bugsink_projects", statusWarn, "the token sees no project: nothing will be synced")
+	default:
+		d.add("bugsink_projects", statusOK, "no BUGSINK_PROJECTS: all %d visible project(s) will be synced", len(projects))
+	}
+	return have
+}
+
 // doctorNextRelease warns about synced projects without releases: resolved
 // "in the next release", their issues never come back.
-func doctorNextRelease(ctx context.Context, bc *bugsink.Client, cfg *Config, projects []bugsink.Project, d *doctorData) {
+func doctorNextRelease(ctx context.Context, bc *bugsink.Client, cfg *config, projects []bugsink.Project, d *doctorData) {
 	var without []string
 	for _, p := range projects {
 		if (len(cfg.Projects) > 0 && !slices.Contains(cfg.Projects, p.Slug)) || slices.Contains(cfg.ExcludeProjects, p.Slug) {
@@ -162,7 +183,7 @@ func doctorNextRelease(ctx context.Context, bc *bugsink.Client, cfg *Config, pro
 		}
 		has, err := bc.HasReleases(ctx, p.ID)
 		if err != nil {
-			d.add("bugsink_releases", "warn", "cannot list the releases of %s (%v): BSYNC_RESOLVE_MODE=next-release needs releases", p.Slug, err)
+			d.add("bugsink_releases", statusWarn, "cannot list the releases of %s (%v): BSYNC_RESOLVE_MODE=next-release needs releases", p.Slug, err)
 			return
 		}
 		if !has {
@@ -170,54 +191,60 @@ func doctorNextRelease(ctx context.Context, bc *bugsink.Client, cfg *Config, pro
 		}
 	}
 	if len(without) > 0 {
-		d.add("bugsink_releases", "warn", "BSYNC_RESOLVE_MODE=next-release, but %s never reported a release: their synced errors are never reopened, so a recurrence is seen neither in Gitea nor in Bugsink; send releases or use BSYNC_RESOLVE_MODE=resolve", strings.Join(without, ", "))
+		d.add("bugsink_releases", statusWarn, "BSYNC_RESOLVE_MODE=next-release, but %s never reported a release: their synced errors are never reopened, so a recurrence is seen neither in Gitea nor in Bugsink; send releases or use BSYNC_RESOLVE_MODE=resolve", strings.Join(without, ", "))
 	} else {
-		d.add("bugsink_releases", "ok", "every synced project reports releases (BSYNC_RESOLVE_MODE=next-release)")
+		d.add("bugsink_releases", statusOK, "every synced project reports releases (BSYNC_RESOLVE_MODE=next-release)")
 	}
 }
 
 // doctorGitea checks Gitea; slugs are the projects whose labels a sync
 // would use (nil when Bugsink could not say).
-func (a *App) doctorGitea(ctx context.Context, cfg *Config, d *doctorData, slugs []string) {
+func (a *app) doctorGitea(ctx context.Context, cfg *config, d *doctorData, slugs []string) {
 	gc := a.giteaClient(cfg)
 	v, err := gc.Version(ctx)
 	switch {
 	case gitea.StatusCode(err) == 401:
 		// Gitea refuses an unknown token even on its public routes.
-		d.add("gitea_reachable", "ok", "Gitea answers at %s", cfg.GiteaURL)
-		d.add("gitea_token", "fail", "Gitea refused the token (%v): create an access token with the write:issue scope and set GITEA_API_TOKEN", err)
+		d.add("gitea_reachable", statusOK, "Gitea answers at %s", cfg.GiteaURL)
+		d.add("gitea_token", statusFail, "Gitea refused the token (%v): create an access token with the write:issue scope and set GITEA_API_TOKEN", err)
 		return
 	case err != nil:
-		d.add("gitea_reachable", "fail", "Gitea does not answer at %s: %v", cfg.GiteaURL, err)
+		d.add("gitea_reachable", statusFail, "Gitea does not answer at %s: %v", cfg.GiteaURL, err)
 		return
 	}
-	d.add("gitea_reachable", "ok", "Gitea %s answers", v)
+	d.add("gitea_reachable", statusOK, "Gitea %s answers", v)
 	repo, err := gc.Repository(ctx)
 	switch {
 	case gitea.StatusCode(err) == 401:
-		d.add("gitea_token", "fail", "Gitea refused the token (%v): create an access token with the write:issue scope and set GITEA_API_TOKEN", err)
+		d.add("gitea_token", statusFail, "Gitea refused the token (%v): create an access token with the write:issue scope and set GITEA_API_TOKEN", err)
 		return
 	case gitea.IsNotFound(err):
-		d.add("gitea_repository", "fail", "repository %s/%s does not exist or the token's user cannot see it: check GITEA_OWNER and GITEA_REPO", cfg.GiteaOwner, cfg.GiteaRepo)
+		d.add("gitea_repository", statusFail, "repository %s/%s does not exist or the token's user cannot see it: check GITEA_OWNER and GITEA_REPO", cfg.GiteaOwner, cfg.GiteaRepo)
 		return
 	case err != nil:
-		d.add("gitea_repository", "fail", "%v", err)
+		d.add("gitea_repository", statusFail, "%v", err)
 		return
 	}
-	d.add("gitea_repository", "ok", "repository %s found", repo.FullName)
+	d.add("gitea_repository", statusOK, "repository %s found", repo.FullName)
 	if repo.Archived {
-		d.add("gitea_repository_archived", "fail", "repository %s is archived: issues cannot be created", repo.FullName)
+		d.add("gitea_repository_archived", statusFail, "repository %s is archived: issues cannot be created", repo.FullName)
 	}
 	if repo.Permissions != nil && !repo.Permissions.Push && !repo.Permissions.Admin {
-		d.add("gitea_write_access", "fail", "the token's user has no write access to %s: Gitea would create issues without labels; make the user a collaborator with write access", repo.FullName)
+		d.add("gitea_write_access", statusFail, "the token's user has no write access to %s: Gitea would create issues without labels; make the user a collaborator with write access", repo.FullName)
 	} else {
-		d.add("gitea_write_access", "ok", "the token's user can write to %s", repo.FullName)
+		d.add("gitea_write_access", statusOK, "the token's user can write to %s", repo.FullName)
 	}
 	if err := gc.ProbeIssueWrite(ctx); err != nil {
-		d.add("gitea_token_scope", "fail", "the token cannot create issues (%v): give it the write:issue scope", err)
+		d.add("gitea_token_scope", statusFail, "the token cannot create issues (%v): give it the write:issue scope", err)
 	} else {
-		d.add("gitea_token_scope", "ok", "the token has the write:issue scope")
+		d.add("gitea_token_scope", statusOK, "the token has the write:issue scope")
 	}
+	doctorLabels(ctx, gc, cfg, d, slugs)
+}
+
+// doctorLabels checks that the labels the projects use exist or can be
+// created (without creating any).
+func doctorLabels(ctx context.Context, gc *gitea.Client, cfg *config, d *doctorData, slugs []string) {
 	var wanted []gitea.LabelSpec
 	names := map[string]bool{}
 	for _, n := range append(allLabelNames(cfg, slugs), syncer.SourceLabel) {
@@ -228,7 +255,7 @@ func (a *App) doctorGitea(ctx context.Context, cfg *Config, d *doctorData, slugs
 	}
 	ids, err := gc.EnsureLabels(ctx, wanted, false)
 	if err != nil {
-		d.add("gitea_labels", "fail", "cannot list labels: %v", err)
+		d.add("gitea_labels", statusFail, "cannot list labels: %v", err)
 		return
 	}
 	var missing []string
@@ -238,15 +265,15 @@ func (a *App) doctorGitea(ctx context.Context, cfg *Config, d *doctorData, slugs
 		}
 	}
 	if len(missing) > 0 {
-		d.add("gitea_labels", "ok", "%d label(s) exist; the first sync creates %s", len(ids), strings.Join(missing, ", "))
+		d.add("gitea_labels", statusOK, "%d label(s) exist; the first sync creates %s", len(ids), strings.Join(missing, ", "))
 	} else {
-		d.add("gitea_labels", "ok", "all %d label(s) exist", len(ids))
+		d.add("gitea_labels", statusOK, "all %d label(s) exist", len(ids))
 	}
 }
 
 // allLabelNames lists the labels the given projects use; with none known
 // (Bugsink could not be read), those of the configured projects.
-func allLabelNames(cfg *Config, slugs []string) []string {
+func allLabelNames(cfg *config, slugs []string) []string {
 	if slugs == nil {
 		slugs = cfg.Projects
 	}
@@ -257,28 +284,28 @@ func allLabelNames(cfg *Config, slugs []string) []string {
 	return out
 }
 
-func (a *App) doctorRedis(ctx context.Context, cfg *Config, d *doctorData) {
+func (a *app) doctorRedis(ctx context.Context, cfg *config, d *doctorData) {
 	store, err := a.openStore(ctx, cfg)
 	if err != nil {
-		d.add("redis", "fail", "%v; check REDIS_URL", err)
+		d.add("redis", statusFail, "%v; check REDIS_URL", err)
 		return
 	}
 	defer store.Close()
 	n, err := store.CountMappings(ctx)
 	if err != nil {
-		d.add("redis", "fail", "db %d is not usable: %v", store.DB(), err)
+		d.add("redis", statusFail, "db %d is not usable: %v", store.DB(), err)
 		return
 	}
-	d.add("redis", "ok", "db %d answers and holds %d mapping(s)", store.DB(), n)
+	d.add("redis", statusOK, "db %d answers and holds %d mapping(s)", store.DB(), n)
 	dur, _ := store.CheckDurability(ctx)
 	switch {
 	case dur.Unknown != "":
-		d.add("redis_durability", "warn", "%s: make sure persistence is on and keys are not evicted", dur.Unknown)
+		d.add("redis_durability", statusWarn, "%s: make sure persistence is on and keys are not evicted", dur.Unknown)
 	case !dur.Persistent:
-		d.add("redis_durability", "warn", "Redis has neither RDB snapshots nor AOF: a restart loses every mapping (the next sync rebuilds them from the markers in Gitea, reading every issue once); turn persistence on")
+		d.add("redis_durability", statusWarn, "Redis has neither RDB snapshots nor AOF: a restart loses every mapping (the next sync rebuilds them from the markers in Gitea, reading every issue once); turn persistence on")
 	case dur.Evicts():
-		d.add("redis_durability", "warn", "maxmemory-policy is %s: Redis may evict mappings under memory pressure; use noeviction or a volatile-* policy", dur.EvictionPolicy)
+		d.add("redis_durability", statusWarn, "maxmemory-policy is %s: Redis may evict mappings under memory pressure; use noeviction or a volatile-* policy", dur.EvictionPolicy)
 	default:
-		d.add("redis_durability", "ok", "persistence is on and maxmemory-policy %s keeps mappings", dur.EvictionPolicy)
+		d.add("redis_durability", statusOK, "persistence is on and maxmemory-policy %s keeps mappings", dur.EvictionPolicy)
 	}
 }

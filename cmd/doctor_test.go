@@ -21,7 +21,7 @@ func TestDoctorPassesAgainstTheSandbox(t *testing.T) {
 	w := newWorld(t)
 	w.bs.SeedDemo(time.Now())
 	r := w.bsync(t, "doctor")
-	if r.code != ExitOK || r.doc["success"] != true || data(r)["fail"] != float64(0) {
+	if r.code != exitOK || r.doc["success"] != true || data(r)["fail"] != float64(0) {
 		t.Fatalf("exit %d: %s", r.code, r.stdout)
 	}
 	cs := checks(r)
@@ -61,7 +61,7 @@ func TestDoctorSaysWhatToFix(t *testing.T) {
 			w.bs.SeedDemo(time.Now())
 			w.env[tc.key] = tc.value
 			r := w.bsync(t, "doctor")
-			if r.code != ExitError || r.doc["success"] != false {
+			if r.code != exitFatal || r.doc["success"] != false {
 				t.Fatalf("exit %d: %s", r.code, r.stdout)
 			}
 			c := checks(r)[tc.check]
@@ -77,7 +77,7 @@ func TestDoctorOldBugsinkFails(t *testing.T) {
 	w.bs.SeedDemo(time.Now())
 	w.bs.SetVersion("1.0.0")
 	r := w.bsync(t, "doctor")
-	if c := checks(r)["bugsink_version"]; r.code != ExitError || c["status"] != "fail" || !strings.Contains(c["message"].(string), "2.2.1") {
+	if c := checks(r)["bugsink_version"]; r.code != exitFatal || c["status"] != "fail" || !strings.Contains(c["message"].(string), "2.2.1") {
 		t.Errorf("exit %d, %v", r.code, c)
 	}
 }
@@ -100,7 +100,7 @@ func TestDoctorReadsTheVersionsBugsinkReports(t *testing.T) {
 			if c["status"] != want || !strings.Contains(c["message"].(string), v) {
 				t.Errorf("bugsink_version %v, want %s", c, want)
 			}
-			if wantCode := map[bool]int{true: ExitError, false: ExitOK}[want == "fail"]; r.code != wantCode {
+			if wantCode := map[bool]int{true: exitFatal, false: exitOK}[want == "fail"]; r.code != wantCode {
 				t.Errorf("exit %d, want %d", r.code, wantCode)
 			}
 		})

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"bsync/pkg/syncstate"
 )
 
 // heartbeatTimeout bounds each ping; a slow monitor never holds up a run.
@@ -16,7 +18,7 @@ const heartbeatTimeout = 5 * time.Second
 // when a run begins, URL on success, URL/fail on failure. Pings never fail
 // the sync: a failed ping is logged (without the URL, which is a secret).
 type heartbeat struct {
-	a   *App
+	a   *app
 	url string
 }
 
@@ -38,7 +40,7 @@ func (h heartbeat) ping(ctx context.Context, suffix, body string) {
 		return
 	}
 	req.Header.Set("Content-Type", "text/plain; charset=utf-8")
-	req.Header.Set("User-Agent", "bsync/"+h.a.Version)
+	req.Header.Set("User-Agent", "bsync/"+h.a.build.Version)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		h.a.logger().Warn("heartbeat ping failed", "ping", pingName(suffix), "err", redactURLError(err, h.url))
@@ -70,7 +72,7 @@ func redactURLError(err error, raw string) string {
 }
 
 // summary is the short text sent with a ping.
-func pingSummary(outcome string, synced, failed int, err error) string {
+func pingSummary(outcome syncstate.Outcome, synced, failed int, err error) string {
 	s := fmt.Sprintf("bsync sync: %s; synced %d, failed %d", outcome, synced, failed)
 	if err != nil {
 		s += "; " + err.Error()

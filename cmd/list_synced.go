@@ -2,9 +2,9 @@ package cmd
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -13,6 +13,7 @@ import (
 )
 
 type listOptions struct {
+	*app
 	project string
 	since   string
 	limit   int
@@ -30,76 +31,71 @@ type mappingView struct {
 	Error            string `json:"error,omitempty"`
 }
 
-func newListSyncedCmd(a *App) *cobra.Command {
-	opts := &listOptions{}
+func newListSyncedCmd(a *app) *cobra.Command {
+	opts := &listOptions{app: a}
 	c := &cobra.Command{
 		Use:   "list-synced",
 		Short: "List every Bugsink → Gitea mapping (reads Redis only)",
-		Long: `Streams every mapping in Bugsink issue id order, as one JSON document:
+		Long: `Streams every mapping, in Redis's scan order, as one JSON document:
 {"success": true, "data": {"mappings": [...], "count": N}}. Filters narrow the
-list; --limit stops early. Records are read in batches, so memory stays flat
-however many mappings there are.`,
+list; --limit stops early. Records are read in batches and printed as they
+come, so memory stays flat however many mappings there are.`,
 		Args: positional(cobra.NoArgs),
-		RunE: func(cmd *cobra.Command, _ []string) error { return a.runListSynced(cmd.Context(), opts) },
+		RunE: func(cmd *cobra.Command, _ []string) error { return runListSynced(cmd.Context(), opts) },
 	}
 	f := c.Flags()
 	f.StringVar(&opts.project, "project", "", "only mappings of this Bugsink project slug")
-	f.StringVar(&opts.since, "since", "", "only mappings synced at or after this time (RFC 3339) or within this duration (e.g. 24h)")
+	f.StringVar(&opts.since, "since", "", "only mappings synced at or after this time (RFC 3339) or within this duration (e.g. 24h or 30d)")
 	f.IntVar(&opts.limit, "limit", 0, "stop after this many mappings (0: all)")
 	return c
 }
 
+// parseSince reads --since: an RFC 3339 time, or a duration as --max-age
+// takes it (72h, 30d) counted back from now.
 func parseSince(v string, now time.Time) (time.Time, error) {
 	if v == "" {
 		return time.Time{}, nil
 	}
-	if d, err := time.ParseDuration(v); err == nil && d > 0 {
+	if d, err := parseAge(v); err == nil {
 		return now.Add(-d), nil
 	}
 	if t, err := time.Parse(time.RFC3339, v); err == nil {
 		return t, nil
 	}
-	return time.Time{}, &usageError{msg: fmt.Sprintf("--since %q: want an RFC 3339 time or a duration such as 24h", v)}
+	return time.Time{}, &usageError{msg: fmt.Sprintf("--since %q: want an RFC 3339 time or a duration such as 24h or 30d", v)}
 }
 
-func (a *App) runListSynced(ctx context.Context, opts *listOptions) error {
+func runListSynced(ctx context.Context, opts *listOptions) error {
 	if opts.limit < 0 {
 		return &usageError{msg: "--limit must not be negative"}
 	}
-	since, err := parseSince(opts.since, a.Now())
+	since, err := parseSince(opts.since, opts.now())
 	if err != nil {
 		return err
 	}
-	cfg, err := a.config(Needs{})
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
-	defer cancel()
-	store, err := a.openStore(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
+	return opts.withState(ctx, 5*time.Minute, func(ctx context.Context, cfg *config, store *syncstate.Store) error {
+		return opts.list(ctx, cfg, store, since)
+	})
+}
+
+// list streams the mappings that pass the filters.
+func (opts *listOptions) list(ctx context.Context, cfg *config, store *syncstate.Store, since time.Time) error {
 	issueBase := ""
 	if cfg.GiteaURL != "" && cfg.GiteaOwner != "" && cfg.GiteaRepo != "" {
 		issueBase = cfg.GiteaURL + "/" + cfg.GiteaOwner + "/" + cfg.GiteaRepo + "/issues/"
 	}
-	out := newListWriter(a, a.output == "json")
-	for id, e := range store.Mappings(ctx) {
-		if id == "" && e.Err != nil {
-			err := fmt.Errorf("read the sync state: %w", e.Err)
-			out.abort(err)
-			return err
+	out := newListWriter(opts.app)
+	for e, err := range store.Mappings(ctx) {
+		if err != nil {
+			return out.abort(fmt.Errorf("read the sync state: %w", err))
 		}
-		v := viewOf(id, e, issueBase)
-		if opts.project != "" && v.Project != opts.project {
+		if opts.project != "" && (e.Record == nil || e.Record.Project != opts.project) {
 			continue
 		}
 		if !since.IsZero() && (e.Record == nil || e.Record.SyncedAt.Before(since)) {
 			continue
 		}
-		out.add(v)
+		out.add(viewOf(e, issueBase))
 		if opts.limit > 0 && out.count >= opts.limit {
 			break
 		}
@@ -108,8 +104,8 @@ func (a *App) runListSynced(ctx context.Context, opts *listOptions) error {
 	return nil
 }
 
-func viewOf(id string, e syncstate.Entry, issueBase string) mappingView {
-	v := mappingView{BugsinkIssueID: id}
+func viewOf(e syncstate.Entry, issueBase string) mappingView {
+	v := mappingView{BugsinkIssueID: e.ID}
 	if e.Record == nil {
 		v.Error = fmt.Sprintf("unreadable record: %v", e.Err)
 		return v
@@ -124,55 +120,72 @@ func viewOf(id string, e syncstate.Entry, issueBase string) mappingView {
 	return v
 }
 
-// listWriter streams mappings as they are read: JSON items one by one, or
-// table rows. In JSON, "success" comes last, so a failure halfway still
-// ends as one valid document that says so.
+// tableBlock is how many rows list-synced aligns at once: a table of any
+// length is printed in blocks, so it is never held whole.
+const tableBlock = 500
+
+// listWriter streams mappings as they are read: JSON items one by one
+// (with the encoder settings of every other document), or table rows in
+// blocks. In JSON, "success" comes last, so a failure halfway still ends as
+// one valid document that says so.
 type listWriter struct {
-	a     *App
-	json  bool
+	a     *app
+	tw    *tabwriter.Writer
 	count int
 }
 
-func newListWriter(a *App, asJSON bool) *listWriter {
-	w := &listWriter{a: a, json: asJSON}
-	if asJSON {
-		fmt.Fprint(a.Stdout, "{\n  \"data\": {\n    \"mappings\": [")
+func newListWriter(a *app) *listWriter {
+	a.printed = true
+	w := &listWriter{a: a}
+	if a.output == outputTable {
+		w.tw = newTable(a.stdout)
+		fmt.Fprintln(w.tw, "BUGSINK ISSUE\tGITEA\tSYNCED AT\tPROJECT\tTITLE")
 	} else {
-		fmt.Fprintf(a.Stdout, "%-36s  %6s  %-20s  %-30s  %s\n", "BUGSINK ISSUE", "GITEA", "SYNCED AT", "PROJECT", "TITLE")
+		fmt.Fprint(a.stdout, "{\n  \"data\": {\n    \"mappings\": [")
 	}
 	return w
 }
 
 func (w *listWriter) add(v mappingView) {
-	if w.json {
-		b, _ := json.Marshal(v)
+	if w.tw != nil {
+		fmt.Fprintf(w.tw, "%s\t%d\t%s\t%s\t%s\n", v.BugsinkIssueID, v.GiteaIssueNumber, v.SyncedAt, v.Project,
+			strings.Join(strings.Fields(v.Title), " "))
+		if (w.count+1)%tableBlock == 0 {
+			w.tw.Flush()
+		}
+	} else {
 		sep := ","
 		if w.count == 0 {
 			sep = ""
 		}
-		fmt.Fprintf(w.a.Stdout, "%s\n      %s", sep, b)
-	} else {
-		fmt.Fprintf(w.a.Stdout, "%-36s  %6d  %-20s  %-30s  %s\n", v.BugsinkIssueID, v.GiteaIssueNumber,
-			v.SyncedAt, v.Project, strings.ReplaceAll(v.Title, "\n", " "))
+		fmt.Fprintf(w.a.stdout, "%s\n      %s", sep, marshalJSON(v, "      ", ""))
 	}
 	w.count++
 }
 
-func (w *listWriter) finish() {
-	if w.json {
-		fmt.Fprintf(w.a.Stdout, "\n    ],\n    \"count\": %d\n  },\n  \"success\": true\n}\n", w.count)
-	}
-	w.a.printed = true
+// closing ends the mappings list and the data object.
+func (w *listWriter) closing() string {
+	return fmt.Sprintf("\n    ],\n    \"count\": %d\n  },\n", w.count)
 }
 
-// abort ends a JSON document that was cut short: the mappings read so far,
-// then "success": false and the error.
-func (w *listWriter) abort(err error) {
-	if !w.json {
-		return // the error goes to stderr as usual
+func (w *listWriter) finish() {
+	if w.tw != nil {
+		w.tw.Flush()
+		return
+	}
+	fmt.Fprint(w.a.stdout, w.closing()+"  \"success\": true\n}\n")
+}
+
+// abort ends a listing that was cut short and returns err: in JSON, the
+// mappings read so far, then "success": false and the error.
+func (w *listWriter) abort(err error) error {
+	if w.tw != nil {
+		w.tw.Flush()
+		fmt.Fprintf(w.a.stdout, "error: %v\n", err)
+		return err
 	}
 	code, name := classify(err)
-	b, _ := json.Marshal(errorBody{Code: name, Message: err.Error(), ExitCode: code})
-	fmt.Fprintf(w.a.Stdout, "\n    ],\n    \"count\": %d\n  },\n  \"success\": false,\n  \"error\": %s\n}\n", w.count, b)
-	w.a.printed = true
+	body := marshalJSON(errorBody{Code: name, Message: err.Error(), ExitCode: code}, "  ", "  ")
+	fmt.Fprintf(w.a.stdout, "%s  \"success\": false,\n  \"error\": %s\n}\n", w.closing(), body)
+	return err
 }

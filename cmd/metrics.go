@@ -7,15 +7,17 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"bsync/pkg/syncer"
+	"bsync/pkg/syncstate"
 )
 
 // runOutcomes are the values of the outcome label, one of them 1.
-var runOutcomes = []string{"ok", "partial", "failed", "timeout", "interrupted", "disabled"}
+var runOutcomes = []syncstate.Outcome{syncstate.OutcomeOK, syncstate.OutcomePartial, syncstate.OutcomeFailed,
+	syncstate.OutcomeTimeout, syncstate.OutcomeInterrupted, syncstate.OutcomeDisabled}
 
 // runMetrics is what one run tells the Prometheus textfile collector.
 type runMetrics struct {
 	enabled  bool
-	outcome  string
+	outcome  syncstate.Outcome
 	report   *syncer.Report
 	mappings int
 }
@@ -40,10 +42,10 @@ func writeMetrics(path string, m runMetrics) error {
 	outcome := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "bsync_last_run_outcome",
 		Help: "1 for the outcome of the last run, 0 for the others."}, []string{"outcome"})
 	for _, o := range runOutcomes {
-		outcome.WithLabelValues(o).Set(b2f(o == m.outcome))
+		outcome.WithLabelValues(string(o)).Set(b2f(o == m.outcome))
 	}
 	reg.MustRegister(outcome)
-	gauge("bsync_last_run_success", "1 when the last run ended ok (nothing failed).", b2f(m.outcome == "ok" || m.outcome == "disabled"))
+	gauge("bsync_last_run_success", "1 when the last run ended ok (nothing failed).", b2f(m.outcome == syncstate.OutcomeOK || m.outcome == syncstate.OutcomeDisabled))
 	if r := m.report; r != nil {
 		gauge("bsync_last_run_timestamp_seconds", "When the last run finished (Unix time).", float64(r.FinishedAt.UnixMilli())/1000)
 		gauge("bsync_last_run_duration_seconds", "How long the last run took.", float64(r.DurationMS)/1000)

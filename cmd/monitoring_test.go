@@ -56,7 +56,7 @@ func TestMetricsFile(t *testing.T) {
 	w := newWorld(t)
 	w.bs.SeedDemo(time.Now())
 	path := filepath.Join(t.TempDir(), "bsync.prom")
-	if r := w.bsync(t, "sync", "--metrics-file", path); r.code != ExitOK {
+	if r := w.bsync(t, "sync", "--metrics-file", path); r.code != exitOK {
 		t.Fatalf("exit %d", r.code)
 	}
 	mfs := readMetrics(t, path)
@@ -118,7 +118,7 @@ func TestHeartbeat(t *testing.T) {
 		srv, p := pingServer(t)
 		w.env["BSYNC_HEARTBEAT_URL"] = srv.URL + "/ping/4f0c-secret-uuid"
 		r := w.bsync(t, "sync")
-		if r.code != ExitOK || strings.Join(p.paths, " ") != "/ping/4f0c-secret-uuid/start /ping/4f0c-secret-uuid" {
+		if r.code != exitOK || strings.Join(p.paths, " ") != "/ping/4f0c-secret-uuid/start /ping/4f0c-secret-uuid" {
 			t.Fatalf("exit %d, pings %v", r.code, p.paths)
 		}
 		if !strings.Contains(p.body[1], "synced 10") {
@@ -134,7 +134,7 @@ func TestHeartbeat(t *testing.T) {
 		srv, p := pingServer(t)
 		w.env["BSYNC_HEARTBEAT_URL"] = srv.URL + "/ping/abc"
 		w.env["BUGSINK_API_TOKEN"] = strings.Repeat("e", 40)
-		if r := w.bsync(t, "sync"); r.code != ExitError || strings.Join(p.paths, " ") != "/ping/abc/start /ping/abc/fail" {
+		if r := w.bsync(t, "sync"); r.code != exitFatal || strings.Join(p.paths, " ") != "/ping/abc/start /ping/abc/fail" {
 			t.Fatalf("exit %d, pings %v", r.code, p.paths)
 		}
 	})
@@ -143,7 +143,7 @@ func TestHeartbeat(t *testing.T) {
 		srv, p := pingServer(t)
 		w.env["BSYNC_HEARTBEAT_URL"] = srv.URL + "/ping/abc"
 		w.redis.Stop()
-		if r := w.bsync(t, "sync"); r.code != ExitError || strings.Join(p.paths, " ") != "/ping/abc/fail" {
+		if r := w.bsync(t, "sync"); r.code != exitFatal || strings.Join(p.paths, " ") != "/ping/abc/fail" {
 			t.Fatalf("exit %d, pings %v", r.code, p.paths)
 		}
 	})
@@ -154,7 +154,7 @@ func TestHeartbeat(t *testing.T) {
 		srv.Close()
 		w.env["BSYNC_HEARTBEAT_URL"] = srv.URL + "/ping/secret-token-path"
 		r := w.bsync(t, "sync")
-		if r.code != ExitOK || !strings.Contains(r.stderr, "heartbeat ping failed") || strings.Contains(r.stderr, "secret-token-path") {
+		if r.code != exitOK || !strings.Contains(r.stderr, "heartbeat ping failed") || strings.Contains(r.stderr, "secret-token-path") {
 			t.Errorf("exit %d, stderr %q", r.code, r.stderr)
 		}
 	})

@@ -1,9 +1,33 @@
 package cmd
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
+	"text/tabwriter"
 )
+
+// outputFormat is --output: json (the default, one document for a program)
+// or table (for a person). It is a pflag.Value, so any other value is a
+// usage error when the flags are parsed.
+type outputFormat string
+
+const (
+	outputJSON  outputFormat = "json"
+	outputTable outputFormat = "table"
+)
+
+func (o *outputFormat) String() string { return string(*o) }
+func (o *outputFormat) Type() string   { return "format" }
+func (o *outputFormat) Set(v string) error {
+	switch outputFormat(v) {
+	case outputJSON, outputTable:
+		*o = outputFormat(v)
+		return nil
+	}
+	return fmt.Errorf("want json or table, not %q", v)
+}
 
 // envelope is the one JSON document every command prints on stdout:
 // {"success": true, "data": {...}} or {"success": false, "error": {...}}
@@ -15,46 +39,56 @@ type envelope struct {
 }
 
 type errorBody struct {
-	Code     string `json:"code"`
-	Message  string `json:"message"`
-	ExitCode int    `json:"exit_code"`
-	Details  any    `json:"details,omitempty"`
+	Code     errorCode `json:"code"`
+	Message  string    `json:"message"`
+	ExitCode int       `json:"exit_code"`
+	Details  any       `json:"details,omitempty"`
 }
 
-// writeJSON prints v as indented JSON without HTML escaping.
-func writeJSON(w io.Writer, v any) error {
+// encodeJSON writes v with the settings every command shares: no HTML
+// escaping (titles keep their < and &), indented by indent.
+func encodeJSON(w io.Writer, v any, prefix, indent string) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
+	enc.SetIndent(prefix, indent)
 	return enc.Encode(v)
 }
 
-// printSuccess prints {"success": true, "data": data}.
-func (a *App) printSuccess(data any) error {
-	a.printed = true
-	return writeJSON(a.Stdout, envelope{Success: true, Data: data})
+// marshalJSON is encodeJSON into a byte slice without the final newline.
+func marshalJSON(v any, prefix, indent string) []byte {
+	var b bytes.Buffer
+	_ = encodeJSON(&b, v, prefix, indent)
+	return bytes.TrimRight(b.Bytes(), "\n")
 }
 
-// emit prints a command's result: a table for a person (--output table),
-// else one JSON document, a success with data or a failure with data. It
-// returns failure, which decides the exit code.
-func (a *App) emit(data any, failure error, table func(io.Writer)) error {
-	if a.output != "json" {
-		table(a.Stdout)
-		a.printed = true
-		return failure
-	}
-	if failure != nil {
-		a.printFailure(failure, data, nil)
-		return failure
-	}
-	return a.printSuccess(data)
-}
+// newTable returns the tabwriter every table is printed with.
+func newTable(w io.Writer) *tabwriter.Writer { return tabwriter.NewWriter(w, 0, 4, 2, ' ', 0) }
 
-// printFailure prints {"success": false, "error": …, "data": data} for err.
-func (a *App) printFailure(err error, data, details any) {
-	code, name := classify(err)
+// emit is the one way a command prints its result: with --output table,
+// table(w) for a person (when there is data) and the failure's line; else one
+// JSON document, a success with data or a failure with data. It returns
+// failure, which decides the exit code.
+func (a *app) emit(data any, failure error, table func(io.Writer)) error {
 	a.printed = true
-	_ = writeJSON(a.Stdout, envelope{Success: false, Data: data,
-		Error: &errorBody{Code: name, Message: err.Error(), ExitCode: code, Details: details}})
+	if a.output == outputTable {
+		if table != nil {
+			table(a.stdout)
+		}
+		if failure != nil {
+			code, name := classify(failure)
+			fmt.Fprintf(a.stdout, "error (%s, exit %d): %v\n", name, code, failure)
+		}
+		return failure
+	}
+	if failure == nil {
+		return encodeJSON(a.stdout, envelope{Success: true, Data: data}, "", "  ")
+	}
+	code, name := classify(failure)
+	var details any
+	if d, ok := failure.(interface{ details() any }); ok {
+		details = d.details()
+	}
+	_ = encodeJSON(a.stdout, envelope{Success: false, Data: data,
+		Error: &errorBody{Code: name, Message: failure.Error(), ExitCode: code, Details: details}}, "", "  ")
+	return failure
 }

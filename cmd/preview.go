@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -22,7 +23,13 @@ type previewData struct {
 	BodyBytes      int      `json:"body_bytes"`
 }
 
-func newPreviewCmd(a *App) *cobra.Command {
+type previewOptions struct {
+	*app
+	ref string
+}
+
+func newPreviewCmd(a *app) *cobra.Command {
+	opts := &previewOptions{app: a}
 	return &cobra.Command{
 		Use:   "preview <bugsink-issue-uuid>",
 		Short: "Show the exact Gitea issue bsync would create for one Bugsink issue (writes nothing)",
@@ -30,16 +37,20 @@ func newPreviewCmd(a *App) *cobra.Command {
 Markdown body bsync would create for it, without writing anything anywhere.
 With --output table the raw Markdown is printed for reading.`,
 		Args: positional(cobra.ExactArgs(1)),
-		RunE: func(cmd *cobra.Command, args []string) error { return a.runPreview(cmd.Context(), args[0]) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.ref = args[0]
+			return runPreview(cmd.Context(), opts)
+		},
 	}
 }
 
-func (a *App) runPreview(ctx context.Context, ref string) error {
-	id := strings.ToLower(strings.TrimSpace(ref))
+func runPreview(ctx context.Context, opts *previewOptions) error {
+	a := opts.app
+	id := strings.ToLower(strings.TrimSpace(opts.ref))
 	if !syncer.ValidIssueID(id) {
-		return &usageError{msg: fmt.Sprintf("not a Bugsink issue id (a hyphenated UUID): %s", ref)}
+		return &usageError{msg: fmt.Sprintf("not a Bugsink issue id (a hyphenated UUID): %s", opts.ref)}
 	}
-	cfg, err := a.config(Needs{Bugsink: true})
+	cfg, err := a.config(needBugsink)
 	if err != nil {
 		return err
 	}
@@ -64,10 +75,7 @@ func (a *App) runPreview(ctx context.Context, ref string) error {
 	r := syncer.Render(*is, ev, p.Slug, syncer.RenderOptions{BugsinkURL: cfg.BugsinkURL, MaxBodyBytes: cfg.MaxBodyBytes})
 	d := previewData{BugsinkIssueID: id, Project: p.Slug, Title: r.Title, Labels: syncer.LabelsFor(p.Slug, cfg.ProjectLabels),
 		Body: r.Body, BodyBytes: len(r.Body)}
-	if a.output != "json" {
-		fmt.Fprintf(a.Stdout, "Title:  %s\nLabels: %s\n\n%s", d.Title, strings.Join(d.Labels, ", "), d.Body)
-		a.printed = true
-		return nil
-	}
-	return a.printSuccess(d)
+	return a.emit(d, nil, func(w io.Writer) {
+		fmt.Fprintf(w, "Title:  %s\nLabels: %s\n\n%s", d.Title, strings.Join(d.Labels, ", "), d.Body)
+	})
 }

@@ -2,34 +2,18 @@ package cmd
 
 import (
 	"fmt"
-	"os"
 	"sync"
 	"time"
 
 	"bsync/pkg/syncer"
 )
 
-// isTerminal reports whether w is a character device (a person's terminal,
-// not a cron log file or a pipe).
-func isTerminal(w any) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
-
 // startProgress shows, when stderr is a terminal, one line per project
 // with the issues done out of those seen, redrawn at most four times a
 // second. Under cron (no terminal) it prints nothing. The returned func
 // ends the line.
-func (a *App) startProgress(eng *syncer.Engine) func() {
-	terminal := isTerminal
-	if a.IsTerminal != nil {
-		terminal = a.IsTerminal
-	}
-	if !terminal(a.Stderr) {
+func (a *app) startProgress(eng *syncer.Engine) func() {
+	if a.isTerminal == nil || !a.isTerminal(a.stderr) {
 		return func() {}
 	}
 	var mu sync.Mutex
@@ -38,18 +22,18 @@ func (a *App) startProgress(eng *syncer.Engine) func() {
 	eng.Opts.Progress = func(project string, done, seen int) {
 		mu.Lock()
 		defer mu.Unlock()
-		if time.Since(last) < 250*time.Millisecond {
+		if a.now().Sub(last) < 250*time.Millisecond {
 			return
 		}
-		last = time.Now()
+		last = a.now()
 		shown = true
-		fmt.Fprintf(a.Stderr, "\r\033[Ksync %s: %d/%d issues", project, done, seen)
+		fmt.Fprintf(a.stderr, "\r\033[Ksync %s: %d/%d issues", project, done, seen)
 	}
 	return func() {
 		mu.Lock()
 		defer mu.Unlock()
 		if shown {
-			fmt.Fprint(a.Stderr, "\r\033[K")
+			fmt.Fprint(a.stderr, "\r\033[K")
 		}
 	}
 }

@@ -3,6 +3,8 @@ package cmd
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -11,8 +13,13 @@ import (
 	"bsync/pkg/syncstate"
 )
 
-func newReindexCmd(a *App) *cobra.Command {
-	var dryRun bool
+type reindexOptions struct {
+	*app
+	dryRun bool
+}
+
+func newReindexCmd(a *app) *cobra.Command {
+	opts := &reindexOptions{app: a}
 	c := &cobra.Command{
 		Use:   "reindex",
 		Short: "Rebuild lost mappings from the markers in the Gitea repository",
@@ -25,14 +32,15 @@ Bugsink issue are reported as duplicates (the lowest number is mapped).
 A sync on a store that is new or was wiped does this by itself before creating
 anything; run it by hand after restoring Redis from an old backup.`,
 		Args: positional(cobra.NoArgs),
-		RunE: func(cmd *cobra.Command, _ []string) error { return a.runReindex(cmd.Context(), dryRun) },
+		RunE: func(cmd *cobra.Command, _ []string) error { return runReindex(cmd.Context(), opts) },
 	}
-	c.Flags().BoolVar(&dryRun, "dry-run", false, "report what would be written, write nothing")
+	c.Flags().BoolVar(&opts.dryRun, "dry-run", false, "report what would be written, write nothing")
 	return c
 }
 
-func (a *App) runReindex(ctx context.Context, dryRun bool) error {
-	cfg, err := a.config(Needs{Gitea: true})
+func runReindex(ctx context.Context, opts *reindexOptions) error {
+	a := opts.app
+	cfg, err := a.config(needGitea)
 	if err != nil {
 		return err
 	}
@@ -43,29 +51,33 @@ func (a *App) runReindex(ctx context.Context, dryRun bool) error {
 		return err
 	}
 	defer store.Close()
-	if !dryRun {
+	if !opts.dryRun {
 		host, _ := os.Hostname()
-		lock, holder, err := store.AcquireLock(ctx, syncstate.LockInfo{Token: randomToken(), Host: host, PID: os.Getpid(), StartedAt: a.Now().UTC()}, lockTTL(cfg.Timeout))
+		lock, holder, err := store.AcquireLock(ctx, syncstate.LockInfo{Token: randomToken(), Host: host, PID: os.Getpid(), StartedAt: a.now().UTC()}, lockTTL(cfg.Timeout))
 		if errors.Is(err, syncstate.ErrLockHeld) {
-			a.printFailure(err, nil, map[string]any{"holder": holderView(holder)})
-			return err
+			return &lockHeldError{holder: holder}
 		}
 		if err != nil {
 			return err
 		}
 		defer lock.Release(context.WithoutCancel(ctx))
 	}
-	eng := &syncer.Engine{Gitea: a.giteaClient(cfg), State: store, Log: a.logger(), Now: a.Now, Opts: syncer.Options{Version: a.Version}}
-	rep, _, err := eng.Reindex(ctx, !dryRun)
+	eng := &syncer.Engine{Gitea: a.giteaClient(cfg), State: store, Log: a.logger(), Now: a.now, Opts: syncer.Options{Version: a.build.Version}}
+	rep, _, err := eng.Reindex(ctx, !opts.dryRun)
 	if err != nil {
 		return err
 	}
-	if !dryRun {
-		if err := store.MarkStateComplete(ctx, "bsync reindex "+a.Version); err != nil {
+	if !opts.dryRun {
+		if err := store.MarkStateComplete(ctx, "bsync reindex "+a.build.Version); err != nil {
 			return err
 		}
 		_ = a.refreshCount(store)
 	}
 	a.logger().Info("reindex done", "scanned", rep.Scanned, "found", rep.Found, "written", rep.Written, "conflicts", len(rep.Conflicts), "duplicates", len(rep.Duplicates))
-	return a.printSuccess(rep)
+	return a.emit(rep, nil, func(w io.Writer) {
+		tw := newTable(w)
+		fmt.Fprintf(tw, "scanned:\t%d\nfound:\t%d\nwritten:\t%d\nexisting:\t%d\nconflicts:\t%d\nduplicates:\t%d\ndry run:\t%v\n",
+			rep.Scanned, rep.Found, rep.Written, rep.Existing, len(rep.Conflicts), len(rep.Duplicates), rep.DryRun)
+		tw.Flush()
+	})
 }

@@ -16,7 +16,7 @@ func TestAMissingRepositoryIsOneFatalError(t *testing.T) {
 		w := newWorld(t)
 		w.bs.SeedDemo(time.Now())
 		if stateKnown {
-			if r := w.bsync(t, "sync"); r.code != ExitOK {
+			if r := w.bsync(t, "sync"); r.code != exitOK {
 				t.Fatalf("first sync: exit %d %s", r.code, r.stdout)
 			}
 		}
@@ -29,8 +29,8 @@ func TestAMissingRepositoryIsOneFatalError(t *testing.T) {
 		issues, labels, comments := len(w.gt.Issues()), len(w.gt.Labels()), len(w.bs.Comments())
 		w.env["GITEA_REPO"] = "nope"
 		r := w.bsync(t, "sync", "--concurrency", "4")
-		if r.code != ExitError || r.doc["success"] != false {
-			t.Fatalf("state known %v: exit %d, want %d: %s", stateKnown, r.code, ExitError, r.stdout)
+		if r.code != exitFatal || r.doc["success"] != false {
+			t.Fatalf("state known %v: exit %d, want %d: %s", stateKnown, r.code, exitFatal, r.stdout)
 		}
 		msg := r.doc["error"].(map[string]any)["message"].(string)
 		if !strings.Contains(msg, "acme/nope") || !strings.Contains(msg, "GITEA_REPO") {

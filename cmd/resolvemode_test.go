@@ -11,7 +11,7 @@ func TestResolveModeNextReleaseUsesResolveNext(t *testing.T) {
 	w.bs.SeedDemo(time.Now())
 	w.env["BSYNC_RESOLVE_MODE"] = "next-release"
 	r := w.bsync(t, "sync")
-	if r.code != ExitOK || data(r)["synced"] != float64(10) {
+	if r.code != exitOK || data(r)["synced"] != float64(10) {
 		t.Fatalf("exit %d: %s", r.code, r.stdout)
 	}
 	if n, plain := w.bs.CountRequests("POST", "/resolve-next/"), w.bs.CountRequests("POST", "/resolve/"); n != 10 || plain != 0 {
@@ -27,7 +27,7 @@ func TestResolveModeNextReleaseUsesResolveNext(t *testing.T) {
 func TestResolveModeIsValidated(t *testing.T) {
 	w := newWorld(t)
 	w.env["BSYNC_RESOLVE_MODE"] = "later"
-	if r := w.bsync(t, "sync"); r.code != ExitUsage || !strings.Contains(r.stdout, "BSYNC_RESOLVE_MODE") {
+	if r := w.bsync(t, "sync"); r.code != exitUsage || !strings.Contains(r.stdout, "BSYNC_RESOLVE_MODE") {
 		t.Errorf("exit %d: %s", r.code, r.stdout)
 	}
 }

@@ -1,50 +1,63 @@
 // Package cmd is bsync's command line: cobra commands, configuration,
-// JSON output and exit codes. The sync itself lives in pkg/syncer.
+// output and exit codes. The sync itself lives in pkg/syncer.
 package cmd
 
 import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"bsync/pkg/syncstate"
 )
 
 // Main runs bsync with args (without the program name) and returns the
-// process exit code. It never calls os.Exit, so tests can call it.
-func Main(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, version, commit string) int {
+// process exit code. lookupEnv reads the environment (os.LookupEnv);
+// version and commit are the -ldflags values, "" when not set. It never
+// calls os.Exit, so tests can call it.
+func Main(ctx context.Context, args []string, lookupEnv func(string) (string, bool), stdout, stderr io.Writer, version, commit string) int {
 	syncstate.SilenceDriverLogs()
-	app := &App{Getenv: getenv, Stdout: stdout, Stderr: stderr, Now: time.Now, Version: version, Commit: commit}
-	return app.Run(ctx, args)
+	a := &app{lookupEnv: lookupEnv, stdout: stdout, stderr: stderr, now: time.Now,
+		build: readBuildInfo(version, commit, debug.ReadBuildInfo), isTerminal: isTerminal}
+	return a.run(ctx, args)
 }
 
-// Run executes one command line and returns the exit code.
-func (a *App) Run(ctx context.Context, args []string) int {
-	root := NewRootCmd(a)
+// isTerminal reports whether w is a person's terminal (not a cron log file
+// or a pipe).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// run executes one command line and returns the exit code.
+func (a *app) run(ctx context.Context, args []string) int {
+	root := newRootCmd(a)
 	root.SetArgs(args)
-	root.SetOut(a.Stdout)
-	root.SetErr(a.Stderr)
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
-		return ExitOK
+		return exitOK
 	}
 	if strings.HasPrefix(err.Error(), "unknown command") || strings.HasPrefix(err.Error(), "unknown flag") {
 		err = &usageError{msg: err.Error()}
 	}
 	code, _ := classify(err)
 	if !a.printed {
-		a.printFailure(err, nil, nil)
+		_ = a.emit(nil, err, nil)
 	}
-	fmt.Fprintf(a.Stderr, "bsync: %v\n", err)
+	fmt.Fprintf(a.stderr, "bsync: %v\n", err)
 	return code
 }
 
-// NewRootCmd builds the command tree.
-func NewRootCmd(a *App) *cobra.Command {
+// newRootCmd builds the command tree.
+func newRootCmd(a *app) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "bsync",
 		Short: "Turn unresolved Bugsink errors into labelled Gitea issues",
@@ -53,26 +66,22 @@ mapping in Redis (db 15) and resolves the error in Bugsink. Run "bsync sync"
 from cron; "bsync status" tells whether the sync is alive.
 
 Configuration comes from the environment and a .env file (the environment
-wins); see the README for every variable.` + "\n" + exitStatusHelp,
+wins, also when a variable is set but empty); flags win over both. See the
+README for every variable.` + "\n" + exitStatusHelp,
 		SilenceErrors: true,
 		SilenceUsage:  true,
-		Version:       a.Version,
+		Version:       a.build.Version,
 	}
 	root.SetVersionTemplate("bsync {{.Version}}\n")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{msg: err.Error()} })
+	a.output = outputJSON
+	a.flags = map[string]string{}
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.envFile, "env-file", ".env", "read variables from this file (the real environment wins)")
-	pf.StringVar(&a.logLevel, "log-level", "", "log level on stderr: debug, info, warn, error (env BSYNC_LOG_LEVEL)")
-	pf.StringVar(&a.logFormat, "log-format", "", "log format on stderr: text or json (env BSYNC_LOG_FORMAT)")
-	pf.StringVarP(&a.output, "output", "o", "json", "output on stdout: json, or table for a person")
-	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+	pf.VarP(&a.output, "output", "o", "output on stdout: json, or table for a person")
+	bindSettingFlags(pf, "", a.flags)
+	root.PersistentPreRun = func(cmd *cobra.Command, _ []string) {
 		a.envNamed = cmd.Flags().Changed("env-file")
-		switch a.output {
-		case "json", "table", "text":
-		default:
-			return &usageError{msg: fmt.Sprintf("--output %q: want json or table", a.output)}
-		}
-		return nil
 	}
 	root.AddCommand(newSyncCmd(a), newStatusCmd(a), newForgetCmd(a), newListSyncedCmd(a), newDoctorCmd(a), newPreviewCmd(a), newReindexCmd(a), newVersionCmd(a))
 	for _, c := range root.Commands() {

@@ -2,21 +2,16 @@ package cmd
 
 import "log/slog"
 
-// Secret is a credential read from the environment. It prints and logs as
-// "<redacted>", so it cannot leak through a format string or a log line.
-type Secret string
+// secret is a credential read from the environment. It prints and logs as
+// "<redacted>", so it cannot leak through a format string, a log line or
+// JSON: String, GoString, MarshalJSON and LogValue are safety nets for the
+// day someone formats a config, not paths the code takes.
+type secret string
 
-// String implements fmt.Stringer.
-func (Secret) String() string { return "<redacted>" }
+func (secret) String() string               { return "<redacted>" }
+func (secret) GoString() string             { return "<redacted>" }
+func (secret) MarshalJSON() ([]byte, error) { return []byte(`"<redacted>"`), nil }
+func (secret) LogValue() slog.Value         { return slog.StringValue("<redacted>") }
 
-// GoString implements fmt.GoStringer (%#v).
-func (Secret) GoString() string { return "<redacted>" }
-
-// MarshalJSON keeps a secret out of JSON output.
-func (Secret) MarshalJSON() ([]byte, error) { return []byte(`"<redacted>"`), nil }
-
-// LogValue implements slog.LogValuer.
-func (Secret) LogValue() slog.Value { return slog.StringValue("<redacted>") }
-
-// Reveal returns the secret's value, for the one place that sends it.
-func (s Secret) Reveal() string { return string(s) }
+// reveal returns the secret's value, for the one place that sends it.
+func (s secret) reveal() string { return string(s) }

@@ -11,7 +11,10 @@ import (
 	"bsync/pkg/syncstate"
 )
 
-type statusOptions struct{ failIfStale bool }
+type statusOptions struct {
+	*app
+	failIfStale bool
+}
 
 // statusData is the "data" of `bsync status`. Its first four fields keep
 // the shape an existing deployment reads.
@@ -23,14 +26,14 @@ type statusData struct {
 	IntervalMinutes int                  `json:"interval_minutes"`
 	Stale           bool                 `json:"stale"`
 	StaleReason     string               `json:"stale_reason,omitempty"`
-	LastOutcome     string               `json:"last_outcome,omitempty"`
+	LastOutcome     syncstate.Outcome    `json:"last_outcome,omitempty"`
 	LastRunDetail   *syncstate.RunRecord `json:"last_run_detail"`
 	Running         any                  `json:"running"`
 	RedisDB         int                  `json:"redis_db"`
 }
 
-func newStatusCmd(a *App) *cobra.Command {
-	opts := &statusOptions{}
+func newStatusCmd(a *app) *cobra.Command {
+	opts := &statusOptions{app: a}
 	c := &cobra.Command{
 		Use:   "status",
 		Short: "Show whether the sync is enabled and alive (reads Redis only)",
@@ -42,24 +45,19 @@ The last run is stale when it failed, never happened, or finished more than
 twice BUGSINK_SYNC_INTERVAL ago. With --fail-if-stale, a stale state exits 5,
 so a CI step can gate on it.`,
 		Args: positional(cobra.NoArgs),
-		RunE: func(cmd *cobra.Command, _ []string) error { return a.runStatus(cmd.Context(), opts) },
+		RunE: func(cmd *cobra.Command, _ []string) error { return runStatus(cmd.Context(), opts) },
 	}
 	c.Flags().BoolVar(&opts.failIfStale, "fail-if-stale", false, "exit 5 when the last run failed, never happened, or is older than twice the interval")
 	return c
 }
 
-func (a *App) runStatus(ctx context.Context, opts *statusOptions) error {
-	cfg, err := a.config(Needs{})
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	store, err := a.openStore(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
+func runStatus(ctx context.Context, opts *statusOptions) error {
+	return opts.withState(ctx, 30*time.Second, func(ctx context.Context, cfg *config, store *syncstate.Store) error {
+		return opts.status(ctx, cfg, store)
+	})
+}
+
+func (opts *statusOptions) status(ctx context.Context, cfg *config, store *syncstate.Store) error {
 	last, err := store.LastRun(ctx)
 	if err != nil {
 		return fmt.Errorf("read the sync state: %w", err)
@@ -79,12 +77,12 @@ func (a *App) runStatus(ctx context.Context, opts *statusOptions) error {
 		nr := lr.Add(cfg.Interval)
 		d.LastRun, d.NextRun, d.LastOutcome = &lr, &nr, last.Outcome
 	}
-	d.Stale, d.StaleReason = staleness(last, cfg.Interval, a.Now())
+	d.Stale, d.StaleReason = staleness(last, cfg.Interval, opts.now())
 	var failure error
 	if opts.failIfStale && d.Stale {
-		failure = &exitError{code: ExitStale, name: "stale", err: fmt.Errorf("the sync is stale: %s", d.StaleReason)}
+		failure = &exitError{code: exitStale, name: codeStale, err: fmt.Errorf("the sync is stale: %s", d.StaleReason)}
 	}
-	return a.emit(d, failure, func(w io.Writer) { printStatusTable(w, d) })
+	return opts.emit(d, failure, func(w io.Writer) { printStatusTable(w, d) })
 }
 
 // staleness says whether the last run calls for attention.
@@ -92,7 +90,7 @@ func staleness(last *syncstate.RunRecord, interval time.Duration, now time.Time)
 	switch {
 	case last == nil:
 		return true, "no sync run has been recorded"
-	case last.Outcome == "failed" || last.Outcome == "timeout" || last.Outcome == "interrupted":
+	case last.Outcome == syncstate.OutcomeFailed || last.Outcome == syncstate.OutcomeTimeout || last.Outcome == syncstate.OutcomeInterrupted:
 		return true, fmt.Sprintf("the last run ended %s", last.Outcome)
 	case now.Sub(last.FinishedAt) > 2*interval:
 		return true, fmt.Sprintf("the last run finished %s ago, more than twice the %s interval",

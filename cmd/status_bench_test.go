@@ -48,8 +48,7 @@ func benchStatus(b *testing.B, cold bool) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		var out, errb bytes.Buffer
-		app := &App{Getenv: func(k string) string { return env[k] }, Stdout: &out, Stderr: &errb, Now: time.Now}
-		if code := app.Run(ctx, []string{"status", "--env-file", "/dev/null"}); code != 0 {
+		if code := testApp(env, &out, &errb).run(ctx, []string{"status", "--env-file", "/dev/null"}); code != 0 {
 			b.Fatalf("exit %d: %s %s", code, out.String(), errb.String())
 		}
 	}

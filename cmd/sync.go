@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -16,25 +15,16 @@ import (
 	"bsync/pkg/syncstate"
 )
 
+// syncOptions are `bsync sync`'s own options; every other flag of sync is
+// a setting (settings.go) and reaches it through the configuration.
 type syncOptions struct {
-	dryRun       bool
-	timeout      time.Duration
-	concurrency  int
-	projects     []string
-	includeMuted bool
-	noBackLink   bool
-	noResolve    bool
-	minOcc       int
-	minLevel     string
-	maxAge       string
-	maxCreate    int
-	exclude      []string
-	metricsFile  string
-	full         bool
+	*app
+	dryRun bool
+	full   bool
 }
 
-func newSyncCmd(a *App) *cobra.Command {
-	opts := &syncOptions{}
+func newSyncCmd(a *app) *cobra.Command {
+	opts := &syncOptions{app: a}
 	c := &cobra.Command{
 		Use:   "sync",
 		Short: "Create a Gitea issue for every new unresolved Bugsink issue (one pass)",
@@ -46,27 +36,14 @@ Prints one JSON report on stdout; logs go to stderr.
 With --dry-run it reads everything and writes nothing (no Gitea label or issue,
 no Redis key, no resolve) and lists what it would create.
 
-When BUGSINK_SYNC_ENABLED is not true, sync contacts nothing and exits 0.`,
+When BUGSINK_SYNC_ENABLED is unset, empty or false, sync contacts nothing and
+exits 0. Each flag below overrides the variable it names.`,
 		Args: positional(cobra.NoArgs),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.runSync(cmd.Context(), cmd, opts)
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return runSync(cmd.Context(), opts) },
 	}
-	f := c.Flags()
-	f.BoolVar(&opts.dryRun, "dry-run", false, "read everything, write nothing, list what would be created")
-	f.DurationVar(&opts.timeout, "timeout", 0, "bound the whole run (default BSYNC_TIMEOUT or 10m)")
-	f.IntVar(&opts.concurrency, "concurrency", 0, "issues worked on at once (default BSYNC_CONCURRENCY or 4)")
-	f.StringSliceVar(&opts.projects, "project", nil, "sync only these Bugsink project slugs (default BUGSINK_PROJECTS or all)")
-	f.BoolVar(&opts.includeMuted, "include-muted", false, "also sync muted issues (default BUGSINK_INCLUDE_MUTED or false)")
-	f.IntVar(&opts.minOcc, "min-occurrences", 0, "leave issues seen fewer times alone (default BSYNC_MIN_OCCURRENCES)")
-	f.StringVar(&opts.minLevel, "min-level", "", "leave issues less severe alone: fatal, error, warning, info, debug (default BSYNC_MIN_LEVEL)")
-	f.StringVar(&opts.maxAge, "max-age", "", "leave issues last seen longer ago alone, e.g. 72h or 30d (default BSYNC_MAX_AGE)")
-	f.IntVar(&opts.maxCreate, "max-create", 0, "create at most N Gitea issues this run, the oldest first; the rest wait (default BSYNC_MAX_CREATE)")
-	f.StringSliceVar(&opts.exclude, "exclude-project", nil, "never sync these project slugs (default BSYNC_EXCLUDE_PROJECTS)")
-	f.StringVar(&opts.metricsFile, "metrics-file", "", "write the run's figures for node_exporter's textfile collector (default BSYNC_METRICS_FILE)")
-	f.BoolVar(&opts.noResolve, "no-resolve", false, "leave issues unresolved in Bugsink (default: BSYNC_RESOLVE_IN_BUGSINK or resolve them)")
-	f.BoolVar(&opts.full, "full", false, "list every issue of every project, not only what changed since the last run")
-	f.BoolVar(&opts.noBackLink, "no-backlink", false, "do not comment on Bugsink issues with their Gitea link (default BSYNC_BUGSINK_BACKLINK or true)")
+	c.Flags().BoolVar(&opts.dryRun, "dry-run", false, "read everything, write nothing, list what would be created")
+	c.Flags().BoolVar(&opts.full, "full", false, "list every issue of every project, not only what changed since the last run")
+	bindSettingFlags(c.Flags(), "sync", a.flags)
 	return c
 }
 
@@ -80,173 +57,185 @@ type disabledReport struct {
 	Message    string `json:"message"`
 }
 
-func (a *App) runSync(ctx context.Context, cmd *cobra.Command, opts *syncOptions) error {
-	pre, err := a.config(Needs{})
+// syncRun is one sync in progress: what its steps share.
+type syncRun struct {
+	opts    *syncOptions
+	cfg     *config
+	eng     *syncer.Engine
+	store   *syncstate.Store
+	beat    heartbeat
+	host    string
+	release func()
+}
+
+// runSync is `bsync sync`: check the configuration (and, reading Bugsink's
+// project list, the slugs) before anything is written, take the lock, run
+// the engine, record the run, print the report.
+func runSync(ctx context.Context, opts *syncOptions) error {
+	pre, err := opts.config(0)
 	if err != nil {
 		return err
 	}
 	if !pre.Enabled && !opts.dryRun {
-		a.logger().Info("sync is disabled (BUGSINK_SYNC_ENABLED is not true); nothing contacted")
-		if path := a.metricsPath(cmd, pre, opts); path != "" {
-			if err := writeMetrics(path, runMetrics{enabled: false, outcome: "disabled", mappings: -1}); err != nil {
-				a.logger().Warn("metrics", "err", err)
-			}
-		}
-		return a.printSuccess(disabledReport{Enabled: false,
-			Message: "sync is disabled: set BUGSINK_SYNC_ENABLED=true to enable it"})
+		return opts.syncDisabled(pre)
 	}
-	cfg, err := a.config(Needs{Bugsink: true, Gitea: true})
+	cfg, err := opts.config(needBugsink | needGitea)
 	if err != nil {
 		return err
 	}
-	if opts.concurrency < 0 || opts.concurrency > 32 {
-		return &usageError{msg: "--concurrency: want 1 to 32"}
+	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
+	defer cancel()
+	r := &syncRun{opts: opts, cfg: cfg, release: func() {}}
+	r.host, _ = os.Hostname()
+	r.eng = &syncer.Engine{Bugsink: opts.bugsinkClient(cfg), Gitea: opts.giteaClient(cfg), Log: opts.logger(), Now: opts.now,
+		Opts: engineOptions(cfg, opts)}
+	var unknown *syncer.UnknownProjectsError
+	if err := r.eng.SelectProjects(ctx); errors.As(err, &unknown) {
+		return err // a configuration error: only Bugsink's project list was read
+	} // any other error comes back from the run, which records it
+	if !opts.dryRun {
+		r.beat = heartbeat{a: opts.app, url: cfg.HeartbeatURL.reveal()}
 	}
-	if err := a.applySyncFlags(cmd, cfg, opts); err != nil {
+	if err := r.open(ctx); err != nil {
 		return err
 	}
-	timeout := cfg.Timeout
-	if cmd.Flags().Changed("timeout") {
-		if opts.timeout <= 0 {
-			return &usageError{msg: "--timeout must be positive"}
-		}
-		timeout = opts.timeout
+	defer r.store.Close()
+	defer r.release()
+	r.beat.ping(ctx, "start", "bsync sync started")
+	rep, runErr := r.work(ctx)
+	if !opts.dryRun {
+		r.record(ctx, rep, runErr)
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
+	return opts.finishSync(rep, runErr)
+}
 
-	beat := heartbeat{a: a, url: cfg.HeartbeatURL.Reveal()}
-	if opts.dryRun {
-		beat.url = "" // a preview is not a run
+// syncDisabled answers a sync that is switched off: nothing contacted.
+func (a *app) syncDisabled(cfg *config) error {
+	a.logger().Info("sync is disabled (BUGSINK_SYNC_ENABLED is not true); nothing contacted")
+	if cfg.MetricsFile != "" {
+		if err := writeMetrics(cfg.MetricsFile, runMetrics{enabled: false, outcome: syncstate.OutcomeDisabled, mappings: -1}); err != nil {
+			a.logger().Warn("metrics", "err", err)
+		}
 	}
-	store, err := a.openStore(ctx, cfg)
+	d := disabledReport{Enabled: false, Message: "sync is disabled: set BUGSINK_SYNC_ENABLED=true to enable it"}
+	return a.emit(d, nil, func(w io.Writer) { fmt.Fprintln(w, d.Message) })
+}
+
+// open opens the state and, unless this is a dry run, takes the run lock.
+func (r *syncRun) open(ctx context.Context) error {
+	store, err := r.opts.openStore(ctx, r.cfg)
 	if err != nil {
 		err = fmt.Errorf("nothing was done: %w", err)
-		beat.ping(ctx, "fail", pingSummary("failed", 0, 0, err))
+		r.beat.ping(ctx, "fail", pingSummary(syncstate.OutcomeFailed, 0, 0, err))
 		return err
 	}
-	defer store.Close()
-
-	host, _ := os.Hostname()
-	runID := randomToken()
-	var lock *syncstate.Lock
-	releaseLock := func() {}
-	if !opts.dryRun {
-		var holder *syncstate.LockInfo
-		info := syncstate.LockInfo{Token: runID, Host: host, PID: os.Getpid(), StartedAt: a.Now().UTC()}
-		// The lock outlives the longest run by a margin, and no longer: an
-		// issue started before the deadline may take IssueTimeout to finish.
-		lock, holder, err = store.AcquireLock(ctx, info, lockTTL(timeout))
-		if errors.Is(err, syncstate.ErrLockHeld) {
-			a.saveRun(store, syncstate.RunRecord{StartedAt: a.Now().UTC(), FinishedAt: a.Now().UTC(), Outcome: "locked", Version: a.Version, Host: host})
-			a.printFailure(err, nil, map[string]any{"holder": holderView(holder)})
-			return err
-		}
-		if err != nil {
-			return err
-		}
-		released := false
-		releaseLock = func() {
-			if released {
-				return
-			}
-			released = true
-			rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-			defer rcancel()
-			if err := lock.Release(rctx); err != nil {
-				a.logger().Warn("release run lock", "err", err)
-			}
-		}
-		defer releaseLock()
+	r.store = store
+	r.eng.State = store
+	if r.opts.dryRun {
+		return nil
 	}
-
-	beat.ping(ctx, "start", "bsync sync started")
-
-	eng := &syncer.Engine{
-		Bugsink: a.bugsinkClient(cfg),
-		Gitea:   a.giteaClient(cfg),
-		State:   store,
-		Log:     a.logger(),
-		Now:     a.Now,
-		Opts:    a.engineOptions(cfg, cmd, opts),
+	now := r.opts.now().UTC()
+	info := syncstate.LockInfo{Token: r.eng.Opts.RunID, Host: r.host, PID: os.Getpid(), StartedAt: now}
+	lock, holder, err := store.AcquireLock(ctx, info, lockTTL(r.cfg.Timeout))
+	if errors.Is(err, syncstate.ErrLockHeld) {
+		r.opts.saveRun(store, syncstate.RunRecord{StartedAt: now, FinishedAt: now, Outcome: syncstate.OutcomeLocked, Version: r.opts.build.Version, Host: r.host})
+		store.Close()
+		return &lockHeldError{holder: holder}
 	}
-	eng.Opts.RunID = runID
-	stopProgress := a.startProgress(eng)
-	rep, runErr := eng.Run(ctx)
-	stopProgress()
-	rep.Requests = &syncer.RequestStats{Bugsink: a.bugsinkRequests.Load(), Gitea: a.giteaRequests.Load(), RedisRoundTrips: store.RoundTrips(), PeakRSSKB: peakRSSKB()}
-	if gitea.IsRepoNotFound(runErr) {
-		runErr = &exitError{code: ExitError, name: "gitea_repository", err: fmt.Errorf("nothing was synced: %w; check GITEA_OWNER and GITEA_REPO, and that the token's user can see the repository", runErr)}
+	if err != nil {
+		store.Close()
+		return err
 	}
-	if runErr != nil && ctx.Err() != nil {
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			runErr = &exitError{code: ExitTimeout, name: "timeout", err: fmt.Errorf("the run hit its %s timeout; finished issues are recorded: %w", timeout, runErr)}
-		} else {
-			runErr = &exitError{code: ExitInterrupted, name: "interrupted", err: fmt.Errorf("interrupted; finished issues are recorded: %w", runErr)}
+	released := false
+	r.release = func() {
+		if released {
+			return
+		}
+		released = true
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := lock.Release(rctx); err != nil {
+			r.opts.logger().Warn("release run lock", "err", err)
 		}
 	}
-	if !opts.dryRun {
-		record := runRecord(rep, runErr, a.Version, host)
-		a.saveRun(store, record)
-		releaseLock()
-		mappings := a.refreshCount(store)
-		if cfg.MetricsFile != "" {
-			if err := writeMetrics(cfg.MetricsFile, runMetrics{enabled: true, outcome: record.Outcome, report: rep, mappings: mappings}); err != nil {
-				a.logger().Warn("metrics", "err", err)
-			}
-		}
-		if record.Outcome == "ok" || record.Outcome == "partial" {
-			beat.ping(ctx, "", pingSummary(record.Outcome, rep.Synced, rep.Failed, nil))
-		} else {
-			beat.ping(ctx, "fail", pingSummary(record.Outcome, rep.Synced, rep.Failed, runErr))
-		}
-	}
-	return a.finishSync(rep, runErr)
+	return nil
 }
 
-func (a *App) engineOptions(cfg *Config, cmd *cobra.Command, opts *syncOptions) syncer.Options {
-	o := syncer.Options{
-		Projects: cfg.Projects, ProjectLabels: cfg.ProjectLabels, IncludeMuted: cfg.IncludeMuted, BackLink: cfg.BackLink && !opts.noBackLink,
-		DryRun: opts.dryRun, Concurrency: cfg.Concurrency, WontFixLabels: cfg.WontFix, Version: a.Version,
-		PendingGrace: cfg.PendingGrace, NoResolve: !cfg.Resolve || opts.noResolve, ResolveMode: cfg.ResolveMode,
+// work runs the engine, with progress on a terminal, and names a run that
+// its deadline or a signal cut short.
+func (r *syncRun) work(ctx context.Context) (*syncer.Report, error) {
+	stopProgress := r.opts.startProgress(r.eng)
+	rep, err := r.eng.Run(ctx)
+	stopProgress()
+	rep.Requests = &syncer.RequestStats{Bugsink: r.opts.bugsinkRequests.Load(), Gitea: r.opts.giteaRequests.Load(),
+		RedisRoundTrips: r.store.RoundTrips(), PeakRSSKB: peakRSSKB()}
+	if gitea.IsRepoNotFound(err) {
+		err = &exitError{code: exitFatal, name: codeGiteaRepository, err: fmt.Errorf("nothing was synced: %w; check GITEA_OWNER and GITEA_REPO, and that the token's user can see the repository", err)}
+	}
+	if err != nil && ctx.Err() != nil {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			err = &exitError{code: exitTimeout, name: codeTimeout, err: fmt.Errorf("the run hit its %s timeout; finished issues are recorded: %w", r.cfg.Timeout, err)}
+		} else {
+			err = &exitError{code: exitInterrupted, name: codeInterrupted, err: fmt.Errorf("interrupted; finished issues are recorded: %w", err)}
+		}
+	}
+	return rep, err
+}
+
+// record writes the run record, releases the lock, refreshes the mapping
+// count, writes the metrics and pings the heartbeat.
+func (r *syncRun) record(ctx context.Context, rep *syncer.Report, runErr error) {
+	rec := runRecord(rep, runErr, r.opts.build.Version, r.host)
+	r.opts.saveRun(r.store, rec)
+	r.release()
+	mappings := r.opts.refreshCount(r.store)
+	if r.cfg.MetricsFile != "" {
+		if err := writeMetrics(r.cfg.MetricsFile, runMetrics{enabled: true, outcome: rec.Outcome, report: rep, mappings: mappings}); err != nil {
+			r.opts.logger().Warn("metrics", "err", err)
+		}
+	}
+	if rec.Outcome == syncstate.OutcomeOK || rec.Outcome == syncstate.OutcomePartial {
+		r.beat.ping(ctx, "", pingSummary(rec.Outcome, rep.Synced, rep.Failed, nil))
+	} else {
+		r.beat.ping(ctx, "fail", pingSummary(rec.Outcome, rep.Synced, rep.Failed, runErr))
+	}
+}
+
+func engineOptions(cfg *config, opts *syncOptions) syncer.Options {
+	return syncer.Options{
+		Projects: cfg.Projects, ProjectLabels: cfg.ProjectLabels, IncludeMuted: cfg.IncludeMuted, BackLink: cfg.BackLink,
+		DryRun: opts.dryRun, Concurrency: cfg.Concurrency, WontFixLabels: cfg.WontFix, Version: opts.build.Version,
+		PendingGrace: cfg.PendingGrace, NoResolve: !cfg.Resolve, ResolveMode: cfg.ResolveMode, RunID: randomToken(),
 		ExcludeProjects: cfg.ExcludeProjects, MinOccurrences: cfg.MinOccurrences, MinLevel: cfg.MinLevel,
 		MaxAge: cfg.MaxAge, MaxCreate: cfg.MaxCreate, Full: opts.full, FullScanEvery: cfg.FullScanEvery,
-		BugsinkConcurrency: cfg.BugsinkConcurrency,
-		Render:             syncer.RenderOptions{BugsinkURL: cfg.BugsinkURL, MaxBodyBytes: cfg.MaxBodyBytes},
+		BugsinkConcurrency: cfg.BugsinkConcurrency, Render: syncer.RenderOptions{BugsinkURL: cfg.BugsinkURL, MaxBodyBytes: cfg.MaxBodyBytes},
 	}
-	if cmd.Flags().Changed("project") {
-		o.Projects = opts.projects
-	}
-	if cmd.Flags().Changed("include-muted") {
-		o.IncludeMuted = opts.includeMuted
-	}
-	if opts.concurrency > 0 {
-		o.Concurrency = opts.concurrency
-	}
-	return o
 }
 
+// lockHeldError is a sync turned away by the lock; its details name the
+// holder.
+type lockHeldError struct{ holder *syncstate.LockInfo }
+
+func (e *lockHeldError) Error() string { return syncstate.ErrLockHeld.Error() }
+func (e *lockHeldError) Unwrap() error { return syncstate.ErrLockHeld }
+func (e *lockHeldError) details() any  { return map[string]any{"holder": holderView(e.holder)} }
+
 // finishSync prints the report and picks the exit code.
-func (a *App) finishSync(rep *syncer.Report, runErr error) error {
+func (a *app) finishSync(rep *syncer.Report, runErr error) error {
 	failure := runErr
 	if failure == nil && len(rep.Errors) > 0 {
-		failure = &exitError{code: ExitPartial, name: "partial", err: fmt.Errorf("%d of the run's steps failed (%d issue(s) not synced); see data.errors", len(rep.Errors), rep.Failed)}
+		failure = &exitError{code: exitPartial, name: codePartial, err: fmt.Errorf("%d of the run's steps failed (%d issue(s) not synced); see data.errors", len(rep.Errors), rep.Failed)}
 	}
-	var data any = rep
-	var up *syncer.UnknownProjectsError
-	if errors.As(runErr, &up) {
-		data = nil // nothing ran: the report would only be empty
-	}
-	return a.emit(data, failure, func(w io.Writer) { printSyncTable(w, rep, runErr) })
+	return a.emit(rep, failure, func(w io.Writer) { printSyncTable(w, rep) })
 }
 
 // saveRun writes the run record, even when the run's own context ended.
 // A run turned away by the lock goes into the history only, so the last
 // run stays the last one that worked.
-func (a *App) saveRun(store *syncstate.Store, r syncstate.RunRecord) {
+func (a *app) saveRun(store *syncstate.Store, r syncstate.RunRecord) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := store.SaveRun(ctx, r, r.Outcome != "locked"); err != nil {
+	if err := store.SaveRun(ctx, r, r.Outcome != syncstate.OutcomeLocked); err != nil {
 		a.logger().Warn("could not write the run record", "err", err)
 	}
 }
@@ -261,7 +250,7 @@ func lockTTL(timeout time.Duration) time.Duration {
 // refreshCount recounts the mappings for `bsync status`, after the lock is
 // gone so the cached database size matches a quiet database. It returns
 // the count, or -1 when it could not be read.
-func (a *App) refreshCount(store *syncstate.Store) int {
+func (a *app) refreshCount(store *syncstate.Store) int {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	n, err := store.RefreshCount(ctx)
@@ -272,63 +261,22 @@ func (a *App) refreshCount(store *syncstate.Store) int {
 	return n
 }
 
-// metricsPath is --metrics-file, else BSYNC_METRICS_FILE.
-func (a *App) metricsPath(cmd *cobra.Command, cfg *Config, opts *syncOptions) string {
-	if cmd.Flags().Changed("metrics-file") {
-		return opts.metricsFile
-	}
-	return cfg.MetricsFile
-}
-
-// applySyncFlags lets the noise-control flags override the environment.
-func (a *App) applySyncFlags(cmd *cobra.Command, cfg *Config, opts *syncOptions) error {
-	f := cmd.Flags()
-	cfg.MetricsFile = a.metricsPath(cmd, cfg, opts)
-	if f.Changed("min-occurrences") {
-		if opts.minOcc < 0 {
-			return &usageError{msg: "--min-occurrences must not be negative"}
-		}
-		cfg.MinOccurrences = opts.minOcc
-	}
-	if f.Changed("min-level") {
-		if !syncer.ValidLevel(opts.minLevel) {
-			return &usageError{msg: "--min-level: want fatal, error, warning, info or debug"}
-		}
-		cfg.MinLevel = strings.ToLower(opts.minLevel)
-	}
-	if f.Changed("max-age") {
-		d, err := parseAge(opts.maxAge)
-		if err != nil {
-			return &usageError{msg: "--max-age: want a duration such as 72h or 30d"}
-		}
-		cfg.MaxAge = d
-	}
-	if f.Changed("max-create") {
-		if opts.maxCreate < 0 {
-			return &usageError{msg: "--max-create must not be negative"}
-		}
-		cfg.MaxCreate = opts.maxCreate
-	}
-	if f.Changed("exclude-project") {
-		cfg.ExcludeProjects = opts.exclude
-	}
-	return nil
-}
-
 func runRecord(rep *syncer.Report, runErr error, version, host string) syncstate.RunRecord {
 	r := syncstate.RunRecord{
 		StartedAt: rep.StartedAt, FinishedAt: rep.FinishedAt, DurationMS: rep.DurationMS,
 		Synced: rep.Synced, Skipped: rep.Skipped, Failed: rep.Failed, Regressed: rep.Regressed,
-		Resolved: rep.Resolved, Version: version, Host: host, Outcome: "ok", Pass: rep.Pass,
+		Resolved: rep.Resolved, Version: version, Host: host, Outcome: syncstate.OutcomeOK, Pass: rep.Pass,
 	}
 	if len(rep.Errors) > 0 {
-		r.Outcome = "partial"
+		r.Outcome = syncstate.OutcomePartial
 	}
 	if runErr != nil {
-		_, name := classify(runErr)
-		r.Outcome = "failed"
-		if name == "timeout" || name == "interrupted" {
-			r.Outcome = name
+		r.Outcome = syncstate.OutcomeFailed
+		switch _, code := classify(runErr); code {
+		case codeTimeout:
+			r.Outcome = syncstate.OutcomeTimeout
+		case codeInterrupted:
+			r.Outcome = syncstate.OutcomeInterrupted
 		}
 		r.Errors = append(r.Errors, runErr.Error())
 	}

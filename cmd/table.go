@@ -3,13 +3,12 @@ package cmd
 import (
 	"fmt"
 	"io"
-	"text/tabwriter"
 
 	"bsync/pkg/syncer"
 )
 
-func printSyncTable(w io.Writer, rep *syncer.Report, runErr error) {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+func printSyncTable(w io.Writer, rep *syncer.Report) {
+	tw := newTable(w)
 	mode := "sync"
 	if rep.DryRun {
 		mode = "dry run"
@@ -40,15 +39,12 @@ func printSyncTable(w io.Writer, rep *syncer.Report, runErr error) {
 	for _, e := range rep.Errors {
 		fmt.Fprintf(tw, "\nerror: %s %s %s: %s", e.Stage, e.Project, e.BugsinkIssueID, e.Message)
 	}
-	if runErr != nil {
-		fmt.Fprintf(tw, "\nerror: %v", runErr)
-	}
 	fmt.Fprintln(tw)
 	tw.Flush()
 }
 
 func printStatusTable(w io.Writer, d statusData) {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	tw := newTable(w)
 	fmt.Fprintf(tw, "enabled:\t%v\n", d.Enabled)
 	if d.LastRun != nil {
 		fmt.Fprintf(tw, "last run:\t%s (%s)\n", d.LastRun.Format("2006-01-02 15:04:05 UTC"), d.LastOutcome)

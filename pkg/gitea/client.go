@@ -33,12 +33,6 @@ func New(baseURL, token, owner, repo string, opts apiclient.Options) *Client {
 	return &Client{rc: rc, owner: owner, repo: repo}
 }
 
-// Owner returns the repository owner this client writes to.
-func (c *Client) Owner() string { return c.owner }
-
-// Repo returns the repository name this client writes to.
-func (c *Client) Repo() string { return c.repo }
-
 // repoPath returns /repos/{owner}/{repo} plus suffix.
 func (c *Client) repoPath(suffix string) string {
 	return "/repos/" + url.PathEscape(c.owner) + "/" + url.PathEscape(c.repo) + suffix

@@ -37,9 +37,9 @@ func (e *Engine) create(ctx context.Context, p bugsink.Project, is bugsink.Issue
 	return o
 }
 
-// failure is the outcome of an issue whose step failed; a refusal that
-// concerns the whole run (token, repository) stops the run.
-func (e *Engine) failure(p bugsink.Project, is bugsink.Issue, stage string, err error) outcome {
+// failed is the outcome of an issue that failed at stage. An error that
+// every other issue would meet too (a refused token) stops the run.
+func (e *Engine) failed(p bugsink.Project, is bugsink.Issue, stage Stage, err error) outcome {
 	e.Log.Warn("issue failed", "bugsink_issue", is.ID, "project", p.Slug, "stage", stage, "err", err)
 	o := outcome{failed: true, errs: []IssueError{{BugsinkIssueID: is.ID, Project: p.Slug, Stage: stage, Message: err.Error()}}}
 	if refused(err) {
@@ -54,7 +54,7 @@ func (e *Engine) failure(p bugsink.Project, is bugsink.Issue, stage string, err 
 func (e *Engine) recoverPending(ctx context.Context, p bugsink.Project, is bugsink.Issue, pending *syncstate.Reservation) (outcome, bool) {
 	gi, err := e.findExisting(ctx, is.ID, pending.At)
 	if err != nil {
-		return e.failure(p, is, "recover", fmt.Errorf("an earlier run stopped while creating this issue, and looking for it in Gitea failed: %w", err)), true
+		return e.failed(p, is, StageRecover, fmt.Errorf("an earlier run stopped while creating this issue, and looking for it in Gitea failed: %w", err)), true
 	}
 	if gi != nil {
 		return e.finish(ctx, p, is, gi, e.labelsFor(p.Slug), nil, true), true
@@ -80,7 +80,7 @@ type prepared struct {
 // the run: without it, a create could not be recovered after a crash.
 func (e *Engine) reserve(ctx context.Context, p bugsink.Project, is bugsink.Issue) (outcome, bool) {
 	if err := e.State.Reserve(ctx, is.ID, syncstate.Reservation{At: e.Now(), Run: e.Opts.RunID}); err != nil {
-		o := e.failure(p, is, "reserve", err)
+		o := e.failed(p, is, StageReserve, err)
 		o.fatal = fmt.Errorf("the sync state cannot be written, so nothing more is created: %w", err)
 		return o, false
 	}
@@ -96,7 +96,7 @@ func (e *Engine) prepare(ctx context.Context, p bugsink.Project, is bugsink.Issu
 		ev, err = nil, nil
 	}
 	if err != nil {
-		return prep, e.failure(p, is, "read_event", err), false
+		return prep, e.failed(p, is, StageReadEvent, err), false
 	}
 	if e.Opts.MinLevel != "" && !levelAtLeast(eventLevel(ev), e.Opts.MinLevel) {
 		return prep, outcome{below: true}, false
@@ -107,15 +107,12 @@ func (e *Engine) prepare(ctx context.Context, p bugsink.Project, is bugsink.Issu
 	prep.r = Render(is, ev, p.Slug, e.Opts.Render)
 	prep.warnings = append(prep.warnings, prep.r.Warnings...)
 	prep.names = e.labelsFor(p.Slug)
-	ids, missing, err := e.labelIDsFor(ctx, prep.names)
+	ids, err := e.labelIDsFor(ctx, prep.names)
 	if err != nil {
-		return prep, e.failure(p, is, "labels", err), false
+		return prep, e.failed(p, is, StageLabels, err), false
 	}
 	prep.ids = ids
 	if e.Opts.DryRun {
-		if len(missing) > 0 {
-			prep.warnings = append(prep.warnings, fmt.Sprintf("labels %s do not exist yet and would be created", strings.Join(missing, ", ")))
-		}
 		return prep, outcome{would: &CreatedIssue{BugsinkIssueID: is.ID, BugsinkURL: bugsinkLink(e.Opts.Render.BugsinkURL, is.ID),
 			Project: p.Slug, Title: prep.r.Title, Labels: prep.names}, warnings: prep.warnings}, false
 	}
@@ -143,7 +140,7 @@ func (e *Engine) createPrepared(ctx context.Context, p bugsink.Project, is bugsi
 			if cerr := e.State.ClearReservation(ctx, is.ID); cerr != nil {
 				e.Log.Warn("could not clear a reservation; the next run checks Gitea first", "bugsink_issue", is.ID, "err", cerr)
 			}
-			return e.failure(p, is, "create_gitea_issue", err), nil
+			return e.failed(p, is, StageCreate, err), nil
 		}
 		// The create may have reached Gitea: establish its outcome before
 		// anything else (never repeat it blindly).
@@ -153,7 +150,7 @@ func (e *Engine) createPrepared(ctx context.Context, p bugsink.Project, is bugsi
 			o.warnings = append(o.warnings, fmt.Sprintf("%s: the create answered %v, but the issue exists as #%d and was taken over", is.ID, err, found.Number))
 			return o, nil
 		}
-		return e.failure(p, is, "create_gitea_issue", fmt.Errorf("%w (the outcome is unknown; the next run looks for the issue in Gitea before creating it)", err)), nil
+		return e.failed(p, is, StageCreate, fmt.Errorf("%w (the outcome is unknown; the next run looks for the issue in Gitea before creating it)", err)), nil
 	}
 	o, rec := e.recordCreated(ctx, p, is, gi, prep.names, mismatch, false)
 	o.warnings = append(prep.warnings, o.warnings...)
@@ -187,7 +184,7 @@ func (e *Engine) recordCreated(ctx context.Context, p bugsink.Project, is bugsin
 	}
 	if err := e.commit(ctx, is.ID, rec); err != nil {
 		out.fatal = fmt.Errorf("gitea issue #%d exists for bugsink issue %s but could not be recorded (the next run finds it by its marker): %w", gi.Number, is.ID, err)
-		out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: "record", Message: out.fatal.Error(), GiteaIssueNumber: gi.Number})
+		out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: StageRecord, Message: out.fatal.Error(), GiteaIssueNumber: gi.Number})
 		return out, nil
 	}
 	if mismatch != nil {
@@ -203,7 +200,7 @@ func (e *Engine) afterRecord(ctx context.Context, p bugsink.Project, is bugsink.
 		// left unresolved in Bugsink on purpose
 	} else if err := e.resolve(ctx, is.ID); err != nil {
 		e.Log.Warn("resolve failed; the next run resolves it again", "bugsink_issue", is.ID, "err", err)
-		out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: "resolve", Message: err.Error(), GiteaIssueNumber: gi.Number})
+		out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: StageResolve, Message: err.Error(), GiteaIssueNumber: gi.Number})
 	} else if w := e.markResolved(ctx, is.ID, rec); w != "" {
 		out.warnings = append(out.warnings, w)
 	}
@@ -220,20 +217,20 @@ func (e *Engine) afterRecord(ctx context.Context, p bugsink.Project, is bugsink.
 // commit writes a mapping (and drops the reservation), retrying a failed
 // write a few times.
 func (e *Engine) commit(ctx context.Context, id string, rec syncstate.Record) error {
-	var err error
-	for attempt := 0; attempt < recordAttempts; attempt++ {
-		if err = e.State.Commit(ctx, id, rec); err == nil {
-			return nil
-		}
-	}
-	return err
+	return retried(func() error { return e.State.Commit(ctx, id, rec) })
 }
 
 // record updates an existing mapping, retrying a failed write a few times.
 func (e *Engine) record(ctx context.Context, id string, rec syncstate.Record) error {
+	return retried(func() error { return e.State.Put(ctx, id, rec) })
+}
+
+// retried calls write up to recordAttempts times, until it succeeds, and
+// returns its last error.
+func retried(write func() error) error {
 	var err error
 	for attempt := 0; attempt < recordAttempts; attempt++ {
-		if err = e.State.Put(ctx, id, rec); err == nil {
+		if err = write(); err == nil {
 			return nil
 		}
 	}

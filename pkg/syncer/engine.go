@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"iter"
 	"log/slog"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -148,7 +149,10 @@ type Engine struct {
 
 	labelMu  sync.Mutex
 	labelIDs map[string]int64
-	wanted   []string
+	// unknownLabels are the labels an issue needed that Gitea does not
+	// have (a dry run creates none), in the order they were first needed.
+	unknownLabels []string
+	wanted        []string
 	// recovered holds what a read-only reindex found (dry runs on a state
 	// that is new or was lost), so the preview does not list them as new.
 	recovered map[string]bool
@@ -165,6 +169,9 @@ type Engine struct {
 	// warm is closed when the labels looked up early on a first sync are
 	// known (nil when there was no such look-up).
 	warm chan struct{}
+	// selected holds the projects SelectProjects chose, so Run does not
+	// ask Bugsink again.
+	selected *[]bugsink.Project
 }
 
 // ErrInterrupted means the pass stopped early (signal or deadline). Every
@@ -248,19 +255,37 @@ func (e *Engine) Run(ctx context.Context) (*Report, error) {
 		<-e.warm
 	}
 	rep.Pass = passKind(rep.Projects)
+	if e.Opts.DryRun && len(e.unknownLabels) > 0 {
+		rep.warn(fmt.Sprintf("labels %s do not exist yet and would be created", strings.Join(e.unknownLabels, ", ")))
+	}
 	rep.FinishedAt = e.Now().UTC()
 	rep.DurationMS = rep.FinishedAt.Sub(start).Milliseconds()
 	return rep, err
 }
 
-func (e *Engine) run(ctx context.Context, rep *Report) error {
+// SelectProjects asks Bugsink for its projects and picks the ones the
+// options select; a configured slug Bugsink does not know is an
+// *UnknownProjectsError. A command calls it to check the configuration
+// before it writes anything; Run then uses its choice.
+func (e *Engine) SelectProjects(ctx context.Context) error {
 	projects, err := e.selectProjects(ctx)
 	if err != nil {
 		return err
 	}
+	e.selected = &projects
+	return nil
+}
+
+func (e *Engine) run(ctx context.Context, rep *Report) error {
+	if e.selected == nil {
+		if err := e.SelectProjects(ctx); err != nil {
+			return err
+		}
+	}
+	projects := *e.selected
 	for _, p := range projects {
 		for _, l := range e.labelsFor(p.Slug) {
-			if !contains(e.wanted, l) {
+			if !slices.Contains(e.wanted, l) {
 				e.wanted = append(e.wanted, l)
 			}
 		}
@@ -288,7 +313,7 @@ func (e *Engine) run(ctx context.Context, rep *Report) error {
 			case errors.As(err, &fe):
 				return err
 			}
-			rep.Errors = append(rep.Errors, IssueError{Project: p.Slug, Stage: "list_issues", Message: err.Error()})
+			rep.Errors = append(rep.Errors, IssueError{Project: p.Slug, Stage: StageListIssues, Message: err.Error()})
 			e.Log.Error("list bugsink issues", "project", p.Slug, "err", err)
 		}
 	}
@@ -300,12 +325,12 @@ func (e *Engine) run(ctx context.Context, rep *Report) error {
 func (e *Engine) interrupted(rep *Report, rest []bugsink.Project) error {
 	var names []string
 	for _, c := range e.candidates.list {
-		if !contains(names, c.project.Slug) {
+		if !slices.Contains(names, c.project.Slug) {
 			names = append(names, c.project.Slug)
 		}
 	}
 	for _, p := range rest {
-		if !contains(names, p.Slug) {
+		if !slices.Contains(names, p.Slug) {
 			names = append(names, p.Slug)
 		}
 	}
@@ -343,7 +368,7 @@ func (e *Engine) selectProjects(ctx context.Context) ([]bugsink.Project, error) 
 	}
 	var out []bugsink.Project
 	for _, p := range selected {
-		if !contains(e.Opts.ExcludeProjects, p.Slug) {
+		if !slices.Contains(e.Opts.ExcludeProjects, p.Slug) {
 			out = append(out, p)
 		}
 	}
@@ -366,7 +391,7 @@ func LabelsFor(slug string, overrides map[string][]string) []string {
 	}
 	out := make([]string, 0, len(base)+1)
 	for _, l := range append(append([]string{}, base...), SourceLabel) {
-		if !contains(out, l) {
+		if !slices.Contains(out, l) {
 			out = append(out, l)
 		}
 	}
@@ -375,33 +400,23 @@ func LabelsFor(slug string, overrides map[string][]string) []string {
 
 // labelIDsFor resolves label names to ids, looking every label this run can
 // need up (and creating the missing ones) once, on first use.
-func (e *Engine) labelIDsFor(ctx context.Context, names []string) ([]int64, []string, error) {
+func (e *Engine) labelIDsFor(ctx context.Context, names []string) ([]int64, error) {
 	e.labelMu.Lock()
 	defer e.labelMu.Unlock()
 	if e.labelIDs == nil {
 		ids, err := e.Gitea.EnsureLabels(ctx, labelSpecs(e.wanted), !e.Opts.DryRun)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		e.labelIDs = ids
 	}
 	var out []int64
-	var missing []string
 	for _, n := range names {
 		if id, ok := e.labelIDs[n]; ok {
 			out = append(out, id)
-		} else {
-			missing = append(missing, n)
+		} else if !slices.Contains(e.unknownLabels, n) {
+			e.unknownLabels = append(e.unknownLabels, n)
 		}
 	}
-	return out, missing, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
+	return out, nil
 }

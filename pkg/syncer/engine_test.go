@@ -135,9 +135,8 @@ func TestDryRunWritesNothingAnywhere(t *testing.T) {
 func TestOneFailingIssueDoesNotStopTheOthersAndIsRetriedNextRun(t *testing.T) {
 	e := newEnv(t)
 	e.bs.AddProject("shop-backend", "Shop")
-	var ids []string
 	for i := 0; i < 5; i++ {
-		ids = append(ids, e.bs.AddIssue("shop-backend", bugsinktest.IssueSpec{Type: "E", Value: "v"}))
+		e.bs.AddIssue("shop-backend", bugsinktest.IssueSpec{Type: "E", Value: "v"})
 	}
 	e.gt.Faults.Add(httpfault.Rule{Kind: httpfault.Status, Status: 500, Method: http.MethodPost, PathContains: "/issues", Times: 1})
 	e.bs.Faults.Add(httpfault.Rule{Kind: httpfault.Status, Status: 500, PathContains: "/events/", Times: 4}) // one read fails through its retries
@@ -145,7 +144,7 @@ func TestOneFailingIssueDoesNotStopTheOthersAndIsRetriedNextRun(t *testing.T) {
 	if rep.Synced != 3 || rep.Failed != 2 || len(rep.Errors) != 2 {
 		t.Fatalf("synced %d failed %d errors %+v", rep.Synced, rep.Failed, rep.Errors)
 	}
-	stages := []string{rep.Errors[0].Stage, rep.Errors[1].Stage}
+	stages := []Stage{rep.Errors[0].Stage, rep.Errors[1].Stage}
 	slices.Sort(stages)
 	if stages[0] != "create_gitea_issue" || stages[1] != "read_event" || rep.Errors[0].BugsinkIssueID == "" {
 		t.Errorf("errors %+v", rep.Errors)
@@ -357,4 +356,33 @@ func TestAnIssueListedTwiceIsWorkedOnOnceIncrementally(t *testing.T) {
 		t.Fatalf("synced %d, pass %s, %v", rep.Synced, rep.Pass, err)
 	}
 	e.assertExactlyOnce(t, ids)
+}
+
+func TestReportSaysEachWarningOnce(t *testing.T) {
+	rep := newReport(time.Now(), true)
+	rep.warn("labels a, b do not exist yet and would be created", "x")
+	rep.warn("labels a, b do not exist yet and would be created")
+	if len(rep.Warnings) != 2 || rep.Warnings[0] != "labels a, b do not exist yet and would be created" || rep.Warnings[1] != "x" {
+		t.Errorf("warnings %q", rep.Warnings)
+	}
+}
+
+func TestDryRunNamesTheMissingLabelsOnce(t *testing.T) {
+	e := newEnv(t)
+	e.bs.SeedDemo(e.now)
+	rep := e.run(t, Options{DryRun: true})
+	var labelWarnings []string
+	for _, w := range rep.Warnings {
+		if strings.Contains(w, "would be created") {
+			labelWarnings = append(labelWarnings, w)
+		}
+	}
+	if len(rep.WouldCreate) != 10 || len(labelWarnings) != 1 {
+		t.Fatalf("%d would be created; label warnings %q, want one", len(rep.WouldCreate), labelWarnings)
+	}
+	for _, l := range []string{"bug:backend", "bug:frontend", "bug:infrastructure", "env:production", "env:test", SourceLabel} {
+		if !strings.Contains(labelWarnings[0], l) {
+			t.Errorf("%q does not name %s", labelWarnings[0], l)
+		}
+	}
 }

@@ -19,7 +19,7 @@ const leftoverBatch = 250
 func needsWork(o outcome) (string, bool) {
 	switch {
 	case len(o.errs) > 0:
-		return o.errs[0].Stage, true
+		return string(o.errs[0].Stage), true
 	case o.failed:
 		return "failed", true
 	case o.deferred:
@@ -142,7 +142,7 @@ func (e *Engine) readLeftovers(ctx context.Context, p bugsink.Project, ids []str
 			gone = append(gone, ids[i])
 		case r.err != nil:
 			if ctx.Err() == nil {
-				rep.Errors = append(rep.Errors, IssueError{BugsinkIssueID: ids[i], Project: p.Slug, Stage: "read_leftover", Message: r.err.Error()})
+				rep.Errors = append(rep.Errors, IssueError{BugsinkIssueID: ids[i], Project: p.Slug, Stage: StageReadLeftover, Message: r.err.Error()})
 			}
 		case r.is.IsResolved:
 			gone = append(gone, ids[i])

@@ -241,7 +241,7 @@ func (e *Engine) wantedRows(p bugsink.Project, pi int, rows []bugsink.Issue, rep
 		if is.IDErr != nil {
 			// Checked once, here, for every path: such an id cannot be
 			// keyed in the state, so working on it would duplicate it.
-			merge(rep, pr, outcome{failed: true, errs: []IssueError{{BugsinkIssueID: is.ID, Project: p.Slug, Stage: "validate",
+			merge(rep, pr, outcome{failed: true, errs: []IssueError{{BugsinkIssueID: is.ID, Project: p.Slug, Stage: StageValidate,
 				Message: is.IDErr.Error() + "; left alone"}}})
 			continue
 		}

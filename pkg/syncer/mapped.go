@@ -206,17 +206,7 @@ func (r *mdReader) frame(f bugsink.Frame, debugIDs map[string]string) (bugsink.F
 	if !ok {
 		return f, false, fmt.Errorf("line %d: frame header without %q", r.pos, strings.TrimSpace(scope))
 	}
-	fn := ""
-	if strings.HasSuffix(h, "`") {
-		if i := strings.LastIndex(h, " in `"); i >= 0 {
-			fn, h = h[i+len(" in `"):len(h)-1], h[:i]
-		}
-	}
-	lineno := 0
-	if m := reMDLineno.FindStringSubmatch(h); m != nil {
-		lineno, _ = strconv.Atoi(m[1])
-		h = strings.TrimSuffix(h, m[0])
-	}
+	h, fn, lineno := splitFrameHeader(h)
 	ctx, hasCtx, err := r.gutter(lineno)
 	if err != nil {
 		return f, false, err
@@ -244,6 +234,21 @@ func (r *mdReader) frame(f bugsink.Frame, debugIDs map[string]string) (bugsink.F
 	}
 	yes := inApp
 	return bugsink.Frame{Filename: h, Function: fn, Lineno: bugsink.FlexInt(lineno), InApp: &yes, ContextLine: ctx}, false, nil
+}
+
+// splitFrameHeader splits what is left of a frame header,
+// "file:line in `function`", into its parts (function and line optional).
+func splitFrameHeader(h string) (file, fn string, lineno int) {
+	if strings.HasSuffix(h, "`") {
+		if i := strings.LastIndex(h, " in `"); i >= 0 {
+			fn, h = h[i+len(" in `"):len(h)-1], h[:i]
+		}
+	}
+	if m := reMDLineno.FindStringSubmatch(h); m != nil {
+		lineno, _ = strconv.Atoi(m[1])
+		h = strings.TrimSuffix(h, m[0])
+	}
+	return h, fn, lineno
 }
 
 // gutter reads a frame's source lines ("▶ 12 | code" marks the frame's

@@ -72,38 +72,44 @@ func (e *Engine) Reindex(ctx context.Context, write bool) (*ReindexReport, map[s
 	sort.Strings(ids)
 	found := map[string]bool{}
 	for _, id := range ids {
-		issues := byID[id]
-		sort.Slice(issues, func(i, j int) bool { return issues[i].Number < issues[j].Number })
-		gi := issues[0]
-		rep.Found++
 		found[id] = true
-		if len(issues) > 1 {
-			d := Duplicate{BugsinkIssueID: id}
-			for _, x := range issues {
-				d.Numbers = append(d.Numbers, x.Number)
-			}
-			rep.Duplicates = append(rep.Duplicates, d)
-		}
-		entry, mapped, err := e.State.Get(ctx, id)
-		if err != nil {
+		if err := e.reindexOne(ctx, rep, id, byID[id], write); err != nil {
 			return nil, nil, err
 		}
-		if mapped {
-			if entry.Record != nil && entry.Record.GiteaIssueNumber == gi.Number {
-				rep.Existing++
-			} else {
-				c := Conflict{BugsinkIssueID: id, FoundNumber: gi.Number}
-				if entry.Record != nil {
-					c.MappedNumber = entry.Record.GiteaIssueNumber
-				}
-				rep.Conflicts = append(rep.Conflicts, c)
+	}
+	return rep, found, nil
+}
+
+// reindexOne maps one Bugsink issue to the lowest-numbered of the Gitea
+// issues that carry its marker, unless a mapping exists.
+func (e *Engine) reindexOne(ctx context.Context, rep *ReindexReport, id string, issues []gitea.Issue, write bool) error {
+	sort.Slice(issues, func(i, j int) bool { return issues[i].Number < issues[j].Number })
+	gi := issues[0]
+	rep.Found++
+	if len(issues) > 1 {
+		d := Duplicate{BugsinkIssueID: id}
+		for _, x := range issues {
+			d.Numbers = append(d.Numbers, x.Number)
+		}
+		rep.Duplicates = append(rep.Duplicates, d)
+	}
+	entry, mapped, err := e.State.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	if mapped {
+		if entry.Record != nil && entry.Record.GiteaIssueNumber == gi.Number {
+			rep.Existing++
+		} else {
+			c := Conflict{BugsinkIssueID: id, FoundNumber: gi.Number}
+			if entry.Record != nil {
+				c.MappedNumber = entry.Record.GiteaIssueNumber
 			}
-			continue
+			rep.Conflicts = append(rep.Conflicts, c)
 		}
-		if !write {
-			rep.Written++
-			continue
-		}
+		return nil
+	}
+	if write {
 		project := ""
 		if m := reProject.FindStringSubmatch(gi.Body); m != nil {
 			project = m[1]
@@ -111,11 +117,11 @@ func (e *Engine) Reindex(ctx context.Context, write bool) (*ReindexReport, map[s
 		rec := syncstate.Record{GiteaIssueNumber: gi.Number, SyncedAt: gi.CreatedAt, Project: project, Title: gi.Title,
 			BugsinkIssueID: id, GiteaIssueURL: gi.HTMLURL, WrittenBy: "bsync reindex " + e.Opts.Version}
 		if err := e.State.Commit(ctx, id, rec); err != nil {
-			return nil, nil, err
+			return err
 		}
-		rep.Written++
 	}
-	return rep, found, nil
+	rep.Written++
+	return nil
 }
 
 // ensureState rebuilds a state that is new or was lost from Gitea before
@@ -133,7 +139,7 @@ func (e *Engine) ensureState(ctx context.Context, rep *Report) error {
 	e.warm = make(chan struct{})
 	go func() {
 		defer close(e.warm)
-		_, _, _ = e.labelIDsFor(ctx, nil) // an error is met again on first use
+		_, _ = e.labelIDsFor(ctx, nil) // an error is met again on first use
 	}()
 	rr, found, err := e.Reindex(ctx, !e.Opts.DryRun)
 	if refused(err) {

@@ -61,6 +61,8 @@ type Report struct {
 	Regressions []Regression    `json:"regressions"`
 	Errors      []IssueError    `json:"errors"`
 	Warnings    []string        `json:"warnings"`
+
+	warned map[string]bool // the distinct warnings, for warn
 }
 
 // RequestStats counts a run's calls to each remote.
@@ -120,12 +122,33 @@ type Regression struct {
 	WontFix          bool   `json:"wont_fix,omitempty"`
 }
 
+// Stage names the step of the sync where an IssueError happened.
+type Stage string
+
+// The stages an IssueError can name.
+const (
+	StageListIssues        Stage = "list_issues"        // listing a project's issues
+	StageValidate          Stage = "validate"           // the listing returned a malformed issue
+	StageRecover           Stage = "recover"            // looking in Gitea for an interrupted create
+	StageReadEvent         Stage = "read_event"         // reading the issue's newest event
+	StageLabels            Stage = "labels"             // finding or creating the labels
+	StageReserve           Stage = "reserve"            // writing the reservation before a create
+	StageCreate            Stage = "create_gitea_issue" // creating the Gitea issue
+	StageRecord            Stage = "record"             // writing the mapping
+	StageResolve           Stage = "resolve"            // resolving the issue in Bugsink
+	StageReadGiteaIssue    Stage = "read_gitea_issue"   // reading the Gitea issue of a mapped issue seen again
+	StageRegressionComment Stage = "regression_comment" // commenting on a regression
+	StageRegressionReopen  Stage = "regression_reopen"  // reopening a regression
+	StageFigures           Stage = "figures"            // updating the occurrence figures in the body
+	StageReadLeftover      Stage = "read_leftover"      // reading again an issue of the leftover set
+)
+
 // IssueError is a failure tied to one Bugsink issue (or, with no issue id,
 // to a project or the run).
 type IssueError struct {
 	BugsinkIssueID   string `json:"bugsink_issue_id,omitempty"`
 	Project          string `json:"project,omitempty"`
-	Stage            string `json:"stage"`
+	Stage            Stage  `json:"stage"`
 	Message          string `json:"message"`
 	GiteaIssueNumber int    `json:"gitea_issue_number,omitempty"`
 }
@@ -135,5 +158,19 @@ func newReport(now time.Time, dryRun bool) *Report {
 		Enabled: true, DryRun: dryRun, StartedAt: now.UTC(),
 		Projects: []ProjectReport{}, Created: []CreatedIssue{}, Regressions: []Regression{},
 		Errors: []IssueError{}, Warnings: []string{},
+	}
+}
+
+// warn adds warnings to the report, each distinct message once, so a fact
+// that holds for many issues is said once.
+func (r *Report) warn(msgs ...string) {
+	if r.warned == nil {
+		r.warned = map[string]bool{}
+	}
+	for _, m := range msgs {
+		if !r.warned[m] {
+			r.warned[m] = true
+			r.Warnings = append(r.Warnings, m)
+		}
 	}
 }

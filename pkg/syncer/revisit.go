@@ -3,6 +3,7 @@ package syncer
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -45,7 +46,7 @@ func (e *Engine) unresolvedAgain(ctx context.Context, p bugsink.Project, is bugs
 	if !rec.ResolvedAt.IsZero() {
 		rec.ReopenedAt = e.Now()
 		if err := e.record(ctx, is.ID, rec); err != nil {
-			out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: "record", Message: err.Error(), GiteaIssueNumber: rec.GiteaIssueNumber})
+			out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: StageRecord, Message: err.Error(), GiteaIssueNumber: rec.GiteaIssueNumber})
 			return out
 		}
 		out.reopenedInBugsink = true
@@ -53,7 +54,7 @@ func (e *Engine) unresolvedAgain(ctx context.Context, p bugsink.Project, is bugs
 		return out
 	}
 	if err := e.resolve(ctx, is.ID); err != nil {
-		out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: "resolve", Message: err.Error(), GiteaIssueNumber: rec.GiteaIssueNumber})
+		out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: StageResolve, Message: err.Error(), GiteaIssueNumber: rec.GiteaIssueNumber})
 		return out
 	}
 	out.resolved = true
@@ -77,7 +78,7 @@ func (e *Engine) unresolvedAgain(ctx context.Context, p bugsink.Project, is bugs
 // regression found half done (its issue reopened already) is finished
 // and counted by the next run.
 func (e *Engine) recur(ctx context.Context, p bugsink.Project, is bugsink.Issue, rec syncstate.Record, out outcome) outcome {
-	fail := func(stage string, err error) outcome {
+	fail := func(stage Stage, err error) outcome {
 		out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: stage, Message: err.Error(), GiteaIssueNumber: rec.GiteaIssueNumber})
 		return out
 	}
@@ -87,35 +88,11 @@ func (e *Engine) recur(ctx context.Context, p bugsink.Project, is bugsink.Issue,
 		if gitea.IsNotFound(err) {
 			err = fmt.Errorf("mapped gitea issue #%d no longer exists; `bsync forget %s` lets the next run create a new one", rec.GiteaIssueNumber, is.ID)
 		}
-		return fail("read_gitea_issue", err)
+		return fail(StageReadGiteaIssue, err)
 	}
-	var reg *Regression
-	switch {
-	case gi.State == "closed" && rec.ReportedClose != closeKey(gi):
-		reg = &Regression{BugsinkIssueID: is.ID, Project: p.Slug, GiteaIssueNumber: gi.Number}
-		if rec.PendingClose != closeKey(gi) {
-			rec.PendingClose = closeKey(gi)
-			if err := e.record(ctx, is.ID, rec); err != nil {
-				return fail("record", err)
-			}
-		}
-		if err := e.commentOnce(ctx, gi.Number, is, rec, gi.ClosedAt); err != nil {
-			return fail("regression_comment", err)
-		}
-		if wontFix(gi.Labels, e.Opts.WontFixLabels) {
-			reg.WontFix = true
-		} else if _, err := e.Gitea.SetState(ctx, gi.Number, "open"); err != nil {
-			return fail("regression_reopen", err)
-		} else {
-			reg.Reopened = true
-		}
-	case gi.State == "open" && rec.PendingClose != "":
-		// A regression reopened before its run stopped: make sure of its
-		// comment, then count it.
-		reg = &Regression{BugsinkIssueID: is.ID, Project: p.Slug, GiteaIssueNumber: gi.Number, Reopened: true}
-		if err := e.commentOnce(ctx, gi.Number, is, rec, nil); err != nil {
-			return fail("regression_comment", err)
-		}
+	reg, stage, err := e.reportRegression(ctx, p, is, gi, &rec)
+	if err != nil {
+		return fail(stage, err)
 	}
 	if reg != nil {
 		rec.ReportedClose, rec.PendingClose = rec.PendingClose, ""
@@ -129,7 +106,7 @@ func (e *Engine) recur(ctx context.Context, p bugsink.Project, is bugsink.Issue,
 	if _, err := e.refreshFigures(ctx, gi, figuresSection(is, rec.LastRecurred, rec.Recurrences)); err != nil {
 		if reg == nil {
 			// Nothing written yet: the next run tries again.
-			return fail("figures", err)
+			return fail(StageFigures, err)
 		}
 		out.warnings = append(out.warnings, fmt.Sprintf("%s: the occurrence figures of gitea issue #%d were not updated: %v", is.ID, gi.Number, err))
 	}
@@ -147,13 +124,49 @@ func (e *Engine) recur(ctx context.Context, p bugsink.Project, is bugsink.Issue,
 		return out
 	}
 	if err := e.resolve(ctx, is.ID); err != nil {
-		out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: "resolve", Message: err.Error(), GiteaIssueNumber: gi.Number})
+		out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: StageResolve, Message: err.Error(), GiteaIssueNumber: gi.Number})
 		return out
 	}
 	if w := e.markResolved(ctx, is.ID, rec); w != "" {
 		out.warnings = append(out.warnings, w)
 	}
 	return out
+}
+
+// reportRegression reports gi's close as a regression when it is news:
+// the mapping names the close first, then one marked comment, then the
+// reopen unless the issue is won't fix. A regression found reopened already
+// (its run stopped) gets its comment made sure of. It returns nil when
+// there is nothing to report, and on failure the stage that failed.
+func (e *Engine) reportRegression(ctx context.Context, p bugsink.Project, is bugsink.Issue, gi *gitea.Issue, rec *syncstate.Record) (*Regression, Stage, error) {
+	switch {
+	case gi.State == "closed" && rec.ReportedClose != closeKey(gi):
+		reg := &Regression{BugsinkIssueID: is.ID, Project: p.Slug, GiteaIssueNumber: gi.Number}
+		if rec.PendingClose != closeKey(gi) {
+			rec.PendingClose = closeKey(gi)
+			if err := e.record(ctx, is.ID, *rec); err != nil {
+				return nil, StageRecord, err
+			}
+		}
+		if err := e.commentOnce(ctx, gi.Number, is, *rec, gi.ClosedAt); err != nil {
+			return nil, StageRegressionComment, err
+		}
+		if wontFix(gi.Labels, e.Opts.WontFixLabels) {
+			reg.WontFix = true
+		} else if _, err := e.Gitea.SetState(ctx, gi.Number, "open"); err != nil {
+			return nil, StageRegressionReopen, err
+		} else {
+			reg.Reopened = true
+		}
+		return reg, "", nil
+	case gi.State == "open" && rec.PendingClose != "":
+		reg := &Regression{BugsinkIssueID: is.ID, Project: p.Slug, GiteaIssueNumber: gi.Number, Reopened: true}
+		if err := e.commentOnce(ctx, gi.Number, is, *rec, nil); err != nil {
+			return nil, StageRegressionComment, err
+		}
+		return reg, "", nil
+	}
+	return nil, "", nil
 }
 
 // seenAgain reports whether a mapped issue was seen after it was recorded
@@ -168,7 +181,7 @@ func seenAgain(is bugsink.Issue, rec syncstate.Record) bool {
 
 func wontFix(labels []gitea.Label, names []string) bool {
 	for _, l := range labels {
-		if contains(names, l.Name) {
+		if slices.Contains(names, l.Name) {
 			return true
 		}
 	}

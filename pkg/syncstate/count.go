@@ -38,7 +38,7 @@ func (s *Store) RefreshCount(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("redis dbsize: %w", err)
 	}
-	if err := s.rdb.HSet(ctx, CountKey, "count", n, "dbsize", size, "at", time.Now().UTC().Format(time.RFC3339)).Err(); err != nil {
+	if err := s.rdb.HSet(ctx, CountKey, "count", n, "dbsize", size, "at", s.now().UTC().Format(time.RFC3339)).Err(); err != nil {
 		return 0, fmt.Errorf("redis write count cache: %w", err)
 	}
 	return n, nil

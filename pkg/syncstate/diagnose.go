@@ -33,12 +33,3 @@ func (s *Store) CheckDurability(ctx context.Context) (Durability, error) {
 	d.EvictionPolicy = cfg["maxmemory-policy"]
 	return d, nil
 }
-
-// Keys counts the keys of the current database (read-only).
-func (s *Store) Keys(ctx context.Context) (int64, error) {
-	n, err := s.rdb.DBSize(ctx).Result()
-	if err != nil {
-		return 0, fmt.Errorf("redis dbsize: %w", err)
-	}
-	return n, nil
-}

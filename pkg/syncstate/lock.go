@@ -65,16 +65,9 @@ func (l *Lock) Release(ctx context.Context) error {
 
 // LockHolder returns the current holder, or nil when the lock is free.
 func (s *Store) LockHolder(ctx context.Context) (*LockInfo, error) {
-	v, err := s.rdb.Get(ctx, LockKey).Result()
-	if errors.Is(err, redis.Nil) {
-		return nil, nil
+	info, err := getJSON[LockInfo](ctx, s, LockKey, "run lock")
+	if errors.Is(err, errUnreadable) {
+		return &LockInfo{Host: "unknown"}, nil // held, by a writer we cannot read
 	}
-	if err != nil {
-		return nil, fmt.Errorf("redis read run lock: %w", err)
-	}
-	var info LockInfo
-	if err := json.Unmarshal([]byte(v), &info); err != nil {
-		return &LockInfo{Host: "unknown"}, nil
-	}
-	return &info, nil
+	return info, err
 }

@@ -3,7 +3,6 @@ package syncstate
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -75,31 +74,9 @@ func (s *Store) StateComplete(ctx context.Context) (bool, error) {
 
 // MarkStateComplete writes the state marker.
 func (s *Store) MarkStateComplete(ctx context.Context, by string) error {
-	v, _ := json.Marshal(map[string]string{"at": FormatTime(time.Now()), "by": by})
+	v, _ := json.Marshal(map[string]string{"at": FormatTime(s.now()), "by": by})
 	if err := s.rdb.Set(ctx, StateKey, v, 0).Err(); err != nil {
 		return fmt.Errorf("redis write state marker: %w", err)
 	}
 	return nil
-}
-
-// Pending returns every reservation left behind, by issue id.
-func (s *Store) Pending(ctx context.Context) (map[string]Reservation, error) {
-	out := map[string]Reservation{}
-	it := s.rdb.Scan(ctx, 0, PendingPrefix+"*", scanBatch).Iterator()
-	for it.Next(ctx) {
-		v, err := s.rdb.Get(ctx, it.Val()).Result()
-		if errors.Is(err, redis.Nil) {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("redis read reservation: %w", err)
-		}
-		var r Reservation
-		_ = json.Unmarshal([]byte(v), &r)
-		out[it.Val()[len(PendingPrefix):]] = r
-	}
-	if err := it.Err(); err != nil {
-		return nil, fmt.Errorf("redis scan reservations: %w", err)
-	}
-	return out, nil
 }

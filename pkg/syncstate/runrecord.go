@@ -3,11 +3,22 @@ package syncstate
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
+)
 
-	"github.com/redis/go-redis/v9"
+// Outcome is how a run ended.
+type Outcome string
+
+// The outcomes a run record and the metrics name.
+const (
+	OutcomeOK          Outcome = "ok"          // every issue worked
+	OutcomePartial     Outcome = "partial"     // some issues failed; the others are done
+	OutcomeFailed      Outcome = "failed"      // the run stopped on an error
+	OutcomeTimeout     Outcome = "timeout"     // the run's --timeout expired
+	OutcomeInterrupted Outcome = "interrupted" // SIGINT or SIGTERM
+	OutcomeLocked      Outcome = "locked"      // another run held the lock; nothing was done
+	OutcomeDisabled    Outcome = "disabled"    // BUGSINK_SYNC_ENABLED is off (metrics only)
 )
 
 // RunRecord is what one `bsync sync` leaves behind for `bsync status`.
@@ -15,16 +26,15 @@ type RunRecord struct {
 	StartedAt  time.Time `json:"started_at"`
 	FinishedAt time.Time `json:"finished_at"`
 	DurationMS int64     `json:"duration_ms"`
-	// Outcome is one of ok, partial, failed, locked, disabled, interrupted.
-	Outcome   string   `json:"outcome"`
-	DryRun    bool     `json:"dry_run,omitempty"`
-	Synced    int      `json:"synced"`
-	Skipped   int      `json:"skipped"`
-	Failed    int      `json:"failed"`
-	Regressed int      `json:"regressed,omitempty"`
-	Resolved  int      `json:"re_resolved,omitempty"`
-	Deferred  int      `json:"deferred,omitempty"`
-	Errors    []string `json:"errors,omitempty"`
+	Outcome    Outcome   `json:"outcome"`
+	DryRun     bool      `json:"dry_run,omitempty"`
+	Synced     int       `json:"synced"`
+	Skipped    int       `json:"skipped"`
+	Failed     int       `json:"failed"`
+	Regressed  int       `json:"regressed,omitempty"`
+	Resolved   int       `json:"re_resolved,omitempty"`
+	Deferred   int       `json:"deferred,omitempty"`
+	Errors     []string  `json:"errors,omitempty"`
 	// Pass is the kind of pass that ran: full, incremental or mixed.
 	Pass    string `json:"pass,omitempty"`
 	Version string `json:"version,omitempty"`
@@ -52,32 +62,5 @@ func (s *Store) SaveRun(ctx context.Context, r RunRecord, asLast bool) error {
 
 // LastRun returns the newest run record, or nil when no run was recorded.
 func (s *Store) LastRun(ctx context.Context) (*RunRecord, error) {
-	v, err := s.rdb.Get(ctx, LastRunKey).Result()
-	if errors.Is(err, redis.Nil) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("redis read last run: %w", err)
-	}
-	var r RunRecord
-	if err := json.Unmarshal([]byte(v), &r); err != nil {
-		return nil, fmt.Errorf("last run record is unreadable: %w", err)
-	}
-	return &r, nil
-}
-
-// History returns up to n of the newest run records, newest first.
-func (s *Store) History(ctx context.Context, n int) ([]RunRecord, error) {
-	vals, err := s.rdb.LRange(ctx, RunHistoryKey, 0, int64(n-1)).Result()
-	if err != nil {
-		return nil, fmt.Errorf("redis read run history: %w", err)
-	}
-	out := make([]RunRecord, 0, len(vals))
-	for _, v := range vals {
-		var r RunRecord
-		if json.Unmarshal([]byte(v), &r) == nil {
-			out = append(out, r)
-		}
-	}
-	return out, nil
+	return getJSON[RunRecord](ctx, s, LastRunKey, "last run record")
 }

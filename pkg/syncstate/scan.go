@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"iter"
-	"slices"
 	"strings"
 )
 
@@ -13,21 +12,6 @@ const scanBatch = 5000
 
 // mgetBatch is how many records one MGET reads while streaming.
 const mgetBatch = 500
-
-// MappingIDs returns the Bugsink issue ids of every mapping, sorted. It
-// holds only the ids, never the records.
-func (s *Store) MappingIDs(ctx context.Context) ([]string, error) {
-	var ids []string
-	iter := s.rdb.Scan(ctx, 0, MappingPrefix+"*", scanBatch).Iterator()
-	for iter.Next(ctx) {
-		ids = append(ids, strings.TrimPrefix(iter.Val(), MappingPrefix))
-	}
-	if err := iter.Err(); err != nil {
-		return nil, fmt.Errorf("redis scan mappings: %w", err)
-	}
-	slices.Sort(ids)
-	return slices.Compact(ids), nil
-}
 
 // CountMappings counts the mapping keys, whoever wrote them.
 func (s *Store) CountMappings(ctx context.Context) (int, error) {
@@ -42,32 +26,41 @@ func (s *Store) CountMappings(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// Mappings streams every mapping in issue-id order, reading records in
-// batches so memory does not grow with their number. A mapping deleted
-// between the scan and the read is skipped.
-func (s *Store) Mappings(ctx context.Context) iter.Seq2[string, Entry] {
-	return func(yield func(string, Entry) bool) {
-		ids, err := s.MappingIDs(ctx)
-		if err != nil {
-			yield("", Entry{Err: err})
-			return
-		}
-		for start := 0; start < len(ids); start += mgetBatch {
-			batch := ids[start:min(start+mgetBatch, len(ids))]
-			found, err := s.Lookup(ctx, batch)
+// Mappings streams every mapping in Redis's SCAN order, reading records in
+// batches of mgetBatch, so memory does not grow with their number (neither
+// ids nor records are collected). A mapping deleted between the scan and the
+// read is skipped; SCAN may return a key twice while Redis resizes its
+// table. A failure is yielded once as an error, and the sequence ends.
+func (s *Store) Mappings(ctx context.Context) iter.Seq2[Entry, error] {
+	return func(yield func(Entry, error) bool) {
+		it := s.rdb.Scan(ctx, 0, MappingPrefix+"*", mgetBatch).Iterator()
+		batch := make([]string, 0, mgetBatch)
+		flush := func() bool {
+			found, err := s.lookup(ctx, batch)
 			if err != nil {
-				yield("", Entry{Err: err})
-				return
+				yield(Entry{}, err)
+				return false
 			}
 			for _, id := range batch {
-				e, ok := found[id]
-				if !ok {
-					continue
-				}
-				if !yield(id, e) {
-					return
+				if e, ok := found[id]; ok && !yield(e, nil) {
+					return false
 				}
 			}
+			batch = batch[:0]
+			return true
+		}
+		for it.Next(ctx) {
+			batch = append(batch, strings.TrimPrefix(it.Val(), MappingPrefix))
+			if len(batch) == mgetBatch && !flush() {
+				return
+			}
+		}
+		if err := it.Err(); err != nil {
+			yield(Entry{}, fmt.Errorf("redis scan mappings: %w", err))
+			return
+		}
+		if len(batch) > 0 {
+			flush()
 		}
 	}
 }

@@ -24,7 +24,14 @@ type Store struct {
 	rdb  *redis.Client
 	db   int
 	trip *tripCounter
+	now  func() time.Time
 }
+
+// Option changes how Open or NewWithClient sets a store up.
+type Option func(*Store)
+
+// WithClock makes the store read the time from now (tests), not time.Now.
+func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = now } }
 
 // tripCounter counts round trips to Redis (a pipeline or transaction is one).
 type tripCounter struct{ n atomic.Int64 }
@@ -43,12 +50,12 @@ func (s *Store) RoundTrips() int64 { return s.trip.n.Load() }
 // Open parses a Redis URL (redis://, rediss:// or unix://) and returns a
 // store on it. The database is 15 unless the URL names one (a path such as
 // /3, or ?db=3). It makes no network call.
-func Open(rawURL string) (*Store, error) {
-	opts, err := ParseURL(rawURL)
+func Open(rawURL string, opts ...Option) (*Store, error) {
+	ro, err := ParseURL(rawURL)
 	if err != nil {
 		return nil, err
 	}
-	return NewWithClient(redis.NewClient(opts)), nil
+	return NewWithClient(redis.NewClient(ro), opts...), nil
 }
 
 // ParseURL turns a Redis URL into client options with bsync's defaults
@@ -93,17 +100,18 @@ func redactedReason(err error, u *url.URL) string {
 }
 
 // NewWithClient wraps an existing go-redis client (tests, tools).
-func NewWithClient(rdb *redis.Client) *Store {
+func NewWithClient(rdb *redis.Client, opts ...Option) *Store {
 	tc := &tripCounter{}
 	rdb.AddHook(tc)
-	return &Store{rdb: rdb, db: rdb.Options().DB, trip: tc}
+	s := &Store{rdb: rdb, db: rdb.Options().DB, trip: tc, now: time.Now}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // DB returns the Redis database number in use.
 func (s *Store) DB() int { return s.db }
-
-// Client returns the underlying go-redis client (for diagnostics).
-func (s *Store) Client() *redis.Client { return s.rdb }
 
 // Close releases the connection pool.
 func (s *Store) Close() error { return s.rdb.Close() }
@@ -119,6 +127,7 @@ func (s *Store) Ping(ctx context.Context) error {
 // Entry is one looked-up mapping: the record, or the reason it could not be
 // read. A key that exists but cannot be read still means "already synced".
 type Entry struct {
+	ID     string // the Bugsink issue id
 	Record *Record
 	Err    error
 }
@@ -126,9 +135,9 @@ type Entry struct {
 // Mapped reports whether a mapping key exists (readable or not).
 func (e Entry) Mapped() bool { return e.Record != nil || e.Err != nil }
 
-// Lookup reads the mappings of many Bugsink issues in one round trip
+// lookup reads the mappings of many Bugsink issues in one round trip
 // (MGET). Issues without a mapping are absent from the result.
-func (s *Store) Lookup(ctx context.Context, issueIDs []string) (map[string]Entry, error) {
+func (s *Store) lookup(ctx context.Context, issueIDs []string) (map[string]Entry, error) {
 	states, err := s.LookupState(ctx, issueIDs)
 	if err != nil {
 		return nil, err
@@ -171,7 +180,7 @@ func (s *Store) LookupState(ctx context.Context, issueIDs []string) (map[string]
 	for i, id := range issueIDs {
 		var st IssueState
 		if str, ok := vals[i].(string); ok {
-			st.Entry = decodeEntry(str)
+			st.Entry = decodeEntry(id, str)
 		}
 		if str, ok := vals[n+i].(string); ok {
 			var r Reservation
@@ -185,24 +194,52 @@ func (s *Store) LookupState(ctx context.Context, issueIDs []string) (map[string]
 	return out, nil
 }
 
-func decodeEntry(v string) Entry {
+func decodeEntry(id, v string) Entry {
 	var r Record
 	if err := json.Unmarshal([]byte(v), &r); err != nil {
-		return Entry{Err: err}
+		return Entry{ID: id, Err: err}
 	}
-	return Entry{Record: &r}
+	return Entry{ID: id, Record: &r}
 }
 
-// Get reads one mapping; ok is false when there is none.
-func (s *Store) Get(ctx context.Context, issueID string) (Entry, bool, error) {
-	v, err := s.rdb.Get(ctx, MappingKey(issueID)).Result()
+// getKey reads one key: ok is false when it does not exist; an error is
+// Redis's, wrapped with what was read.
+func (s *Store) getKey(ctx context.Context, key, what string) (v string, ok bool, err error) {
+	v, err = s.rdb.Get(ctx, key).Result()
 	if errors.Is(err, redis.Nil) {
-		return Entry{}, false, nil
+		return "", false, nil
 	}
 	if err != nil {
-		return Entry{}, false, fmt.Errorf("redis get mapping %s: %w", issueID, err)
+		return "", false, fmt.Errorf("redis read %s: %w", what, err)
 	}
-	return decodeEntry(v), true, nil
+	return v, true, nil
+}
+
+// errUnreadable marks a value that exists but does not decode.
+var errUnreadable = errors.New("unreadable")
+
+// getJSON reads one key holding JSON into a new T: nil when the key does
+// not exist, an error when Redis fails or the value does not decode.
+func getJSON[T any](ctx context.Context, s *Store, key, what string) (*T, error) {
+	v, ok, err := s.getKey(ctx, key, what)
+	if err != nil || !ok {
+		return nil, err
+	}
+	var out T
+	if err := json.Unmarshal([]byte(v), &out); err != nil {
+		return nil, fmt.Errorf("%s is %w: %v", what, errUnreadable, err)
+	}
+	return &out, nil
+}
+
+// Get reads one mapping; ok is false when there is none. A record that does
+// not decode is an entry with Err set (the issue is still mapped).
+func (s *Store) Get(ctx context.Context, issueID string) (Entry, bool, error) {
+	v, ok, err := s.getKey(ctx, MappingKey(issueID), "mapping "+issueID)
+	if err != nil || !ok {
+		return Entry{}, false, err
+	}
+	return decodeEntry(issueID, v), true, nil
 }
 
 // Put writes (or overwrites) one mapping. Mappings never expire.

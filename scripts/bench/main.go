@@ -183,6 +183,8 @@ func (w *world) listOnly() (time.Duration, error) {
 	return time.Since(start), nil
 }
 
+func ms(d time.Duration) string { return fmt.Sprintf("%.0f ms", float64(d.Microseconds())/1000) }
+
 func run(latency time.Duration, sizes, concs []int, statusN int) error {
 	dir, err := os.MkdirTemp("", "bsync-bench-")
 	if err != nil {
@@ -195,48 +197,16 @@ func run(latency time.Duration, sizes, concs []int, statusN int) error {
 	if err := build.Run(); err != nil {
 		return fmt.Errorf("go build: %w", err)
 	}
-
 	fmt.Printf("latency per API call: %s; host: %d CPUs; redis-server on loopback\n\n", latency, cpuCount())
 	fmt.Println("| case | N | concurrency | wall | ideal at nominal latency | ratio | ideal at measured per-call time | ratio | API calls/issue | Redis round trips | peak RSS |")
 	fmt.Println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 	var noop *world
 	for _, n := range sizes {
 		for _, c := range concs {
-			w, err := newWorld(bin, filepath.Join(dir, fmt.Sprintf("n%d-c%d", n, c)), latency)
+			w, err := firstSync(bin, filepath.Join(dir, fmt.Sprintf("n%d-c%d", n, c)), latency, n, c)
 			if err != nil {
 				return err
 			}
-			w.seed(n)
-			r, err := w.bsync([]string{"BSYNC_CONCURRENCY=" + strconv.Itoa(c)}, "sync")
-			if err != nil || r.code != 0 {
-				return fmt.Errorf("first sync of %d: exit %d %v %v", n, r.code, err, r.data()["errors"])
-			}
-			if got := int(r.data()["synced"].(float64)); got != n {
-				return fmt.Errorf("first sync of %d synced %d", n, got)
-			}
-			// Requests no sync can avoid: per issue the event list, the
-			// event, the resolve and the back-link comment (Bugsink, at
-			// most DefaultBugsinkConcurrency at a time) and the create
-			// (Gitea, `concurrency` at a time), the two servers working
-			// side by side; plus, one after another, the listing pages,
-			// the project list, the label list and creates, and the one
-			// scan of the empty repository for markers.
-			pages := (n + 249) / 250
-			sequential := pages + 1 + 1 + 3 + 1
-			parallel := func(per time.Duration) time.Duration {
-				return max(time.Duration(4*n)*per/syncer.DefaultBugsinkConcurrency, time.Duration(n)*per/time.Duration(c)) +
-					time.Duration(sequential)*per
-			}
-			ideal := parallel(latency)
-			perCall, err := w.perCall()
-			if err != nil {
-				return err
-			}
-			idealMeasured := parallel(perCall)
-			calls := float64(r.req("bugsink")+r.req("gitea")) / float64(n)
-			fmt.Printf("| first sync | %d | %d | %s | %s | %.2f | %s (%.2f ms/call) | %.2f | %.2f | %d | %.1f MB |\n", n, c, ms(r.wall), ms(ideal),
-				float64(r.wall)/float64(ideal), ms(idealMeasured), ms1(perCall), float64(r.wall)/float64(idealMeasured),
-				calls, r.req("redis_round_trips"), float64(r.maxRSSKB)/1024)
 			if n == sizes[len(sizes)-1] && c == 4 && noop == nil {
 				noop = w
 				continue
@@ -245,40 +215,91 @@ func run(latency time.Duration, sizes, concs []int, statusN int) error {
 		}
 	}
 	if noop != nil {
-		n := sizes[len(sizes)-1]
-		pages := (n + 249) / 250
-		list, r, err := noop.noOp(nil)
-		if err != nil {
+		if err := noopRows(bin, dir, latency, sizes[len(sizes)-1], noop); err != nil {
 			return err
 		}
-		fmt.Printf("| no-op full pass (median of 5), all %d synced and resolved | %d | 4 | %s | listing alone %s | %.2f | | | %.3f | %d | %.1f MB |\n",
-			n, n, ms(r.wall), ms(list), float64(r.wall)/float64(list), float64(r.req("bugsink")+r.req("gitea"))/float64(n),
-			r.req("redis_round_trips"), float64(r.maxRSSKB)/1024)
-		noop.close()
-
-		// Synced but left unresolved (BSYNC_RESOLVE_IN_BUGSINK=false): every
-		// listed issue is looked up, one Redis round trip per page.
-		w, err := newWorld(bin, filepath.Join(dir, "noop-unresolved"), latency)
-		if err != nil {
-			return err
-		}
-		w.seed(n)
-		keep := []string{"BSYNC_RESOLVE_IN_BUGSINK=false"}
-		if r, err := w.bsync(keep, "sync"); err != nil || r.code != 0 {
-			return fmt.Errorf("first sync (no resolve): exit %d %v", r.code, err)
-		}
-		list, r, err = w.noOp(keep)
-		if err != nil {
-			return err
-		}
-		fmt.Printf("| no-op full pass (median of 5), all %d synced, left unresolved | %d | 4 | %s | listing alone %s | %.2f | | | %.3f | %d (%d pages) | %.1f MB |\n",
-			n, n, ms(r.wall), ms(list), float64(r.wall)/float64(list), float64(r.req("bugsink")+r.req("gitea"))/float64(n),
-			r.req("redis_round_trips"), pages, float64(r.maxRSSKB)/1024)
-		w.close()
 	}
 	if statusN > 0 {
 		return benchStatus(bin, dir, statusN)
 	}
+	return nil
+}
+
+// firstSync syncs n new issues at concurrency c and prints the row; the
+// caller closes the world it returns.
+func firstSync(bin, dir string, latency time.Duration, n, c int) (*world, error) {
+	w, err := newWorld(bin, dir, latency)
+	if err != nil {
+		return nil, err
+	}
+	w.seed(n)
+	r, err := w.bsync([]string{"BSYNC_CONCURRENCY=" + strconv.Itoa(c)}, "sync")
+	if err != nil || r.code != 0 {
+		w.close()
+		return nil, fmt.Errorf("first sync of %d: exit %d %v %v", n, r.code, err, r.data()["errors"])
+	}
+	if got := int(r.data()["synced"].(float64)); got != n {
+		w.close()
+		return nil, fmt.Errorf("first sync of %d synced %d", n, got)
+	}
+	// Requests no sync can avoid: per issue the event list, the event, the
+	// resolve and the back-link comment (Bugsink, at most
+	// DefaultBugsinkConcurrency at a time) and the create (Gitea,
+	// `concurrency` at a time), the two servers working side by side; plus,
+	// one after another, the listing pages, the project list, the label
+	// list and creates, and the one scan of the empty repository for
+	// markers.
+	pages := (n + 249) / 250
+	sequential := pages + 1 + 1 + 3 + 1
+	parallel := func(per time.Duration) time.Duration {
+		return max(time.Duration(4*n)*per/syncer.DefaultBugsinkConcurrency, time.Duration(n)*per/time.Duration(c)) +
+			time.Duration(sequential)*per
+	}
+	ideal := parallel(latency)
+	perCall, err := w.perCall()
+	if err != nil {
+		w.close()
+		return nil, err
+	}
+	idealMeasured := parallel(perCall)
+	calls := float64(r.req("bugsink")+r.req("gitea")) / float64(n)
+	fmt.Printf("| first sync | %d | %d | %s | %s | %.2f | %s (%.2f ms/call) | %.2f | %.2f | %d | %.1f MB |\n", n, c, ms(r.wall), ms(ideal),
+		float64(r.wall)/float64(ideal), ms(idealMeasured), ms1(perCall), float64(r.wall)/float64(idealMeasured),
+		calls, r.req("redis_round_trips"), float64(r.maxRSSKB)/1024)
+	return w, nil
+}
+
+// noopRows prints the no-op rows: synced and resolved (on noop, which holds
+// n synced issues), then synced but left unresolved
+// (BSYNC_RESOLVE_IN_BUGSINK=false: every listed issue is looked up, one
+// Redis round trip per page).
+func noopRows(bin, dir string, latency time.Duration, n int, noop *world) error {
+	pages := (n + 249) / 250
+	list, r, err := noop.noOp(nil)
+	noop.close()
+	if err != nil {
+		return err
+	}
+	fmt.Printf("| no-op full pass (median of 5), all %d synced and resolved | %d | 4 | %s | listing alone %s | %.2f | | | %.3f | %d | %.1f MB |\n",
+		n, n, ms(r.wall), ms(list), float64(r.wall)/float64(list), float64(r.req("bugsink")+r.req("gitea"))/float64(n),
+		r.req("redis_round_trips"), float64(r.maxRSSKB)/1024)
+	w, err := newWorld(bin, filepath.Join(dir, "noop-unresolved"), latency)
+	if err != nil {
+		return err
+	}
+	defer w.close()
+	w.seed(n)
+	keep := []string{"BSYNC_RESOLVE_IN_BUGSINK=false"}
+	if r, err := w.bsync(keep, "sync"); err != nil || r.code != 0 {
+		return fmt.Errorf("first sync (no resolve): exit %d %v", r.code, err)
+	}
+	list, r, err = w.noOp(keep)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("| no-op full pass (median of 5), all %d synced, left unresolved | %d | 4 | %s | listing alone %s | %.2f | | | %.3f | %d (%d pages) | %.1f MB |\n",
+		n, n, ms(r.wall), ms(list), float64(r.wall)/float64(list), float64(r.req("bugsink")+r.req("gitea"))/float64(n),
+		r.req("redis_round_trips"), pages, float64(r.maxRSSKB)/1024)
 	return nil
 }
 
@@ -322,8 +343,6 @@ func benchStatus(bin, dir string, n int) error {
 		n, ms1(times[15]), ms1(times[0]), ms1(times[30]))
 	return nil
 }
-
-func ms(d time.Duration) string { return fmt.Sprintf("%.0f ms", float64(d.Microseconds())/1000) }
 
 func ms1(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 

@@ -9,7 +9,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -34,36 +33,53 @@ func main() {
 	}
 }
 
+// sandbox is the fakes, the redis-server and the bsync binary.
+type sandbox struct {
+	dir, bin, envFile string
+	env               []string
+	bs                *bugsinktest.Server
+	gt                *giteatest.Server
+	redis             *redistest.Server
+}
+
 func run(keep bool) error {
 	dir, err := os.MkdirTemp("", "bsync-sandbox-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-
-	bin := filepath.Join(dir, "bsync")
+	sb := &sandbox{dir: dir, bin: filepath.Join(dir, "bsync")}
 	step("building bsync")
-	build := exec.Command("go", "build", "-o", bin, ".")
+	build := exec.Command("go", "build", "-o", sb.bin, ".")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		return fmt.Errorf("go build: %w", err)
 	}
+	if err := sb.start(); err != nil {
+		return err
+	}
+	defer sb.stop()
+	sb.demo()
+	if keep {
+		sb.wait()
+	}
+	return nil
+}
 
-	redis, err := redistest.Launch(dir)
+// start launches the servers and writes the env file that points at them.
+func (sb *sandbox) start() error {
+	redis, err := redistest.Launch(sb.dir)
 	if err != nil {
 		return err
 	}
-	defer redis.Stop()
-	bs := bugsinktest.New()
-	defer bs.Close()
-	bs.SeedDemo(time.Now().UTC())
-	gt := giteatest.New("projectium", "flyer-crawler")
-	defer gt.Close()
-
-	env := []string{
-		"BUGSINK_URL=" + bs.URL,
+	sb.redis = redis
+	sb.bs = bugsinktest.New()
+	sb.bs.SeedDemo(time.Now().UTC())
+	sb.gt = giteatest.New("projectium", "flyer-crawler")
+	sb.env = []string{
+		"BUGSINK_URL=" + sb.bs.URL,
 		"BUGSINK_API_TOKEN=" + bugsinktest.Token,
-		"GITEA_URL=" + gt.URL,
+		"GITEA_URL=" + sb.gt.URL,
 		"GITEA_API_TOKEN=" + giteatest.Token,
 		"GITEA_OWNER=projectium",
 		"GITEA_REPO=flyer-crawler",
@@ -72,49 +88,54 @@ func run(keep bool) error {
 		"REDIS_URL=" + redis.URL(),
 	}
 	fmt.Fprintf(os.Stderr, "sandbox: fake Bugsink %s (%d issues in 6 projects), fake Gitea %s, redis-server %s (db 15)\n",
-		bs.URL, len(bs.IssueIDs()), gt.URL, redis.Addr)
+		sb.bs.URL, len(sb.bs.IssueIDs()), sb.gt.URL, redis.Addr)
+	sb.envFile = filepath.Join(sb.dir, "sandbox.env")
+	return os.WriteFile(sb.envFile, []byte(strings.Join(sb.env, "\n")+"\n"), 0o600)
+}
 
-	envFile := filepath.Join(dir, "sandbox.env")
-	if err := os.WriteFile(envFile, []byte(strings.Join(env, "\n")+"\n"), 0o600); err != nil {
-		return err
+func (sb *sandbox) stop() {
+	if sb.gt != nil {
+		sb.gt.Close()
 	}
-	bsync := func(args ...string) (string, int) {
-		c := exec.Command(bin, append(args, "--env-file", envFile)...)
-		c.Env = append(os.Environ(), env...)
-		var out bytes.Buffer
-		c.Stdout, c.Stderr = &out, os.Stderr
-		err := c.Run()
-		code := 0
-		if ee, ok := err.(*exec.ExitError); ok {
-			code = ee.ExitCode()
-		}
-		return out.String(), code
+	if sb.bs != nil {
+		sb.bs.Close()
 	}
-	show := func(title string, args ...string) string {
-		step(title + ": bsync " + strings.Join(args, " "))
-		out, code := bsync(args...)
-		fmt.Print(out)
-		fmt.Printf("(exit code %d)\n", code)
-		return out
+	if sb.redis != nil {
+		sb.redis.Stop()
 	}
+}
 
-	show("check the setup, writes nothing", "doctor", "--output", "table")
-	show("preview, writes nothing", "sync", "--dry-run", "--output", "table")
-	show("first sync", "sync", "--output", "table")
-	show("second sync creates nothing (the JSON report cron and CI read)", "sync")
-	show("status", "status")
-	show("mappings", "list-synced", "--limit", "3")
+// show runs bsync with args and prints what it printed and its exit code.
+func (sb *sandbox) show(title string, args ...string) {
+	step(title + ": bsync " + strings.Join(args, " "))
+	c := exec.Command(sb.bin, append(args, "--env-file", sb.envFile)...)
+	c.Env = append(os.Environ(), sb.env...)
+	c.Stdout, c.Stderr = os.Stdout, os.Stderr
+	code := 0
+	if ee, ok := c.Run().(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	}
+	fmt.Printf("(exit code %d)\n", code)
+}
 
-	issues := gt.Issues()
+func (sb *sandbox) demo() {
+	sb.show("check the setup, writes nothing", "doctor", "--output", "table")
+	sb.show("preview, writes nothing", "sync", "--dry-run", "--output", "table")
+	sb.show("first sync", "sync", "--output", "table")
+	sb.show("second sync creates nothing (the JSON report cron and CI read)", "sync")
+	sb.show("status", "status")
+	sb.show("mappings", "list-synced", "--limit", "3")
+	issues := sb.gt.Issues()
 	step(fmt.Sprintf("the fake Gitea now holds %d issues; issue #1 as bsync wrote it", len(issues)))
 	if len(issues) > 0 {
-		fmt.Printf("title:  %s\nlabels: %s\n\n%s\n", issues[0].Title, strings.Join(gt.LabelNames(1), ", "), issues[0].Body)
+		fmt.Printf("title:  %s\nlabels: %s\n\n%s\n", issues[0].Title, strings.Join(sb.gt.LabelNames(1), ", "), issues[0].Body)
 	}
-	if !keep {
-		return nil
-	}
+}
+
+// wait prints the sandbox's environment and keeps it up until Ctrl-C.
+func (sb *sandbox) wait() {
 	step("sandbox is up; in another shell:")
-	for _, e := range env {
+	for _, e := range sb.env {
 		k, v, _ := strings.Cut(e, "=")
 		q, _ := json.Marshal(v)
 		fmt.Printf("export %s=%s\n", k, q)
@@ -123,7 +144,6 @@ func run(keep bool) error {
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt)
 	<-sig
-	return nil
 }
 
 func step(s string) { fmt.Printf("\n==> %s\n", s) }

@@ -31,6 +31,12 @@ func (s *Server) SeedDemo(now time.Time) {
 		s.AddProject(slug, slug)
 	}
 	at := func(h int) time.Time { return now.Add(-time.Duration(h) * time.Hour) }
+	s.seedDemoApps(at)
+	s.seedDemoMore(at)
+}
+
+// seedDemoApps adds the demo's frontend and backend issues.
+func (s *Server) seedDemoApps(at func(hoursAgo int) time.Time) {
 	s.AddIssue("flyer-crawler-frontend-test", IssueSpec{Type: "TypeError", Value: "t.map is not a function",
 		FirstSeen: at(72), LastSeen: at(2), Count: 4,
 		Data: jsPayload("TypeError", "t.map is not a function", "https://flyer-crawler-test.projectium.com/",
@@ -70,6 +76,11 @@ func (s *Server) SeedDemo(now time.Time) {
 					frame("crawler/parse.py", "parse_price", 80, 0, true, "return int(raw)"),
 				}}},
 			}}}})
+}
+
+// seedDemoMore adds the rest, in order after seedDemoApps: infrastructure,
+// hostile text, evicted events, and the issues a sync leaves alone.
+func (s *Server) seedDemoMore(at func(hoursAgo int) time.Time) {
 	s.AddIssue("flyer-crawler-infrastructure", IssueSpec{Type: "ConnectionError", Value: "Error 111 connecting to redis:6379. Connection refused.",
 		FirstSeen: at(100), LastSeen: at(8), Count: 140,
 		Data: map[string]any{"platform": "python", "level": "fatal",

@@ -1,7 +1,6 @@
 package bugsinktest
 
 import (
-	"encoding/json"
 	"net/http"
 	"slices"
 	"strconv"
@@ -89,14 +88,7 @@ func (s *Server) Ingest(issueID string, at time.Time, release string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	is := s.issues[issueID]
-	is.LastSeen = at.UTC()
-	is.DigestedEventCount++
-	is.StoredEventCount++
-	var data json.RawMessage
-	if n := len(is.eventIDs); n > 0 {
-		data = s.events[is.eventIDs[n-1]].data
-	}
-	s.addEventLocked(is, data, at)
+	s.repeatLastEventLocked(is, at)
 	if release != "" && !slices.Contains(s.releases[is.Project], release) {
 		if s.releases == nil {
 			s.releases = map[int][]string{}

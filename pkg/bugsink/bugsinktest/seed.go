@@ -134,6 +134,12 @@ func (s *Server) Regress(issueID string, at time.Time) {
 	defer s.mu.Unlock()
 	is := s.issues[issueID]
 	is.IsResolved, is.IsResolvedUncond = false, false
+	s.repeatLastEventLocked(is, at)
+}
+
+// repeatLastEventLocked records one more event of is at, with the data of
+// its newest event; the caller holds s.mu.
+func (s *Server) repeatLastEventLocked(is *issueState, at time.Time) {
 	is.LastSeen = at.UTC()
 	is.DigestedEventCount++
 	is.StoredEventCount++

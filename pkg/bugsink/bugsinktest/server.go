@@ -130,12 +130,6 @@ func WithPageSize(n int) Option { return func(s *Server) { s.pageSize = n } }
 // does behind a misconfigured proxy.
 func WithNextHost(origin string) Option { return func(s *Server) { s.nextHost = origin } }
 
-// WithToken sets the accepted token.
-func WithToken(t string) Option { return func(s *Server) { s.token = t } }
-
-// WithClock sets the clock used for new events.
-func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
-
 // New starts the fake on a loopback port; Close stops it.
 func New(opts ...Option) *Server {
 	s := &Server{
@@ -344,7 +338,16 @@ func (s *Server) listIssues(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 400, map[string][]string{"order": {"Must be 'asc' or 'desc'."}})
 		return
 	}
-	primary := func(is *issueState) string {
+	primary := issuePrimaryKey(sortBy)
+	desc := order == "desc"
+	rows := s.sortedIssues(pid, sortBy, desc)
+	paginate(s, w, r, rows, primary, desc)
+}
+
+// issuePrimaryKey returns, for a sort field, the primary key the cursor
+// carries (the full order, with its tie-breakers, is issueLess's).
+func issuePrimaryKey(sortBy string) func(*issueState) string {
+	return func(is *issueState) string {
 		switch sortBy {
 		case "last_seen":
 			return keyTime(is.LastSeen)
@@ -353,9 +356,6 @@ func (s *Server) listIssues(w http.ResponseWriter, r *http.Request) {
 		}
 		return keyInt(is.DigestOrder)
 	}
-	desc := order == "desc"
-	rows := s.sortedIssues(pid, sortBy, desc)
-	paginate(s, w, r, rows, primary, desc)
 }
 
 func (s *Server) getIssue(w http.ResponseWriter, ref string) {

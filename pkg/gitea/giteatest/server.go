@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -166,6 +167,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, 403, "token does not have at least one of required scope(s), required=[write:issue], token scope=read:issue")
 		return
 	}
+	s.serveRepo(w, r, tok)
+}
+
+// serveRepo answers the routes under /repos/{owner}/{repo}; the caller
+// holds s.mu and has checked the token.
+func (s *Server) serveRepo(w http.ResponseWriter, r *http.Request, tok string) {
 	m := reRepo.FindStringSubmatch(r.URL.Path)
 	if m == nil || m[1] != s.owner || m[2] != s.repo {
 		// services/context/repo.go RepoAssignment: an unknown (or
@@ -419,7 +426,7 @@ func (s *Server) createIssue(w http.ResponseWriter, r *http.Request) {
 	if !s.noWrite {
 		// Unknown, foreign and non-positive ids are dropped silently.
 		for _, id := range body.Labels {
-			if s.label(id) != nil && !contains(is.LabelIDs, id) {
+			if s.label(id) != nil && !slices.Contains(is.LabelIDs, id) {
 				is.LabelIDs = append(is.LabelIDs, id)
 			}
 		}
@@ -431,15 +438,6 @@ func (s *Server) createIssue(w http.ResponseWriter, r *http.Request) {
 	s.issues = append(s.issues, is)
 	s.notify()
 	writeJSON(w, 201, s.issueJSON(is))
-}
-
-func contains(ids []int64, id int64) bool {
-	for _, x := range ids {
-		if x == id {
-			return true
-		}
-	}
-	return false
 }
 
 func (s *Server) getIssue(w http.ResponseWriter, n int) {
@@ -551,12 +549,12 @@ func (s *Server) addLabels(w http.ResponseWriter, r *http.Request, n int) {
 		var name string
 		switch {
 		case json.Unmarshal(raw, &id) == nil:
-			if s.label(id) != nil && !contains(is.LabelIDs, id) {
+			if s.label(id) != nil && !slices.Contains(is.LabelIDs, id) {
 				is.LabelIDs = append(is.LabelIDs, id)
 			}
 		case json.Unmarshal(raw, &name) == nil:
 			for _, l := range s.labels {
-				if l.Name == name && !contains(is.LabelIDs, l.ID) {
+				if l.Name == name && !slices.Contains(is.LabelIDs, l.ID) {
 					is.LabelIDs = append(is.LabelIDs, l.ID)
 				}
 			}

@@ -1,6 +1,9 @@
 package giteatest
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // AddLabel seeds a label (colour with or without '#') and returns its id.
 func (s *Server) AddLabel(name, color string) int64 {
@@ -81,7 +84,7 @@ func (s *Server) SetIssueState(number int, state string) {
 func (s *Server) AddIssueLabel(number int, labelID int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if is := s.issue(number); is != nil && !contains(is.LabelIDs, labelID) {
+	if is := s.issue(number); is != nil && !slices.Contains(is.LabelIDs, labelID) {
 		is.LabelIDs = append(is.LabelIDs, labelID)
 	}
 }
