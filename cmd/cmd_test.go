@@ -560,4 +560,7 @@ func TestSyncSaysWhichPassRan(t *testing.T) {
 			t.Errorf("status after sync %v: last run %v", tc.args, last)
 		}
 	}
+	if r := w.bsync(t, "sync", "-o", "table"); !strings.HasPrefix(r.stdout, "sync (incremental pass): ") {
+		t.Errorf("table: %q", r.stdout)
+	}
 }
