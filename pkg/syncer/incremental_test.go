@@ -198,6 +198,12 @@ func TestAFullPassRunsWhenItShould(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("digest order", Options{}, "bugsink's digest_order went back")
+	wm, _, _ = e.store.Watermark(t.Context(), 1)
+	wm.Slug = "another-project" // the id now names another project
+	if err := e.store.SetWatermark(t.Context(), 1, wm); err != nil {
+		t.Fatal(err)
+	}
+	check("slug", Options{}, "watermark does not fit the project")
 	if err := e.redis.Client(t, 15).Del(t.Context(), syncstate.StateKey).Err(); err != nil {
 		t.Fatal(err)
 	}
