@@ -169,6 +169,12 @@ type Engine struct {
 	// warm is closed when the labels looked up early on a first sync are
 	// known (nil when there was no such look-up).
 	warm chan struct{}
+	// slots bound the Bugsink calls in flight (slottedBugsink).
+	slots chan struct{}
+	// plans and primed are each project's plan and, for an incremental
+	// one, its listings read ahead (prime.go).
+	plans  map[int]plan
+	primed map[int]listings
 	// selected holds the projects SelectProjects chose, so Run does not
 	// ask Bugsink again.
 	selected *[]bugsink.Project
@@ -241,7 +247,8 @@ func (e *Engine) defaults() {
 	}
 	e.candidates = candidateHeap{cap: e.Opts.MaxCreate}
 	e.stages = e.newStages()
-	e.Bugsink = slottedBugsink{BugsinkAPI: e.Bugsink, slots: make(chan struct{}, e.Opts.BugsinkConcurrency)}
+	e.slots = make(chan struct{}, e.Opts.BugsinkConcurrency)
+	e.Bugsink = slottedBugsink{BugsinkAPI: e.Bugsink, slots: e.slots}
 }
 
 // Run does one pass. The report is filled as far as the pass got, also
@@ -296,11 +303,19 @@ func (e *Engine) run(ctx context.Context, rep *Report) error {
 		}
 		return err
 	}
+	defer e.discardPrimed()
+	if err := e.planAll(ctx, projects, rep); err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("%w: %w", e.interrupted(rep, projects), err)
+		}
+		return err
+	}
 	rep.Projects = make([]ProjectReport, 0, len(projects))
 	for i, p := range projects {
 		if ctx.Err() != nil {
 			return e.interrupted(rep, projects[i:])
 		}
+		e.primeAhead(ctx, projects, i)
 		rep.Projects = append(rep.Projects, ProjectReport{Slug: p.Slug, ID: p.ID})
 		err := e.runProject(ctx, p, i, rep)
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"math"
 	"time"
 
@@ -99,11 +100,12 @@ func (e *Engine) listFull(ctx context.Context, p bugsink.Project, pi int, rep *R
 func (e *Engine) listIncremental(ctx context.Context, p bugsink.Project, pi int, rep *Report, prev syncstate.Watermark) (syncstate.Watermark, error) {
 	cutoff := prev.LastSeen.Add(-DigestLagMargin)
 	wm := prev
+	l := e.listingsFor(ctx, p.ID)
 	scan := make(chan digestScan, 1)
-	dctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go func() { scan <- e.scanDigestOrder(dctx, p, prev.DigestOrder, cutoff) }()
-	if err := e.listSince(ctx, p, pi, rep, cutoff, &wm); err != nil {
+	go func(seq iter.Seq2[[]bugsink.Issue, error]) {
+		scan <- e.scanDigestOrder(ctx, seq, prev.DigestOrder, cutoff)
+	}(l.digest.seq())
+	if err := e.listSince(ctx, p, l.lastSeen.seq(), pi, rep, cutoff, &wm); err != nil {
 		return wm, err
 	}
 	ds := <-scan
@@ -125,11 +127,11 @@ func (e *Engine) listIncremental(ctx context.Context, p bugsink.Project, pi int,
 
 // listSince works on every issue last seen at or after cutoff, newest
 // first, and raises wm.LastSeen to the newest last_seen when it began.
-func (e *Engine) listSince(ctx context.Context, p bugsink.Project, pi int, rep *Report, cutoff time.Time, wm *syncstate.Watermark) error {
+func (e *Engine) listSince(ctx context.Context, p bugsink.Project, pages iter.Seq2[[]bugsink.Issue, error], pi int, rep *Report, cutoff time.Time, wm *syncstate.Watermark) error {
 	pr := &rep.Projects[pi]
 	first, havePrev := true, false
 	var prevRow bugsink.Issue
-	for page, err := range e.Bugsink.IssuePagesBy(ctx, p.ID, bugsink.SortLastSeen, true) {
+	for page, err := range pages {
 		if err != nil {
 			return listErr(ctx, err)
 		}
@@ -175,9 +177,9 @@ type digestScan struct {
 // scanDigestOrder reads the issues digested since the watermark (newest
 // first, usually one page) and keeps those the last_seen listing does not
 // reach. It only reads: it runs beside that listing.
-func (e *Engine) scanDigestOrder(ctx context.Context, p bugsink.Project, since int, cutoff time.Time) (ds digestScan) {
+func (e *Engine) scanDigestOrder(ctx context.Context, pages iter.Seq2[[]bugsink.Issue, error], since int, cutoff time.Time) (ds digestScan) {
 	last := math.MaxInt
-	for page, err := range e.Bugsink.IssuePagesBy(ctx, p.ID, bugsink.SortDigestOrder, true) {
+	for page, err := range pages {
 		if err != nil {
 			ds.err = listErr(ctx, err)
 			return ds

@@ -102,12 +102,16 @@ func (e *Engine) settingsKey() string {
 // next run lists the same range again.
 func (e *Engine) runProject(ctx context.Context, p bugsink.Project, pi int, rep *Report) error {
 	pr := &rep.Projects[pi]
-	pl, err := e.planFor(ctx, p, rep)
-	if err != nil {
-		return err
+	pl, ok := e.plans[p.ID]
+	if !ok {
+		var err error
+		if pl, err = e.planFor(ctx, p, rep); err != nil {
+			return err
+		}
 	}
 	pr.Pass, pr.PassReason = PassIncremental, pl.reason
 	var wm syncstate.Watermark
+	var err error
 	if !pl.full {
 		wm, err = e.listIncremental(ctx, p, pi, rep, pl.wm)
 		if errors.Is(err, errDigestOrderBack) {
