@@ -102,8 +102,10 @@ func (e *Engine) listIncremental(ctx context.Context, p bugsink.Project, pi int,
 	wm := prev
 	l := e.listingsFor(ctx, p.ID)
 	scan := make(chan digestScan, 1)
+	dctx, cancel := context.WithCancel(ctx)
+	defer cancel() // a scan left behind stops at its next page
 	go func(seq iter.Seq2[[]bugsink.Issue, error]) {
-		scan <- e.scanDigestOrder(ctx, seq, prev.DigestOrder, cutoff)
+		scan <- e.scanDigestOrder(dctx, seq, prev.DigestOrder, cutoff)
 	}(l.digest.seq())
 	if err := e.listSince(ctx, p, l.lastSeen.seq(), pi, rep, cutoff, &wm); err != nil {
 		return wm, err
@@ -180,6 +182,9 @@ type digestScan struct {
 func (e *Engine) scanDigestOrder(ctx context.Context, pages iter.Seq2[[]bugsink.Issue, error], since int, cutoff time.Time) (ds digestScan) {
 	last := math.MaxInt
 	for page, err := range pages {
+		if err == nil && ctx.Err() != nil {
+			err = ctx.Err()
+		}
 		if err != nil {
 			ds.err = listErr(ctx, err)
 			return ds
