@@ -332,6 +332,28 @@ func TestForget(t *testing.T) {
 	}
 }
 
+// A forgotten issue gets a new Gitea issue on the next sync, although an
+// incremental listing would not show it: forgetting makes that sync a full
+// pass.
+func TestForgetThenSyncCreatesAgain(t *testing.T) {
+	w := newWorld(t)
+	w.bs.SeedDemo(time.Now())
+	w.bsync(t, "sync")
+	if d := data(w.bsync(t, "sync")); d["pass"] != "incremental" {
+		t.Fatalf("second sync: pass %v", d["pass"])
+	}
+	id := w.bs.IssueIDs()[0]
+	is, _ := w.bs.Issue(id)
+	w.bs.Reopen(id) // unresolved again, with no new event: invisible to an incremental listing
+	if r := w.bsync(t, "forget", id); r.code != exitOK || len(data(r)["forgotten"].([]any)) != 1 {
+		t.Fatalf("forget: exit %d %s", r.code, r.stdout)
+	}
+	d := data(w.bsync(t, "sync"))
+	if d["pass"] != "full" || d["synced"] != float64(1) {
+		t.Errorf("sync after forget: pass %v, synced %v (issue last seen %s)", d["pass"], d["synced"], is.LastSeen)
+	}
+}
+
 func TestListSynced(t *testing.T) {
 	w := newWorld(t)
 	w.bs.SeedDemo(time.Now())

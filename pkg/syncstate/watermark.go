@@ -70,3 +70,25 @@ func (s *Store) SetWatermark(ctx context.Context, projectID int, w Watermark) er
 	}
 	return nil
 }
+
+// ForgetWatermarks removes every project's watermark, so that the next run
+// lists every project in full (after mappings were forgotten, say: their
+// issues would not show in an incremental listing). It returns how many
+// there were.
+func (s *Store) ForgetWatermarks(ctx context.Context) (int, error) {
+	var keys []string
+	it := s.rdb.Scan(ctx, 0, WatermarkPrefix+"*", scanBatch).Iterator()
+	for it.Next(ctx) {
+		keys = append(keys, it.Val())
+	}
+	if err := it.Err(); err != nil {
+		return 0, fmt.Errorf("redis scan watermarks: %w", err)
+	}
+	if len(keys) == 0 {
+		return 0, nil
+	}
+	if err := s.rdb.Del(ctx, keys...).Err(); err != nil {
+		return 0, fmt.Errorf("redis delete watermarks: %w", err)
+	}
+	return len(keys), nil
+}

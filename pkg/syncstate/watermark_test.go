@@ -31,6 +31,23 @@ func TestWatermarkRoundTrip(t *testing.T) {
 	}
 }
 
+func TestForgetWatermarks(t *testing.T) {
+	s, srv, _ := newStore(t)
+	ctx := t.Context()
+	for _, id := range []int{1, 2} {
+		if err := s.SetWatermark(ctx, id, syncstate.Watermark{Slug: "p"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv.Client(t, 15).Set(ctx, "bugsink:synced:00000000-0000-4000-8000-000000000001", "{}", 0)
+	if n, err := s.ForgetWatermarks(ctx); n != 2 || err != nil {
+		t.Fatalf("forgot %d, %v", n, err)
+	}
+	if keys, _ := srv.Client(t, 15).Keys(ctx, "bugsink:*").Result(); len(keys) != 1 {
+		t.Errorf("left %v, want the mapping alone", keys)
+	}
+}
+
 func TestLeftoversChangeInOneRoundTrip(t *testing.T) {
 	s, srv, hook := newStore(t)
 	ctx := t.Context()
