@@ -1,7 +1,9 @@
 // Command bench runs the real bsync binary against the fakes with a fixed
-// latency per API call and a real redis-server, and prints a table: first
-// syncs of N issues, a no-op sync over 10,000 synced issues, and
-// `bsync status` over 100,000 mappings.
+// latency per API call and a real redis-server, and prints two tables:
+// first syncs of N issues, no-op full passes over 10,000 synced issues, and
+// `bsync status` over 100,000 mappings; then (history.go) incremental
+// passes over a long history, a Gitea-bound first sync and the peak memory
+// of a full pass over a million listed issues.
 //
 //	go run ./scripts/bench                 # 5 ms per call, N = 100, 1000, 10000
 //	go run ./scripts/bench -latency 5ms -sizes 100,1000 -concurrency 1,4,8
