@@ -61,6 +61,7 @@ type StateStore interface {
 	Watermark(ctx context.Context, projectID int) (syncstate.Watermark, bool, error)
 	SetWatermark(ctx context.Context, projectID int, w syncstate.Watermark) error
 	Leftovers(ctx context.Context, projectID int) (map[string]syncstate.Leftover, error)
+	LeftoverCount(ctx context.Context, projectID int) (int, error)
 	ChangeLeftovers(ctx context.Context, projectID int, changes syncstate.LeftoverChange) error
 }
 

@@ -238,3 +238,30 @@ func TestASettledLeftoverLeavesTheSet(t *testing.T) {
 		t.Errorf("leftovers %v after it was read again (%d read, %d skipped)", left, rep.Projects[0].Leftovers, rep.Skipped)
 	}
 }
+
+// A leftover set larger than both a batch and the listing's pages is not
+// read one by one: the project is listed in full, which settles every
+// leftover the listing does not keep without reading it.
+func TestManyLeftoversMakeAFullPass(t *testing.T) {
+	e := newEnv(t)
+	seedHistory(e, "shop-backend", 5)
+	e.run(t, Options{})
+	many := syncstate.LeftoverChange{}
+	for i := 0; i < leftoverBatch+1; i++ {
+		many[fmt.Sprintf("00000000-0000-4000-8000-%012d", i)] = &syncstate.Leftover{Run: "earlier", Stage: "deferred"}
+	}
+	if err := e.store.ChangeLeftovers(t.Context(), 1, many); err != nil {
+		t.Fatal(err)
+	}
+	e.bs.ResetRequests()
+	rep := e.run(t, Options{})
+	if p := rep.Projects[0]; p.Pass != PassFull || p.PassReason != "more leftovers than listing pages" || p.Leftovers != 0 {
+		t.Errorf("pass %s (%s), %d leftovers read", p.Pass, p.PassReason, p.Leftovers)
+	}
+	if n := e.bs.CountRequests(http.MethodGet, "/issues/00000000-"); n != 0 {
+		t.Errorf("%d leftovers read one by one", n)
+	}
+	if left, _ := e.store.Leftovers(t.Context(), 1); len(left) != 0 {
+		t.Errorf("%d leftovers after a full pass that saw none of them", len(left))
+	}
+}

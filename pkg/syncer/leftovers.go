@@ -69,8 +69,10 @@ func (e *Engine) offer(rep *Report, c candidate) {
 
 // reworkLeftovers reads each of a project's leftovers that this run has
 // not worked on yet (GET /issues/{id}/) and works on it as if listed. One
-// that is gone, resolved or muted is settled: it leaves the set.
-func (e *Engine) reworkLeftovers(ctx context.Context, p bugsink.Project, pi int, rep *Report) error {
+// that is gone, resolved or muted is settled: it leaves the set. After a
+// complete full listing nothing is read: the listing saw every issue, so
+// a leftover it did not keep is settled.
+func (e *Engine) reworkLeftovers(ctx context.Context, p bugsink.Project, pi int, rep *Report, afterFull bool) error {
 	all, err := e.State.Leftovers(ctx, p.ID)
 	if err != nil {
 		return &FatalError{Err: err}
@@ -80,6 +82,16 @@ func (e *Engine) reworkLeftovers(ctx context.Context, p bugsink.Project, pi int,
 		if l.Run != e.Opts.RunID {
 			ids = append(ids, id)
 		}
+	}
+	if afterFull {
+		settled := syncstate.LeftoverChange{}
+		for _, id := range ids {
+			settled[id] = nil
+		}
+		if err := e.saveLeftovers(ctx, p.ID, settled); err != nil {
+			return &FatalError{Err: err}
+		}
+		return nil
 	}
 	slices.Sort(ids)
 	for start := 0; start < len(ids); start += leftoverBatch {

@@ -84,8 +84,21 @@ func (e *Engine) planFor(ctx context.Context, p bugsink.Project, rep *Report) (p
 	case e.Opts.FullScanEvery > 0 && e.Now().Sub(wm.FullAt) >= e.Opts.FullScanEvery:
 		return plan{full: true, reason: "full scan due", wm: wm}, nil
 	}
+	n, err := e.State.LeftoverCount(ctx, p.ID)
+	if err != nil {
+		return plan{}, &FatalError{Err: err}
+	}
+	if n > max(wm.DigestOrder/bugsinkPageSize+1, leftoverBatch) {
+		// Reading them one by one would cost more requests than listing
+		// every issue (a backlog deferred by --max-create, say); up to a
+		// batch of them are read one by one whatever the project's size.
+		return plan{full: true, reason: "more leftovers than listing pages", wm: wm}, nil
+	}
 	return plan{wm: wm}, nil
 }
+
+// bugsinkPageSize is the size of Bugsink's list pages.
+const bugsinkPageSize = 250
 
 // settingsKey names the settings that decide which unresolved issues are
 // wanted. An issue they leave alone is not kept as leftover work: a new
@@ -133,7 +146,7 @@ func (e *Engine) runProject(ctx context.Context, p bugsink.Project, pi int, rep 
 	} else {
 		wm.FullAt = pl.wm.FullAt
 	}
-	if err := e.reworkLeftovers(ctx, p, pi, rep); err != nil {
+	if err := e.reworkLeftovers(ctx, p, pi, rep, pl.full); err != nil {
 		return err
 	}
 	if e.Opts.DryRun {

@@ -73,3 +73,12 @@ func (s *Store) Leftovers(ctx context.Context, projectID int) (map[string]Leftov
 	}
 	return out, nil
 }
+
+// LeftoverCount returns how many issues a project's leftover set holds.
+func (s *Store) LeftoverCount(ctx context.Context, projectID int) (int, error) {
+	n, err := s.rdb.HLen(ctx, LeftoverKey(projectID)).Result()
+	if err != nil {
+		return 0, fmt.Errorf("redis count leftovers of project %d: %w", projectID, err)
+	}
+	return int(n), nil
+}
