@@ -60,8 +60,8 @@ func TestCrash(t *testing.T) {
 		"GITEA_URL=" + gt.URL, "GITEA_API_TOKEN=" + giteatest.Token, "GITEA_OWNER=projectium", "GITEA_REPO=flyer-crawler",
 		"BUGSINK_SYNC_ENABLED=true", "REDIS_URL=" + rs.URL(), "BSYNC_PENDING_GRACE=1500ms", "BSYNC_LOG_LEVEL=error",
 	}
-	run := func(killAfter time.Duration) (int, map[string]any) {
-		c := exec.Command(bsyncBin, "sync", "--env-file", "/dev/null")
+	run := func(killAfter time.Duration, args ...string) (int, map[string]any) {
+		c := exec.Command(bsyncBin, append([]string{"sync", "--env-file", "/dev/null"}, args...)...)
 		c.Env = env
 		var out strings.Builder
 		c.Stdout = &out
@@ -86,6 +86,11 @@ func TestCrash(t *testing.T) {
 	}
 
 	killed, midCreate, adopted, completed := 0, 0, 0, 0
+	// Both kinds of pass are killed: every third run is a full one (as a
+	// first run, --full or a due full scan), the others are incremental
+	// once a run has left watermarks behind.
+	killedFull, killedIncremental := 0, 0
+	passes := map[string]int{}
 	closed := map[string]int{} // bugsink issue → its gitea issue, closed once before it came back
 	giteaNumber := func(id string) int {
 		for _, gi := range gt.Issues() {
@@ -112,9 +117,19 @@ func TestCrash(t *testing.T) {
 			}
 		}
 		rdb.Del(t.Context(), "bugsink:lock:sync")
-		code, doc := run(time.Duration(rng.Intn(150)) * time.Millisecond)
+		var args []string
+		if i%3 == 0 {
+			args = []string{"--full"}
+		}
+		watermarks, _ := rdb.Keys(t.Context(), "bugsink:watermark:*").Result()
+		code, doc := run(time.Duration(rng.Intn(150))*time.Millisecond, args...)
 		if code == -1 {
 			killed++
+			if len(args) > 0 || len(watermarks) == 0 {
+				killedFull++
+			} else {
+				killedIncremental++
+			}
 			if n, _ := rdb.Keys(t.Context(), "bugsink:pending:*").Result(); len(n) > 0 {
 				midCreate++
 			}
@@ -124,6 +139,7 @@ func TestCrash(t *testing.T) {
 				if a, ok := d["adopted"].(float64); ok {
 					adopted += int(a)
 				}
+				passes[fmt.Sprint(d["pass"])]++
 			}
 		}
 	}
@@ -188,6 +204,9 @@ func TestCrash(t *testing.T) {
 	if p, _ := rdb.Keys(t.Context(), "bugsink:pending:*").Result(); len(p) > 0 {
 		t.Errorf("reservations left behind: %v", p)
 	}
+	if l, _ := rdb.Keys(t.Context(), "bugsink:leftover:*").Result(); len(l) > 0 {
+		t.Errorf("leftover work after a clean run: %v", l)
+	}
 	regressionComments, repeated := 0, 0
 	for _, gi := range issues {
 		seen := map[string]bool{}
@@ -220,6 +239,10 @@ func TestCrash(t *testing.T) {
 		"%d closed issues came back, %d regression comments, %d repeated",
 		seed, killed, midCreate, completed, finalRuns, len(bs.IssueIDs()), len(issues), adopted, duplicates, losses,
 		len(closed), regressionComments, repeated)
+	t.Logf("killed during full passes %d, during incremental passes %d; completed runs by pass %v", killedFull, killedIncremental, passes)
+	if killedFull == 0 || killedIncremental == 0 {
+		t.Errorf("kills missed a kind of pass: %d full, %d incremental", killedFull, killedIncremental)
+	}
 	if killed < kills/2 {
 		t.Errorf("only %d of %d runs were killed; the kill window misses the runs", killed, kills)
 	}

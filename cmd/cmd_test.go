@@ -332,6 +332,28 @@ func TestForget(t *testing.T) {
 	}
 }
 
+// A forgotten issue gets a new Gitea issue on the next sync, although an
+// incremental listing would not show it: forgetting makes that sync a full
+// pass.
+func TestForgetThenSyncCreatesAgain(t *testing.T) {
+	w := newWorld(t)
+	w.bs.SeedDemo(time.Now())
+	w.bsync(t, "sync")
+	if d := data(w.bsync(t, "sync")); d["pass"] != "incremental" {
+		t.Fatalf("second sync: pass %v", d["pass"])
+	}
+	id := w.bs.IssueIDs()[0]
+	is, _ := w.bs.Issue(id)
+	w.bs.Reopen(id) // unresolved again, with no new event: invisible to an incremental listing
+	if r := w.bsync(t, "forget", id); r.code != exitOK || len(data(r)["forgotten"].([]any)) != 1 {
+		t.Fatalf("forget: exit %d %s", r.code, r.stdout)
+	}
+	d := data(w.bsync(t, "sync"))
+	if d["pass"] != "full" || d["synced"] != float64(1) {
+		t.Errorf("sync after forget: pass %v, synced %v (issue last seen %s)", d["pass"], d["synced"], is.LastSeen)
+	}
+}
+
 func TestListSynced(t *testing.T) {
 	w := newWorld(t)
 	w.bs.SeedDemo(time.Now())
@@ -539,5 +561,28 @@ func TestRunFunctionsWithoutCobra(t *testing.T) {
 	out.Reset()
 	if err := runVersion(a); err != nil || !strings.Contains(out.String(), `"commit": "abc"`) {
 		t.Errorf("version: %v %s", err, out.String())
+	}
+}
+
+// The report and the run record say which kind of pass ran; --full asks
+// for a full one.
+func TestSyncSaysWhichPassRan(t *testing.T) {
+	w := newWorld(t)
+	w.bs.SeedDemo(time.Now())
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{{nil, "full"}, {nil, "incremental"}, {[]string{"--full"}, "full"}} {
+		r := w.bsync(t, append([]string{"sync"}, tc.args...)...)
+		if d := data(r); r.code != exitOK || d["pass"] != tc.want {
+			t.Fatalf("sync %v: exit %d, pass %v, want %s", tc.args, r.code, d["pass"], tc.want)
+		}
+		st := data(w.bsync(t, "status"))
+		if last, _ := st["last_run_detail"].(map[string]any); last["pass"] != tc.want {
+			t.Errorf("status after sync %v: last run %v", tc.args, last)
+		}
+	}
+	if r := w.bsync(t, "sync", "-o", "table"); !strings.HasPrefix(r.stdout, "sync (incremental pass): ") {
+		t.Errorf("table: %q", r.stdout)
 	}
 }

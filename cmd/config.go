@@ -40,10 +40,13 @@ type config struct {
 	MinLevel        string
 	MaxAge          time.Duration
 	MaxCreate       int
-	MetricsFile     string
-	HeartbeatURL    secret
-	LogLevel        string
-	LogFormat       string
+	FullScanEvery   time.Duration // 0: full passes only when needed
+	// BugsinkConcurrency bounds the Bugsink calls in flight.
+	BugsinkConcurrency int
+	MetricsFile        string
+	HeartbeatURL       secret
+	LogLevel           string
+	LogFormat          string
 }
 
 // needs says which remotes a command talks to; the variables that describe

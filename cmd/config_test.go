@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"bsync/pkg/syncer"
 )
 
 func envFunc(m map[string]string) func(string) (string, bool) {
@@ -96,6 +98,15 @@ func TestLoadConfigTable(t *testing.T) {
 		{"bad level", map[string]string{"BSYNC_MIN_LEVEL": "loud"}, 0, "BSYNC_MIN_LEVEL", nil},
 		{"bad age", map[string]string{"BSYNC_MAX_AGE": "soon"}, 0, "BSYNC_MAX_AGE", nil},
 		{"bad cap", map[string]string{"BSYNC_MAX_CREATE": "-1"}, 0, "BSYNC_MAX_CREATE", nil},
+		{"full scans by default", map[string]string{}, 0, "", func(c *config) bool {
+			return c.FullScanEvery == syncer.DefaultFullScanEvery && c.BugsinkConcurrency == syncer.DefaultBugsinkConcurrency
+		}},
+		{"full scans", map[string]string{"BSYNC_FULL_SCAN_EVERY": "7d", "BSYNC_BUGSINK_CONCURRENCY": "2"}, 0, "", func(c *config) bool {
+			return c.FullScanEvery == 7*24*time.Hour && c.BugsinkConcurrency == 2
+		}},
+		{"full scans only when needed", map[string]string{"BSYNC_FULL_SCAN_EVERY": "0"}, 0, "", func(c *config) bool { return c.FullScanEvery == 0 }},
+		{"bad full scans", map[string]string{"BSYNC_FULL_SCAN_EVERY": "daily"}, 0, "BSYNC_FULL_SCAN_EVERY", nil},
+		{"bad bugsink concurrency", map[string]string{"BSYNC_BUGSINK_CONCURRENCY": "0"}, 0, "BSYNC_BUGSINK_CONCURRENCY", nil},
 		{"bad heartbeat", map[string]string{"BSYNC_HEARTBEAT_URL": "ftp://x"}, 0, "BSYNC_HEARTBEAT_URL", nil},
 		{"heartbeat kept secret", map[string]string{"BSYNC_HEARTBEAT_URL": "https://hc.example/abc"}, 0, "", func(c *config) bool {
 			return c.HeartbeatURL.String() == "<redacted>" && c.HeartbeatURL.reveal() == "https://hc.example/abc"

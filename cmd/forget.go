@@ -30,7 +30,8 @@ func newForgetCmd(a *app) *cobra.Command {
 		Use:   "forget <bugsink-issue-uuid>...",
 		Short: "Remove mappings so the next sync treats those Bugsink issues as new",
 		Long: `Removes the Redis mappings of the given Bugsink issues (hyphenated UUIDs).
-The next sync creates a new Gitea issue for each of them that is unresolved.
+The next sync creates a new Gitea issue for each of them that is unresolved
+(it is a full pass: forgetting drops the projects' watermarks).
 A malformed id is a usage error and then nothing is deleted.`,
 		Args: positional(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -55,7 +56,12 @@ func runForget(ctx context.Context, opts *forgetOptions) error {
 	}
 	var deleted []string
 	err := opts.withState(ctx, 30*time.Second, func(ctx context.Context, _ *config, store *syncstate.Store) (err error) {
-		deleted, err = store.Delete(ctx, ids)
+		if deleted, err = store.Delete(ctx, ids); err != nil || len(deleted) == 0 {
+			return err
+		}
+		// A forgotten issue shows in no incremental listing unless it
+		// changes: the next run lists every project in full.
+		_, err = store.ForgetWatermarks(ctx)
 		return err
 	})
 	if err != nil {

@@ -96,6 +96,10 @@ var settings = []setting{
 	{env: "BSYNC_MAX_CREATE", def: "0", shown: "`0` (no cap)", help: "at most N new Gitea issues per run, the oldest first",
 		flag: "max-create", flagArg: "n", flagOn: "sync", flagHelp: "create at most N Gitea issues this run, the oldest first; the rest wait (0: no cap)",
 		parse: intIn(func(c *config) *int { return &c.MaxCreate }, 0, 1<<31-1)},
+	{env: "BSYNC_FULL_SCAN_EVERY", def: "24h", help: "how often each project is listed in full rather than from its watermark, e.g. `24h` or `7d`; `0`: only when needed (see [What a run lists](docs/performance.md#what-a-run-lists); `sync --full` forces one)",
+		parse: fullScanEvery},
+	{env: "BSYNC_BUGSINK_CONCURRENCY", def: "6", help: "Bugsink calls in flight at once (1–32): event reads, resolves, back-links, leftover reads",
+		parse: intIn(func(c *config) *int { return &c.BugsinkConcurrency }, 1, 32)},
 	{env: "BSYNC_METRICS_FILE", help: "write the run's figures for node_exporter's textfile collector",
 		flag: "metrics-file", flagArg: "path", flagOn: "sync", flagHelp: "write the run's figures for node_exporter's textfile collector",
 		parse: func(c *config, v string) error { c.MetricsFile = v; return nil }},
@@ -214,6 +218,21 @@ func age(field func(*config) *time.Duration) func(*config, string) error {
 		*field(c) = d
 		return err
 	}
+}
+
+// fullScanEvery reads BSYNC_FULL_SCAN_EVERY: an age, or 0 for full passes
+// only when they are needed.
+func fullScanEvery(c *config, v string) error {
+	if v == "0" {
+		c.FullScanEvery = 0
+		return nil
+	}
+	d, err := parseAge(v)
+	if err != nil {
+		return errors.New("a duration such as 24h or 7d, or 0 for only when needed")
+	}
+	c.FullScanEvery = d
+	return nil
 }
 
 // parseAge reads a Go duration, or whole days as "30d".

@@ -20,6 +20,7 @@ import (
 type syncOptions struct {
 	*app
 	dryRun bool
+	full   bool
 }
 
 func newSyncCmd(a *app) *cobra.Command {
@@ -41,6 +42,7 @@ exits 0. Each flag below overrides the variable it names.`,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runSync(cmd.Context(), opts) },
 	}
 	c.Flags().BoolVar(&opts.dryRun, "dry-run", false, "read everything, write nothing, list what would be created")
+	c.Flags().BoolVar(&opts.full, "full", false, "list every issue of every project, not only what changed since the last run")
 	bindSettingFlags(c.Flags(), "sync", a.flags)
 	return c
 }
@@ -205,8 +207,8 @@ func engineOptions(cfg *config, opts *syncOptions) syncer.Options {
 		DryRun: opts.dryRun, Concurrency: cfg.Concurrency, WontFixLabels: cfg.WontFix, Version: opts.build.Version,
 		PendingGrace: cfg.PendingGrace, NoResolve: !cfg.Resolve, ResolveMode: cfg.ResolveMode, RunID: randomToken(),
 		ExcludeProjects: cfg.ExcludeProjects, MinOccurrences: cfg.MinOccurrences, MinLevel: cfg.MinLevel,
-		MaxAge: cfg.MaxAge, MaxCreate: cfg.MaxCreate,
-		Render: syncer.RenderOptions{BugsinkURL: cfg.BugsinkURL, MaxBodyBytes: cfg.MaxBodyBytes},
+		MaxAge: cfg.MaxAge, MaxCreate: cfg.MaxCreate, Full: opts.full, FullScanEvery: cfg.FullScanEvery,
+		BugsinkConcurrency: cfg.BugsinkConcurrency, Render: syncer.RenderOptions{BugsinkURL: cfg.BugsinkURL, MaxBodyBytes: cfg.MaxBodyBytes},
 	}
 }
 
@@ -263,7 +265,7 @@ func runRecord(rep *syncer.Report, runErr error, version, host string) syncstate
 	r := syncstate.RunRecord{
 		StartedAt: rep.StartedAt, FinishedAt: rep.FinishedAt, DurationMS: rep.DurationMS,
 		Synced: rep.Synced, Skipped: rep.Skipped, Failed: rep.Failed, Regressed: rep.Regressed,
-		Resolved: rep.Resolved, Version: version, Host: host, Outcome: syncstate.OutcomeOK,
+		Resolved: rep.Resolved, Version: version, Host: host, Outcome: syncstate.OutcomeOK, Pass: rep.Pass,
 	}
 	if len(rep.Errors) > 0 {
 		r.Outcome = syncstate.OutcomePartial

@@ -13,11 +13,14 @@ func printSyncTable(w io.Writer, rep *syncer.Report) {
 	if rep.DryRun {
 		mode = "dry run"
 	}
+	if rep.Pass != "" {
+		mode += " (" + rep.Pass + " pass)"
+	}
 	fmt.Fprintf(tw, "%s: synced %d, skipped %d, failed %d, regressed %d, recurring %d, reopened in bugsink %d, re-resolved %d, deferred %d, below threshold %d, muted ignored %d in %d ms\n\n",
 		mode, rep.Synced, rep.Skipped, rep.Failed, rep.Regressed, rep.Recurring, rep.ReopenedInBugsink, rep.Resolved, rep.Deferred, rep.BelowThreshold, rep.Muted, rep.DurationMS)
-	fmt.Fprintln(tw, "PROJECT\tSEEN\tUNRESOLVED\tSYNCED\tSKIPPED\tFAILED\tDEFERRED\tBELOW")
+	fmt.Fprintln(tw, "PROJECT\tPASS\tSEEN\tUNRESOLVED\tSYNCED\tSKIPPED\tFAILED\tDEFERRED\tBELOW")
 	for _, p := range rep.Projects {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", p.Slug, p.Seen, p.Unresolved, p.Synced, p.Skipped, p.Failed, p.Deferred, p.Below)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", p.Slug, p.Pass, p.Seen, p.Unresolved, p.Synced, p.Skipped, p.Failed, p.Deferred, p.Below)
 	}
 	list := rep.Created
 	if rep.DryRun {

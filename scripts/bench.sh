@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # Benchmark: the real binary against the fakes with 5 ms per API call and a
 # real redis-server: first syncs of 100, 1,000 and 10,000 issues, the no-op
-# cases and `bsync status` over 100,000 mappings. Takes about two minutes.
+# full passes and `bsync status` over 100,000 mappings; then the incremental
+# no-op pass and one with 15 changes over 100,000 issues in 6 projects, a
+# first sync of 1,000 at 20 ms per Gitea call, and the peak memory of a full
+# pass over 1,000,000 listed issues. Takes about five minutes.
 #   scripts/bench.sh
 #   scripts/bench.sh -sizes 1000 -concurrency 1,2,4,8
+#   scripts/bench.sh -sizes "" -status-mappings 0          # the last four only
+#   scripts/bench.sh -sizes "" -status-mappings 0 -rss 0 -history 0 -env BSYNC_BUGSINK_CONCURRENCY=4
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-redis.sh

@@ -7,9 +7,9 @@ import (
 	"net/url"
 )
 
-// MaxPages bounds one listing (250 rows a page: a million rows). A server
+// MaxPages bounds one listing (250 rows a page: ten million rows). A server
 // that keeps answering with a "next" link beyond it is treated as broken.
-const MaxPages = 4000
+const MaxPages = 40000
 
 // pages walks a cursor-paginated list. Bugsink's "next" is an absolute URL
 // built from the request the server saw; behind a misconfigured proxy its
@@ -18,7 +18,10 @@ const MaxPages = 4000
 // URL. That also keeps the token from ever being sent to another host.
 func pages[T any](ctx context.Context, c *Client, path string, query url.Values) iter.Seq2[[]T, error] {
 	return func(yield func([]T, error) bool) {
-		seen := map[string]bool{}
+		// Only the previous cursor is kept (memory must not grow with the
+		// listing): a cursor that repeats it is a loop; a longer cycle
+		// ends at MaxPages.
+		last := ""
 		q := query
 		for n := 0; ; n++ {
 			if n >= MaxPages {
@@ -43,11 +46,11 @@ func pages[T any](ctx context.Context, c *Client, path string, query url.Values)
 			}
 			nq := next.Query()
 			cursor := nq.Get("cursor")
-			if cursor == "" || seen[cursor] {
+			if cursor == "" || cursor == last {
 				yield(nil, fmt.Errorf("list %s: next link repeats or lacks its cursor", path))
 				return
 			}
-			seen[cursor] = true
+			last = cursor
 			q = nq
 		}
 	}

@@ -18,41 +18,22 @@ import (
 const recordAttempts = 3
 
 // create handles an unmapped issue: read, render, reserve, create, record,
-// resolve, back-link. A reservation left by an interrupted run means the
-// Gitea issue may exist already: it is looked for (by its marker) first.
+// resolve, back-link, one step after the other (syncPage runs the same
+// steps as stages, see stages.go).
 func (e *Engine) create(ctx context.Context, p bugsink.Project, is bugsink.Issue, pending *syncstate.Reservation) outcome {
-	names := e.labelsFor(p.Slug)
 	if pending != nil && !e.Opts.DryRun {
-		if o, done := e.recoverPending(ctx, p, is, pending, names); done {
+		if o, done := e.recoverPending(ctx, p, is, pending); done {
 			return o
 		}
 	}
-	ev, err := e.Bugsink.LatestEvent(ctx, is.ID)
-	if errors.Is(err, bugsink.ErrNoEvents) {
-		ev, err = nil, nil
+	prep, o, ok := e.prepare(ctx, p, is)
+	if !ok {
+		return o
 	}
-	if err != nil {
-		return e.failed(p, is, StageReadEvent, err)
+	o, after := e.createPrepared(ctx, p, is, prep, func() {})
+	if after != nil {
+		after(ctx, &o)
 	}
-	if e.Opts.MinLevel != "" && !levelAtLeast(eventLevel(ev), e.Opts.MinLevel) {
-		return outcome{below: true}
-	}
-	var warnings []string
-	if ev != nil && ev.DataErr != nil {
-		warnings = append(warnings, fmt.Sprintf("%s: part of the event payload could not be read: %v", is.ID, ev.DataErr))
-	}
-	r := Render(is, ev, p.Slug, e.Opts.Render)
-	warnings = append(warnings, r.Warnings...)
-	ids, err := e.labelIDsFor(ctx, names)
-	if err != nil {
-		return e.failed(p, is, StageLabels, err)
-	}
-	if e.Opts.DryRun {
-		return outcome{would: &CreatedIssue{BugsinkIssueID: is.ID, BugsinkURL: bugsinkLink(e.Opts.Render.BugsinkURL, is.ID),
-			Project: p.Slug, Title: r.Title, Labels: names}, warnings: warnings}
-	}
-	o := e.createInGitea(ctx, p, is, gitea.CreateIssueOption{Title: r.Title, Body: r.Body, Labels: ids}, names)
-	o.warnings = append(warnings, o.warnings...)
 	return o
 }
 
@@ -67,16 +48,16 @@ func (e *Engine) failed(p bugsink.Project, is bugsink.Issue, stage Stage, err er
 	return o
 }
 
-// recoverPending deals with a reservation an interrupted run left: the
-// Gitea issue is adopted when it exists, the issue deferred while a create
-// may still be landing. done is false when the issue is to be created.
-func (e *Engine) recoverPending(ctx context.Context, p bugsink.Project, is bugsink.Issue, pending *syncstate.Reservation, names []string) (o outcome, done bool) {
+// recoverPending handles a reservation left by an interrupted run: the
+// Gitea issue may exist already, so it is looked for (by its marker)
+// first. done is false when the create should go ahead.
+func (e *Engine) recoverPending(ctx context.Context, p bugsink.Project, is bugsink.Issue, pending *syncstate.Reservation) (outcome, bool) {
 	gi, err := e.findExisting(ctx, is.ID, pending.At)
 	if err != nil {
 		return e.failed(p, is, StageRecover, fmt.Errorf("an earlier run stopped while creating this issue, and looking for it in Gitea failed: %w", err)), true
 	}
 	if gi != nil {
-		return e.finish(ctx, p, is, gi, names, nil, true), true
+		return e.finish(ctx, p, is, gi, e.labelsFor(p.Slug), nil, true), true
 	}
 	if age := e.Now().Sub(pending.At); age < e.Opts.PendingGrace {
 		return outcome{deferred: true, warnings: []string{fmt.Sprintf(
@@ -85,41 +66,113 @@ func (e *Engine) recoverPending(ctx context.Context, p bugsink.Project, is bugsi
 	return outcome{}, false
 }
 
-// createInGitea reserves the issue, creates its Gitea issue and finishes
-// it. A create whose answer was lost is looked for before it is reported
-// failed, never repeated blindly.
-func (e *Engine) createInGitea(ctx context.Context, p bugsink.Project, is bugsink.Issue, opt gitea.CreateIssueOption, names []string) outcome {
-	reservedAt := e.Now()
-	if err := e.State.Reserve(ctx, is.ID, syncstate.Reservation{At: reservedAt, Run: e.Opts.RunID}); err != nil {
+// prepared is a new issue read from Bugsink and rendered, ready for Gitea.
+type prepared struct {
+	r        Rendered
+	names    []string
+	ids      []int64
+	warnings []string
+	// reservedAt is when the create was reserved, if it was already.
+	reservedAt time.Time
+}
+
+// reserve writes the reservation that precedes a create. A failure stops
+// the run: without it, a create could not be recovered after a crash.
+func (e *Engine) reserve(ctx context.Context, p bugsink.Project, is bugsink.Issue) (outcome, bool) {
+	if err := e.State.Reserve(ctx, is.ID, syncstate.Reservation{At: e.Now(), Run: e.Opts.RunID}); err != nil {
 		o := e.failed(p, is, StageReserve, err)
 		o.fatal = fmt.Errorf("the sync state cannot be written, so nothing more is created: %w", err)
-		return o
+		return o, false
 	}
-	gi, err := e.Gitea.CreateIssue(ctx, opt)
-	var mismatch *gitea.LabelMismatchError
-	if err == nil || errors.As(err, &mismatch) {
-		return e.finish(ctx, p, is, gi, names, mismatch, false)
+	return outcome{}, true
+}
+
+// prepare reads an issue's newest event and renders its Gitea issue; it
+// writes nothing. ok is false when o is the issue's whole outcome (below
+// the level threshold, a failed read, a dry run's preview).
+func (e *Engine) prepare(ctx context.Context, p bugsink.Project, is bugsink.Issue) (prep prepared, o outcome, ok bool) {
+	ev, err := e.Bugsink.LatestEvent(ctx, is.ID)
+	if errors.Is(err, bugsink.ErrNoEvents) {
+		ev, err = nil, nil
 	}
-	if definite(err) {
-		if cerr := e.State.ClearReservation(ctx, is.ID); cerr != nil {
-			e.Log.Warn("could not clear a reservation; the next run checks Gitea first", "bugsink_issue", is.ID, "err", cerr)
+	if err != nil {
+		return prep, e.failed(p, is, StageReadEvent, err), false
+	}
+	if e.Opts.MinLevel != "" && !levelAtLeast(eventLevel(ev), e.Opts.MinLevel) {
+		return prep, outcome{below: true}, false
+	}
+	if ev != nil && ev.DataErr != nil {
+		prep.warnings = append(prep.warnings, fmt.Sprintf("%s: part of the event payload could not be read: %v", is.ID, ev.DataErr))
+	}
+	prep.r = Render(is, ev, p.Slug, e.Opts.Render)
+	prep.warnings = append(prep.warnings, prep.r.Warnings...)
+	prep.names = e.labelsFor(p.Slug)
+	ids, err := e.labelIDsFor(ctx, prep.names)
+	if err != nil {
+		return prep, e.failed(p, is, StageLabels, err), false
+	}
+	prep.ids = ids
+	if e.Opts.DryRun {
+		return prep, outcome{would: &CreatedIssue{BugsinkIssueID: is.ID, BugsinkURL: bugsinkLink(e.Opts.Render.BugsinkURL, is.ID),
+			Project: p.Slug, Title: prep.r.Title, Labels: prep.names}, warnings: prep.warnings}, false
+	}
+	return prep, outcome{}, true
+}
+
+// createPrepared reserves, creates and records the Gitea issue; created is
+// called as soon as Gitea answered the create (the record and what
+// follows need Gitea no more). The steps that follow the record (resolve,
+// back-link) are returned as after, to be run now or by a later stage;
+// after is nil when there is nothing more.
+func (e *Engine) createPrepared(ctx context.Context, p bugsink.Project, is bugsink.Issue, prep prepared, created func()) (outcome, func(context.Context, *outcome)) {
+	reservedAt := prep.reservedAt
+	if reservedAt.IsZero() {
+		if o, ok := e.reserve(ctx, p, is); !ok {
+			return o, nil
 		}
-		return e.failed(p, is, StageCreate, err)
+		reservedAt = e.Now()
 	}
-	// The create may have reached Gitea: establish its outcome before
-	// anything else.
-	found, ferr := e.findExisting(ctx, is.ID, reservedAt)
-	if ferr == nil && found != nil {
-		o := e.finish(ctx, p, is, found, names, nil, true)
-		o.warnings = append(o.warnings, fmt.Sprintf("%s: the create answered %v, but the issue exists as #%d and was taken over", is.ID, err, found.Number))
-		return o
+	gi, err := e.Gitea.CreateIssue(ctx, gitea.CreateIssueOption{Title: prep.r.Title, Body: prep.r.Body, Labels: prep.ids})
+	created()
+	var mismatch *gitea.LabelMismatchError
+	if err != nil && !errors.As(err, &mismatch) {
+		if definite(err) {
+			if cerr := e.State.ClearReservation(ctx, is.ID); cerr != nil {
+				e.Log.Warn("could not clear a reservation; the next run checks Gitea first", "bugsink_issue", is.ID, "err", cerr)
+			}
+			return e.failed(p, is, StageCreate, err), nil
+		}
+		// The create may have reached Gitea: establish its outcome before
+		// anything else (never repeat it blindly).
+		found, ferr := e.findExisting(ctx, is.ID, reservedAt)
+		if ferr == nil && found != nil {
+			o := e.finish(ctx, p, is, found, prep.names, nil, true)
+			o.warnings = append(o.warnings, fmt.Sprintf("%s: the create answered %v, but the issue exists as #%d and was taken over", is.ID, err, found.Number))
+			return o, nil
+		}
+		return e.failed(p, is, StageCreate, fmt.Errorf("%w (the outcome is unknown; the next run looks for the issue in Gitea before creating it)", err)), nil
 	}
-	return e.failed(p, is, StageCreate, fmt.Errorf("%w (the outcome is unknown; the next run looks for the issue in Gitea before creating it)", err))
+	o, rec := e.recordCreated(ctx, p, is, gi, prep.names, mismatch, false)
+	o.warnings = append(prep.warnings, o.warnings...)
+	if rec == nil {
+		return o, nil
+	}
+	return o, func(ctx context.Context, o *outcome) { e.afterRecord(ctx, p, is, gi, *rec, o) }
 }
 
 // finish records a Gitea issue (created now, or found and adopted), then
 // repairs labels, resolves the Bugsink issue and leaves the back-link.
 func (e *Engine) finish(ctx context.Context, p bugsink.Project, is bugsink.Issue, gi *gitea.Issue, names []string, mismatch *gitea.LabelMismatchError, adopted bool) outcome {
+	out, rec := e.recordCreated(ctx, p, is, gi, names, mismatch, adopted)
+	if rec != nil {
+		e.afterRecord(ctx, p, is, gi, *rec, &out)
+	}
+	return out
+}
+
+// recordCreated records a Gitea issue and repairs its labels. The record
+// is nil when it could not be written (then nothing more may happen).
+func (e *Engine) recordCreated(ctx context.Context, p bugsink.Project, is bugsink.Issue, gi *gitea.Issue, names []string, mismatch *gitea.LabelMismatchError, adopted bool) (outcome, *syncstate.Record) {
 	entry := CreatedIssue{BugsinkIssueID: is.ID, BugsinkURL: bugsinkLink(e.Opts.Render.BugsinkURL, is.ID),
 		Project: p.Slug, Title: gi.Title, Labels: names, GiteaIssueNumber: gi.Number, GiteaIssueURL: gi.HTMLURL, Adopted: adopted}
 	out := outcome{created: &entry}
@@ -132,11 +185,17 @@ func (e *Engine) finish(ctx context.Context, p bugsink.Project, is bugsink.Issue
 	if err := e.commit(ctx, is.ID, rec); err != nil {
 		out.fatal = fmt.Errorf("gitea issue #%d exists for bugsink issue %s but could not be recorded (the next run finds it by its marker): %w", gi.Number, is.ID, err)
 		out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: StageRecord, Message: out.fatal.Error(), GiteaIssueNumber: gi.Number})
-		return out
+		return out, nil
 	}
 	if mismatch != nil {
 		out.warnings = append(out.warnings, e.repairLabels(ctx, gi.Number, mismatch.Missing))
 	}
+	return out, &rec
+}
+
+// afterRecord resolves a recorded issue in Bugsink and leaves the
+// back-link comment.
+func (e *Engine) afterRecord(ctx context.Context, p bugsink.Project, is bugsink.Issue, gi *gitea.Issue, rec syncstate.Record, out *outcome) {
 	if e.Opts.NoResolve {
 		// left unresolved in Bugsink on purpose
 	} else if err := e.resolve(ctx, is.ID); err != nil {
@@ -152,8 +211,7 @@ func (e *Engine) finish(ctx context.Context, p bugsink.Project, is bugsink.Issue
 			out.warnings = append(out.warnings, fmt.Sprintf("%s: could not leave the back-link comment in Bugsink: %v", is.ID, err))
 		}
 	}
-	e.Log.Info("synced", "bugsink_issue", is.ID, "project", p.Slug, "gitea_issue", gi.Number, "adopted", adopted)
-	return out
+	e.Log.Info("synced", "bugsink_issue", is.ID, "project", p.Slug, "gitea_issue", gi.Number, "adopted", out.created != nil && out.created.Adopted)
 }
 
 // commit writes a mapping (and drops the reservation), retrying a failed

@@ -6,6 +6,8 @@ package syncer
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"iter"
@@ -14,6 +16,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"bsync/pkg/bugsink"
@@ -24,7 +27,8 @@ import (
 // BugsinkAPI is what the engine needs from Bugsink.
 type BugsinkAPI interface {
 	Projects(ctx context.Context) ([]bugsink.Project, error)
-	IssuePages(ctx context.Context, projectID int) iter.Seq2[[]bugsink.Issue, error]
+	IssuePagesBy(ctx context.Context, projectID int, sort string, desc bool) iter.Seq2[[]bugsink.Issue, error]
+	Issue(ctx context.Context, ref string) (*bugsink.Issue, error)
 	LatestEvent(ctx context.Context, issueID string) (*bugsink.Event, error)
 	Resolve(ctx context.Context, ref string) error
 	ResolveNext(ctx context.Context, ref string) error
@@ -54,6 +58,11 @@ type StateStore interface {
 	Commit(ctx context.Context, issueID string, r syncstate.Record) error
 	StateComplete(ctx context.Context) (bool, error)
 	MarkStateComplete(ctx context.Context, by string) error
+	Watermark(ctx context.Context, projectID int) (syncstate.Watermark, bool, error)
+	SetWatermark(ctx context.Context, projectID int, w syncstate.Watermark) error
+	Leftovers(ctx context.Context, projectID int) (map[string]syncstate.Leftover, error)
+	LeftoverCount(ctx context.Context, projectID int) (int, error)
+	ChangeLeftovers(ctx context.Context, projectID int, changes syncstate.LeftoverChange) error
 }
 
 // Options tunes a pass.
@@ -114,6 +123,16 @@ type Options struct {
 	// written at once. Zero means DefaultFiguresEvery; a negative value
 	// (FiguresEveryRun) rewrites them on every run.
 	FiguresEvery time.Duration
+	// Full lists every issue of every project (a full pass), whatever the
+	// watermarks say.
+	Full bool
+	// FullScanEvery is how often a project is listed in full although its
+	// watermark would allow an incremental pass (0: only when needed).
+	FullScanEvery time.Duration
+	// BugsinkConcurrency bounds the calls to Bugsink in flight at once
+	// (event reads, resolves, back-links). Default
+	// DefaultBugsinkConcurrency.
+	BugsinkConcurrency int
 }
 
 // DefaultFiguresEvery keeps a hot error's figures at most six hours old
@@ -152,25 +171,28 @@ type Engine struct {
 	// recovered holds what a read-only reindex found (dry runs on a state
 	// that is new or was lost), so the preview does not list them as new.
 	recovered map[string]bool
-	// listed holds every issue id this run has listed, so an issue that a
-	// listing returns twice is worked on once.
-	listed map[string]bool
 	// scanPages caps the pages one reindex reads (0: gitea.MaxPages).
 	scanPages int
-	// candidates are the new issues of this run when MaxCreate caps it;
-	// they are created after every project was listed, oldest first.
-	candidates []candidate
+	// candidates are the oldest new issues of this run when MaxCreate caps
+	// it (at most MaxCreate); they are created after every project was
+	// listed, oldest first.
+	candidates candidateHeap
+	// stages are the slots of the work on issues; stop ends the starting
+	// of new work after a fatal error.
+	stages *stages
+	stop   atomic.Bool
+	// warm is closed when the labels looked up early on a first sync are
+	// known (nil when there was no such look-up).
+	warm chan struct{}
+	// slots bound the Bugsink calls in flight (slottedBugsink).
+	slots chan struct{}
+	// plans and primed are each project's plan and, for an incremental
+	// one, its listings read ahead (prime.go).
+	plans  map[int]plan
+	primed map[int]listings
 	// selected holds the projects SelectProjects chose, so Run does not
 	// ask Bugsink again.
 	selected *[]bugsink.Project
-}
-
-// candidate is a new issue waiting for a slot under MaxCreate.
-type candidate struct {
-	project bugsink.Project
-	report  int // index into Report.Projects
-	issue   bugsink.Issue
-	pending *syncstate.Reservation
 }
 
 // ErrInterrupted means the pass stopped early (signal or deadline). Every
@@ -230,7 +252,18 @@ func (e *Engine) defaults() {
 	if e.Log == nil {
 		e.Log = slog.New(slog.DiscardHandler)
 	}
-	e.listed = map[string]bool{}
+	if e.Opts.BugsinkConcurrency <= 0 {
+		e.Opts.BugsinkConcurrency = DefaultBugsinkConcurrency
+	}
+	if e.Opts.RunID == "" {
+		b := make([]byte, 8)
+		_, _ = rand.Read(b)
+		e.Opts.RunID = "run-" + hex.EncodeToString(b)
+	}
+	e.candidates = candidateHeap{cap: e.Opts.MaxCreate}
+	e.stages = e.newStages()
+	e.slots = make(chan struct{}, e.Opts.BugsinkConcurrency)
+	e.Bugsink = slottedBugsink{BugsinkAPI: e.Bugsink, slots: e.slots}
 }
 
 // Run does one pass. The report is filled as far as the pass got, also
@@ -240,6 +273,10 @@ func (e *Engine) Run(ctx context.Context) (*Report, error) {
 	start := e.Now()
 	rep := newReport(start, e.Opts.DryRun)
 	err := e.run(ctx, rep)
+	if e.warm != nil {
+		<-e.warm
+	}
+	rep.Pass = passKind(rep.Projects)
 	if e.Opts.DryRun && len(e.unknownLabels) > 0 {
 		rep.warn(fmt.Sprintf("labels %s do not exist yet and would be created", strings.Join(e.unknownLabels, ", ")))
 	}
@@ -268,12 +305,6 @@ func (e *Engine) run(ctx context.Context, rep *Report) error {
 		}
 	}
 	projects := *e.selected
-	if err := e.ensureState(ctx, rep); err != nil {
-		if ctx.Err() != nil {
-			return fmt.Errorf("%w: %w", e.interrupted(rep, projects), err)
-		}
-		return err
-	}
 	for _, p := range projects {
 		for _, l := range e.labelsFor(p.Slug) {
 			if !slices.Contains(e.wanted, l) {
@@ -281,13 +312,27 @@ func (e *Engine) run(ctx context.Context, rep *Report) error {
 			}
 		}
 	}
+	if err := e.ensureState(ctx, rep); err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("%w: %w", e.interrupted(rep, projects), err)
+		}
+		return err
+	}
+	defer e.discardPrimed()
+	if err := e.planAll(ctx, projects, rep); err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("%w: %w", e.interrupted(rep, projects), err)
+		}
+		return err
+	}
 	rep.Projects = make([]ProjectReport, 0, len(projects))
 	for i, p := range projects {
 		if ctx.Err() != nil {
 			return e.interrupted(rep, projects[i:])
 		}
+		e.primeAhead(ctx, projects, i)
 		rep.Projects = append(rep.Projects, ProjectReport{Slug: p.Slug, ID: p.ID})
-		err := e.syncProject(ctx, p, i, rep)
+		err := e.runProject(ctx, p, i, rep)
 		if err != nil {
 			var fe *FatalError
 			switch {
@@ -309,7 +354,7 @@ func (e *Engine) run(ctx context.Context, rep *Report) error {
 // whose new issues still wait for a create under MaxCreate.
 func (e *Engine) interrupted(rep *Report, rest []bugsink.Project) error {
 	var names []string
-	for _, c := range e.candidates {
+	for _, c := range e.candidates.list {
 		if !slices.Contains(names, c.project.Slug) {
 			names = append(names, c.project.Slug)
 		}

@@ -3,6 +3,7 @@ package syncer
 import (
 	"context"
 	"errors"
+	"fmt"
 	"iter"
 	"net/http"
 	"slices"
@@ -139,7 +140,7 @@ func TestOneFailingIssueDoesNotStopTheOthersAndIsRetriedNextRun(t *testing.T) {
 	}
 	e.gt.Faults.Add(httpfault.Rule{Kind: httpfault.Status, Status: 500, Method: http.MethodPost, PathContains: "/issues", Times: 1})
 	e.bs.Faults.Add(httpfault.Rule{Kind: httpfault.Status, Status: 500, PathContains: "/events/", Times: 4}) // one read fails through its retries
-	rep := e.run(t, Options{Concurrency: 1})
+	rep := e.run(t, Options{Concurrency: 1, BugsinkConcurrency: 1})
 	if rep.Synced != 3 || rep.Failed != 2 || len(rep.Errors) != 2 {
 		t.Fatalf("synced %d failed %d errors %+v", rep.Synced, rep.Failed, rep.Errors)
 	}
@@ -318,9 +319,9 @@ func TestNoResolveLeavesBugsinkAloneAndStillSeesRegressions(t *testing.T) {
 // could, so both copies would be worked on at once.
 type dupPages struct{ BugsinkAPI }
 
-func (d dupPages) IssuePages(ctx context.Context, projectID int) iter.Seq2[[]bugsink.Issue, error] {
+func (d dupPages) IssuePagesBy(ctx context.Context, projectID int, sort string, desc bool) iter.Seq2[[]bugsink.Issue, error] {
 	return func(yield func([]bugsink.Issue, error) bool) {
-		for page, err := range d.BugsinkAPI.IssuePages(ctx, projectID) {
+		for page, err := range d.BugsinkAPI.IssuePagesBy(ctx, projectID, sort, desc) {
 			if !yield(append(append([]bugsink.Issue{}, page...), page...), err) || err != nil {
 				return
 			}
@@ -336,6 +337,23 @@ func TestAnIssueListedTwiceIsWorkedOnOnce(t *testing.T) {
 	rep, err := eng.Run(t.Context())
 	if err != nil || rep.Synced != 5 {
 		t.Fatalf("synced %d, %v", rep.Synced, err)
+	}
+	e.assertExactlyOnce(t, ids)
+}
+
+// The same in an incremental pass, where the listing runs by last_seen.
+func TestAnIssueListedTwiceIsWorkedOnOnceIncrementally(t *testing.T) {
+	e := newEnv(t)
+	ids := seedProject(e, 2)
+	e.run(t, Options{})
+	for i := 0; i < 3; i++ {
+		ids = append(ids, e.bs.AddIssue("shop-backend", bugsinktest.IssueSpec{Type: "E", Value: fmt.Sprint("new ", i)}))
+	}
+	eng := e.engine(Options{Concurrency: 8})
+	eng.Bugsink = dupPages{e.bc}
+	rep, err := eng.Run(t.Context())
+	if err != nil || rep.Synced != 3 || rep.Pass != PassIncremental {
+		t.Fatalf("synced %d, pass %s, %v", rep.Synced, rep.Pass, err)
 	}
 	e.assertExactlyOnce(t, ids)
 }

@@ -70,14 +70,16 @@ func TestADeadlineBeforeCappedCreatesNamesTheirProjects(t *testing.T) {
 // the context ends.
 type stallAfter struct {
 	BugsinkAPI
-	n     int
-	calls int
+	n    int
+	seen []int
 }
 
-func (s *stallAfter) IssuePages(ctx context.Context, projectID int) iter.Seq2[[]bugsink.Issue, error] {
-	s.calls++
-	if s.calls <= s.n {
-		return s.BugsinkAPI.IssuePages(ctx, projectID)
+func (s *stallAfter) IssuePagesBy(ctx context.Context, projectID int, sort string, desc bool) iter.Seq2[[]bugsink.Issue, error] {
+	if !slices.Contains(s.seen, projectID) {
+		s.seen = append(s.seen, projectID)
+	}
+	if slices.Index(s.seen, projectID) < s.n {
+		return s.BugsinkAPI.IssuePagesBy(ctx, projectID, sort, desc)
 	}
 	return func(yield func([]bugsink.Issue, error) bool) {
 		<-ctx.Done()

@@ -42,7 +42,15 @@ func regressionComments(e *env, number int) int {
 	return n
 }
 
+// Both kinds of pass: every run after the first incremental, or every run
+// a full pass.
 func TestHotErrorWithItsIssueOpenCostsNoCommentAndNoNotification(t *testing.T) {
+	for _, full := range []bool{false, true} {
+		t.Run(map[bool]string{false: PassIncremental, true: PassFull}[full], func(t *testing.T) { testHotError(t, full) })
+	}
+}
+
+func testHotError(t *testing.T, full bool) {
 	e := newEnv(t)
 	opts := Options{FiguresEvery: FiguresEveryRun}
 	id, notes := synced(t, e, opts)
@@ -52,9 +60,10 @@ func TestHotErrorWithItsIssueOpenCostsNoCommentAndNoNotification(t *testing.T) {
 	var last time.Time
 	for run := 1; run <= 10; run++ {
 		last = recurs(e, id)
-		rep := e.run(t, opts)
-		if rep.Recurring != 1 || rep.Regressed != 0 || rep.Skipped != 1 || len(rep.Errors) != 0 {
-			t.Fatalf("run %d: recurring %d regressed %d skipped %d errors %v", run, rep.Recurring, rep.Regressed, rep.Skipped, rep.Errors)
+		rep := e.run(t, Options{Full: full, FiguresEvery: FiguresEveryRun})
+		want := map[bool]string{false: PassIncremental, true: PassFull}[full]
+		if rep.Recurring != 1 || rep.Regressed != 0 || rep.Skipped != 1 || len(rep.Errors) != 0 || rep.Pass != want {
+			t.Fatalf("run %d: recurring %d regressed %d skipped %d errors %v pass %s", run, rep.Recurring, rep.Regressed, rep.Skipped, rep.Errors, rep.Pass)
 		}
 		if is, _ := e.bs.Issue(id); !is.IsResolved {
 			t.Fatalf("run %d: not resolved again in Bugsink", run)

@@ -32,64 +32,37 @@ type outcome struct {
 	reopenedInBugsink bool
 }
 
-// syncProject pages through one project, handling each page as it comes so
-// memory does not grow with the backlog. The next page is fetched while the
-// current one is worked on (at most two pages are held).
-func (e *Engine) syncProject(ctx context.Context, p bugsink.Project, pi int, rep *Report) error {
-	pr := &rep.Projects[pi]
-	pctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	for page, err := range prefetch(pctx, e.Bugsink.IssuePages(pctx, p.ID)) {
-		if err != nil {
-			if ctx.Err() != nil {
-				return ErrInterrupted
-			}
-			return err
-		}
-		pr.Seen += len(page)
-		var wanted []bugsink.Issue
-		for _, is := range page {
-			if e.listed[is.ID] {
-				continue // a listing glitch: never work on one issue twice
-			}
-			e.listed[is.ID] = true
-			if is.IsResolved {
-				continue
-			}
-			pr.Unresolved++
-			if is.IsMuted && !e.Opts.IncludeMuted {
-				pr.Muted++
-				rep.Muted++
-				continue
-			}
-			if is.IDErr != nil {
-				// Checked once, here, for every path: such an id cannot be
-				// keyed in the state, so working on it would duplicate it.
-				merge(rep, pr, outcome{failed: true, errs: []IssueError{{BugsinkIssueID: is.ID, Project: p.Slug, Stage: StageValidate,
-					Message: is.IDErr.Error() + "; left alone"}}})
-				continue
-			}
-			wanted = append(wanted, is)
-		}
-		if len(wanted) == 0 {
-			if e.Opts.Progress != nil {
-				e.Opts.Progress(p.Slug, pr.Synced+pr.Skipped+pr.Failed+pr.Deferred, pr.Unresolved)
-			}
-			continue
-		}
-		if err := e.syncPage(ctx, p, pi, wanted, rep); err != nil {
-			return err
-		}
-		if e.Opts.Progress != nil {
-			e.Opts.Progress(p.Slug, pr.Synced+pr.Skipped+pr.Failed+pr.Deferred, pr.Unresolved)
-		}
+// syncPage looks a page of wanted issues up in one round trip and works on
+// them through the stages, then merges their outcomes.
+func (e *Engine) syncPage(ctx context.Context, p bugsink.Project, pi int, wanted []bugsink.Issue, rep *Report) error {
+	pw, err := e.startPage(ctx, p, pi, wanted, rep)
+	if err != nil {
+		return err
 	}
-	return nil
+	return e.finishPage(ctx, pw, rep)
 }
 
-// syncPage looks a page of wanted issues up in one round trip and works on
-// them with bounded concurrency.
-func (e *Engine) syncPage(ctx context.Context, p bugsink.Project, pi int, wanted []bugsink.Issue, rep *Report) error {
+// pageWork is a page whose issues are being worked on.
+type pageWork struct {
+	p       bugsink.Project
+	pi      int
+	wanted  []bugsink.Issue
+	outs    []outcome
+	started []bool
+	queued  []bool // waiting for a slot under MaxCreate
+	settled []bool // needed no work at all
+	// dropSettled takes the issues that needed no work out of the
+	// leftover set (they are leftovers being read again); a listed page
+	// leaves them be, saving a write per page.
+	dropSettled bool
+	wg          sync.WaitGroup
+}
+
+// startPage looks a page of wanted issues up in one round trip and starts
+// the work on each that needs some; it returns once every one was started
+// (the stages' read-ahead bounds how far it runs ahead), so the listing
+// can go on while the page's creates run. finishPage waits for them.
+func (e *Engine) startPage(ctx context.Context, p bugsink.Project, pi int, wanted []bugsink.Issue, rep *Report) (*pageWork, error) {
 	pr := &rep.Projects[pi]
 	ids := make([]string, 0, len(wanted))
 	for _, is := range wanted {
@@ -97,67 +70,64 @@ func (e *Engine) syncPage(ctx context.Context, p bugsink.Project, pi int, wanted
 	}
 	known, err := e.State.LookupState(ctx, ids)
 	if err != nil {
-		return &FatalError{Err: err}
+		return nil, &FatalError{Err: err}
 	}
-	outs := make([]outcome, len(wanted))
-	started := make([]bool, len(wanted))
-	var stop atomic.Bool
+	pw := &pageWork{p: p, pi: pi, wanted: wanted, outs: make([]outcome, len(wanted)),
+		started: make([]bool, len(wanted)), queued: make([]bool, len(wanted)), settled: make([]bool, len(wanted))}
+	doneBefore, unresolved := pr.Synced+pr.Skipped+pr.Failed+pr.Deferred, pr.Unresolved
 	var finished atomic.Int64
-	doneBefore := pr.Synced + pr.Skipped + pr.Failed + pr.Deferred
-	sem := make(chan struct{}, e.Opts.Concurrency)
-	var wg sync.WaitGroup
 	for i, is := range wanted {
-		if stop.Load() || ctx.Err() != nil {
+		if e.stop.Load() || ctx.Err() != nil {
 			break
 		}
 		if o, ok := e.settled(is, known[is.ID]); ok {
 			// Nothing to do for it: no goroutine, no request.
-			outs[i], started[i] = o, true
+			pw.outs[i], pw.started[i], pw.settled[i] = o, true, true
 			continue
 		}
 		if st := known[is.ID]; !st.Entry.Mapped() && e.Opts.MaxCreate > 0 {
 			// Created after every project was listed, oldest first.
-			e.candidates = append(e.candidates, candidate{project: p, report: pi, issue: is, pending: st.Pending})
+			e.offer(rep, candidate{project: p, report: pi, issue: is, pending: st.Pending})
+			pw.queued[i] = true
 			continue
 		}
-		sem <- struct{}{}
-		if stop.Load() || ctx.Err() != nil {
-			<-sem
+		e.stages.ahead <- struct{}{}
+		if e.stop.Load() || ctx.Err() != nil {
+			<-e.stages.ahead
 			break
 		}
-		started[i] = true
-		wg.Add(1)
+		pw.wg.Add(1)
 		go func(i int, is bugsink.Issue) {
-			defer wg.Done()
-			defer func() { <-sem }()
-			outs[i] = e.handleToTheEnd(ctx, p, is, known[is.ID])
-			if outs[i].fatal != nil {
-				stop.Store(true)
+			defer pw.wg.Done()
+			pw.outs[i], pw.started[i] = e.work(ctx, p, is, known[is.ID])
+			if pw.outs[i].fatal != nil {
+				e.stop.Store(true)
 			}
-			if e.Opts.Progress != nil {
-				e.Opts.Progress(p.Slug, doneBefore+int(finished.Add(1)), pr.Unresolved)
+			if pw.started[i] && e.Opts.Progress != nil {
+				e.Opts.Progress(p.Slug, doneBefore+int(finished.Add(1)), unresolved)
 			}
 		}(i, is)
 	}
-	wg.Wait()
-	return mergePage(ctx, rep, pr, outs, started)
+	return pw, nil
 }
 
-// handleToTheEnd works on one issue. An issue that was started is finished
-// even when the run is interrupted: it ends untouched or fully recorded.
-func (e *Engine) handleToTheEnd(ctx context.Context, p bugsink.Project, is bugsink.Issue, st syncstate.IssueState) outcome {
-	ictx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.Opts.IssueTimeout)
-	defer cancel()
-	return e.handle(ictx, p, is, st)
-}
-
-// mergePage merges the outcomes of a page's started issues into the
-// report, in listing order, and says whether the run must stop.
-func mergePage(ctx context.Context, rep *Report, pr *ProjectReport, outs []outcome, started []bool) error {
+// finishPage waits for a page's work, merges its outcomes into the report
+// in listing order (so the report does not depend on concurrency) and
+// writes its leftover changes.
+func (e *Engine) finishPage(ctx context.Context, pw *pageWork, rep *Report) error {
+	pw.wg.Wait()
+	pr := &rep.Projects[pw.pi]
 	var fatal error
-	for i, o := range outs {
-		if !started[i] {
+	changes := syncstate.LeftoverChange{}
+	for i, o := range pw.outs {
+		if !pw.started[i] {
+			if pw.queued[i] {
+				changes[pw.wanted[i].ID] = e.leftover("waiting")
+			}
 			continue
+		}
+		if !pw.settled[i] || pw.dropSettled {
+			e.noteLeftover(changes, pw.wanted[i].ID, o)
 		}
 		if !merged(o) {
 			if fatal == nil {
@@ -169,6 +139,9 @@ func mergePage(ctx context.Context, rep *Report, pr *ProjectReport, outs []outco
 		if o.fatal != nil && fatal == nil {
 			fatal = o.fatal
 		}
+	}
+	if err := e.saveLeftovers(ctx, pw.p.ID, changes); err != nil && fatal == nil {
+		fatal = err
 	}
 	if fatal != nil {
 		return &FatalError{Err: fatal}
@@ -232,7 +205,7 @@ func merge(rep *Report, pr *ProjectReport, o outcome) {
 		pr.Reopened++
 	}
 	rep.Errors = append(rep.Errors, o.errs...)
-	rep.warn(o.warnings...)
+	rep.Warnings = append(rep.Warnings, o.warnings...)
 }
 
 // settled reports the outcome of an issue that needs no work at all: one

@@ -134,6 +134,13 @@ func (e *Engine) ensureState(ctx context.Context, rep *Report) error {
 	if complete {
 		return nil
 	}
+	// A first sync: look the labels up (and create them) while Gitea is
+	// scanned and Bugsink listed, rather than before the first create.
+	e.warm = make(chan struct{})
+	go func() {
+		defer close(e.warm)
+		_, _ = e.labelIDsFor(ctx, nil) // an error is met again on first use
+	}()
 	rr, found, err := e.Reindex(ctx, !e.Opts.DryRun)
 	if refused(err) {
 		return &FatalError{Err: err}

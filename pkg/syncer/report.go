@@ -47,6 +47,10 @@ type Report struct {
 	// in by the command).
 	Requests *RequestStats `json:"requests,omitempty"`
 
+	// Pass is the kind of pass that ran: PassFull, PassIncremental, or
+	// PassMixed when only some projects were listed in full.
+	Pass string `json:"pass"`
+
 	// Unfinished names the projects a pass cut short (signal or timeout)
 	// did not finish listing and working on.
 	Unfinished []string `json:"unfinished_projects,omitempty"`
@@ -87,6 +91,14 @@ type ProjectReport struct {
 	Resolved   int    `json:"re_resolved"`
 	Deferred   int    `json:"deferred"`
 	Below      int    `json:"below_threshold"`
+	// Pass is how the project was listed (PassFull or PassIncremental),
+	// and PassReason why it was listed in full.
+	Pass       string `json:"pass"`
+	PassReason string `json:"pass_reason,omitempty"`
+	// Pages counts the listing requests made for the project.
+	Pages int `json:"listing_pages"`
+	// Leftovers counts the leftovers read again one by one.
+	Leftovers int `json:"leftovers_reread"`
 }
 
 // CreatedIssue is one Gitea issue created (or, in a dry run, that would be).
@@ -128,6 +140,7 @@ const (
 	StageRegressionComment Stage = "regression_comment" // commenting on a regression
 	StageRegressionReopen  Stage = "regression_reopen"  // reopening a regression
 	StageFigures           Stage = "figures"            // updating the occurrence figures in the body
+	StageReadLeftover      Stage = "read_leftover"      // reading again an issue of the leftover set
 )
 
 // IssueError is a failure tied to one Bugsink issue (or, with no issue id,

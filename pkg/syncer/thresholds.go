@@ -2,11 +2,11 @@ package syncer
 
 import (
 	"context"
-	"sort"
 	"strings"
 	"sync"
 
 	"bsync/pkg/bugsink"
+	"bsync/pkg/syncstate"
 )
 
 // Levels are Sentry's event levels, most severe first.
@@ -62,26 +62,22 @@ func (e *Engine) belowThreshold(is bugsink.Issue) string {
 	return ""
 }
 
-// createCapped creates the run's new issues under MaxCreate: oldest first
-// (by first seen), a batch of at most Concurrency at a time, until the cap
-// is reached; every other candidate is deferred to a later run.
+// createCapped creates the run's new issues under MaxCreate: the oldest
+// (by first seen) MaxCreate of them, kept in a bounded heap while the
+// projects were listed, a batch of at most Concurrency at a time, until the
+// cap is reached. The others were deferred as they were pushed out; they
+// are in the leftover set, so a later run takes them up.
 func (e *Engine) createCapped(ctx context.Context, rep *Report) error {
-	if len(e.candidates) == 0 {
+	cands := e.candidates.sorted()
+	if len(cands) == 0 {
 		return nil
 	}
-	sort.SliceStable(e.candidates, func(i, j int) bool {
-		a, b := e.candidates[i].issue, e.candidates[j].issue
-		if !a.FirstSeen.Equal(b.FirstSeen) {
-			return a.FirstSeen.Before(b.FirstSeen)
-		}
-		return a.ID < b.ID
-	})
 	created := 0
 	next := 0
 	var fatal error
-	for next < len(e.candidates) && created < e.Opts.MaxCreate && fatal == nil && ctx.Err() == nil {
-		n := min(e.Opts.Concurrency, e.Opts.MaxCreate-created, len(e.candidates)-next)
-		batch := e.candidates[next : next+n]
+	for next < len(cands) && created < e.Opts.MaxCreate && fatal == nil && ctx.Err() == nil {
+		n := min(e.Opts.Concurrency, e.Opts.MaxCreate-created, len(cands)-next)
+		batch := cands[next : next+n]
 		next += n
 		outs := make([]outcome, n)
 		var wg sync.WaitGroup
@@ -96,6 +92,11 @@ func (e *Engine) createCapped(ctx context.Context, rep *Report) error {
 		}
 		wg.Wait()
 		for i, o := range outs {
+			changes := syncstate.LeftoverChange{}
+			e.noteLeftover(changes, batch[i].issue.ID, o)
+			if err := e.saveLeftovers(ctx, batch[i].project.ID, changes); err != nil && fatal == nil {
+				fatal = err
+			}
 			if !merged(o) {
 				if fatal == nil {
 					fatal = o.fatal
@@ -111,16 +112,16 @@ func (e *Engine) createCapped(ctx context.Context, rep *Report) error {
 			}
 		}
 	}
-	for _, c := range e.candidates[next:] {
+	for _, c := range cands[next:] {
 		merge(rep, &rep.Projects[c.report], outcome{deferred: true})
 	}
 	if fatal != nil {
 		return &FatalError{Err: fatal}
 	}
-	if ctx.Err() != nil && created < e.Opts.MaxCreate && next < len(e.candidates) {
+	if ctx.Err() != nil && created < e.Opts.MaxCreate && next < len(cands) {
 		// Cut short with room left under the cap: the waiting issues'
 		// projects are not finished.
-		e.candidates = e.candidates[next:]
+		e.candidates.list = cands[next:]
 		return e.interrupted(rep, nil)
 	}
 	return nil

@@ -35,8 +35,10 @@ type RunRecord struct {
 	Resolved   int       `json:"re_resolved,omitempty"`
 	Deferred   int       `json:"deferred,omitempty"`
 	Errors     []string  `json:"errors,omitempty"`
-	Version    string    `json:"version,omitempty"`
-	Host       string    `json:"host,omitempty"`
+	// Pass is the kind of pass that ran: full, incremental or mixed.
+	Pass    string `json:"pass,omitempty"`
+	Version string `json:"version,omitempty"`
+	Host    string `json:"host,omitempty"`
 }
 
 // SaveRun prepends the run to the history (trimmed to RunHistoryLen) and,

@@ -1,7 +1,9 @@
 // Command bench runs the real bsync binary against the fakes with a fixed
-// latency per API call and a real redis-server, and prints a table: first
-// syncs of N issues, a no-op sync over 10,000 synced issues, and
-// `bsync status` over 100,000 mappings.
+// latency per API call and a real redis-server, and prints two tables:
+// first syncs of N issues, no-op full passes over 10,000 synced issues, and
+// `bsync status` over 100,000 mappings; then (history.go) incremental
+// passes over a long history, a Gitea-bound first sync and the peak memory
+// of a full pass over a million listed issues.
 //
 //	go run ./scripts/bench                 # 5 ms per call, N = 100, 1000, 10000
 //	go run ./scripts/bench -latency 5ms -sizes 100,1000 -concurrency 1,4,8
@@ -24,6 +26,7 @@ import (
 	"bsync/pkg/bugsink"
 	"bsync/pkg/bugsink/bugsinktest"
 	"bsync/pkg/gitea/giteatest"
+	"bsync/pkg/syncer"
 	"bsync/pkg/syncstate"
 	"bsync/pkg/syncstate/redistest"
 )
@@ -33,8 +36,17 @@ func main() {
 	sizes := flag.String("sizes", "100,1000,10000", "numbers of Bugsink issues for first syncs")
 	conc := flag.String("concurrency", "4", "concurrency values to measure (the default is 4)")
 	statusN := flag.Int("status-mappings", 100000, "mappings for the status measurement (0 to skip)")
+	history := flag.Int("history", 100000, "issues (99% resolved, 6 projects) for the incremental passes (0 to skip)")
+	rss := flag.Int("rss", 1000000, "listed issues (99% resolved) for the full pass's peak memory (0 to skip)")
+	giteaBound := flag.Int("gitea-bound", 1000, "issues for the first sync at 20 ms per Gitea call (0 to skip)")
+	env := flag.String("env", "", "extra settings for the Gitea-bound first sync, e.g. BSYNC_BUGSINK_CONCURRENCY=4")
 	flag.Parse()
+	extraEnv = strings.Fields(*env)
 	if err := run(*latency, ints(*sizes), ints(*conc), *statusN); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+	if err := runHistory(*latency, *history, *rss, *giteaBound); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -139,7 +151,7 @@ func (w *world) perCall() (time.Duration, error) {
 	return ds[50], nil
 }
 
-// noOp times the listing alone and a no-op sync five times each,
+// noOp times the listing alone and a no-op full pass five times each,
 // alternating, and returns the medians (the sync's full result).
 func (w *world) noOp(env []string) (time.Duration, result, error) {
 	var lists []time.Duration
@@ -149,7 +161,7 @@ func (w *world) noOp(env []string) (time.Duration, result, error) {
 		if err != nil {
 			return 0, result{}, err
 		}
-		r, err := w.bsync(env, "sync")
+		r, err := w.bsync(env, "sync", "--full")
 		if err != nil || r.code != 0 || r.data()["synced"].(float64) != 0 {
 			return 0, result{}, fmt.Errorf("no-op sync: exit %d %v", r.code, err)
 		}
@@ -165,7 +177,7 @@ func (w *world) noOp(env []string) (time.Duration, result, error) {
 func (w *world) listOnly() (time.Duration, error) {
 	c := bugsink.New(w.bs.URL, bugsinktest.Token, apiclient.Options{})
 	start := time.Now()
-	for _, err := range c.IssuePages(context.Background(), 1) {
+	for _, err := range c.IssuePagesBy(context.Background(), 1, bugsink.SortDigestOrder, false) {
 		if err != nil {
 			return 0, err
 		}
@@ -233,19 +245,25 @@ func firstSync(bin, dir string, latency time.Duration, n, c int) (*world, error)
 		return nil, fmt.Errorf("first sync of %d synced %d", n, got)
 	}
 	// Requests no sync can avoid: per issue the event list, the event, the
-	// create, the resolve and the back-link comment, run `concurrency` at a
-	// time; plus, one after another, the listing pages, the project list,
-	// the label list and creates, and the one scan of the empty repository
-	// for markers.
+	// resolve and the back-link comment (Bugsink, at most
+	// DefaultBugsinkConcurrency at a time) and the create (Gitea,
+	// `concurrency` at a time), the two servers working side by side; plus,
+	// one after another, the listing pages, the project list, the label
+	// list and creates, and the one scan of the empty repository for
+	// markers.
 	pages := (n + 249) / 250
 	sequential := pages + 1 + 1 + 3 + 1
-	ideal := time.Duration(5*n)*latency/time.Duration(c) + time.Duration(sequential)*latency
+	parallel := func(per time.Duration) time.Duration {
+		return max(time.Duration(4*n)*per/syncer.DefaultBugsinkConcurrency, time.Duration(n)*per/time.Duration(c)) +
+			time.Duration(sequential)*per
+	}
+	ideal := parallel(latency)
 	perCall, err := w.perCall()
 	if err != nil {
 		w.close()
 		return nil, err
 	}
-	idealMeasured := time.Duration(5*n)*perCall/time.Duration(c) + time.Duration(sequential)*perCall
+	idealMeasured := parallel(perCall)
 	calls := float64(r.req("bugsink")+r.req("gitea")) / float64(n)
 	fmt.Printf("| first sync | %d | %d | %s | %s | %.2f | %s (%.2f ms/call) | %.2f | %.2f | %d | %.1f MB |\n", n, c, ms(r.wall), ms(ideal),
 		float64(r.wall)/float64(ideal), ms(idealMeasured), ms1(perCall), float64(r.wall)/float64(idealMeasured),
@@ -264,7 +282,7 @@ func noopRows(bin, dir string, latency time.Duration, n int, noop *world) error 
 	if err != nil {
 		return err
 	}
-	fmt.Printf("| no-op sync (median of 5), all %d synced and resolved | %d | 4 | %s | listing alone %s | %.2f | | | %.3f | %d | %.1f MB |\n",
+	fmt.Printf("| no-op full pass (median of 5), all %d synced and resolved | %d | 4 | %s | listing alone %s | %.2f | | | %.3f | %d | %.1f MB |\n",
 		n, n, ms(r.wall), ms(list), float64(r.wall)/float64(list), float64(r.req("bugsink")+r.req("gitea"))/float64(n),
 		r.req("redis_round_trips"), float64(r.maxRSSKB)/1024)
 	w, err := newWorld(bin, filepath.Join(dir, "noop-unresolved"), latency)
@@ -281,7 +299,7 @@ func noopRows(bin, dir string, latency time.Duration, n int, noop *world) error 
 	if err != nil {
 		return err
 	}
-	fmt.Printf("| no-op sync (median of 5), all %d synced, left unresolved | %d | 4 | %s | listing alone %s | %.2f | | | %.3f | %d (%d pages) | %.1f MB |\n",
+	fmt.Printf("| no-op full pass (median of 5), all %d synced, left unresolved | %d | 4 | %s | listing alone %s | %.2f | | | %.3f | %d (%d pages) | %.1f MB |\n",
 		n, n, ms(r.wall), ms(list), float64(r.wall)/float64(list), float64(r.req("bugsink")+r.req("gitea"))/float64(n),
 		r.req("redis_round_trips"), pages, float64(r.maxRSSKB)/1024)
 	return nil

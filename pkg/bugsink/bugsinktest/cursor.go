@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
 	"time"
 )
@@ -93,12 +94,8 @@ func paginate[T any](s *Server, w http.ResponseWriter, r *http.Request, rows []T
 		}
 		return k > cur.pos
 	}
-	var rest []T
-	for _, row := range rows {
-		if after(key(row)) {
-			rest = append(rest, row)
-		}
-	}
+	// rows are in list order, so the rows after the position are a tail.
+	rest := rows[sort.Search(len(rows), func(i int) bool { return after(key(rows[i])) }):]
 	rest = rest[min(cur.offset, len(rest)):]
 	end := min(s.pageSize, len(rest))
 	page := rest[:end]

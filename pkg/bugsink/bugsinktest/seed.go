@@ -56,12 +56,11 @@ func (s *Server) AddIssue(slug string, spec IssueSpec) string {
 	if spec.ID != "" {
 		id = spec.ID
 	}
-	order := 1
-	for _, is := range s.issues {
-		if is.Project == p.ID && is.DigestOrder >= order {
-			order = is.DigestOrder + 1
-		}
+	if s.lastOrder == nil {
+		s.lastOrder = map[int]int{}
 	}
+	s.lastOrder[p.ID]++
+	order := s.lastOrder[p.ID]
 	if spec.Type == "" {
 		spec.Type = "Error"
 	}
@@ -83,6 +82,7 @@ func (s *Server) AddIssue(slug string, spec IssueSpec) string {
 	}
 	s.issues[id] = is
 	s.order = append(s.order, id)
+	s.changes++
 	p.DigestedEventCount += spec.Count
 	if !spec.NoEvents {
 		data := spec.RawData
@@ -101,6 +101,7 @@ func (s *Server) AddIssue(slug string, spec IssueSpec) string {
 }
 
 func (s *Server) addEventLocked(is *issueState, data json.RawMessage, at time.Time) {
+	s.changes++ // the issue's last_seen and count may have moved
 	s.seq++
 	evID := fmt.Sprintf("e%07x-%04x-4%03x-9%03x-%012x", s.seq, s.seq%0x10000, s.seq%0x1000, s.seq%0x1000, uint64(s.seq))
 	ev := &eventState{ID: evID, IngestedAt: at.UTC(), DigestedAt: at.UTC(), Issue: is.ID, Grouping: 1,

@@ -55,6 +55,12 @@ type Server struct {
 	now      func() time.Time
 	md       markdownOptions  // how stacktrace_md is rendered (markdown.go)
 	releases map[int][]string // per project, in the order first seen (lifecycle.go)
+	// changes counts what can move an issue in a list order (an issue
+	// added, an event digested); lists caches the orders.
+	changes int
+	lists   map[listKey]listCache
+	// lastOrder is each project's highest digest_order.
+	lastOrder map[int]int
 }
 
 type project struct {
@@ -332,38 +338,16 @@ func (s *Server) listIssues(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 400, map[string][]string{"order": {"Must be 'asc' or 'desc'."}})
 		return
 	}
-	var rows []*issueState
-	for _, id := range s.order {
-		if is := s.issues[id]; is.Project == pid {
-			rows = append(rows, is)
-		}
-	}
-	full, primary := issueSortKeys(sortBy)
+	primary := issuePrimaryKey(sortBy)
 	desc := order == "desc"
-	sort.SliceStable(rows, func(i, j int) bool {
-		if desc {
-			return full(rows[i]) > full(rows[j])
-		}
-		return full(rows[i]) < full(rows[j])
-	})
+	rows := s.sortedIssues(pid, sortBy, desc)
 	paginate(s, w, r, rows, primary, desc)
 }
 
-// issueSortKeys returns, for a sort field, the full key issues are ordered
-// by and the primary key the cursor carries: digest_order alone;
-// last_seen then id; digested_event_count then last_seen then id. The
-// direction applies to every field.
-func issueSortKeys(sortBy string) (full, primary func(*issueState) string) {
-	full = func(is *issueState) string {
-		switch sortBy {
-		case "last_seen":
-			return keyTime(is.LastSeen) + is.ID
-		case "digested_event_count":
-			return keyInt(is.DigestedEventCount) + keyTime(is.LastSeen) + is.ID
-		}
-		return keyInt(is.DigestOrder)
-	}
-	primary = func(is *issueState) string {
+// issuePrimaryKey returns, for a sort field, the primary key the cursor
+// carries (the full order, with its tie-breakers, is issueLess's).
+func issuePrimaryKey(sortBy string) func(*issueState) string {
+	return func(is *issueState) string {
 		switch sortBy {
 		case "last_seen":
 			return keyTime(is.LastSeen)
@@ -372,7 +356,6 @@ func issueSortKeys(sortBy string) (full, primary func(*issueState) string) {
 		}
 		return keyInt(is.DigestOrder)
 	}
-	return full, primary
 }
 
 func (s *Server) getIssue(w http.ResponseWriter, ref string) {

@@ -1,0 +1,71 @@
+package syncer
+
+import (
+	"container/heap"
+	"sort"
+
+	"bsync/pkg/bugsink"
+	"bsync/pkg/syncstate"
+)
+
+// candidate is a new issue waiting for a slot under MaxCreate.
+type candidate struct {
+	project bugsink.Project
+	report  int // index into Report.Projects
+	issue   bugsink.Issue
+	pending *syncstate.Reservation
+}
+
+// older reports whether a should be created before b: oldest first seen
+// first, so that none starves; ties by id.
+func older(a, b bugsink.Issue) bool {
+	if !a.FirstSeen.Equal(b.FirstSeen) {
+		return a.FirstSeen.Before(b.FirstSeen)
+	}
+	return a.ID < b.ID
+}
+
+// candidateHeap keeps the MaxCreate oldest candidates of a run: a max-heap
+// on age, so the newest of them is the one pushed out by an older one. It
+// never holds more than its cap, whatever the backlog.
+type candidateHeap struct {
+	cap  int
+	list []candidate
+}
+
+func (h *candidateHeap) Len() int           { return len(h.list) }
+func (h *candidateHeap) Less(i, j int) bool { return older(h.list[j].issue, h.list[i].issue) }
+func (h *candidateHeap) Swap(i, j int)      { h.list[i], h.list[j] = h.list[j], h.list[i] }
+func (h *candidateHeap) Push(x any)         { h.list = append(h.list, x.(candidate)) }
+func (h *candidateHeap) Pop() any {
+	last := h.list[len(h.list)-1]
+	h.list = h.list[:len(h.list)-1]
+	return last
+}
+
+// offer adds c if it is among the cap oldest seen so far. It returns the
+// candidate left out (c itself, or the newest one it pushed out), if any.
+func (h *candidateHeap) offer(c candidate) (out candidate, dropped bool) {
+	if h.cap <= 0 {
+		return c, true
+	}
+	if len(h.list) < h.cap {
+		heap.Push(h, c)
+		return candidate{}, false
+	}
+	if !older(c.issue, h.list[0].issue) {
+		return c, true
+	}
+	out = h.list[0]
+	h.list[0] = c
+	heap.Fix(h, 0)
+	return out, true
+}
+
+// sorted returns the candidates oldest first and empties the heap.
+func (h *candidateHeap) sorted() []candidate {
+	out := h.list
+	h.list = nil
+	sort.SliceStable(out, func(i, j int) bool { return older(out[i].issue, out[j].issue) })
+	return out
+}
