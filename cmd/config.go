@@ -41,6 +41,7 @@ type config struct {
 	MaxAge          time.Duration
 	MaxCreate       int
 	FullScanEvery   time.Duration // 0: full passes only when needed
+	FiguresEvery    time.Duration // syncer.FiguresEveryRun: on every run
 	// BugsinkConcurrency bounds the Bugsink calls in flight.
 	BugsinkConcurrency int
 	MetricsFile        string

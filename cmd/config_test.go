@@ -106,6 +106,10 @@ func TestLoadConfigTable(t *testing.T) {
 		}},
 		{"full scans only when needed", map[string]string{"BSYNC_FULL_SCAN_EVERY": "0"}, 0, "", func(c *config) bool { return c.FullScanEvery == 0 }},
 		{"bad full scans", map[string]string{"BSYNC_FULL_SCAN_EVERY": "daily"}, 0, "BSYNC_FULL_SCAN_EVERY", nil},
+		{"figures every six hours by default", map[string]string{}, 0, "", func(c *config) bool { return c.FiguresEvery == syncer.DefaultFiguresEvery }},
+		{"figures every day", map[string]string{"BSYNC_FIGURES_EVERY": "1d"}, 0, "", func(c *config) bool { return c.FiguresEvery == 24*time.Hour }},
+		{"figures on every run", map[string]string{"BSYNC_FIGURES_EVERY": "0"}, 0, "", func(c *config) bool { return c.FiguresEvery == syncer.FiguresEveryRun }},
+		{"bad figures interval", map[string]string{"BSYNC_FIGURES_EVERY": "-1h"}, 0, "BSYNC_FIGURES_EVERY", nil},
 		{"bad bugsink concurrency", map[string]string{"BSYNC_BUGSINK_CONCURRENCY": "0"}, 0, "BSYNC_BUGSINK_CONCURRENCY", nil},
 		{"bad heartbeat", map[string]string{"BSYNC_HEARTBEAT_URL": "ftp://x"}, 0, "BSYNC_HEARTBEAT_URL", nil},
 		{"heartbeat kept secret", map[string]string{"BSYNC_HEARTBEAT_URL": "https://hc.example/abc"}, 0, "", func(c *config) bool {

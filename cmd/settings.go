@@ -98,6 +98,8 @@ var settings = []setting{
 		parse: intIn(func(c *config) *int { return &c.MaxCreate }, 0, 1<<31-1)},
 	{env: "BSYNC_FULL_SCAN_EVERY", def: "24h", help: "how often each project is listed in full rather than from its watermark, e.g. `24h` or `7d`; `0`: only when needed (see [What a run lists](docs/performance.md#what-a-run-lists); `sync --full` forces one)",
 		parse: fullScanEvery},
+	{env: "BSYNC_FIGURES_EVERY", def: "6h", help: "how often at most the occurrence figures of an open Gitea issue are rewritten while its error keeps recurring (each rewrite fires Gitea's issue-edited webhook), e.g. `6h` or `1d`; `0`: on every run (see [Regressions](docs/regressions.md))",
+		parse: figuresEvery},
 	{env: "BSYNC_BUGSINK_CONCURRENCY", def: "6", help: "Bugsink calls in flight at once (1–32): event reads, resolves, back-links, leftover reads",
 		parse: intIn(func(c *config) *int { return &c.BugsinkConcurrency }, 1, 32)},
 	{env: "BSYNC_METRICS_FILE", help: "write the run's figures for node_exporter's textfile collector",
@@ -232,6 +234,20 @@ func fullScanEvery(c *config, v string) error {
 		return errors.New("a duration such as 24h or 7d, or 0 for only when needed")
 	}
 	c.FullScanEvery = d
+	return nil
+}
+
+// figuresEvery reads BSYNC_FIGURES_EVERY: an age, or 0 for every run.
+func figuresEvery(c *config, v string) error {
+	if v == "0" {
+		c.FiguresEvery = syncer.FiguresEveryRun
+		return nil
+	}
+	d, err := parseAge(v)
+	if err != nil || d <= 0 {
+		return errors.New("a duration such as 6h or 1d, or 0 for every run")
+	}
+	c.FiguresEvery = d
 	return nil
 }
 
