@@ -586,3 +586,27 @@ func TestSyncSaysWhichPassRan(t *testing.T) {
 		t.Errorf("table: %q", r.stdout)
 	}
 }
+
+// A trace that could not be read as Bugsink rendered it is said in the
+// preview as in a sync's report (here Bugsink 2.0.0–2.0.4's in-app-only
+// trace, which does not match the payload's frames).
+func TestPreviewShowsRenderWarnings(t *testing.T) {
+	w := newWorld(t, withBugsink)
+	old := bugsinktest.New(bugsinktest.WithInAppOnlyMarkdown())
+	t.Cleanup(old.Close)
+	w.env["BUGSINK_URL"] = old.URL
+	raw, err := os.ReadFile("../pkg/syncer/testdata/events/node11-request-minified.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	old.AddProject("shop-frontend", "Shop")
+	id := old.AddIssue("shop-frontend", bugsinktest.IssueSpec{Type: "TypeError", Value: "t.map is not a function", RawData: raw})
+	r := w.bsync(t, "preview", id)
+	warnings, _ := data(r)["warnings"].([]any)
+	if r.code != exitOK || len(warnings) != 1 || !strings.Contains(warnings[0].(string), "could not be read") {
+		t.Fatalf("exit %d, warnings %v: %s", r.code, warnings, r.stdout)
+	}
+	if r := w.bsync(t, "preview", "-o", "table", id); !strings.Contains(r.stdout, "\nwarning: ") {
+		t.Errorf("the table preview does not show the warning:\n%s", r.stdout)
+	}
+}

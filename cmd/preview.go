@@ -21,6 +21,9 @@ type previewData struct {
 	Labels         []string `json:"labels"`
 	Body           string   `json:"body"`
 	BodyBytes      int      `json:"body_bytes"`
+	// Warnings say what could not be rendered as the event has it (e.g.
+	// Bugsink's source-mapped trace did not parse), as a sync reports them.
+	Warnings []string `json:"warnings"`
 }
 
 type previewOptions struct {
@@ -74,8 +77,11 @@ func runPreview(ctx context.Context, opts *previewOptions) error {
 	}
 	r := syncer.Render(*is, ev, p.Slug, syncer.RenderOptions{BugsinkURL: cfg.BugsinkURL, MaxBodyBytes: cfg.MaxBodyBytes})
 	d := previewData{BugsinkIssueID: id, Project: p.Slug, Title: r.Title, Labels: syncer.LabelsFor(p.Slug, cfg.ProjectLabels),
-		Body: r.Body, BodyBytes: len(r.Body)}
+		Body: r.Body, BodyBytes: len(r.Body), Warnings: append([]string{}, r.Warnings...)}
 	return a.emit(d, nil, func(w io.Writer) {
 		fmt.Fprintf(w, "Title:  %s\nLabels: %s\n\n%s", d.Title, strings.Join(d.Labels, ", "), d.Body)
+		for _, m := range d.Warnings {
+			fmt.Fprintf(w, "\nwarning: %s", m)
+		}
 	})
 }
