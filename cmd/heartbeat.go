@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -59,14 +60,26 @@ func pingName(suffix string) string {
 	return suffix
 }
 
-// redactURLError keeps the heartbeat URL (its path is the check's secret)
-// out of a transport error's text.
+// redactURLError keeps the heartbeat URL (its path and query are the
+// check's secret) out of a transport error's text: the request's URL is
+// cut to its scheme and host, and any trace of the configured URL's path or
+// query left in the cause's text is replaced too.
 func redactURLError(err error, raw string) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		shown := "<redacted>"
+		if u, perr := url.Parse(ue.URL); perr == nil && u.Host != "" {
+			shown = u.Scheme + "://" + u.Host + "/<redacted>"
+		}
+		err = &url.Error{Op: ue.Op, URL: shown, Err: ue.Err}
+	}
 	msg := err.Error()
-	u, perr := url.Parse(raw)
-	if perr == nil {
-		msg = strings.ReplaceAll(msg, u.Path, "/<redacted>")
-		msg = strings.ReplaceAll(msg, raw, u.Scheme+"://"+u.Host+"/<redacted>")
+	if u, perr := url.Parse(raw); perr == nil {
+		for _, secret := range []string{raw, strings.TrimLeft(u.EscapedPath(), "/"), u.Path, u.RawQuery} {
+			if len(secret) > 1 {
+				msg = strings.ReplaceAll(msg, secret, "<redacted>")
+			}
+		}
 	}
 	return msg
 }
