@@ -610,3 +610,37 @@ func TestPreviewShowsRenderWarnings(t *testing.T) {
 		t.Errorf("the table preview does not show the warning:\n%s", r.stdout)
 	}
 }
+
+// forget never works beside a running sync (which would write back the
+// watermarks it drops), and forgetting ids it does not know keeps the
+// watermarks, so the next sync stays incremental.
+func TestForgetTakesTheRunLockAndKeepsWatermarksForUnknownIDs(t *testing.T) {
+	w := newWorld(t)
+	w.bs.SeedDemo(time.Now())
+	w.bsync(t, "sync")
+	rdb := w.redis.Client(t, 15)
+	watermarks := func() int {
+		keys, _ := rdb.Keys(t.Context(), "bugsink:watermark:*").Result()
+		return len(keys)
+	}
+	before := watermarks()
+	if before == 0 {
+		t.Fatal("the first sync left no watermark")
+	}
+	if r := w.bsync(t, "forget", "00000000-0000-4000-8000-0000000000ff"); r.code != exitOK || watermarks() != before {
+		t.Errorf("forgetting an unknown id: exit %d, watermarks %d → %d", r.code, before, watermarks())
+	}
+	store, _ := syncstate.Open(w.redis.URL())
+	defer store.Close()
+	if _, _, err := store.AcquireLock(t.Context(), syncstate.LockInfo{Token: "other", Host: "cron-host", PID: 42}, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	id := w.bs.IssueIDs()[0]
+	r := w.bsync(t, "forget", id)
+	if r.code != exitLocked || errCode(r) != "locked" {
+		t.Errorf("forget beside a running sync: exit %d %s", r.code, r.stdout)
+	}
+	if n, _ := rdb.Exists(t.Context(), "bugsink:synced:"+id).Result(); n != 1 || watermarks() != before {
+		t.Errorf("a refused forget changed the state: mapping kept %v, watermarks %d → %d", n == 1, before, watermarks())
+	}
+}

@@ -32,7 +32,8 @@ func newForgetCmd(a *app) *cobra.Command {
 		Long: `Removes the Redis mappings of the given Bugsink issues (hyphenated UUIDs).
 The next sync creates a new Gitea issue for each of them that is unresolved
 (it is a full pass: forgetting drops the projects' watermarks).
-A malformed id is a usage error and then nothing is deleted.`,
+A malformed id is a usage error and then nothing is deleted. While a sync is
+running it exits 4 (locked) and changes nothing.`,
 		Args: positional(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.ids = args
@@ -54,16 +55,7 @@ func runForget(ctx context.Context, opts *forgetOptions) error {
 	if len(bad) > 0 {
 		return &usageError{msg: fmt.Sprintf("not a Bugsink issue id (a hyphenated UUID): %s; nothing was deleted", strings.Join(bad, ", "))}
 	}
-	var deleted []string
-	err := opts.withState(ctx, 30*time.Second, func(ctx context.Context, _ *config, store *syncstate.Store) (err error) {
-		if deleted, err = store.Delete(ctx, ids); err != nil || len(deleted) == 0 {
-			return err
-		}
-		// A forgotten issue shows in no incremental listing unless it
-		// changes: the next run lists every project in full.
-		_, err = store.ForgetWatermarks(ctx)
-		return err
-	})
+	deleted, err := opts.forgetMappings(ctx, ids)
 	if err != nil {
 		return err
 	}
@@ -87,4 +79,38 @@ func runForget(ctx context.Context, opts *forgetOptions) error {
 		}
 		tw.Flush()
 	})
+}
+
+// forgetMappings deletes the mappings of ids, under the run lock, and
+// returns those that existed.
+func (opts *forgetOptions) forgetMappings(ctx context.Context, ids []string) (deleted []string, err error) {
+	err = opts.withState(ctx, 30*time.Second, func(ctx context.Context, cfg *config, store *syncstate.Store) (err error) {
+		// Never beside a running sync: it would write back the watermarks
+		// dropped below.
+		release, err := opts.holdRunLock(ctx, cfg, store)
+		if err != nil {
+			return err
+		}
+		defer release()
+		known := false
+		for _, id := range ids {
+			_, found, err := store.Get(ctx, id)
+			if err != nil {
+				return err
+			}
+			known = known || found
+		}
+		if !known {
+			return nil
+		}
+		// A forgotten issue shows in no incremental listing unless it
+		// changes: the next run lists every project in full. The
+		// watermarks go first, so a failure leaves every mapping in place.
+		if _, err := store.ForgetWatermarks(ctx); err != nil {
+			return err
+		}
+		deleted, err = store.Delete(ctx, ids)
+		return err
+	})
+	return deleted, err
 }

@@ -2,15 +2,12 @@ package cmd
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/spf13/cobra"
 
 	"bsync/pkg/syncer"
-	"bsync/pkg/syncstate"
 )
 
 type reindexOptions struct {
@@ -52,15 +49,11 @@ func runReindex(ctx context.Context, opts *reindexOptions) error {
 	}
 	defer store.Close()
 	if !opts.dryRun {
-		host, _ := os.Hostname()
-		lock, holder, err := store.AcquireLock(ctx, syncstate.LockInfo{Token: randomToken(), Host: host, PID: os.Getpid(), StartedAt: a.now().UTC()}, lockTTL(cfg.Timeout))
-		if errors.Is(err, syncstate.ErrLockHeld) {
-			return &lockHeldError{holder: holder}
-		}
+		release, err := a.holdRunLock(ctx, cfg, store)
 		if err != nil {
 			return err
 		}
-		defer lock.Release(context.WithoutCancel(ctx))
+		defer release()
 	}
 	eng := &syncer.Engine{Gitea: a.giteaClient(cfg), State: store, Log: a.logger(), Now: a.now, Opts: syncer.Options{Version: a.build.Version}}
 	rep, _, err := eng.Reindex(ctx, !opts.dryRun)
