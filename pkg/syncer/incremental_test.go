@@ -265,3 +265,35 @@ func TestManyLeftoversMakeAFullPass(t *testing.T) {
 		t.Errorf("%d leftovers after a full pass that saw none of them", len(left))
 	}
 }
+
+// The digest_order page of a project is read before its last_seen page
+// (startListings says why), in every project, the ones read ahead too.
+func TestTheDigestOrderPageIsReadBeforeTheLastSeenPage(t *testing.T) {
+	e := newEnv(t)
+	slugs := []string{"p1", "p2", "p3", "p4", "p5", "p6"}
+	for _, s := range slugs {
+		seedHistory(e, s, 3)
+	}
+	e.run(t, Options{})
+	e.bs.ResetRequests()
+	if rep := e.run(t, Options{}); rep.Pass != PassIncremental {
+		t.Fatalf("second run: pass %s", rep.Pass)
+	}
+	first := map[string]string{} // project id → the ordering asked for first
+	for _, r := range e.bs.Requests() {
+		if r.Path != "/api/canonical/0/issues/" {
+			continue
+		}
+		if p := r.Query.Get("project"); first[p] == "" {
+			first[p] = r.Query.Get("sort")
+		}
+	}
+	if len(first) != len(slugs) {
+		t.Fatalf("listings of %d projects, want %d", len(first), len(slugs))
+	}
+	for p, sort := range first {
+		if sort != "digest_order" {
+			t.Errorf("project %s: the %s page was asked for first", p, sort)
+		}
+	}
+}

@@ -96,7 +96,8 @@ func (e *Engine) listFull(ctx context.Context, p bugsink.Project, pi int, rep *R
 // digested since the watermark (digest_order above the watermark's, newest
 // first), of which those whose last_seen lies below the cutoff slipped
 // past the first listing and are worked on after it. With nothing new,
-// that is one page of each, read side by side.
+// that is one page of each (the digest_order page read first: see
+// startListings).
 func (e *Engine) listIncremental(ctx context.Context, p bugsink.Project, pi int, rep *Report, prev syncstate.Watermark) (syncstate.Watermark, error) {
 	cutoff := prev.LastSeen.Add(-DigestLagMargin)
 	wm := prev

@@ -10,16 +10,18 @@ import (
 // An incremental pass costs each project one page of each of its two
 // listings; read one after the other, the projects' pages would add up
 // their latencies. So the first pages of the next few incremental
-// projects are read ahead, side by side (each read holds one of the
+// projects are read ahead, side by side across projects (each read holds one of the
 // Bugsink slots, so no more of them are in flight than other calls); the
 // projects are still worked on one after the other.
 
 // primed is a listing whose first page is read ahead.
 type primed struct {
 	first chan primedPage
-	next  func() ([]bugsink.Issue, error, bool)
-	stop  func()
-	used  bool
+	// read is closed once the first page has been read.
+	read chan struct{}
+	next func() ([]bugsink.Issue, error, bool)
+	stop func()
+	used bool
 }
 
 type primedPage struct {
@@ -28,16 +30,20 @@ type primedPage struct {
 	ok   bool
 }
 
-// prime starts reading seq's first page now, holding one of slots while
-// it does.
-func prime(seq iter.Seq2[[]bugsink.Issue, error], slots chan struct{}) *primed {
+// prime starts reading seq's first page once after is closed (nil: now),
+// holding one of slots while it does.
+func prime(seq iter.Seq2[[]bugsink.Issue, error], slots chan struct{}, after <-chan struct{}) *primed {
 	next, stop := iter.Pull2(seq)
-	p := &primed{first: make(chan primedPage, 1), next: next, stop: stop}
+	p := &primed{first: make(chan primedPage, 1), read: make(chan struct{}), next: next, stop: stop}
 	go func() {
+		if after != nil {
+			<-after
+		}
 		slots <- struct{}{}
 		rows, err, ok := next()
 		<-slots
 		p.first <- primedPage{rows, err, ok}
+		close(p.read)
 	}()
 	return p
 }
@@ -77,10 +83,20 @@ func (e *Engine) listingsFor(ctx context.Context, projectID int) listings {
 	if l, ok := e.primed[projectID]; ok {
 		return l
 	}
-	return listings{
-		lastSeen: prime(e.Bugsink.IssuePagesBy(ctx, projectID, bugsink.SortLastSeen, true), e.slots),
-		digest:   prime(e.Bugsink.IssuePagesBy(ctx, projectID, bugsink.SortDigestOrder, true), e.slots),
-	}
+	return e.startListings(ctx, projectID)
+}
+
+// startListings starts a project's two listings. The digest_order page is
+// read first and the last_seen page only after it: every issue the digest
+// scan's top covers was then digested before the last_seen listing began,
+// so it is either in that listing or, last seen below the cutoff, among
+// the slipped ones. Read the other way round, an issue digested between
+// the two reads with a last_seen above this cutoff but below the next
+// run's would be in neither listing again (until the next full pass).
+func (e *Engine) startListings(ctx context.Context, projectID int) listings {
+	digest := prime(e.Bugsink.IssuePagesBy(ctx, projectID, bugsink.SortDigestOrder, true), e.slots, nil)
+	lastSeen := prime(e.Bugsink.IssuePagesBy(ctx, projectID, bugsink.SortLastSeen, true), e.slots, digest.read)
+	return listings{lastSeen: lastSeen, digest: digest}
 }
 
 // planAll plans every project before the first is worked on.
@@ -107,10 +123,7 @@ func (e *Engine) primeAhead(ctx context.Context, projects []bugsink.Project, i i
 		if _, done := e.primed[p.ID]; done || e.plans[p.ID].full {
 			continue
 		}
-		e.primed[p.ID] = listings{
-			lastSeen: prime(e.Bugsink.IssuePagesBy(ctx, p.ID, bugsink.SortLastSeen, true), e.slots),
-			digest:   prime(e.Bugsink.IssuePagesBy(ctx, p.ID, bugsink.SortDigestOrder, true), e.slots),
-		}
+		e.primed[p.ID] = e.startListings(ctx, p.ID)
 	}
 }
 

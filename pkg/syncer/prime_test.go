@@ -10,8 +10,10 @@ import (
 	"bsync/pkg/bugsink"
 )
 
-// gatedListing holds the first project's listings until the other
-// projects' listings were asked for too (or fails them after a while).
+// gatedListing holds the first project's listings until both listings of
+// the two other projects were asked for too (or fails them after a while).
+// Project 1's last_seen listing is only asked for after its digest_order
+// page was read, so that is five asks in all.
 type gatedListing struct {
 	BugsinkAPI
 	asked chan int // project ids, as their listings are asked for
@@ -22,7 +24,7 @@ func (g *gatedListing) IssuePagesBy(ctx context.Context, projectID int, sort str
 	return func(yield func([]bugsink.Issue, error) bool) {
 		g.asked <- projectID
 		if projectID == 1 {
-			for deadline := time.Now().Add(5 * time.Second); len(g.asked) < 6; time.Sleep(time.Millisecond) {
+			for deadline := time.Now().Add(5 * time.Second); len(g.asked) < 5; time.Sleep(time.Millisecond) {
 				if time.Now().After(deadline) {
 					yield(nil, errors.New("the other projects' listings were not read ahead"))
 					return
