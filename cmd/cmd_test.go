@@ -496,6 +496,21 @@ func TestListSyncedCutShortIsStillOneJSONDocument(t *testing.T) {
 	}
 }
 
+// Under --output table, a listing cut short ends with the failure line
+// every other command prints.
+func TestListSyncedCutShortTableEndsWithTheFailureLine(t *testing.T) {
+	var out bytes.Buffer
+	a := testApp(nil, &out, &out)
+	a.output = outputTable
+	w := newListWriter(a)
+	w.add(mappingView{BugsinkIssueID: "00000000-0000-4000-8000-000000000001", GiteaIssueNumber: 1})
+	w.abort(errors.New("read the sync state: connection reset"))
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if last := lines[len(lines)-1]; !strings.HasPrefix(last, "error (error, exit 1): read the sync state") {
+		t.Errorf("last line %q of:\n%s", last, out.String())
+	}
+}
+
 func TestEveryCommandPrintsATable(t *testing.T) {
 	w := newWorld(t)
 	w.bs.SeedDemo(time.Now())

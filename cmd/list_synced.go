@@ -181,7 +181,7 @@ func (w *listWriter) finish() {
 func (w *listWriter) abort(err error) error {
 	if w.tw != nil {
 		w.tw.Flush()
-		fmt.Fprintf(w.a.stdout, "error: %v\n", err)
+		printTableFailure(w.a.stdout, err)
 		return err
 	}
 	code, name := classify(err)

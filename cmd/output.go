@@ -75,8 +75,7 @@ func (a *app) emit(data any, failure error, table func(io.Writer)) error {
 			table(a.stdout)
 		}
 		if failure != nil {
-			code, name := classify(failure)
-			fmt.Fprintf(a.stdout, "error (%s, exit %d): %v\n", name, code, failure)
+			printTableFailure(a.stdout, failure)
 		}
 		return failure
 	}
@@ -91,4 +90,10 @@ func (a *app) emit(data any, failure error, table func(io.Writer)) error {
 	_ = encodeJSON(a.stdout, envelope{Success: false, Data: data,
 		Error: &errorBody{Code: name, Message: failure.Error(), ExitCode: code, Details: details}}, "", "  ")
 	return failure
+}
+
+// printTableFailure is the line a failure ends a table with.
+func printTableFailure(w io.Writer, failure error) {
+	code, name := classify(failure)
+	fmt.Fprintf(w, "error (%s, exit %d): %v\n", name, code, failure)
 }
