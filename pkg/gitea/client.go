@@ -23,6 +23,9 @@ type Client struct {
 	owner string
 	repo  string
 	pages pageSize
+	// treePerPage is the page size asked of a tree (DefaultTreePerPage
+	// when 0); tests lower it to page a small tree.
+	treePerPage int
 }
 
 // New returns a client for owner/repo on the Gitea at baseURL. It makes no
@@ -49,13 +52,21 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	}
 	resp, err := req.Execute(method, path)
 	shown := APIPath + path
-	return apiclient.Decode(method, shown, resp, err, out, func(status int, b []byte) error {
+	raw, isRaw := out.(*[]byte)
+	if isRaw {
+		out = nil // the body as it is, not JSON
+	}
+	err = apiclient.Decode(method, shown, resp, err, out, func(status int, b []byte) error {
 		ae := &APIError{API: "gitea", Method: method, Path: shown, StatusCode: status, Message: messageFrom(b)}
 		if status == http.StatusNotFound && c.repoLevel(path) {
 			return &RepoNotFoundError{Owner: c.owner, Repo: c.repo, Err: ae}
 		}
 		return ae
 	})
+	if err == nil && isRaw {
+		*raw = resp.Body()
+	}
+	return err
 }
 
 // repoLevel reports whether a 404 for path can only mean the repository

@@ -23,6 +23,7 @@ type Issue struct {
 	CreatedAt time.Time  `json:"created_at"`
 	UpdatedAt time.Time  `json:"updated_at"`
 	ClosedAt  *time.Time `json:"closed_at"`
+	Assignees []User     `json:"assignees"`
 }
 
 // CreateIssueOption is the body of POST /repos/{owner}/{repo}/issues.
@@ -31,6 +32,9 @@ type CreateIssueOption struct {
 	Title  string  `json:"title"`
 	Body   string  `json:"body"`
 	Labels []int64 `json:"labels"`
+	// Assignees are user logins; Gitea refuses the whole create (422) for
+	// an unknown login or one without access to the repository.
+	Assignees []string `json:"assignees,omitempty"`
 }
 
 // Comment is an issue comment.

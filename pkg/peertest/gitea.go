@@ -1,6 +1,7 @@
 package peertest
 
 import (
+	"encoding/base64"
 	"net/url"
 	"testing"
 )
@@ -89,4 +90,48 @@ func (g *Gitea) AddCollaborator(tb testing.TB, a *Account, login string) {
 	r := g.API(tb, "PUT", "/repos/"+a.Login+"/"+a.Repo+"/collaborators/"+url.PathEscape(login), g.AdminToken,
 		map[string]any{"permission": "write"})
 	expect(tb, "add collaborator "+login, r, 204)
+}
+
+// AddCollaboratorAs gives user the permission ("read", "write" or
+// "admin") on the account's repository.
+func (g *Gitea) AddCollaboratorAs(tb testing.TB, a *Account, login, perm string) {
+	tb.Helper()
+	r := g.API(tb, "PUT", "/repos/"+a.Login+"/"+a.Repo+"/collaborators/"+url.PathEscape(login), g.AdminToken,
+		map[string]any{"permission": perm})
+	expect(tb, "add collaborator "+login, r, 204)
+}
+
+// AddFile commits one file to the account's repository's default branch
+// and returns the commit's id.
+func (g *Gitea) AddFile(tb testing.TB, a *Account, path, content string) string {
+	tb.Helper()
+	r := g.API(tb, "POST", "/repos/"+a.Login+"/"+a.Repo+"/contents/"+path, g.AdminToken, map[string]any{
+		"content": base64.StdEncoding.EncodeToString([]byte(content)), "message": "add " + path,
+	})
+	expect(tb, "add file "+path, r, 201)
+	var out struct {
+		Commit struct {
+			SHA string `json:"sha"`
+		} `json:"commit"`
+	}
+	r.JSON(tb, &out)
+	return out.Commit.SHA
+}
+
+// AddTag tags target (a branch or a commit id) in the account's repository.
+func (g *Gitea) AddTag(tb testing.TB, a *Account, name, target string) {
+	tb.Helper()
+	r := g.API(tb, "POST", "/repos/"+a.Login+"/"+a.Repo+"/tags", g.AdminToken, map[string]any{
+		"tag_name": name, "target": target,
+	})
+	expect(tb, "add tag "+name, r, 201)
+}
+
+// NewOrg creates an organisation and returns its name.
+func (g *Gitea) NewOrg(tb testing.TB) string {
+	tb.Helper()
+	name := UniqueName("org")
+	r := g.API(tb, "POST", "/orgs", g.AdminToken, map[string]any{"username": name})
+	expect(tb, "create organisation "+name, r, 201)
+	return name
 }

@@ -64,6 +64,8 @@ type Server struct {
 	notified    int // events that reach a watcher (lifecycle.go)
 	reads       map[int]int
 	onRead      func(is *Issue, reads int)
+	git         *codeState // code.go
+	treePerPage int
 }
 
 // Label is a stored label (colour kept with '#', as Gitea stores it).
@@ -86,6 +88,7 @@ type Issue struct {
 	CreatedAt time.Time
 	UpdatedAt time.Time
 	ClosedAt  *time.Time
+	Assignees []string
 	// ContentVersion counts body edits, as Gitea's issue.content_version
 	// does; like Gitea's API, the fake neither serves it nor honours one
 	// sent with an edit (lifecycle.go).
@@ -116,6 +119,10 @@ func WithMaxResponseItems(n int) Option { return func(s *Server) { s.maxItems = 
 // than 1.13 or a proxy that passes only some routes would.
 func WithoutSettingsAPI() Option { return func(s *Server) { s.noSettings = true } }
 
+// WithTreePerPage sets [api] DEFAULT_GIT_TREES_PER_PAGE (Gitea's default
+// is 1000), so tests can page a tree without a thousand files.
+func WithTreePerPage(n int) Option { return func(s *Server) { s.treePerPage = n } }
+
 // WithoutWriteAccess makes the token's user a non-collaborator: creates
 // succeed but labels are silently ignored, as Gitea does.
 func WithoutWriteAccess() Option { return func(s *Server) { s.noWrite = true } }
@@ -123,7 +130,7 @@ func WithoutWriteAccess() Option { return func(s *Server) { s.noWrite = true } }
 // New starts a fake serving one repository owner/repo.
 func New(owner, repo string, opts ...Option) *Server {
 	s := &Server{Faults: httpfault.New(2), owner: owner, repo: repo, comments: map[int][]Comment{},
-		nextLabelID: 1, nextIssueID: 1, nextComment: 1, maxItems: DefaultMaxResponseItems, now: func() time.Time { return time.Now().UTC() }}
+		nextLabelID: 1, nextIssueID: 1, nextComment: 1, maxItems: DefaultMaxResponseItems, treePerPage: 1000, now: func() time.Time { return time.Now().UTC() }}
 	for _, o := range opts {
 		o(s)
 	}
@@ -136,6 +143,8 @@ var (
 	reIssueNum  = regexp.MustCompile(`^/issues/([0-9]+)$`)
 	reComments  = regexp.MustCompile(`^/issues/([0-9]+)/comments$`)
 	reIssueLbls = regexp.MustCompile(`^/issues/([0-9]+)/labels$`)
+	reTree      = regexp.MustCompile(`^/git/trees/([^/]+)$`)
+	reCommit    = regexp.MustCompile(`^/git/commits/([^/]+)$`)
 	reColor     = regexp.MustCompile(`^#?([0-9a-f]{6}|[0-9a-f]{3})$`)
 )
 
@@ -159,7 +168,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == "/api/v1/settings/api" && !s.noSettings {
 		// routers/api/v1/settings/settings.go GetGeneralAPISettings; public.
 		writeJSON(w, 200, map[string]int{"max_response_items": s.maxItems, "default_paging_num": DefaultPagingNum,
-			"default_git_trees_per_page": 1000, "default_max_blob_size": 10485760})
+			"default_git_trees_per_page": s.treePerPage, "default_max_blob_size": 10485760})
 		return
 	}
 	write := r.Method != http.MethodGet && r.Method != http.MethodHead
@@ -207,6 +216,26 @@ func (s *Server) serveRepo(w http.ResponseWriter, r *http.Request, tok string) {
 	case reIssueLbls.MatchString(rest) && r.Method == http.MethodPost:
 		s.addLabels(w, r, num(reIssueLbls, rest))
 	default:
+		s.serveCode(w, r, rest)
+	}
+}
+
+// serveCode answers the code routes (code.go).
+func (s *Server) serveCode(w http.ResponseWriter, r *http.Request, rest string) {
+	switch {
+	case r.Method != http.MethodGet:
+		s.notFound(w)
+	case reTree.MatchString(rest):
+		s.getTree(w, r, pathParam(reTree, rest))
+	case reCommit.MatchString(rest):
+		s.getCommit(w, pathParam(reCommit, rest))
+	case rest == "/tags":
+		s.listTags(w, r)
+	case strings.HasPrefix(rest, "/raw/"):
+		s.getRaw(w, r, strings.TrimPrefix(rest, "/raw/"))
+	case rest == "/assignees":
+		s.listAssignees(w)
+	default:
 		s.notFound(w)
 	}
 }
@@ -221,6 +250,10 @@ func token(r *http.Request) string {
 	}
 	return r.URL.Query().Get("token")
 }
+
+// pathParam is a path segment, already unescaped (the routes match
+// r.URL.Path).
+func pathParam(re *regexp.Regexp, s string) string { return re.FindStringSubmatch(s)[1] }
 
 func num(re *regexp.Regexp, s string) int {
 	n, _ := strconv.Atoi(re.FindStringSubmatch(s)[1])
@@ -283,6 +316,7 @@ func (s *Server) issueJSON(is *Issue) map[string]any {
 		"created_at": is.CreatedAt.Format(time.RFC3339), "updated_at": is.UpdatedAt.Format(time.RFC3339),
 		"closed_at": closedAt(is.ClosedAt), "pull_request": nil, "user": map[string]any{"login": "bsync"},
 		"repository": map[string]any{"name": s.repo, "owner": s.owner, "full_name": s.owner + "/" + s.repo},
+		"assignees":  assigneesJSON(is.Assignees),
 	}
 }
 
@@ -323,8 +357,8 @@ func (s *Server) paging(r *http.Request) (page, limit int) {
 func (s *Server) getRepo(w http.ResponseWriter, tok string) {
 	writeJSON(w, 200, map[string]any{"id": 1, "name": s.repo, "full_name": s.owner + "/" + s.repo,
 		"has_issues": true, "archived": false, "html_url": s.URL + "/" + s.owner + "/" + s.repo,
-		"open_issues_count": s.openCount(),
-		"permissions":       map[string]bool{"admin": !s.noWrite && tok == Token, "push": !s.noWrite && tok == Token, "pull": true}})
+		"open_issues_count": s.openCount(), "default_branch": DefaultBranch, "private": s.code().private,
+		"permissions": map[string]bool{"admin": !s.noWrite && tok == Token, "push": !s.noWrite && tok == Token, "pull": true}})
 }
 
 func (s *Server) openCount() int {
@@ -411,10 +445,11 @@ func truncateTitle(t string) string {
 
 func (s *Server) createIssue(w http.ResponseWriter, r *http.Request) {
 	var body struct {
-		Title  *string `json:"title"`
-		Body   string  `json:"body"`
-		Labels []int64 `json:"labels"`
-		Closed bool    `json:"closed"`
+		Title     *string  `json:"title"`
+		Body      string   `json:"body"`
+		Labels    []int64  `json:"labels"`
+		Closed    bool     `json:"closed"`
+		Assignees []string `json:"assignees"`
 	}
 	if !s.bind(w, r, &body, "Title") {
 		return
@@ -423,8 +458,16 @@ func (s *Server) createIssue(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, 422, "[Title]: Required")
 		return
 	}
+	var assignees []string
+	if !s.noWrite {
+		// Like labels, assignees are ignored for a user who cannot write.
+		var ok bool
+		if assignees, ok = s.assign(w, body.Assignees); !ok {
+			return
+		}
+	}
 	now := s.now()
-	is := &Issue{ID: s.nextIssueID, Number: len(s.issues) + 1, Title: truncateTitle(strings.TrimSpace(*body.Title)),
+	is := &Issue{Assignees: assignees, ID: s.nextIssueID, Number: len(s.issues) + 1, Title: truncateTitle(strings.TrimSpace(*body.Title)),
 		Body: body.Body, State: "open", CreatedAt: now, UpdatedAt: now}
 	s.nextIssueID++
 	if !s.noWrite {
