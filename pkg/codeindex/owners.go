@@ -1,0 +1,109 @@
+package codeindex
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"bsync/pkg/gitea"
+)
+
+// CodeOwnersFile reads the repository's CODEOWNERS where Gitea looks for
+// it (CodeOwnersPaths on the default branch), once per run. It is nil,
+// with no error, when the repository has none.
+func (x *Index) CodeOwnersFile(ctx context.Context) (*CodeOwners, error) {
+	return x.owners.get(func() (*CodeOwners, error) {
+		repo, err := x.repo.get(func() (*gitea.Repository, error) { return x.src.Repository(ctx) })
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range CodeOwnersPaths {
+			b, err := x.src.RawFile(ctx, repo.DefaultBranch, p)
+			if gitea.IsNotFound(err) {
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			return ParseCodeOwners(p, string(b)), nil
+		}
+		return nil, nil
+	})
+}
+
+// assignable returns the owners of a repository path whom Gitea will
+// assign: users it lists as the repository's assignees (write access).
+// Teams (Gitea assigns users only) and other names are left out, each
+// with one note per run.
+func (x *Index) assignable(ctx context.Context, repo *gitea.Repository, path string) []string {
+	co, err := x.CodeOwnersFile(ctx)
+	switch {
+	case err != nil:
+		x.note("issues are created without assignees this run: CODEOWNERS could not be read (%v)", err)
+		return []string{}
+	case co == nil:
+		x.note("%s has no CODEOWNERS (%s on %s): issues are created without assignees",
+			repo.FullName, strings.Join(CodeOwnersPaths, ", "), repo.DefaultBranch)
+		return []string{}
+	}
+	for _, w := range co.Warnings {
+		x.note("%s: %s (the rule is skipped, as Gitea does)", co.Path, w)
+	}
+	owners := co.Owners(path)
+	if len(owners) == 0 {
+		return []string{}
+	}
+	users, err := x.assignees.get(func() (map[string]string, error) {
+		list, err := x.src.Assignees(ctx)
+		if err != nil {
+			return nil, err
+		}
+		m := map[string]string{}
+		for _, u := range list {
+			m[strings.ToLower(u.Login)] = u.Login
+		}
+		return m, nil
+	})
+	if err != nil {
+		x.note("issues are created without assignees this run: the repository's assignees could not be read (%v)", err)
+		return []string{}
+	}
+	out := []string{}
+	for _, o := range owners {
+		switch login, ok := users[strings.ToLower(o)]; {
+		case ok:
+			out = append(out, login)
+		case strings.Contains(o, "/"):
+			x.note("%s names the team %s: Gitea assigns users only, so it is left out of assignees", co.Path, quote(o))
+		default:
+			x.note("%s names %s, who cannot be assigned in %s (not a user with write access): left out of assignees",
+				co.Path, quote(o), repo.FullName)
+		}
+	}
+	return out
+}
+
+// Notes returns what the run should say once: refs it could not read,
+// releases without a tag, CODEOWNERS problems, and projects none of whose
+// in-app frames matched a file of the repository.
+func (x *Index) Notes() []string {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	out := append([]string(nil), x.notes...)
+	projects := make([]string, 0, len(x.projects))
+	for p := range x.projects {
+		projects = append(projects, p)
+	}
+	sort.Strings(projects)
+	for _, p := range projects {
+		st := x.projects[p]
+		switch {
+		case st.inApp > 0 && st.found == 0:
+			out = append(out, fmt.Sprintf("project %s: none of %d in-app frames matched a file of the repository, so its issues carry no code links (is it the application's source? BSYNC_CODE_MAPPINGS maps stack paths to repository paths)", p, st.inApp))
+		case st.ambiguous > 0:
+			out = append(out, fmt.Sprintf("project %s: %d in-app frames matched several files of the repository equally and were not linked (BSYNC_CODE_MAPPINGS decides)", p, st.ambiguous))
+		}
+	}
+	return out
+}

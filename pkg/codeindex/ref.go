@@ -1,0 +1,114 @@
+package codeindex
+
+import (
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// RefKind says what a link's revision is.
+type RefKind int
+
+// The kinds of revision a link can point at.
+const (
+	Branch RefKind = iota // the default branch: the release named none the repository has
+	Tag                   // the tag the event's release names
+	Commit                // the commit the event's release names
+)
+
+// Ref is the revision links point at.
+type Ref struct {
+	Kind RefKind
+	Name string // branch or tag name, or the full commit id
+	SHA  string // the commit it resolved to
+}
+
+// webPath is the ref's part of a Gitea web URL: src/tag/<tag> or
+// src/commit/<sha> (routers/web/web.go). The default branch is linked at
+// the commit it pointed to when the issue was written, so a line link
+// keeps showing the line the frame named after the branch moves on.
+func (r Ref) webPath() string {
+	switch {
+	case r.Kind == Tag:
+		return "src/tag/" + escapeSegments(r.Name)
+	case r.SHA != "":
+		return "src/commit/" + url.PathEscape(r.SHA)
+	}
+	return "src/branch/" + escapeSegments(r.Name)
+}
+
+// FileURL is the web URL of a repository file at the ref and line (no
+// anchor when line is not positive). Every part comes from bsync's own
+// knowledge: the repository's URL, the ref and a path of its tree.
+func (r Ref) FileURL(repoURL, path string, line int) string {
+	u := strings.TrimRight(repoURL, "/") + "/" + r.webPath() + "/" + escapeSegments(path)
+	if line > 0 {
+		u += "#L" + strconv.Itoa(line)
+	}
+	return u
+}
+
+// TagURL is the web URL of a tag's page (src/tag/<tag>).
+func (r Ref) TagURL(repoURL string) string {
+	return strings.TrimRight(repoURL, "/") + "/" + r.webPath()
+}
+
+// escapeSegments escapes each segment of a slash-separated path, which
+// escapes every character a Markdown link could end on ("(", ")", "<",
+// ">", space) as well.
+func escapeSegments(p string) string {
+	segs := strings.Split(p, "/")
+	for i, s := range segs {
+		segs[i] = url.PathEscape(s)
+	}
+	return strings.Join(segs, "/")
+}
+
+var reCommitish = regexp.MustCompile(`^[0-9a-fA-F]{7,40}$`)
+
+// releaseCandidates are the tag names a release can stand for, best
+// first: the release as given, then the version of Sentry's
+// "package@version" form, each also with its "v" added or dropped
+// ("flyer-crawler@1.4.2" → "flyer-crawler@1.4.2", "1.4.2", "v1.4.2").
+func releaseCandidates(release string) []string {
+	release = strings.TrimSpace(release)
+	if release == "" {
+		return nil
+	}
+	bases := []string{release}
+	if i := strings.LastIndex(release, "@"); i > 0 && i < len(release)-1 {
+		bases = append(bases, release[i+1:])
+	}
+	var out []string
+	add := func(s string) {
+		for _, o := range out {
+			if o == s {
+				return
+			}
+		}
+		out = append(out, s)
+	}
+	for _, b := range bases {
+		add(b)
+		if len(b) > 1 && b[0] == 'v' && isDigit(b[1]) {
+			add(b[1:])
+		} else if isDigit(b[0]) {
+			add("v" + b)
+		}
+	}
+	return out
+}
+
+// commitCandidate is the release's commit id, if it looks like one (7 to
+// 40 hex digits, as given or after "package@").
+func commitCandidate(release string) string {
+	for _, c := range releaseCandidates(release) {
+		if reCommitish.MatchString(c) {
+			return strings.ToLower(c)
+		}
+	}
+	return ""
+}
+
+func isDigit(b byte) bool { return b >= '0' && b <= '9' }
