@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/joho/godotenv"
+
+	"bsync/pkg/codeindex"
 )
 
 // config is bsync's configuration, read from the environment, a .env file
@@ -34,6 +36,9 @@ type config struct {
 	MaxBodyBytes  int
 	Timeout       time.Duration
 	PendingGrace  time.Duration
+	// Code links and owners.
+	CodeMappings []codeindex.Mapping
+	Assign       string // "codeowners" or "off"
 	// Noise control and monitoring.
 	ExcludeProjects []string
 	MinOccurrences  int

@@ -240,6 +240,7 @@ func (a *app) doctorGitea(ctx context.Context, cfg *config, d *doctorData, slugs
 		d.add("gitea_token_scope", statusOK, "the token has the write:issue scope")
 	}
 	doctorLabels(ctx, gc, cfg, d, slugs)
+	doctorCode(ctx, gc, cfg, d, repo, slugs)
 }
 
 // doctorLabels checks that the labels the projects use exist or can be

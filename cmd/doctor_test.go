@@ -127,3 +127,37 @@ func TestDoctorChecksTheLabelsOfTheProjectsBugsinkLists(t *testing.T) {
 		}
 	}
 }
+
+// TestDoctorShowsTheCodeOwnersFile: doctor names the CODEOWNERS file
+// Gitea's rules find, the lines Gitea would skip, and the owners bsync
+// cannot assign; with none it says issues get no assignees.
+func TestDoctorShowsTheCodeOwnersFile(t *testing.T) {
+	w := newWorld(t)
+	w.bs.SeedDemo(time.Now())
+	w.gt.Commit("", map[string]string{"src/a.ts": "x"})
+	r := w.bsync(t, "doctor")
+	cs := checks(r)
+	if cs["gitea_codeowners"]["status"] != "warn" || !strings.Contains(cs["gitea_codeowners"]["message"].(string), "has no CODEOWNERS") {
+		t.Errorf("gitea_codeowners without a file: %v", cs["gitea_codeowners"])
+	}
+	if cs["gitea_code"]["status"] != "ok" || !strings.Contains(cs["gitea_code"]["message"].(string), "holds 1 file(s)") {
+		t.Errorf("gitea_code: %v", cs["gitea_code"])
+	}
+
+	w.gt.Commit("", map[string]string{".gitea/CODEOWNERS": "src/.* @wri @ghost @acme/web\nbad\n"})
+	w.gt.AddUser("wri", "write")
+	r = w.bsync(t, "doctor")
+	cs = checks(r)
+	msg := cs["gitea_codeowners"]["message"].(string)
+	if cs["gitea_codeowners"]["status"] != "warn" || !strings.Contains(msg, ".gitea/CODEOWNERS on main: 1 rule(s)") ||
+		!strings.Contains(msg, "line 2: incorrect format") {
+		t.Errorf("gitea_codeowners: %v", cs["gitea_codeowners"])
+	}
+	msg = cs["gitea_assignees"]["message"].(string)
+	if !strings.Contains(msg, "cannot be assigned in acme/app (no write access, or no such user): ghost") || !strings.Contains(msg, "teams (Gitea assigns users only): acme/web") {
+		t.Errorf("gitea_assignees: %v", cs["gitea_assignees"])
+	}
+	if r.code != exitOK {
+		t.Errorf("warnings failed doctor: exit %d", r.code)
+	}
+}

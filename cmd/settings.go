@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"bsync/pkg/codeindex"
 	"bsync/pkg/syncer"
 	"bsync/pkg/syncstate"
 )
@@ -71,6 +72,10 @@ var settings = []setting{
 		parse: func(c *config, v string) error { c.WontFix = splitList(v, ","); return nil }},
 	{env: "BSYNC_MAX_BODY_BYTES", def: "65536", help: "cap on an issue body (4096–16777216); the stack trace is shortened first",
 		parse: intIn(func(c *config) *int { return &c.MaxBodyBytes }, 4096, 16<<20)},
+	{env: "BSYNC_CODE_MAPPINGS", help: "explicit code mappings for the links from stack frames to files of the repository: `slug:stack-prefix=source-prefix`, `;`-separated, e.g. `flyer-crawler-backend:/srv/app/=src/`; a frame path of that project starting with the stack prefix is the file at the source prefix plus the rest, and nothing else (see [Code links and owners](docs/code-links.md))",
+		parse: codeMappings},
+	{env: "BSYNC_ASSIGN", def: "codeowners", help: "`codeowners`: a new issue is assigned to the CODEOWNERS owners of its innermost in-app frame found in the repository (users Gitea lists as assignees only); `off`: no assignees. Set at creation only",
+		parse: oneOf(func(c *config) *string { return &c.Assign }, "codeowners", "off")},
 	{env: "BSYNC_BUGSINK_BACKLINK", def: "true", help: "after creating a Gitea issue, comment on the Bugsink issue with its link",
 		flag: "no-backlink", flagOn: "sync", flagKind: negatedFlag, flagHelp: "do not comment on Bugsink issues with their Gitea link",
 		parse: boolean(func(c *config) *bool { return &c.BackLink })},
@@ -336,6 +341,16 @@ func minLevel(c *config, v string) error {
 		return errors.New("one of fatal, error, warning, info, debug")
 	}
 	c.MinLevel = v
+	return nil
+}
+
+// codeMappings reads BSYNC_CODE_MAPPINGS.
+func codeMappings(c *config, v string) error {
+	m, err := codeindex.ParseMappings(v)
+	if err != nil {
+		return err
+	}
+	c.CodeMappings = m
 	return nil
 }
 

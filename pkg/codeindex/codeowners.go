@@ -129,3 +129,18 @@ func (co *CodeOwners) Owners(path string) []string {
 	}
 	return out
 }
+
+// AllOwners lists every owner the file names, in file order, each once.
+func (co *CodeOwners) AllOwners() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, r := range co.rules {
+		for _, o := range r.owners {
+			if k := strings.ToLower(o); !seen[k] {
+				seen[k] = true
+				out = append(out, o)
+			}
+		}
+	}
+	return out
+}
