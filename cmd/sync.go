@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"bsync/pkg/codeindex"
 	"bsync/pkg/gitea"
 	"bsync/pkg/render"
 	"bsync/pkg/syncer"
@@ -88,8 +89,10 @@ func runSync(ctx context.Context, opts *syncOptions) error {
 	defer cancel()
 	r := &syncRun{opts: opts, cfg: cfg, release: func() {}}
 	r.host, _ = os.Hostname()
-	r.eng = &syncer.Engine{Bugsink: opts.bugsinkClient(cfg), Gitea: opts.giteaClient(cfg), Log: opts.logger(), Now: opts.now,
-		Opts: engineOptions(cfg, opts)}
+	gc := opts.giteaClient(cfg)
+	r.eng = &syncer.Engine{Bugsink: opts.bugsinkClient(cfg), Gitea: gc, Log: opts.logger(), Now: opts.now,
+		Opts: engineOptions(cfg, opts),
+		Code: codeindex.New(gc, codeindex.Options{Mappings: cfg.CodeMappings, Assign: cfg.Assign == "codeowners"})}
 	var unknown *syncer.UnknownProjectsError
 	if err := r.eng.SelectProjects(ctx); errors.As(err, &unknown) {
 		return err // a configuration error: only Bugsink's project list was read

@@ -123,9 +123,6 @@ func (l *Located) Found() int {
 	return n
 }
 
-// maxLine bounds a line number put in a link.
-const maxLine = 10_000_000
-
 // Locate finds an event's frames in the repository at the revision its
 // release names (else the default branch). Frames are given innermost
 // first; the owners are those of the first in-app frame found. It returns
@@ -160,7 +157,7 @@ func (x *Index) Locate(ctx context.Context, project, release string, frames []Fr
 			continue
 		}
 		line := f.Line
-		if line < 0 || line > maxLine {
+		if line < 0 || line > MaxLine {
 			line = 0
 		}
 		loc.Links[i] = Link{Path: path, Line: line, URL: ref.FileURL(repo.HTMLURL, path, line)}

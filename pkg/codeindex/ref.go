@@ -38,19 +38,23 @@ func (r Ref) webPath() string {
 	return "src/branch/" + escapeSegments(r.Name)
 }
 
+// MaxLine is the largest line number a link points at.
+const MaxLine = 10_000_000
+
 // FileURL is the web URL of a repository file at the ref and line (no
-// anchor when line is not positive). Every part comes from bsync's own
-// knowledge: the repository's URL, the ref and a path of its tree.
+// anchor when line is not in 1..MaxLine). Every part comes from bsync's
+// own knowledge: the repository's URL, the ref, a path of its tree and an
+// integer.
 func (r Ref) FileURL(repoURL, path string, line int) string {
 	u := strings.TrimRight(repoURL, "/") + "/" + r.webPath() + "/" + escapeSegments(path)
-	if line > 0 {
+	if line > 0 && line <= MaxLine {
 		u += "#L" + strconv.Itoa(line)
 	}
 	return u
 }
 
-// TagURL is the web URL of a tag's page (src/tag/<tag>).
-func (r Ref) TagURL(repoURL string) string {
+// RefURL is the web page of the ref: the tree at the tag or commit.
+func (r Ref) RefURL(repoURL string) string {
 	return strings.TrimRight(repoURL, "/") + "/" + r.webPath()
 }
 

@@ -2,11 +2,13 @@ package render
 
 import (
 	"encoding/json"
+	"math"
 	"strings"
 	"testing"
 
 	"bsync/pkg/bugsink"
 	"bsync/pkg/bugsink/bugsinktest"
+	"bsync/pkg/codeindex"
 )
 
 // FuzzRender checks the renderer's invariants on arbitrary error text: no
@@ -21,23 +23,30 @@ import (
 //	go test ./pkg/render -run '^$' -fuzz FuzzRender -fuzztime 10m
 func FuzzRender(f *testing.F) {
 	for _, s := range hostileCorpus {
-		f.Add(s, s, "https://x.example/?q="+s, s, s, s)
+		f.Add(s, s, "https://x.example/?q="+s, s, s, s, 1)
 	}
-	f.Add("TypeError", "t.map is not a function", "https://x/", "app.js", "render", "return x.map(f)")
+	f.Add("TypeError", "t.map is not a function", "https://x/", "app.js", "render", "return x.map(f)", 12)
+	for _, line := range []int{0, -1, 10_000_001, math.MaxInt32, math.MinInt64} {
+		f.Add("E", "shop@1.4.2", "https://x/", "/srv/app/src/app.ts", "f", "x", line)
+	}
 	const sentinel = "FUZZSECRET9"
-	f.Fuzz(func(t *testing.T, typ, value, rawURL, file, fn, ctxLine string) {
+	f.Fuzz(func(t *testing.T, typ, value, rawURL, file, fn, ctxLine string, line int) {
 		yes := true
 		ev := &bugsink.Event{Data: bugsink.EventData{
-			Platform: typ, Level: fn,
+			Platform: typ, Level: fn, Release: value, Env: ctxLine,
 			Request: &bugsink.Request{Method: fn, URL: rawURL + "&token=" + sentinel},
 			Exception: bugsink.ExceptionList{{Type: typ, Value: value + " password=" + sentinel, Stacktrace: &bugsink.Stacktrace{Frames: []bugsink.Frame{
-				{Filename: file, Function: fn, ContextLine: ctxLine, InApp: &yes},
+				{Filename: file, Function: fn, ContextLine: ctxLine, InApp: &yes, Lineno: bugsink.FlexInt(line)},
 				{AbsPath: file + "?sig=" + sentinel, Function: value},
 			}}}},
 		}}
 		is := bugsink.Issue{ID: testID, CalculatedType: typ, CalculatedValue: value, DigestedEventCount: 1}
 		const limit = 16 << 10
-		r := rendered(is, ev, file, Options{BugsinkURL: safetyBase, MaxBodyBytes: limit})
+		// The repository holds the fuzzed path (and one under src/) and is
+		// tagged with the fuzzed release, so the frame is linked.
+		files := codeindex.NewFiles([]string{file, "src/" + file, "src/app.ts"})
+		code := codeIn(ev, files, codeindex.Ref{Kind: codeindex.Tag, Name: value, SHA: shopSHA})
+		r := Issue(Input{Issue: is, Event: ev, Project: file, Options: Options{BugsinkURL: safetyBase, MaxBodyBytes: limit}, Code: code})
 		for _, v := range append(checkTitle(r.Title), checkBody(r.Body, limit)...) {
 			t.Error(v)
 		}

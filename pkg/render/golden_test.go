@@ -13,6 +13,7 @@ import (
 	"bsync/pkg/apiclient"
 	"bsync/pkg/bugsink"
 	"bsync/pkg/bugsink/bugsinktest"
+	"bsync/pkg/codeindex"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden from the current renderer")
@@ -84,7 +85,45 @@ func renderThroughFake(t testing.TB, data []byte, typ, value string, opts ...bug
 		t.Fatalf("payload not read whole: %v", ev.DataErr)
 	}
 	is, _ := srv.Issue(id)
-	return rendered(is, ev, "shop-frontend", Options{BugsinkURL: safetyBase})
+	return Issue(Input{Issue: is, Event: ev, Project: "shop-frontend", Options: Options{BugsinkURL: safetyBase}, Code: goldenCode(ev)})
+}
+
+// shopFiles is the repository the golden issues link into: the recording
+// scripts at its root and the bundle's original source under src/ (the
+// minified bundle is not in it).
+var shopFiles = codeindex.NewFiles([]string{"README.md", "record_node.js", "record_python.py", "src/cart.ts"})
+
+const shopSHA = "5f3c2a1b0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b"
+
+// goldenCode places an event's frames in shopFiles: at tag v1.4.2 for the
+// backend's release 1.4.2, else (the frontend's 2.7.0 has no tag) at the
+// default branch.
+func goldenCode(ev *bugsink.Event) *Code {
+	ref := codeindex.Ref{Kind: codeindex.Branch, Name: "main", SHA: shopSHA}
+	if strings.HasSuffix(ev.Data.Release, "@1.4.2") {
+		ref = codeindex.Ref{Kind: codeindex.Tag, Name: "v1.4.2", SHA: shopSHA}
+	}
+	return codeIn(ev, shopFiles, ref)
+}
+
+// codeIn places an event's frames in files at ref, with the code index's
+// own pieces (Find, FileURL, RefURL), in the repository at safetyRepo.
+func codeIn(ev *bugsink.Event, files *codeindex.Files, ref codeindex.Ref) *Code {
+	c := &Code{Repo: "acme/app", Kind: AtBranch, RefName: ref.Name, RefSHA: ref.SHA}
+	if ref.Kind == codeindex.Tag {
+		c.Kind, c.ReleaseURL = AtTag, ref.RefURL(safetyRepo)
+	}
+	for _, f := range CodeFrames(ev) {
+		l := CodeLink{Function: f.Function}
+		for _, p := range f.Paths {
+			if path, m := files.Find(p, nil); m == codeindex.Found {
+				l.Path, l.Line, l.URL = path, f.Line, ref.FileURL(safetyRepo, path, f.Line)
+				break
+			}
+		}
+		c.Links = append(c.Links, l)
+	}
+	return c
 }
 
 // TestGoldenRecordedEvents renders every recorded event to an issue title

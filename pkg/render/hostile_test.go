@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"bsync/pkg/bugsink"
+	"bsync/pkg/codeindex"
 )
 
 // hostileCorpus is error text an attacker (or an unlucky app) can send.
@@ -55,6 +56,30 @@ var hostileCorpus = map[string]string{
 	"gitea emoji":        ":+1: :warning:",
 	"mention after word": "email me at a@b.c or @b",
 	"figures markers":    "<!-- /bsync:figures --> x <!-- bsync:figures -->",
+	// Frame paths and releases, which code links are built beside.
+	"path closes link": "src/app.ts)](https://evil.example/x) [y](https://evil.example/z",
+	"path traversal":   "../../../../etc/passwd",
+	"path is a URL":    "https://evil.example/src/app.ts",
+	"javascript path":  "javascript:alert(1)//src/app.ts",
+	"path with query":  "/srv/app/src/app.ts?next=https://evil.example#L1",
+	"release link":     "shop@1.0.0](https://evil.example) <a href=x>",
+	"release mention":  "shop@@admin #1",
+}
+
+// hostileCode places an event's frames in a repository whose own file
+// paths and tag are made of s too (a repository can hold any name), at
+// that tag: what the code index would answer for it. A repository's names
+// are its own, not the error's, so a case carrying a secret names its
+// files and tag plainly: the secret check is about the event's text.
+func hostileCode(ev *bugsink.Event, s string) *Code {
+	name := s
+	for _, sec := range secrets {
+		if strings.Contains(s, sec) {
+			name = "plain"
+		}
+	}
+	files := codeindex.NewFiles([]string{name, "src/" + name, name + "/x.ts", "src/app.ts", "etc/passwd"})
+	return codeIn(ev, files, codeindex.Ref{Kind: codeindex.Tag, Name: name, SHA: shopSHA})
 }
 
 var secrets = []string{"hunter2", "eyJhbGciOiJIUzI1NiJ9", "dXNlcjpwYXNz", "sk_live_123456", "s3cret", "T0KEN", "S1GN"}
@@ -67,7 +92,7 @@ func TestHostileCorpus(t *testing.T) {
 				ev    *bugsink.Event
 			}{{s, hostileEvent(s)}, {"", hostileEvent(s)}, {"", hostileLogEvent(s, true)}, {"", hostileLogEvent(s, false)}} {
 				is := bugsink.Issue{ID: testID, CalculatedType: s, CalculatedValue: c.value, FirstSeen: t0, LastSeen: t1, DigestedEventCount: 1}
-				r := rendered(is, c.ev, s, Options{BugsinkURL: safetyBase})
+				r := Issue(Input{Issue: is, Event: c.ev, Project: s, Options: Options{BugsinkURL: safetyBase}, Code: hostileCode(c.ev, s)})
 				for _, v := range append(checkTitle(r.Title), checkBody(r.Body, DefaultMaxBodyBytes)...) {
 					t.Error(v)
 				}

@@ -46,6 +46,10 @@ type Input struct {
 	Event   *bugsink.Event // the newest event; nil when Bugsink stores none
 	Project string         // the project's slug
 	Options Options
+	// Code is where the event's frames live in the Gitea repository, as
+	// the code index found them for CodeFrames(Event); nil when it was
+	// not consulted.
+	Code *Code
 }
 
 // Output is the Gitea issue bsync would create for a Bugsink issue.
@@ -104,7 +108,7 @@ func Issue(in Input) Output {
 	}
 	tr := stackLines(ev, opt.MaxFrames)
 	v := bodyView{is: is, data: data, hasEvent: ev != nil, slug: projectSlug, link: link,
-		message: issueMessage(is, data), missingMaps: tr.missingMaps}
+		message: issueMessage(is, data), missingMaps: tr.missingMaps, code: in.Code}
 	stack := tr.lines
 	body := v.render(stack, "")
 	if len(body) > opt.MaxBodyBytes {
@@ -134,6 +138,7 @@ type bodyView struct {
 	slug, link  string
 	message     string
 	missingMaps bool
+	code        *Code // nil: the repository was not consulted
 }
 
 // fit drops stack lines from the middle until the body fits; if even no
@@ -175,22 +180,7 @@ func insertGap(lines []string, at, dropped int) []string {
 func (v bodyView) render(stack []string, note string) string {
 	is, data, hasEvent := v.is, v.data, v.hasEvent
 	var b strings.Builder
-	typ := is.CalculatedType
-	if typ == "" {
-		typ = "Error"
-	}
-	platform, level := "unknown", "unknown"
-	if hasEvent {
-		platform = orDefault(data.Platform, "unknown")
-		level = orDefault(data.Level, "error") // Sentry's default level
-	}
-
-	b.WriteString("## Error Details\n\n")
-	b.WriteString("| Field | Value |\n| ------------ | ----------------------- |\n")
-	fmt.Fprintf(&b, "| **Type** | %s |\n", cell(typ, 200))
-	fmt.Fprintf(&b, "| **Message** | %s |\n", cell(v.message, maxMessageBytes))
-	fmt.Fprintf(&b, "| **Platform** | %s |\n", cell(platform, 64))
-	fmt.Fprintf(&b, "| **Level** | %s |\n", cell(level, 32))
+	v.details(&b)
 
 	b.WriteString("\n" + FiguresSection(is, time.Time{}, 0))
 
@@ -215,6 +205,9 @@ func (v bodyView) render(stack []string, note string) string {
 		if v.missingMaps {
 			b.WriteString(missingMapsLine(data.Release) + "\n\n")
 		}
+		if links := v.code.section(data.Release); links != "" {
+			b.WriteString(links + "\n\n")
+		}
 		b.WriteString("<details>\n<summary>Click to expand</summary>\n\n")
 		b.WriteString(codeBlock(strings.Join(stack, "\n")))
 		b.WriteString("\n\n</details>\n")
@@ -228,6 +221,27 @@ func (v bodyView) render(stack []string, note string) string {
 	fmt.Fprintf(&b, "**Project**: %s\n", slugText(v.slug))
 	b.WriteString("\n" + Marker(is.ID) + "\n")
 	return b.String()
+}
+
+// details writes the Error Details table.
+func (v bodyView) details(b *strings.Builder) {
+	typ := v.is.CalculatedType
+	if typ == "" {
+		typ = "Error"
+	}
+	platform, level := "unknown", "unknown"
+	if v.hasEvent {
+		platform = orDefault(v.data.Platform, "unknown")
+		level = orDefault(v.data.Level, "error") // Sentry's default level
+	}
+	b.WriteString("## Error Details\n\n")
+	b.WriteString("| Field | Value |\n| ------------ | ----------------------- |\n")
+	fmt.Fprintf(b, "| **Type** | %s |\n", cell(typ, 200))
+	fmt.Fprintf(b, "| **Message** | %s |\n", cell(v.message, maxMessageBytes))
+	fmt.Fprintf(b, "| **Platform** | %s |\n", cell(platform, 64))
+	fmt.Fprintf(b, "| **Level** | %s |\n", cell(level, 32))
+	fmt.Fprintf(b, "| **Release** | %s |\n", v.code.releaseCell(v.data.Release))
+	fmt.Fprintf(b, "| **Environment** | %s |\n", cell(v.data.Env, maxEnvBytes))
 }
 
 // missingMapsLine says in one line that Bugsink lacked source maps for the

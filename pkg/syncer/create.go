@@ -72,6 +72,8 @@ type prepared struct {
 	names    []string
 	ids      []int64
 	warnings []string
+	// assignees are the code owners the issue is created with.
+	assignees []string
 	// reservedAt is when the create was reserved, if it was already.
 	reservedAt time.Time
 }
@@ -104,7 +106,9 @@ func (e *Engine) prepare(ctx context.Context, p bugsink.Project, is bugsink.Issu
 	if ev != nil && ev.DataErr != nil {
 		prep.warnings = append(prep.warnings, fmt.Sprintf("%s: part of the event payload could not be read: %v", is.ID, ev.DataErr))
 	}
-	prep.r = render.Issue(render.Input{Issue: is, Event: ev, Project: p.Slug, Options: e.Opts.Render})
+	code, owners := e.locate(ctx, p.Slug, ev)
+	prep.r = render.Issue(render.Input{Issue: is, Event: ev, Project: p.Slug, Options: e.Opts.Render, Code: code})
+	prep.assignees = owners
 	prep.warnings = append(prep.warnings, prep.r.Warnings...)
 	prep.names = e.labelsFor(p.Slug)
 	ids, err := e.labelIDsFor(ctx, prep.names)
@@ -114,7 +118,7 @@ func (e *Engine) prepare(ctx context.Context, p bugsink.Project, is bugsink.Issu
 	prep.ids = ids
 	if e.Opts.DryRun {
 		return prep, outcome{would: &CreatedIssue{BugsinkIssueID: is.ID, BugsinkURL: render.IssueLink(e.Opts.Render.BugsinkURL, is.ID),
-			Project: p.Slug, Title: prep.r.Title, Labels: prep.names}, warnings: prep.warnings}, false
+			Project: p.Slug, Title: prep.r.Title, Labels: prep.names, Assignees: prep.assignees}, warnings: prep.warnings}, false
 	}
 	return prep, outcome{}, true
 }
@@ -132,7 +136,7 @@ func (e *Engine) createPrepared(ctx context.Context, p bugsink.Project, is bugsi
 		}
 		reservedAt = e.Now()
 	}
-	gi, err := e.Gitea.CreateIssue(ctx, gitea.CreateIssueOption{Title: prep.r.Title, Body: prep.r.Body, Labels: prep.ids})
+	gi, err := e.createIssue(ctx, is, &prep)
 	created()
 	var mismatch *gitea.LabelMismatchError
 	if err != nil && !errors.As(err, &mismatch) {
@@ -154,10 +158,33 @@ func (e *Engine) createPrepared(ctx context.Context, p bugsink.Project, is bugsi
 	}
 	o, rec := e.recordCreated(ctx, p, is, gi, prep.names, mismatch, false)
 	o.warnings = append(prep.warnings, o.warnings...)
+	if o.created != nil {
+		for _, u := range gi.Assignees {
+			o.created.Assignees = append(o.created.Assignees, u.Login)
+		}
+	}
 	if rec == nil {
 		return o, nil
 	}
 	return o, func(ctx context.Context, o *outcome) { e.afterRecord(ctx, p, is, gi, *rec, o) }
+}
+
+// createIssue sends the create. Assignees are set here and nowhere else,
+// so a person's later reassignment stands. Gitea refuses the whole create
+// (422) when an assignee has lost access since the run read the
+// assignees; nothing was created then, so it is sent once more without
+// them, and the run says so.
+func (e *Engine) createIssue(ctx context.Context, is bugsink.Issue, prep *prepared) (*gitea.Issue, error) {
+	opt := gitea.CreateIssueOption{Title: prep.r.Title, Body: prep.r.Body, Labels: prep.ids, Assignees: prep.assignees}
+	gi, err := e.Gitea.CreateIssue(ctx, opt)
+	if len(opt.Assignees) == 0 || gitea.StatusCode(err) != http.StatusUnprocessableEntity {
+		return gi, err
+	}
+	prep.warnings = append(prep.warnings, fmt.Sprintf("%s: Gitea refused the assignees %v (%v); the issue is created without them",
+		is.ID, opt.Assignees, err))
+	prep.assignees = nil
+	opt.Assignees = nil
+	return e.Gitea.CreateIssue(ctx, opt)
 }
 
 // finish records a Gitea issue (created now, or found and adopted), then

@@ -162,6 +162,9 @@ type Engine struct {
 	Log     *slog.Logger
 	Now     func() time.Time
 	Opts    Options
+	// Code links frames to the repository and names their owners; nil
+	// leaves issues without code links and assignees.
+	Code CodeIndex
 
 	labelMu  sync.Mutex
 	labelIDs map[string]int64
@@ -278,6 +281,12 @@ func (e *Engine) Run(ctx context.Context) (*Report, error) {
 		<-e.warm
 	}
 	rep.Pass = passKind(rep.Projects)
+	if e.Code != nil {
+		for _, n := range e.Code.Notes() {
+			rep.warn(n)
+			e.Log.Info("code links", "note", n)
+		}
+	}
 	if e.Opts.DryRun && len(e.unknownLabels) > 0 {
 		rep.warn(fmt.Sprintf("labels %s do not exist yet and would be created", strings.Join(e.unknownLabels, ", ")))
 	}

@@ -103,11 +103,14 @@ type ProjectReport struct {
 
 // CreatedIssue is one Gitea issue created (or, in a dry run, that would be).
 type CreatedIssue struct {
-	BugsinkIssueID   string   `json:"bugsink_issue_id"`
-	BugsinkURL       string   `json:"bugsink_url"`
-	Project          string   `json:"project"`
-	Title            string   `json:"title"`
-	Labels           []string `json:"labels"`
+	BugsinkIssueID string   `json:"bugsink_issue_id"`
+	BugsinkURL     string   `json:"bugsink_url"`
+	Project        string   `json:"project"`
+	Title          string   `json:"title"`
+	Labels         []string `json:"labels"`
+	// Assignees are the code owners the issue was created with (a dry
+	// run: would be created with).
+	Assignees        []string `json:"assignees,omitempty"`
 	GiteaIssueNumber int      `json:"gitea_issue_number,omitempty"`
 	GiteaIssueURL    string   `json:"gitea_issue_url,omitempty"`
 	Adopted          bool     `json:"adopted,omitempty"`
