@@ -116,6 +116,15 @@ func (s *Server) SetPrivate(private bool) {
 	s.code().private = private
 }
 
+// SetAssignees replaces an issue's assignees, as a person in the UI would.
+func (s *Server) SetAssignees(number int, logins []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if is := s.issue(number); is != nil {
+		is.Assignees = append([]string(nil), logins...)
+	}
+}
+
 // Assignees returns the logins assigned to an issue.
 func (s *Server) Assignees(number int) []string {
 	s.mu.Lock()
