@@ -1,7 +1,6 @@
 package codeindex
 
 import (
-	"sort"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -155,16 +154,4 @@ func validRepoPath(p string) bool {
 		}
 	}
 	return true
-}
-
-// sortedUnique sorts and deduplicates strings.
-func sortedUnique(s []string) []string {
-	sort.Strings(s)
-	out := s[:0]
-	for i, v := range s {
-		if i == 0 || v != s[i-1] {
-			out = append(out, v)
-		}
-	}
-	return out
 }

@@ -27,8 +27,10 @@ type fakeRepo struct {
 	n   int
 }
 
-func (f *fakeRepo) commit(_ *testing.T, files map[string]string) string { return f.srv.Commit("", files) }
-func (f *fakeRepo) tag(_ *testing.T, name, target string)               { f.srv.Tag(name, target) }
+func (f *fakeRepo) commit(_ *testing.T, files map[string]string) string {
+	return f.srv.Commit("", files)
+}
+func (f *fakeRepo) tag(_ *testing.T, name, target string) { f.srv.Tag(name, target) }
 func (f *fakeRepo) user(_ *testing.T, perm string) string {
 	f.n++
 	login := "user" + string(rune('a'+f.n))
