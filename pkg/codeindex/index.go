@@ -129,7 +129,10 @@ func (l *Located) Found() int {
 // nil when the repository cannot be read this run (the reason is a note).
 func (x *Index) Locate(ctx context.Context, project, release string, frames []Frame) *Located {
 	repo, err := x.repo.get(func() (*gitea.Repository, error) { return x.src.Repository(ctx) })
-	if err != nil || repo.HTMLURL == "" || repo.DefaultBranch == "" {
+	switch {
+	case gitea.IsRepoNotFound(err) || gitea.IsUnauthorized(err):
+		return nil // the run fails on it at its first write, and says so there
+	case err != nil || repo.HTMLURL == "" || repo.DefaultBranch == "":
 		x.note("code links are off this run: the repository could not be read (%v)", errOr(err, "it names no web URL or default branch"))
 		return nil
 	}
@@ -266,6 +269,9 @@ func (x *Index) resolveRelease(ctx context.Context, repo *gitea.Repository, rele
 			quote(release), repo.FullName, repo.DefaultBranch)
 	}
 	t, err := x.src.Tree(ctx, repo.DefaultBranch)
+	if errors.Is(err, gitea.ErrRefNotFound) {
+		return Ref{}, fmt.Errorf("%s has no commit on its default branch %s", repo.FullName, repo.DefaultBranch)
+	}
 	if err != nil {
 		return Ref{}, fmt.Errorf("the default branch %s could not be read: %w", repo.DefaultBranch, err)
 	}

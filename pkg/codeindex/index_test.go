@@ -151,3 +151,21 @@ func TestLocateOffWhenTheRepositoryCannotBeRead(t *testing.T) {
 		t.Errorf("notes %q", notes)
 	}
 }
+
+func TestLocateOffInAnEmptyRepository(t *testing.T) {
+	srv := giteatest.New("acme", "app")
+	t.Cleanup(srv.Close)
+	c := gitea.New(srv.URL, giteatest.Token, "acme", "app", apiclient.Options{Timeout: 2 * time.Second})
+	x := codeindex.New(c, codeindex.Options{Assign: true})
+	for range 2 {
+		if loc := x.Locate(t.Context(), "web", "", []codeindex.Frame{inApp(1, "a.ts")}); loc != nil {
+			t.Errorf("located %+v", loc)
+		}
+	}
+	if notes := x.Notes(); len(notes) != 1 || !strings.Contains(notes[0], "acme/app has no commit on its default branch main") {
+		t.Errorf("notes %q", notes)
+	}
+	if n := srv.CountRequests("GET", "/git/trees/"); n != 1 {
+		t.Errorf("%d tree reads, want 1 per run", n)
+	}
+}
