@@ -2,6 +2,7 @@ package bugsinktest
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -117,5 +118,38 @@ func TestSourceMapsApplyAsBugsinkApplies(t *testing.T) {
 	}, "\n")
 	if got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
+// ParseSourceMap decodes the bundle's source map (written for
+// scripts/record-events/bundle): relative fields carried across segments,
+// names only where a segment has five fields, the sources' lines as
+// Python splits them.
+func TestParseSourceMap(t *testing.T) {
+	raw, err := os.ReadFile("../../../scripts/record-events/bundle/main.3f2a9c.js.map")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sm, err := ParseSourceMap(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Mapping{
+		{0, 208, "src/cart.js", 0, 0, ""}, {0, 221, "src/cart.js", 2, 0, ""}, {0, 235, "src/cart.js", 3, 2, ""},
+		{0, 244, "src/cart.js", 3, 15, "prices"}, {0, 248, "src/cart.js", 3, 19, ""}, {0, 267, "src/cart.js", 4, 11, ""},
+		{0, 277, "src/cart.js", 8, 0, ""}, {0, 298, "src/cart.js", 9, 9, "cartPrices"}, {0, 309, "src/cart.js", 12, 0, ""},
+		{0, 325, "src/cart.js", 13, 2, ""}, {0, 355, "src/cart.js", 14, 11, "renderCart"},
+	}
+	if fmt.Sprint(sm.Mappings) != fmt.Sprint(want) {
+		t.Errorf("mappings\n%v\nwant\n%v", sm.Mappings, want)
+	}
+	if src := sm.Sources["src/cart.js"]; len(src) != 17 || src[3] != "  return items.map(function (item) {" {
+		t.Errorf("source lines %q", src)
+	}
+	for _, bad := range []string{`{"version":3,"sources":["a"],"mappings":"AAAA;A$"}`, `{"version":3,"sources":["a"],"mappings":"ACAA"}`,
+		`{"version":3,"sources":["a"],"mappings":"AAg"}`, `{"version":2,"mappings":""}`, `{"version":3,"sources":["a"],"names":[],"mappings":"AAAAA"}`} {
+		if _, err := ParseSourceMap([]byte(bad)); err == nil {
+			t.Errorf("ParseSourceMap(%s) took it", bad)
+		}
 	}
 }
