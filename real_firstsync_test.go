@@ -4,8 +4,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
+	"bsync/pkg/bugsink/bugsinktest"
 	"bsync/pkg/peertest"
 )
 
@@ -50,9 +50,7 @@ func spreadRecorded(events []recordedEvent, projects []string) map[string][]reco
 // second sync does nothing.
 func TestRealFirstSyncOfRecordedEvents(t *testing.T) {
 	t.Parallel()
-	start := time.Now()
 	p := newRealPair(t, peertest.BugsinkServer(t), flyerProjects...)
-	t.Logf("pair made in %v", time.Since(start))
 	events := recordedEvents(t)
 	dealt := spreadRecorded(events, flyerProjects)
 	for proj, es := range dealt {
@@ -79,8 +77,15 @@ func TestRealFirstSyncOfRecordedEvents(t *testing.T) {
 				t.Errorf("%s: bugsink derived %q, %q, which no recorded .issue.json names", proj, is.Type, is.Value)
 				continue
 			}
-			if _, md := p.latestEvent(t, is.ID); md != strings.TrimSpace(es[i].StacktraceMD) {
-				t.Errorf("%s: the real stacktrace_md differs from the recorded one\n--- real ---\n%s\n--- recorded ---\n%s", es[i].Name, md, es[i].StacktraceMD)
+			// The recorded files were written by Bugsink after 2.5.0, which
+			// also renders the stacks of events without an exception; for
+			// those the fake's port renders as 2.5.0 does.
+			want := strings.TrimSpace(es[i].StacktraceMD)
+			if _, ok := es[i].Data["exception"]; !ok {
+				want = bugsinktest.StacktraceMarkdown(es[i].Raw, bugsinktest.Title(is.Type, is.Value), nil)
+			}
+			if _, md := p.latestEvent(t, is.ID); md != want {
+				t.Errorf("%s: the real stacktrace_md differs from the recorded one or the port's\n--- real ---\n%s\n--- want ---\n%s", es[i].Name, md, want)
 			}
 			code, doc, stderr := p.run(t, "preview", is.ID)
 			d, _ := doc["data"].(map[string]any)
@@ -101,9 +106,7 @@ func TestRealFirstSyncOfRecordedEvents(t *testing.T) {
 		t.Fatalf("%d bugsink issues for %d recorded events dealt without repeating a title in a project", total, len(events))
 	}
 
-	t.Logf("ingested and previewed in %v", time.Since(start))
 	d := p.sync(t)
-	t.Logf("first sync: %v ms, requests %v", d["duration_ms"], d["requests"])
 	if d["synced"] != float64(total) || d["pass"] != "full" {
 		t.Fatalf("first sync: synced %v, pass %v; want %d, full", d["synced"], d["pass"], total)
 	}

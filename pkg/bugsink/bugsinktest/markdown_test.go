@@ -10,7 +10,8 @@ import (
 )
 
 // The recorded events' stacktrace_md and issue files were written by
-// Bugsink's own render_stacktrace_md and get_type_and_value_for_data
+// Bugsink's own render_stacktrace_md (of its main branch after 2.5.0, which
+// renders threads) and get_type_and_value_for_data
 // (scripts/record-events/bugsink_md.py); the ports must agree with them. Locals are compared apart: the port lists them in key
 // order and shows non-strings as JSON.
 func TestStacktraceMarkdownMatchesBugsink(t *testing.T) {
@@ -46,7 +47,7 @@ func TestStacktraceMarkdownMatchesBugsink(t *testing.T) {
 			if typ, val := Calculated(data); typ != issue.Type || val != issue.Value {
 				t.Errorf("Calculated = %q, %q; Bugsink computes %q, %q", typ, val, issue.Type, issue.Value)
 			}
-			got := StacktraceMarkdown(data, Title(issue.Type, issue.Value), nil)
+			got := StacktraceMarkdownWithThreads(data, Title(issue.Type, issue.Value), nil)
 			if w := withoutLocals(string(want)); withoutLocals(got) != w {
 				t.Errorf("stacktrace_md differs from Bugsink's\n--- got ---\n%s\n--- want ---\n%s", got, want)
 			}
@@ -54,6 +55,52 @@ func TestStacktraceMarkdownMatchesBugsink(t *testing.T) {
 				t.Errorf("%d Locals sections, Bugsink has %d", strings.Count(got, "#### Locals"), strings.Count(string(want), "#### Locals"))
 			}
 		})
+	}
+}
+
+// Bugsink 2.5.0 renders exception stacks only: an event without an
+// exception (a log message with its threads' stack, or an event-level
+// stack) is "_No stacktrace available._", as the real 2.5.0 serves it
+// (TestRealFirstSyncOfRecordedEvents); exception events render as after
+// 2.5.0 where they have at most one thread.
+func TestStacktraceMarkdownAs250(t *testing.T) {
+	files, _ := filepath.Glob("../../syncer/testdata/events/*.json")
+	without := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, ".issue.json") {
+			continue
+		}
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ev struct {
+			Exception json.RawMessage `json:"exception"`
+		}
+		if err := json.Unmarshal(data, &ev); err != nil {
+			t.Fatal(err)
+		}
+		got, later := StacktraceMarkdown(data, "T", nil), StacktraceMarkdownWithThreads(data, "T", nil)
+		switch {
+		case ev.Exception == nil:
+			without++
+			if got != "_No stacktrace available._" || later == got {
+				t.Errorf("%s (no exception): 2.5.0 renders %q, after 2.5.0 %.40q", f, got, later)
+			}
+		case got != later:
+			t.Errorf("%s: 2.5.0 and later render an exception event apart:\n%s\n---\n%s", f, got, later)
+		}
+	}
+	if without != 3 {
+		t.Errorf("%d recorded events without an exception, want 3", without)
+	}
+	threads := `{"platform":"python","exception":{"values":[{"type":"E","value":"v"}]},
+	 "threads":{"values":[{"id":1,"stacktrace":{"frames":[{"filename":"a.py","lineno":1}]}},{"id":2,"stacktrace":{"frames":[{"filename":"b.py","lineno":2}]}}]}}`
+	if got := StacktraceMarkdown([]byte(threads), "E: v", nil); strings.Contains(got, "# Threads") {
+		t.Errorf("2.5.0 renders threads:\n%s", got)
+	}
+	if got := StacktraceMarkdownWithThreads([]byte(threads), "E: v", nil); !strings.Contains(got, "# Threads") {
+		t.Errorf("after 2.5.0, no threads:\n%s", got)
 	}
 }
 
