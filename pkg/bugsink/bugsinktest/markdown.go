@@ -15,8 +15,8 @@ import (
 // from events/utils.py (bugsink/bugsink). By default it renders as the
 // 2.5.0 release does: exception stacks only, and "_No stacktrace
 // available._" for an event without an exception (a log message's thread
-// or event-level stack, as the real 2.5.0 serves it); WithThreadsMarkdown
-// renders as Bugsink after 2.5.0 (commit 1da902d7, "Render threads
+// or event-level stack, as the real 2.5.0 serves it);
+// StacktraceMarkdownWithThreads renders as Bugsink after 2.5.0 (commit 1da902d7, "Render threads
 // alongside exception stacktraces") with get_thread_stacktrace_entries.
 // Like Bugsink, it lists every frame's local variables, and it applies the
 // source maps the fake was given (WithSourceMap) to exception frames only.
@@ -66,11 +66,6 @@ func WithSourceMap(debugID string, m SourceMap) Option {
 	}
 }
 
-// WithThreadsMarkdown renders stacktrace_md as Bugsink after 2.5.0 does:
-// an event without an exception shows its threads' (or its event-level)
-// stack, and an exception event with several threads ends with them.
-func WithThreadsMarkdown() Option { return func(s *Server) { s.md.threads = true } }
-
 // WithInAppOnlyMarkdown renders stacktrace_md as Bugsink 2.0.0 to 2.0.4
 // did: only in-app frames, where an exception has any.
 func WithInAppOnlyMarkdown() Option { return func(s *Server) { s.md.inAppOnly = true } }
@@ -97,7 +92,9 @@ func StacktraceMarkdown(data json.RawMessage, title string, maps map[string]Sour
 }
 
 // StacktraceMarkdownWithThreads is StacktraceMarkdown as Bugsink after
-// 2.5.0 renders it (WithThreadsMarkdown).
+// 2.5.0 renders it: an event without an exception shows its threads' (or
+// its event-level) stack, and an exception event with several threads ends
+// with them.
 func StacktraceMarkdownWithThreads(data json.RawMessage, title string, maps map[string]SourceMap) string {
 	return stacktraceMarkdown(data, title, maps, markdownOptions{threads: true})
 }
