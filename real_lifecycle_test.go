@@ -95,27 +95,36 @@ func TestRealCrashLoop(t *testing.T) {
 	}
 	add(12)
 	rdb := p.redis.Client(t, 15)
-	killed, closed := 0, 0
-	for i, after := range []time.Duration{300, 800, 1500, 2500, 3500} {
-		rdb.Del(t.Context(), "bugsink:lock:sync") // a killed run's lock would outlive the test
-		if p.killedAfter(t, after*time.Millisecond) {
-			killed++
-		}
-		add(2)
-		if closed == 0 && i >= 2 {
-			// A synced issue (resolved in Bugsink, its mapping written) is
-			// closed in Gitea and its error comes back.
-			for id, gi := range p.byMarker(t, p.ids(t, proj)) {
-				if n, _ := rdb.Exists(t.Context(), "bugsink:synced:"+id).Result(); n == 0 || !p.bugsinkIssue(t, id).IsResolved {
-					continue
-				}
-				p.giteaDo(t, "PATCH", "/issues/"+strconv.Itoa(gi[0].Number), map[string]any{"state": "closed"}, 201)
-				p.b.Envelope(t, p.projects[proj], simpleEvent(p.bugsinkIssue(t, id).Type, "x"))
-				closed = gi[0].Number
-				break
+	killed := 0
+	kill := func(after ...time.Duration) {
+		for _, d := range after {
+			rdb.Del(t.Context(), "bugsink:lock:sync") // a killed run's lock would outlive the test
+			if p.killedAfter(t, d*time.Millisecond) {
+				killed++
 			}
+			add(2)
 		}
 	}
+	kill(300, 800, 1500)
+	// One run finishes, so that some issue is synced whole (resolved in
+	// Bugsink, its mapping written); it is closed in Gitea and its error
+	// comes back while the next runs are killed.
+	rdb.Del(t.Context(), "bugsink:lock:sync")
+	p.sync(t)
+	closed := 0
+	for id, gi := range p.byMarker(t, p.ids(t, proj)) {
+		if n, _ := rdb.Exists(t.Context(), "bugsink:synced:"+id).Result(); n == 0 || !p.bugsinkIssue(t, id).IsResolved {
+			continue
+		}
+		p.giteaDo(t, "PATCH", "/issues/"+strconv.Itoa(gi[0].Number), map[string]any{"state": "closed"}, 201)
+		p.b.Envelope(t, p.projects[proj], simpleEvent(p.bugsinkIssue(t, id).Type, "x"))
+		closed = gi[0].Number
+		break
+	}
+	if closed == 0 {
+		t.Fatal("no issue was synced whole by a run that finished")
+	}
+	kill(300, 1500)
 	if killed < 3 {
 		t.Errorf("only %d of 5 runs were killed before they finished", killed)
 	}
@@ -131,12 +140,8 @@ func TestRealCrashLoop(t *testing.T) {
 		time.Sleep(1600 * time.Millisecond) // past the reservation grace
 	}
 	p.assertOnePerIssue(t)
-	if closed == 0 {
-		t.Error("no synced issue to close and bring back")
-	} else {
-		if cs := p.comments(t, closed); len(cs) != 1 {
-			t.Errorf("the closed issue #%d that came back has %d comments, want 1", closed, len(cs))
-		}
+	if cs := p.comments(t, closed); len(cs) != 1 {
+		t.Errorf("the closed issue #%d that came back has %d comments, want 1", closed, len(cs))
 	}
 	t.Logf("%d Bugsink issues, %d of 5 runs killed", n, killed)
 }
