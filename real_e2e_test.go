@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"bsync/pkg/peertest"
-	"bsync/pkg/syncer"
+	"bsync/pkg/render"
 	"bsync/pkg/syncstate/redistest"
 )
 
@@ -24,7 +24,7 @@ import (
 
 // recordedEventsDir holds the event payloads recorded from real SDKs, with
 // the type, value and stacktrace_md Bugsink's own code derives from each.
-const recordedEventsDir = "pkg/syncer/testdata/events"
+const recordedEventsDir = "pkg/render/testdata/events"
 
 // realPair is one scenario's corner of the real servers.
 type realPair struct {
@@ -122,7 +122,7 @@ func (p *realPair) byMarker(t *testing.T, ids []string) map[string][]giteaIssue 
 	out := map[string][]giteaIssue{}
 	for _, gi := range p.giteaIssues(t) {
 		for _, id := range ids {
-			if strings.Contains(gi.Body, syncer.Marker(id)) {
+			if strings.Contains(gi.Body, render.Marker(id)) {
 				out[id] = append(out[id], gi)
 			}
 		}

@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"bsync/pkg/peertest"
+	"bsync/pkg/render"
 	"bsync/pkg/safetytest"
-	"bsync/pkg/syncer"
 )
 
 // maxEventSize is Bugsink's default MAX_EVENT_SIZE: a bigger event is
@@ -48,7 +48,7 @@ func TestRealHostileCorpus(t *testing.T) {
 		t.Fatalf("synced %v of %d Bugsink issues (for %d hostile events)", d["synced"], len(issues), len(safetytest.Corpus))
 	}
 	for id, gi := range issues {
-		for _, v := range append(safetytest.CheckTitle(gi.Title, syncer.MaxTitleBytes), safetytest.CheckBody(gi.Body, syncer.DefaultMaxBodyBytes, b.URL)...) {
+		for _, v := range append(safetytest.CheckTitle(gi.Title, render.MaxTitleBytes), safetytest.CheckBody(gi.Body, render.DefaultMaxBodyBytes, b.URL)...) {
 			t.Errorf("gitea #%d (%s): %s", gi.Number, id, v)
 		}
 		for _, sec := range safetytest.Secrets {

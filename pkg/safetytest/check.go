@@ -61,100 +61,118 @@ func CheckTitle(title string, maxBytes int) []string {
 // the template's (its four headings, one two-column table of four rows, at
 // most one code block and one <details>).
 func CheckBody(body string, maxBytes int, linkBase string) []string {
-	var bad []string
-	add := func(f string, a ...any) { bad = append(bad, fmt.Sprintf(f, a...)) }
+	c := &bodyCheck{src: []byte(body), linkBase: linkBase}
 	if len(body) > maxBytes {
-		add("body is %d bytes, cap %d", len(body), maxBytes)
+		c.add("body is %d bytes, cap %d", len(body), maxBytes)
 	}
 	if !utf8.ValidString(body) {
-		add("body is not valid UTF-8")
+		c.add("body is not valid UTF-8")
 	}
-	src := []byte(body)
-	doc := md.Parser().Parse(text.NewReader(src))
-	var headings []string
-	tables, fences, details := 0, 0, 0
-	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
-		if !entering {
-			return ast.WalkContinue, nil
-		}
-		switch n := n.(type) {
-		case *ast.CodeSpan:
-			return ast.WalkSkipChildren, nil // code is text to Gitea: no mentions, no links
-		case *ast.Heading:
-			headings = append(headings, fmt.Sprintf("%d:%s", n.Level, nodeText(n, src)))
-		case *ast.Text:
-			t := string(n.Segment.Value(src))
-			if reLiveMention.MatchString(t) {
-				add("live mention in text %q", t)
-			}
-			if reLiveRef.MatchString(t) {
-				add("live reference in text %q", t)
-			}
-		case *ast.Image:
-			add("image %q", n.Destination)
-		case *ast.Link:
-			if !strings.HasPrefix(string(n.Destination), linkBase) {
-				add("link to %q", n.Destination)
-			}
-		case *ast.AutoLink:
-			if u := string(n.URL(src)); !strings.HasPrefix(u, linkBase) {
-				add("autolink to %q", u)
-			}
-		case *ast.RawHTML:
-			for i := 0; i < n.Segments.Len(); i++ {
-				seg := n.Segments.At(i)
-				if h := strings.TrimSpace(string(seg.Value(src))); !reOwnHTML.MatchString(h) {
-					add("inline HTML %q", h)
-				}
-			}
-		case *ast.HTMLBlock:
-			for i := 0; i < n.Lines().Len(); i++ {
-				line := n.Lines().At(i)
-				h := strings.TrimSpace(string(line.Value(src)))
-				if h == "" {
-					continue
-				}
-				if !reOwnHTML.MatchString(h) {
-					add("HTML block line %q", h)
-				}
-				if h == "<details>" {
-					details++
-				}
-			}
-		case *east.Table:
-			tables++
-			rows := 0
-			for r := n.FirstChild(); r != nil; r = r.NextSibling() {
-				if r.ChildCount() != 2 {
-					add("table row with %d cells", r.ChildCount())
-				}
-				rows++
-			}
-			if rows != 5 {
-				add("table has %d rows, want header + 4", rows)
-			}
-		case *ast.FencedCodeBlock:
-			fences++
-		}
-		return ast.WalkContinue, nil
-	})
+	_ = ast.Walk(md.Parser().Parse(text.NewReader(c.src)), c.visit)
 	var want []string
 	for _, h := range wantHeadings {
 		want = append(want, "2:"+h)
 	}
-	if strings.Join(headings, "|") != strings.Join(want, "|") {
-		add("headings %v, want %v", headings, want)
+	if strings.Join(c.headings, "|") != strings.Join(want, "|") {
+		c.add("headings %v, want %v", c.headings, want)
 	}
-	if tables != 1 {
-		add("%d tables", tables)
+	if c.tables != 1 {
+		c.add("%d tables", c.tables)
 	}
-	if fences > 1 {
-		add("%d code blocks", fences)
+	if c.fences > 1 {
+		c.add("%d code blocks", c.fences)
 	}
-	if details > 1 || (details == 1) != strings.Contains(body, "<summary>") {
-		add("%d <details> blocks", details)
+	if c.details > 1 || (c.details == 1) != strings.Contains(body, "<summary>") {
+		c.add("%d <details> blocks", c.details)
 	}
-	return bad
+	return c.bad
+}
+
+// bodyCheck is one CheckBody walk: the violations found and the layout
+// counted so far.
+type bodyCheck struct {
+	src                     []byte
+	linkBase                string
+	bad, headings           []string
+	tables, fences, details int
+}
+
+func (c *bodyCheck) add(f string, a ...any) { c.bad = append(c.bad, fmt.Sprintf(f, a...)) }
+
+// visit checks one node: text, links and HTML for escapes, the rest for
+// the layout.
+func (c *bodyCheck) visit(n ast.Node, entering bool) (ast.WalkStatus, error) {
+	if !entering {
+		return ast.WalkContinue, nil
+	}
+	switch n := n.(type) {
+	case *ast.CodeSpan:
+		return ast.WalkSkipChildren, nil // code is text to Gitea: no mentions, no links
+	case *ast.Heading:
+		c.headings = append(c.headings, fmt.Sprintf("%d:%s", n.Level, nodeText(n, c.src)))
+	case *ast.Text:
+		t := string(n.Segment.Value(c.src))
+		if reLiveMention.MatchString(t) {
+			c.add("live mention in text %q", t)
+		}
+		if reLiveRef.MatchString(t) {
+			c.add("live reference in text %q", t)
+		}
+	case *ast.Image:
+		c.add("image %q", n.Destination)
+	case *ast.Link:
+		if !strings.HasPrefix(string(n.Destination), c.linkBase) {
+			c.add("link to %q", n.Destination)
+		}
+	case *ast.AutoLink:
+		if u := string(n.URL(c.src)); !strings.HasPrefix(u, c.linkBase) {
+			c.add("autolink to %q", u)
+		}
+	case *ast.RawHTML:
+		for i := 0; i < n.Segments.Len(); i++ {
+			seg := n.Segments.At(i)
+			if h := strings.TrimSpace(string(seg.Value(c.src))); !reOwnHTML.MatchString(h) {
+				c.add("inline HTML %q", h)
+			}
+		}
+	case *ast.HTMLBlock:
+		c.htmlBlock(n)
+	case *east.Table:
+		c.table(n)
+	case *ast.FencedCodeBlock:
+		c.fences++
+	}
+	return ast.WalkContinue, nil
+}
+
+func (c *bodyCheck) htmlBlock(n *ast.HTMLBlock) {
+	for i := 0; i < n.Lines().Len(); i++ {
+		line := n.Lines().At(i)
+		h := strings.TrimSpace(string(line.Value(c.src)))
+		if h == "" {
+			continue
+		}
+		if !reOwnHTML.MatchString(h) {
+			c.add("HTML block line %q", h)
+		}
+		if h == "<details>" {
+			c.details++
+		}
+	}
+}
+
+func (c *bodyCheck) table(n *east.Table) {
+	c.tables++
+	rows := 0
+	for r := n.FirstChild(); r != nil; r = r.NextSibling() {
+		if r.ChildCount() != 2 {
+			c.add("table row with %d cells", r.ChildCount())
+		}
+		rows++
+	}
+	if rows != 5 {
+		c.add("table has %d rows, want header + 4", rows)
+	}
 }
 
 func nodeText(n ast.Node, src []byte) string {

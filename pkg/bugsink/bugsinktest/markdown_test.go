@@ -64,7 +64,7 @@ func TestStacktraceMarkdownMatchesBugsink(t *testing.T) {
 // (TestRealFirstSyncOfRecordedEvents); exception events render as after
 // 2.5.0 where they have at most one thread.
 func TestStacktraceMarkdownAs250(t *testing.T) {
-	files, _ := filepath.Glob("../../syncer/testdata/events/*.json")
+	files, _ := filepath.Glob("../../render/testdata/events/*.json")
 	without := 0
 	for _, f := range files {
 		if strings.HasSuffix(f, ".issue.json") {
