@@ -76,6 +76,7 @@ func (sb *sandbox) start() error {
 	sb.bs = bugsinktest.New()
 	sb.bs.SeedDemo(time.Now().UTC())
 	sb.gt = giteatest.New("projectium", "flyer-crawler")
+	seedCode(sb.gt)
 	sb.env = []string{
 		"BUGSINK_URL=" + sb.bs.URL,
 		"BUGSINK_API_TOKEN=" + bugsinktest.Token,
@@ -91,6 +92,21 @@ func (sb *sandbox) start() error {
 		sb.bs.URL, len(sb.bs.IssueIDs()), sb.gt.URL, redis.Addr)
 	sb.envFile = filepath.Join(sb.dir, "sandbox.env")
 	return os.WriteFile(sb.envFile, []byte(strings.Join(sb.env, "\n")+"\n"), 0o600)
+}
+
+// seedCode makes the fake repository the demo application's source: the
+// files its in-app frames name, a CODEOWNERS and two owners, so issues
+// link their frames and are assigned.
+func seedCode(gt *giteatest.Server) {
+	files := map[string]string{"README.md": "# flyer-crawler\n",
+		"CODEOWNERS": "frontend/.* @frontend-dev\ncrawler/.* @crawler-dev\n"}
+	for _, f := range []string{"frontend/src/components/FlyerList.tsx", "frontend/src/routes/Deals.tsx",
+		"frontend/src/api/client.ts", "frontend/src/auth/login.ts", "crawler/parse.py", "crawler/worker.py"} {
+		files[f] = strings.Repeat("\n", 200)
+	}
+	gt.Commit("", files)
+	gt.AddUser("frontend-dev", "write")
+	gt.AddUser("crawler-dev", "write")
 }
 
 func (sb *sandbox) stop() {
