@@ -53,7 +53,7 @@ type StateStore interface {
 	LookupState(ctx context.Context, issueIDs []string) (map[string]syncstate.IssueState, error)
 	Get(ctx context.Context, issueID string) (syncstate.Entry, bool, error)
 	Put(ctx context.Context, issueID string, r syncstate.Record) error
-	Reserve(ctx context.Context, issueID string, r syncstate.Reservation) error
+	Reserve(ctx context.Context, issueID string, r syncstate.Reservation, replaces *syncstate.Reservation) error
 	ClearReservation(ctx context.Context, issueID string) error
 	Commit(ctx context.Context, issueID string, r syncstate.Record) error
 	StateComplete(ctx context.Context) (bool, error)
