@@ -68,7 +68,8 @@ type StateStore interface {
 // Options tunes a pass.
 type Options struct {
 	// Projects narrows the pass to these slugs; empty means every project
-	// the token can see. An unknown slug is an error.
+	// the token can see. An unknown slug is an error; a slug named twice
+	// is one project.
 	Projects []string
 	// ProjectLabels overrides the labels of a slug (before SourceLabel).
 	ProjectLabels map[string][]string
@@ -193,6 +194,8 @@ type Engine struct {
 	// selected holds the projects SelectProjects chose, so Run does not
 	// ask Bugsink again.
 	selected *[]bugsink.Project
+	// taken are the issues this run took up, each once (claims.go).
+	taken claims
 }
 
 // ErrInterrupted means the pass stopped early (signal or deadline). Every
@@ -398,7 +401,10 @@ func (e *Engine) selectProjects(ctx context.Context) ([]bugsink.Project, error) 
 	}
 	var out []bugsink.Project
 	for _, p := range selected {
-		if !slices.Contains(e.Opts.ExcludeProjects, p.Slug) {
+		// A slug named twice (or a project Bugsink lists twice) is one
+		// project: a pass works on each project once.
+		once := !slices.ContainsFunc(out, func(q bugsink.Project) bool { return q.ID == p.ID })
+		if once && !slices.Contains(e.Opts.ExcludeProjects, p.Slug) {
 			out = append(out, p)
 		}
 	}

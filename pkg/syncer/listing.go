@@ -231,13 +231,19 @@ func (e *Engine) workRows(ctx context.Context, p bugsink.Project, pi int, rows [
 	return nil
 }
 
-// wantedRows counts the unresolved and muted rows and returns those to
-// work on (unresolved, not muted unless IncludeMuted, with a valid id).
+// wantedRows claims the unresolved rows for this run (claims.go: every
+// path comes through here), counts them and the muted ones, and returns
+// those to work on (unresolved, not muted unless IncludeMuted, with a
+// valid id). A row claimed already this run is skipped.
 func (e *Engine) wantedRows(p bugsink.Project, pi int, rows []bugsink.Issue, rep *Report) []bugsink.Issue {
 	pr := &rep.Projects[pi]
 	var wanted []bugsink.Issue
 	for _, is := range rows {
 		if is.IsResolved {
+			continue
+		}
+		if !e.taken.claim(is.ID) {
+			e.Log.Debug("issue taken up already this run; this copy is skipped", "bugsink_issue", is.ID, "project", p.Slug)
 			continue
 		}
 		pr.Unresolved++
