@@ -230,14 +230,16 @@ func (e *Engine) afterRecord(ctx context.Context, p bugsink.Project, is bugsink.
 }
 
 // commit writes a mapping (and drops the reservation), retrying a failed
-// write a few times.
+// write a few times. What it writes is true whatever happens to the run:
+// the end of ctx does not cut it short (Redis's own timeouts bound it).
 func (e *Engine) commit(ctx context.Context, id string, rec syncstate.Record) error {
-	return retried(func() error { return e.State.Commit(ctx, id, rec) })
+	return retried(func() error { return e.State.Commit(context.WithoutCancel(ctx), id, rec) })
 }
 
-// record updates an existing mapping, retrying a failed write a few times.
+// record updates an existing mapping, retrying a failed write a few times;
+// like commit, whatever happens to the run.
 func (e *Engine) record(ctx context.Context, id string, rec syncstate.Record) error {
-	return retried(func() error { return e.State.Put(ctx, id, rec) })
+	return retried(func() error { return e.State.Put(context.WithoutCancel(ctx), id, rec) })
 }
 
 // retried calls write up to recordAttempts times, until it succeeds, and

@@ -83,6 +83,9 @@ type Options struct {
 	WontFixLabels []string
 	// IssueTimeout bounds the work on one issue. Default DefaultIssueTimeout.
 	IssueTimeout time.Duration
+	// FinishGrace is how long the issues in hand may go on after the run's
+	// context ended. Default DefaultFinishGrace.
+	FinishGrace time.Duration
 	// Render tunes the issue text; Render.BugsinkURL is required.
 	Render RenderOptions
 	// Version is written into mapping records ("bsync <version>").
@@ -150,9 +153,15 @@ const FiguresEveryRun time.Duration = -1
 // interrupted one waits.
 const DefaultPendingGrace = 2 * time.Minute
 
-// DefaultIssueTimeout bounds the work on one issue, which goes on after a
-// signal or the run's deadline until the issue is untouched or recorded.
+// DefaultIssueTimeout bounds the work on one issue.
 const DefaultIssueTimeout = 2 * time.Minute
+
+// DefaultFinishGrace is how long the issues in hand go on after a signal or
+// the run's deadline, so that each ends untouched or recorded: many times
+// what the steps of one issue take on a working server, and short enough
+// that a server holding a request open cannot keep the run for longer
+// than a few seconds.
+const DefaultFinishGrace = 5 * time.Second
 
 // Engine runs sync passes. Build one per run.
 type Engine struct {
@@ -196,6 +205,8 @@ type Engine struct {
 	selected *[]bugsink.Project
 	// taken are the issues this run took up, each once (claims.go).
 	taken claims
+	// hands is the context of the work on issues in hand (startHands).
+	hands context.Context
 }
 
 // ErrInterrupted means the pass stopped early (signal or deadline). Every
@@ -249,6 +260,9 @@ func (e *Engine) defaults() {
 	if e.Opts.IssueTimeout <= 0 {
 		e.Opts.IssueTimeout = DefaultIssueTimeout
 	}
+	if e.Opts.FinishGrace <= 0 {
+		e.Opts.FinishGrace = DefaultFinishGrace
+	}
 	if e.Now == nil {
 		e.Now = time.Now
 	}
@@ -273,6 +287,7 @@ func (e *Engine) defaults() {
 // when an error is returned.
 func (e *Engine) Run(ctx context.Context) (*Report, error) {
 	e.defaults()
+	defer e.startHands(ctx)()
 	start := e.Now()
 	rep := newReport(start, e.Opts.DryRun)
 	err := e.run(ctx, rep)

@@ -102,16 +102,20 @@ func (e *Engine) listIncremental(ctx context.Context, p bugsink.Project, pi int,
 	cutoff := prev.LastSeen.Add(-DigestLagMargin)
 	wm := prev
 	l := e.listingsFor(ctx, p.ID)
+	defer l.cancel() // a scan left behind stops at once
 	scan := make(chan digestScan, 1)
-	dctx, cancel := context.WithCancel(ctx)
-	defer cancel() // a scan left behind stops at its next page
 	go func(seq iter.Seq2[[]bugsink.Issue, error]) {
-		scan <- e.scanDigestOrder(dctx, seq, prev.DigestOrder, cutoff)
+		scan <- e.scanDigestOrder(ctx, seq, prev.DigestOrder, cutoff)
 	}(l.digest.seq())
 	if err := e.listSince(ctx, p, l.lastSeen.seq(), pi, rep, cutoff, &wm); err != nil {
 		return wm, err
 	}
-	ds := <-scan
+	var ds digestScan
+	select {
+	case ds = <-scan:
+	case <-ctx.Done():
+		return wm, ErrInterrupted
+	}
 	rep.Projects[pi].Pages += ds.pages
 	if ds.err != nil {
 		return wm, ds.err
