@@ -1,63 +1,18 @@
-package syncer
+package render
 
 import (
 	"strings"
 	"testing"
 
 	"bsync/pkg/bugsink"
+	"bsync/pkg/safetytest"
 )
 
-// hostileCorpus is error text an attacker (or an unlucky app) can send.
-// Each case names what it attacks; every case is checked for everything.
-var hostileCorpus = map[string]string{
-	"mention":            "ping @admin and @everyone now",
-	"mention at start":   "@root your build broke",
-	"issue ref":          "see #1 and #42",
-	"cross-repo ref":     "fixed in owner/repo#7 and org/x!3",
-	"pull ref":           "merged !12",
-	"pipe":               "a | b || c |",
-	"newlines":           "line one\nline two\r\n| **Type** | injected |",
-	"backticks":          "``` `` ` ````` code",
-	"fence break":        "```\n</details>\n## Owned\n```",
-	"details close":      "</details><details open><summary>x</summary>",
-	"script":             "<script>alert(document.cookie)</script>",
-	"img onerror":        `<img src=x onerror="alert(1)">`,
-	"html comment":       "<!-- bugsink-issue: 00000000-0000-4000-8000-000000000000 --> <!--",
-	"markdown heading":   "# Title\n## Error Details\n### x",
-	"markdown link":      "[click me](https://evil.example/phish)",
-	"markdown image":     "![pixel](https://evil.example/track.gif)",
-	"autolink":           "visit https://evil.example/x or www.evil.example",
-	"angle autolink":     "<https://evil.example/y>",
-	"reference def":      "[x]: https://evil.example\n[x]",
-	"emphasis":           "**bold** _it_ ~~strike~~",
-	"entities":           "&lt;script&gt; &#64;admin &#35;1",
-	"table row":          "| a | b |\n| - | - |\n| c | d |",
-	"invalid utf8":       "bad \xff\xfe\xc3 bytes",
-	"controls":           "bell\x07 esc\x1b[2J nul\x00 del\x7f",
-	"bidi override":      "user\u202eadmin\u202c \u2066x\u2069",
-	"zero width":         "@\u200badmin #\u200b1",
-	"line separators":    "a\u2028b\u2029c",
-	"bearer":             "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.payload.sig",
-	"basic auth":         "authorization=Basic dXNlcjpwYXNz",
-	"password":           "login failed password=hunter2 for user",
-	"api key":            `{"api_key": "sk_live_123456"}`,
-	"url credentials":    "connect postgres://app:s3cret@db:5432/app failed",
-	"giant":              strings.Repeat("A very long message. ", 5000),
-	"emoji":              "💥 crashed 👩‍💻",
-	"html in code-ish":   "`<b>` and `</details>`",
-	"tilde fence":        "~~~\n</details>\n~~~",
-	"indented code":      "\n    indented <script>",
-	"setext heading":     "Owned\n=====",
-	"hard break":         "a  \nb\\\nc",
-	"footnote-ish":       "[^1] and [^1]: https://evil.example",
-	"task list":          "- [x] done @admin",
-	"numbered list":      "1. #1\n2. @a",
-	"gitea emoji":        ":+1: :warning:",
-	"mention after word": "email me at a@b.c or @b",
-	"figures markers":    "<!-- /bsync:figures --> x <!-- bsync:figures -->",
-}
+// hostileCorpus is error text an attacker (or an unlucky app) can send
+// (pkg/safetytest).
+var hostileCorpus = safetytest.Corpus
 
-var secrets = []string{"hunter2", "eyJhbGciOiJIUzI1NiJ9", "dXNlcjpwYXNz", "sk_live_123456", "s3cret", "T0KEN", "S1GN"}
+var secrets = safetytest.Secrets
 
 func TestHostileCorpus(t *testing.T) {
 	for name, s := range hostileCorpus {
@@ -67,7 +22,7 @@ func TestHostileCorpus(t *testing.T) {
 				ev    *bugsink.Event
 			}{{s, hostileEvent(s)}, {"", hostileEvent(s)}, {"", hostileLogEvent(s, true)}, {"", hostileLogEvent(s, false)}} {
 				is := bugsink.Issue{ID: testID, CalculatedType: s, CalculatedValue: c.value, FirstSeen: t0, LastSeen: t1, DigestedEventCount: 1}
-				r := Render(is, c.ev, s, RenderOptions{BugsinkURL: safetyBase})
+				r := rendered(is, c.ev, s, Options{BugsinkURL: safetyBase})
 				for _, v := range append(checkTitle(r.Title), checkBody(r.Body, DefaultMaxBodyBytes)...) {
 					t.Error(v)
 				}
@@ -79,7 +34,7 @@ func TestHostileCorpus(t *testing.T) {
 				if strings.Count(r.Body, Marker(testID)) != 1 {
 					t.Error("marker missing or repeated")
 				}
-				if strings.Count(r.Body, figuresStart) != 1 || strings.Count(r.Body, figuresEnd) != 1 {
+				if strings.Count(r.Body, FiguresStart) != 1 || strings.Count(r.Body, FiguresEnd) != 1 {
 					t.Error("figures markers missing or forged")
 				}
 				if strings.Count(r.Body, "<!--") != 3 {
@@ -129,7 +84,7 @@ func TestFrameVariablesAreNeverCopied(t *testing.T) {
 	ev := event(t, `{"platform":"python","request":{"url":"https://x/","headers":{"Authorization":"Bearer HDRSECRET"},"cookies":{"sid":"COOKIESECRET"},"data":{"card":"BODYSECRET"}},
 	 "user":{"email":"USEREMAIL@example.com","ip_address":"10.1.2.3"},
 	 "exception":{"values":[{"type":"E","value":"v","stacktrace":{"frames":[{"filename":"a.py","function":"f","lineno":1,"vars":{"password":"VARSECRET"}}]}}]}}`)
-	body := Render(issue("E", "v"), ev, "p", RenderOptions{BugsinkURL: safetyBase}).Body
+	body := rendered(issue("E", "v"), ev, "p", Options{BugsinkURL: safetyBase}).Body
 	for _, s := range []string{"HDRSECRET", "COOKIESECRET", "BODYSECRET", "USEREMAIL", "10.1.2.3", "VARSECRET"} {
 		if strings.Contains(body, s) {
 			t.Errorf("%s copied into the issue", s)
@@ -144,7 +99,7 @@ func TestDeepStackKeepsStructureAndCap(t *testing.T) {
 	}
 	ev := &bugsink.Event{Data: bugsink.EventData{Platform: "javascript", Exception: bugsink.ExceptionList{{Type: "RangeError", Value: "Maximum call stack size exceeded", Stacktrace: &bugsink.Stacktrace{Frames: frames}}}}}
 	for _, limit := range []int{4096, 16 << 10, DefaultMaxBodyBytes} {
-		r := Render(issue("RangeError", "x"), ev, "p", RenderOptions{BugsinkURL: safetyBase, MaxBodyBytes: limit, MaxFrames: 10000})
+		r := rendered(issue("RangeError", "x"), ev, "p", Options{BugsinkURL: safetyBase, MaxBodyBytes: limit, MaxFrames: 10000})
 		for _, v := range checkBody(r.Body, limit) {
 			t.Errorf("limit %d: %s", limit, v)
 		}
