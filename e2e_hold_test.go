@@ -14,7 +14,7 @@ import (
 
 	"bsync/pkg/bugsink/bugsinktest"
 	"bsync/pkg/httpfault"
-	"bsync/pkg/syncer"
+	"bsync/pkg/render"
 )
 
 // held is a stage of a run whose requests a fake holds open: prepare sets
@@ -49,7 +49,7 @@ func syncedOnce(t *testing.T, c *cutRun) string {
 func (c *cutRun) giteaNumber(t *testing.T, id string) int {
 	t.Helper()
 	for _, gi := range c.x.gt.Issues() {
-		if strings.Contains(gi.Body, syncer.Marker(id)) {
+		if strings.Contains(gi.Body, render.Marker(id)) {
 			return gi.Number
 		}
 	}
