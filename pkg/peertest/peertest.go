@@ -174,3 +174,16 @@ func expect(tb testing.TB, what string, r *Response, status int) {
 }
 
 func envOr(name string) string { return strings.TrimRight(os.Getenv(name), "/") }
+
+// WaitFor polls cond until it holds, for something a real server does in
+// the background (Gitea's search index); it fails the test after a minute.
+// It measures nothing: the wait only ends a test that would hang.
+func WaitFor(tb testing.TB, what string, cond func() bool) {
+	tb.Helper()
+	for end := time.Now().Add(time.Minute); !cond(); {
+		if time.Now().After(end) {
+			tb.Fatalf("peertest: gave up waiting for %s", what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
