@@ -27,6 +27,7 @@ func listedType(n int) string {
 // pages, as happens during a scan: the second page must hold the same
 // issues on both sides.
 func TestRealBugsinkContractPages(t *testing.T) {
+	t.Parallel() // each has its own projects and fake
 	p := newBugsinkPair(t)
 	proj := p.project(t, "pages")
 	const n = bugsinktest.DefaultPageSize + 5

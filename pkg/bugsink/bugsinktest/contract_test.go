@@ -132,6 +132,7 @@ var issueState = peertest.Values("is_resolved", "is_resolved_unconditionally", "
 // TestRealBugsinkContract covers the reads and writes bsync makes of one
 // project's issues, events and comments, with their errors.
 func TestRealBugsinkContract(t *testing.T) {
+	t.Parallel() // each has its own projects and fake
 	p := newBugsinkPair(t)
 	proj := p.project(t, "contract")
 	p.Set("slug", strings.ToUpper(proj.Slug), strings.ToUpper(proj.Slug))
@@ -260,6 +261,7 @@ func TestRealBugsinkContract(t *testing.T) {
 // TestRealBugsinkContractAccess covers tokens, routes and the other
 // quirks of the server in front of the API.
 func TestRealBugsinkContractAccess(t *testing.T) {
+	t.Parallel() // each has its own projects and fake
 	p := newBugsinkPair(t)
 	p.project(t, "access")
 	t.Run("tokens", func(t *testing.T) {
@@ -300,6 +302,7 @@ func TestRealBugsinkContractAccess(t *testing.T) {
 // Bugsink under Django's development server, which refuses it, as the
 // fake does.
 func TestRealBugsinkContractChunked(t *testing.T) {
+	t.Parallel() // each has its own projects and fake
 	dev := peertest.BugsinkDevServer(t)
 	p := newBugsinkPair(t)
 	p.Real.URL, p.Real.Auth = dev.URL, "Bearer "+dev.Token
@@ -311,6 +314,7 @@ func TestRealBugsinkContractChunked(t *testing.T) {
 // TestRealBugsinkContractReleases covers the release list bsync reads to
 // decide between resolve and resolve-next.
 func TestRealBugsinkContractReleases(t *testing.T) {
+	t.Parallel() // each has its own projects and fake
 	p := newBugsinkPair(t)
 	proj := p.project(t, "releases")
 	p.Same(t, peertest.Call{Method: "GET", Path: "/releases/?project={releases}"}, peertest.Values("results[].version"))
@@ -348,6 +352,7 @@ func nextQuery(t *testing.T, r *peertest.Response) string {
 // a project for each the real server lists (other tests add theirs
 // meanwhile, so the lists are held to their order, not to each other).
 func TestRealBugsinkContractProjects(t *testing.T) {
+	t.Parallel() // each has its own projects and fake
 	p := newBugsinkPair(t)
 	p.project(t, "listed")
 	client := bugsink.New(p.real.URL, p.real.Token, apiclient.Options{Retries: -1})

@@ -84,6 +84,7 @@ func (p *giteaPair) sameError(t *testing.T, c peertest.Call) {
 // TestRealGiteaContract covers the labels, issues and comments bsync
 // reads and writes in its repository, with their errors.
 func TestRealGiteaContract(t *testing.T) {
+	t.Parallel() // each has its own user and repository
 	p := newGiteaPair(t)
 	t.Run("settings and repository", func(t *testing.T) {
 		p.Same(t, call("GET", "/settings/api", nil), peertest.Values("max_response_items", "default_paging_num"))
@@ -178,6 +179,7 @@ func TestRealGiteaContract(t *testing.T) {
 // TestRealGiteaContractAccess covers tokens and routes: a bad token, none,
 // one without write:issue, a repository that is not there.
 func TestRealGiteaContractAccess(t *testing.T) {
+	t.Parallel() // each has its own user and repository
 	p := newGiteaPair(t)
 	routes := []peertest.Call{
 		call("GET", "/settings/api", nil),
@@ -222,6 +224,7 @@ func TestRealGiteaContractAccess(t *testing.T) {
 // the repository creates issues without their labels and cannot create
 // labels, on both.
 func TestRealGiteaContractNoWriteAccess(t *testing.T) {
+	t.Parallel() // each has its own user and repository
 	p := newGiteaPair(t, giteatest.WithoutWriteAccess())
 	// The label exists on both (made by the owner); the issue is made by
 	// another user with bsync's scopes.
@@ -244,6 +247,7 @@ func TestRealGiteaContractNoWriteAccess(t *testing.T) {
 // MAX_RESPONSE_ITEMS whatever the limit asked, and q matching after the
 // index caught up.
 func TestRealGiteaContractSearch(t *testing.T) {
+	t.Parallel() // each has its own user and repository
 	p := newGiteaPair(t)
 	const n = giteatest.DefaultMaxResponseItems + 5
 	marker := peertest.UniqueName("marker")

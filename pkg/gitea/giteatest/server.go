@@ -1,5 +1,6 @@
 // Package giteatest is a stateful fake of the Gitea REST API routes bsync
-// uses, for tests, the sandbox and the benchmarks. It keeps the real
+// uses (as Gitea 1.25 answers them; 1.27 differs only in words), for
+// tests, the sandbox and the benchmarks. It keeps the real
 // server's quirks: a page cap of [api] MAX_RESPONSE_ITEMS (50 unless
 // WithMaxResponseItems) announced by /settings/api, labels by id only on
 // create with unknown ids dropped silently, duplicate label names accepted,
