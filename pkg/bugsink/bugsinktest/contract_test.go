@@ -106,10 +106,10 @@ func (p *bugsinkPair) newestEvent(t *testing.T, r *peertest.Response) string {
 	return page.Results[0].ID
 }
 
-// recorded reads an event a real SDK sent (pkg/syncer/testdata/events).
+// recorded reads an event a real SDK sent (pkg/render/testdata/events).
 func recorded(t *testing.T, name string) map[string]any {
 	t.Helper()
-	raw, err := os.ReadFile("../../syncer/testdata/events/" + name + ".json")
+	raw, err := os.ReadFile("../../render/testdata/events/" + name + ".json")
 	if err != nil {
 		t.Fatal(err)
 	}
