@@ -69,18 +69,7 @@ func (s *Server) AddIssue(slug string, spec IssueSpec) string {
 	}
 	s.lastOrder[p.ID]++
 	order := s.lastOrder[p.ID]
-	if spec.Type == "" {
-		spec.Type = "Error"
-	}
-	if spec.Count == 0 {
-		spec.Count = 1
-	}
-	if spec.LastSeen.IsZero() {
-		spec.LastSeen = s.now().Add(-time.Hour)
-	}
-	if spec.FirstSeen.IsZero() {
-		spec.FirstSeen = spec.LastSeen.Add(-24 * time.Hour)
-	}
+	spec = spec.withDefaults(s.now())
 	is := &issueState{
 		ID: id, FriendlyID: fmt.Sprintf("%s-%d", strings.ToUpper(slug), order), Project: p.ID,
 		DigestOrder: order, FirstSeen: spec.FirstSeen.UTC(), LastSeen: spec.LastSeen.UTC(),
@@ -107,6 +96,23 @@ func (s *Server) AddIssue(slug string, spec IssueSpec) string {
 		p.DigestedEventCount++
 	}
 	return id
+}
+
+// withDefaults fills in the zero values of a spec.
+func (spec IssueSpec) withDefaults(now time.Time) IssueSpec {
+	if spec.Type == "" {
+		spec.Type = "Error"
+	}
+	if spec.Count == 0 {
+		spec.Count = 1
+	}
+	if spec.LastSeen.IsZero() {
+		spec.LastSeen = now.Add(-time.Hour)
+	}
+	if spec.FirstSeen.IsZero() {
+		spec.FirstSeen = spec.LastSeen.Add(-24 * time.Hour)
+	}
+	return spec
 }
 
 func (s *Server) addEventLocked(is *issueState, data json.RawMessage, at time.Time) {
