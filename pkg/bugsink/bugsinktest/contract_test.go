@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"bsync/pkg/apiclient"
 	"bsync/pkg/bugsink"
@@ -49,22 +48,11 @@ func (p *bugsinkPair) project(t *testing.T, name string) peertest.Project {
 	return rp
 }
 
-type realIssue struct {
-	ID          string    `json:"id"`
-	Transaction string    `json:"transaction"`
-	Type        string    `json:"calculated_type"`
-	Value       string    `json:"calculated_value"`
-	FirstSeen   time.Time `json:"first_seen"`
-	LastSeen    time.Time `json:"last_seen"`
-	Count       int       `json:"digested_event_count"`
-	Order       int       `json:"digest_order"`
-}
-
 // readIssue reads one issue from the real server.
-func (p *bugsinkPair) readIssue(t *testing.T, ref string) realIssue {
+func (p *bugsinkPair) readIssue(t *testing.T, ref string) bugsink.Issue {
 	t.Helper()
 	r := p.real.API(t, "GET", "/issues/"+ref+"/", nil)
-	var is realIssue
+	var is bugsink.Issue
 	if r.Status != 200 {
 		t.Fatalf("read real issue %s: %d %s", ref, r.Status, r.Body)
 	}
@@ -80,30 +68,31 @@ func (p *bugsinkPair) issue(t *testing.T, proj peertest.Project, order int, name
 	t.Helper()
 	p.real.Store(t, proj, event)
 	is := p.readIssue(t, strings.ToUpper(proj.Slug)+"-"+strconv.Itoa(order))
-	evID := p.newestEvent(t, p.real.API(t, "GET", "/events/?issue="+is.ID, nil))
+	evID := firstOf(t, p.real.API(t, "GET", "/events/?issue="+is.ID, nil), "id")
 	var ev struct {
 		Data json.RawMessage `json:"data"`
 	}
 	p.real.API(t, "GET", "/events/"+evID+"/", nil).JSON(t, &ev)
-	fid := p.fake.AddIssue(proj.Slug, bugsinktest.IssueSpec{Type: is.Type, Value: is.Value,
-		FirstSeen: is.FirstSeen, LastSeen: is.LastSeen, Count: is.Count, Transaction: is.Transaction, RawData: ev.Data})
+	fid := p.fake.AddIssue(proj.Slug, bugsinktest.IssueSpec{Type: is.CalculatedType, Value: is.CalculatedValue,
+		FirstSeen: is.FirstSeen, LastSeen: is.LastSeen, Count: is.DigestedEventCount, Transaction: is.Transaction, RawData: ev.Data})
 	fake := &peertest.Bugsink{URL: p.fake.URL, Token: bugsinktest.Token}
 	p.Set(name, is.ID, fid)
-	p.Set(name+"-event", evID, p.newestEvent(t, fake.API(t, "GET", "/events/?issue="+fid, nil)))
+	p.Set(name+"-event", evID, firstOf(t, fake.API(t, "GET", "/events/?issue="+fid, nil), "id"))
 }
 
-func (p *bugsinkPair) newestEvent(t *testing.T, r *peertest.Response) string {
+// firstOf returns a field of a page's first row (the newest event, the
+// first issue of a listing).
+func firstOf(t *testing.T, r *peertest.Response, field string) string {
 	t.Helper()
 	var page struct {
-		Results []struct {
-			ID string `json:"id"`
-		} `json:"results"`
+		Results []map[string]any `json:"results"`
 	}
 	r.JSON(t, &page)
 	if len(page.Results) == 0 {
-		t.Fatalf("no events: %s", r.Body)
+		t.Fatalf("an empty page: %s", r.Body)
 	}
-	return page.Results[0].ID
+	v, _ := page.Results[0][field].(string)
+	return v
 }
 
 // recorded reads an event a real SDK sent (pkg/render/testdata/events).
