@@ -12,7 +12,8 @@ import (
 // This file renders an event's stacktrace_md the way Bugsink does: a port of
 // render_stacktrace_md in events/markdown_stacktrace.py, with
 // get_stacktrace_entries, get_thread_stacktrace_entries and apply_sourcemaps
-// from events/utils.py (bugsink/bugsink, 2.5). Like Bugsink, it lists every
+// from events/utils.py (bugsink/bugsink, main after 2.5.0, which added the thread stacks: see
+// markdown-threads in the package comment). Like Bugsink, it lists every
 // frame's local variables, and it applies the source maps the fake was given
 // (WithSourceMap) to exception frames only.
 //

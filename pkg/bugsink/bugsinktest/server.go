@@ -9,8 +9,8 @@
 //
 // The contract tests (contract_test.go, run by scripts/test-real.sh) send
 // each request bsync makes to a real Bugsink 2.5 and to the fake in the
-// same state and compare the answers. The deliberate differences, each of
-// which a contract test skips by its name:
+// same state and compare the answers. The differences kept on purpose (a
+// contract test leaves one out of a comparison only by its name here):
 //
 //   - no-previous: no "previous" links, and a cursor that pages backwards
 //     ("r=1") is read as a forward one; bsync only follows "next".

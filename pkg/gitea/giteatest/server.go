@@ -11,8 +11,8 @@
 //
 // The contract tests (contract_test.go, run by scripts/test-real.sh) send
 // each request bsync makes to a real Gitea 1.25 and to the fake in the
-// same state and compare the answers. The deliberate differences, each of
-// which a contract test skips by its name:
+// same state and compare the answers. The differences kept on purpose (a
+// contract test leaves one out of a comparison only by its name here):
 //
 //   - fewer-fields: objects (repository, issue, label, comment, user)
 //     carry fewer fields than Gitea's; each field served has Gitea's type,
