@@ -184,7 +184,7 @@ func TestRealBugsinkContract(t *testing.T) {
 		}{
 			{"{a-event}", p.Diffs.Ignore(t, "locals", "stacktrace_md")},
 			{"{b-event}", nil},
-			{"{c-event}", p.Diffs.Ignore(t, "markdown-threads", "stacktrace_md")},
+			{"{c-event}", nil},
 			{"{e-event}", nil},
 			{"{f-event}", nil},
 		} {

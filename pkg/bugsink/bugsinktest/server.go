@@ -32,11 +32,6 @@
 //     and non-string values as JSON, where Bugsink keeps the payload's
 //     order and prints Python's str(); bsync never reads stacktrace_md of
 //     an event with local variables.
-//   - markdown-threads: stacktrace_md renders thread stacks (an event
-//     without an exception, and a "# Threads" section after the
-//     exceptions) as Bugsink's main branch after 2.5.0 does; 2.5.0 answers
-//     "_No stacktrace available._" and leaves the section out. bsync reads
-//     the exception frames only and takes either.
 //   - grouping: every event's grouping is 1 (Bugsink numbers groupings
 //     per installation).
 package bugsinktest
