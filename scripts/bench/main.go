@@ -42,6 +42,7 @@ func main() {
 	rss := flag.Int("rss", 1000000, "listed issues (99% resolved) for the full pass's peak memory (0 to skip)")
 	giteaBound := flag.Int("gitea-bound", 1000, "issues for the first sync at 20 ms per Gitea call (0 to skip)")
 	real := flag.Int("real-gitea", 0, "issues for the first sync against the real Gitea from the peers folder (0 skips it)")
+	flag.IntVar(&realPairs, "real-pairs", realPairs, "pairs (bsync, bare replays) the real-Gitea case times; 0 times only its fixed costs")
 	peers := flag.String("peers", peersDefault(), "the peers folder with start-gitea.sh (default $BSYNC_PEERS_DIR or ../shared/peers)")
 	env := flag.String("env", "", "extra settings for the Gitea-bound and real-Gitea first syncs, e.g. BSYNC_BUGSINK_CONCURRENCY=4")
 	flag.Parse()
