@@ -225,8 +225,7 @@ func (s *Server) getTree(w http.ResponseWriter, r *http.Request, ref string) {
 	}
 	page, _ := strconv.Atoi(q.Get("page"))
 	page = max(page, 1)
-	resp := map[string]any{"sha": sha, "url": s.URL + "/api/v1/repos/" + s.owner + "/" + s.repo + "/git/trees/" + sha,
-		"tree": nil, "truncated": false, "page": page, "total_count": len(entries)}
+	resp := map[string]any{"sha": sha, "tree": nil, "truncated": false, "page": page, "total_count": len(entries)}
 	start := perPage * (page - 1)
 	if start < len(entries) {
 		end := min(start+perPage, len(entries))
@@ -255,7 +254,7 @@ func (s *Server) getCommit(w http.ResponseWriter, sha string) {
 	g := s.code()
 	full, ok := g.resolve(sha)
 	if !ok || !strings.HasPrefix(full, sha) {
-		s.apiError(w, 404, "commit doesn't exist: "+sha)
+		s.notFoundWith(w, "commit doesn't exist: "+sha)
 		return
 	}
 	writeJSON(w, 200, map[string]any{"sha": full})
@@ -271,7 +270,7 @@ func (s *Server) getRaw(w http.ResponseWriter, r *http.Request, p string) {
 	}
 	content, ok := g.commits[sha][p]
 	if !ok {
-		s.apiError(w, 404, "not found")
+		s.notFoundWith(w, "not found")
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -330,13 +329,24 @@ func (s *Server) assign(w http.ResponseWriter, logins []string) ([]string, bool)
 	return out, true
 }
 
-func assigneesJSON(logins []string) any {
+// notFoundWith is the 404 of services/context/api.go NotFound with an
+// error: its message, and "errors": null.
+func (s *Server) notFoundWith(w http.ResponseWriter, msg string) {
+	writeJSON(w, 404, map[string]any{"errors": nil, "message": msg, "url": s.URL + "/api/swagger"})
+}
+
+// assigneesJSON is an issue's "assignees": null when there are none, as
+// Gitea answers.
+func (s *Server) assigneesJSON(logins []string) any {
 	if len(logins) == 0 {
 		return nil
 	}
 	out := make([]map[string]any, len(logins))
 	for i, l := range logins {
 		out[i] = map[string]any{"login": l}
+		if u := s.code().users[strings.ToLower(l)]; u != nil {
+			out[i]["id"] = u.id
+		}
 	}
 	return out
 }
