@@ -15,6 +15,8 @@ type IssueSpec struct {
 	// not a UUID (a broken server or proxy).
 	ID          string
 	Type, Value string
+	// Transaction is the issue's transaction (the first event's).
+	Transaction string
 	FirstSeen   time.Time
 	LastSeen    time.Time
 	Count       int // digested_event_count; default 1
@@ -34,7 +36,7 @@ func (s *Server) AddProject(slug, name string) int {
 	defer s.mu.Unlock()
 	id := len(s.projects) + 1
 	s.projects = append(s.projects, &project{ID: id, Name: name, Slug: slug,
-		DSN: fmt.Sprintf("https://%032x@bugsink.invalid/%d", id, id), Visibility: "team_members"})
+		DSN: fmt.Sprintf("https://%032x@bugsink.invalid/%d", id, id), Visibility: "team_members", GroupingMechanism: "bugsink-v2"})
 	return id
 }
 
@@ -77,7 +79,7 @@ func (s *Server) AddIssue(slug string, spec IssueSpec) string {
 		ID: id, FriendlyID: fmt.Sprintf("%s-%d", strings.ToUpper(slug), order), Project: p.ID,
 		DigestOrder: order, FirstSeen: spec.FirstSeen.UTC(), LastSeen: spec.LastSeen.UTC(),
 		DigestedEventCount: spec.Count, StoredEventCount: spec.Count,
-		CalculatedType: spec.Type, CalculatedValue: spec.Value,
+		CalculatedType: spec.Type, CalculatedValue: spec.Value, Transaction: spec.Transaction,
 		IsResolved: spec.Resolved, IsResolvedUncond: spec.Resolved, IsMuted: spec.Muted,
 	}
 	s.issues[id] = is

@@ -72,6 +72,9 @@ type project struct {
 	DigestedEventCount int     `json:"digested_event_count"`
 	StoredEventCount   int     `json:"stored_event_count"`
 	Visibility         string  `json:"visibility"`
+	// GroupingMechanism is "bugsink-v2" for a new project, as in Bugsink
+	// 2.5.0 (projects/models.py: default CURRENT_GROUPING_MECHANISM).
+	GroupingMechanism string `json:"grouping_mechanism"`
 }
 
 type issueState struct {
