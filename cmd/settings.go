@@ -100,6 +100,10 @@ var settings = []setting{
 		parse: fullScanEvery},
 	{env: "BSYNC_FIGURES_EVERY", def: "6h", help: "how often at most the occurrence figures of an open Gitea issue are rewritten while its error keeps recurring (each rewrite fires Gitea's issue-edited webhook), e.g. `6h` or `1d`; `0`: on every run (see [Regressions](docs/regressions.md))",
 		parse: figuresEvery},
+	{env: "BSYNC_LINK_ENVIRONMENTS", def: "true", help: "one Gitea issue per bug: the same error in the projects of one component (labels that differ only in `env:*`, or `BSYNC_COMPONENTS`) is one Gitea issue with a row per environment; `false` files each project's issues apart (see [Environments](docs/environments.md))",
+		parse: boolean(func(c *config) *bool { return &c.LinkEnvironments })},
+	{env: "BSYNC_COMPONENTS", help: "components for layouts the label rule does not fit: `name=slug,slug;name=slug`; a slug named here is linked only with the others of its entry (each still needs one `env:*` label)",
+		parse: components},
 	{env: "BSYNC_BUGSINK_CONCURRENCY", def: "6", help: "Bugsink calls in flight at once (1–32): event reads, resolves, back-links, leftover reads",
 		parse: intIn(func(c *config) *int { return &c.BugsinkConcurrency }, 1, 32)},
 	{env: "BSYNC_METRICS_FILE", help: "write the run's figures for node_exporter's textfile collector",
@@ -315,6 +319,36 @@ func projectLabels(c *config, v string) error {
 			}
 		}
 		c.ProjectLabels[slug] = ls
+	}
+	if len(problems) > 0 {
+		return errors.New(strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// components reads BSYNC_COMPONENTS: name=slug,slug;name=slug. A slug may
+// belong to one component only.
+func components(c *config, v string) error {
+	c.Components = map[string]string{}
+	var problems []string
+	for _, entry := range splitList(v, ";") {
+		name, list, ok := strings.Cut(entry, "=")
+		name = strings.TrimSpace(name)
+		slugs := splitList(list, ",")
+		if !ok || !reSlug.MatchString(name) || len(slugs) == 0 {
+			problems = append(problems, fmt.Sprintf("entry %q: want name=slug,slug;name=slug", entry))
+			continue
+		}
+		for _, s := range slugs {
+			switch other, dup := c.Components[s]; {
+			case !reSlug.MatchString(s):
+				problems = append(problems, fmt.Sprintf("malformed slug %q", s))
+			case dup && other != name:
+				problems = append(problems, fmt.Sprintf("slug %s is in components %s and %s", s, other, name))
+			default:
+				c.Components[s] = name
+			}
+		}
 	}
 	if len(problems) > 0 {
 		return errors.New(strings.Join(problems, "; "))

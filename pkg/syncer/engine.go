@@ -129,6 +129,11 @@ type Options struct {
 	// FullScanEvery is how often a project is listed in full although its
 	// watermark would allow an incremental pass (0: only when needed).
 	FullScanEvery time.Duration
+	// LinkEnvironments makes one Gitea issue of the same error seen in the
+	// projects of one component (package envlink); Components names the
+	// component of slugs the label rule does not fit (slug → name).
+	LinkEnvironments bool
+	Components       map[string]string
 	// BugsinkConcurrency bounds the calls to Bugsink in flight at once
 	// (event reads, resolves, back-links). Default
 	// DefaultBugsinkConcurrency.
