@@ -13,7 +13,7 @@ import (
 // (scripts/record-events/bugsink_md.py); the ports must agree with them. Locals are compared apart: the port lists them in key
 // order and shows non-strings as JSON.
 func TestStacktraceMarkdownMatchesBugsink(t *testing.T) {
-	files, err := filepath.Glob("../../syncer/testdata/events/*.json")
+	files, err := filepath.Glob("../../render/testdata/events/*.json")
 	if err != nil || len(files) < 10 {
 		t.Fatalf("recorded events missing: %d, %v", len(files), err)
 	}

@@ -1,4 +1,4 @@
-package syncer
+package render
 
 import (
 	"encoding/json"
@@ -18,7 +18,7 @@ import (
 // stack trace and as the fallback title. The seed corpus (the hostile
 // corpus) runs with every `go test`; run it longer with:
 //
-//	go test ./pkg/syncer -run '^$' -fuzz FuzzRender -fuzztime 10m
+//	go test ./pkg/render -run '^$' -fuzz FuzzRender -fuzztime 10m
 func FuzzRender(f *testing.F) {
 	for _, s := range hostileCorpus {
 		f.Add(s, s, "https://x.example/?q="+s, s, s, s)
@@ -37,7 +37,7 @@ func FuzzRender(f *testing.F) {
 		}}
 		is := bugsink.Issue{ID: testID, CalculatedType: typ, CalculatedValue: value, DigestedEventCount: 1}
 		const limit = 16 << 10
-		r := Render(is, ev, file, RenderOptions{BugsinkURL: safetyBase, MaxBodyBytes: limit})
+		r := rendered(is, ev, file, Options{BugsinkURL: safetyBase, MaxBodyBytes: limit})
 		for _, v := range append(checkTitle(r.Title), checkBody(r.Body, limit)...) {
 			t.Error(v)
 		}
@@ -50,7 +50,7 @@ func FuzzRender(f *testing.F) {
 		}
 		for _, ev := range fuzzShapes(t, typ, value, file, fn, ctxLine, sentinel) {
 			is := bugsink.Issue{ID: testID, CalculatedType: typ, DigestedEventCount: 1}
-			r := Render(is, ev, file, RenderOptions{BugsinkURL: safetyBase, MaxBodyBytes: limit})
+			r := rendered(is, ev, file, Options{BugsinkURL: safetyBase, MaxBodyBytes: limit})
 			for _, v := range append(checkTitle(r.Title), checkBody(r.Body, limit)...) {
 				t.Error(v)
 			}
@@ -114,7 +114,7 @@ func TestFuzzShapesReachTheirPaths(t *testing.T) {
 		{"Log message: t.map is not a function", "Stack trace:\n  at render (src/app.ts:3)\n      > return x.map(f)\n  at t (app.min.js:1:1) [app]"},
 	}
 	for i, ev := range evs {
-		r := Render(bugsink.Issue{ID: testID, CalculatedType: "TypeError"}, ev, "p", RenderOptions{BugsinkURL: safetyBase})
+		r := rendered(bugsink.Issue{ID: testID, CalculatedType: "TypeError"}, ev, "p", Options{BugsinkURL: safetyBase})
 		for _, w := range want[i] {
 			if !strings.Contains(r.Body, w) {
 				t.Errorf("shape %d lacks %q:\n%s", i, w, r.Body)

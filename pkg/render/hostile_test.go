@@ -1,4 +1,4 @@
-package syncer
+package render
 
 import (
 	"strings"
@@ -67,7 +67,7 @@ func TestHostileCorpus(t *testing.T) {
 				ev    *bugsink.Event
 			}{{s, hostileEvent(s)}, {"", hostileEvent(s)}, {"", hostileLogEvent(s, true)}, {"", hostileLogEvent(s, false)}} {
 				is := bugsink.Issue{ID: testID, CalculatedType: s, CalculatedValue: c.value, FirstSeen: t0, LastSeen: t1, DigestedEventCount: 1}
-				r := Render(is, c.ev, s, RenderOptions{BugsinkURL: safetyBase})
+				r := rendered(is, c.ev, s, Options{BugsinkURL: safetyBase})
 				for _, v := range append(checkTitle(r.Title), checkBody(r.Body, DefaultMaxBodyBytes)...) {
 					t.Error(v)
 				}
@@ -79,7 +79,7 @@ func TestHostileCorpus(t *testing.T) {
 				if strings.Count(r.Body, Marker(testID)) != 1 {
 					t.Error("marker missing or repeated")
 				}
-				if strings.Count(r.Body, figuresStart) != 1 || strings.Count(r.Body, figuresEnd) != 1 {
+				if strings.Count(r.Body, FiguresStart) != 1 || strings.Count(r.Body, FiguresEnd) != 1 {
 					t.Error("figures markers missing or forged")
 				}
 				if strings.Count(r.Body, "<!--") != 3 {
@@ -129,7 +129,7 @@ func TestFrameVariablesAreNeverCopied(t *testing.T) {
 	ev := event(t, `{"platform":"python","request":{"url":"https://x/","headers":{"Authorization":"Bearer HDRSECRET"},"cookies":{"sid":"COOKIESECRET"},"data":{"card":"BODYSECRET"}},
 	 "user":{"email":"USEREMAIL@example.com","ip_address":"10.1.2.3"},
 	 "exception":{"values":[{"type":"E","value":"v","stacktrace":{"frames":[{"filename":"a.py","function":"f","lineno":1,"vars":{"password":"VARSECRET"}}]}}]}}`)
-	body := Render(issue("E", "v"), ev, "p", RenderOptions{BugsinkURL: safetyBase}).Body
+	body := rendered(issue("E", "v"), ev, "p", Options{BugsinkURL: safetyBase}).Body
 	for _, s := range []string{"HDRSECRET", "COOKIESECRET", "BODYSECRET", "USEREMAIL", "10.1.2.3", "VARSECRET"} {
 		if strings.Contains(body, s) {
 			t.Errorf("%s copied into the issue", s)
@@ -144,7 +144,7 @@ func TestDeepStackKeepsStructureAndCap(t *testing.T) {
 	}
 	ev := &bugsink.Event{Data: bugsink.EventData{Platform: "javascript", Exception: bugsink.ExceptionList{{Type: "RangeError", Value: "Maximum call stack size exceeded", Stacktrace: &bugsink.Stacktrace{Frames: frames}}}}}
 	for _, limit := range []int{4096, 16 << 10, DefaultMaxBodyBytes} {
-		r := Render(issue("RangeError", "x"), ev, "p", RenderOptions{BugsinkURL: safetyBase, MaxBodyBytes: limit, MaxFrames: 10000})
+		r := rendered(issue("RangeError", "x"), ev, "p", Options{BugsinkURL: safetyBase, MaxBodyBytes: limit, MaxFrames: 10000})
 		for _, v := range checkBody(r.Body, limit) {
 			t.Errorf("limit %d: %s", limit, v)
 		}
