@@ -1,9 +1,14 @@
 package envlink
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 )
+
+// reEnv is what an environment's name may be: it is written into hidden
+// lines of the Gitea issue, which reindex reads back.
+var reEnv = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
 // EnvPrefix starts the label that names a project's environment.
 const EnvPrefix = "env:"
@@ -36,8 +41,9 @@ type Placer struct {
 }
 
 // Place returns a project's place; ok is false when the project is linked
-// with no other: it has no env:* label or several, or (by the label rule)
-// no label but its env:* one.
+// with no other: it has no env:* label or several, one whose name is not a
+// plain word (letters, digits, ".", "_", "-"), or (by the label rule) no
+// label but its env:* one.
 //
 // By the label rule, projects belong to one component when their labels
 // differ only in the env:* label: bug:backend + env:test and bug:backend +
@@ -59,7 +65,7 @@ func (pl Placer) Place(slug string) (Place, bool) {
 			}
 		}
 	}
-	if env == "" {
+	if !reEnv.MatchString(env) {
 		return Place{}, false
 	}
 	if c, ok := pl.Components[slug]; ok {

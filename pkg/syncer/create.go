@@ -57,7 +57,7 @@ func (e *Engine) recoverPending(ctx context.Context, p bugsink.Project, is bugsi
 		return e.failed(p, is, StageRecover, fmt.Errorf("an earlier run stopped while creating this issue, and looking for it in Gitea failed: %w", err)), true
 	}
 	if gi != nil {
-		return e.finish(ctx, p, is, gi, e.labelsFor(p.Slug), nil, true), true
+		return e.finish(ctx, p, is, gi, e.labelsFor(p.Slug), nil, true, pendingLink(pending)), true
 	}
 	if age := e.Now().Sub(pending.At); age < e.Opts.PendingGrace {
 		return outcome{deferred: true, warnings: []string{fmt.Sprintf(
@@ -74,12 +74,18 @@ type prepared struct {
 	warnings []string
 	// reservedAt is when the create was reserved, if it was already.
 	reservedAt time.Time
+	// link is the bug the issue is one environment of (linkFor).
+	link linkInfo
 }
 
 // reserve writes the reservation that precedes a create. A failure stops
 // the run: without it, a create could not be recovered after a crash.
-func (e *Engine) reserve(ctx context.Context, p bugsink.Project, is bugsink.Issue) (outcome, bool) {
-	if err := e.State.Reserve(ctx, is.ID, syncstate.Reservation{At: e.Now(), Run: e.Opts.RunID}); err != nil {
+func (e *Engine) reserve(ctx context.Context, p bugsink.Project, is bugsink.Issue, link linkInfo) (outcome, bool) {
+	r := syncstate.Reservation{At: e.Now(), Run: e.Opts.RunID}
+	if link.bug != "" {
+		r.Bug, r.Env = link.bug, link.place.Env
+	}
+	if err := e.State.Reserve(ctx, is.ID, r); err != nil {
 		o := e.failed(p, is, StageReserve, err)
 		o.fatal = fmt.Errorf("the sync state cannot be written, so nothing more is created: %w", err)
 		return o, false
@@ -106,6 +112,10 @@ func (e *Engine) prepare(ctx context.Context, p bugsink.Project, is bugsink.Issu
 	}
 	prep.r = render.Issue(render.Input{Issue: is, Event: ev, Project: p.Slug, Options: e.Opts.Render})
 	prep.warnings = append(prep.warnings, prep.r.Warnings...)
+	if prep.link = e.linkFor(p, is, ev); prep.link.bug != "" {
+		prep.r.Body, _ = render.ReplaceEnvironments(prep.r.Body, render.EnvironmentsSection(prep.link.bug,
+			[]render.EnvRow{e.newRow(p, is, prep.link).EnvRow}, e.Opts.Render.BugsinkURL))
+	}
 	prep.names = e.labelsFor(p.Slug)
 	ids, err := e.labelIDsFor(ctx, prep.names)
 	if err != nil {
@@ -113,8 +123,12 @@ func (e *Engine) prepare(ctx context.Context, p bugsink.Project, is bugsink.Issu
 	}
 	prep.ids = ids
 	if e.Opts.DryRun {
-		return prep, outcome{would: &CreatedIssue{BugsinkIssueID: is.ID, BugsinkURL: render.IssueLink(e.Opts.Render.BugsinkURL, is.ID),
-			Project: p.Slug, Title: prep.r.Title, Labels: prep.names}, warnings: prep.warnings}, false
+		would := &CreatedIssue{BugsinkIssueID: is.ID, BugsinkURL: render.IssueLink(e.Opts.Render.BugsinkURL, is.ID),
+			Project: p.Slug, Title: prep.r.Title, Labels: prep.names}
+		if err := e.wouldLink(ctx, would, prep.link); err != nil {
+			return prep, e.failed(p, is, StageClaim, err), false
+		}
+		return prep, outcome{would: would, warnings: prep.warnings}, false
 	}
 	return prep, outcome{}, true
 }
@@ -127,32 +141,46 @@ func (e *Engine) prepare(ctx context.Context, p bugsink.Project, is bugsink.Issu
 func (e *Engine) createPrepared(ctx context.Context, p bugsink.Project, is bugsink.Issue, prep prepared, created func()) (outcome, func(context.Context, *outcome)) {
 	reservedAt := prep.reservedAt
 	if reservedAt.IsZero() {
-		if o, ok := e.reserve(ctx, p, is); !ok {
+		if o, ok := e.reserve(ctx, p, is, prep.link); !ok {
 			return o, nil
 		}
 		reservedAt = e.Now()
+	}
+	if prep.link.bug != "" {
+		unlock := e.bugLocks.lock(prep.link.bug)
+		defer unlock()
+		number, create, o := e.claimBug(ctx, p, is, prep.link)
+		if number > 0 {
+			defer created()
+			return e.linkTo(ctx, p, is, prep, number)
+		}
+		if !create {
+			created()
+			e.clearReservation(ctx, is.ID)
+			return o, nil
+		}
 	}
 	gi, err := e.Gitea.CreateIssue(ctx, gitea.CreateIssueOption{Title: prep.r.Title, Body: prep.r.Body, Labels: prep.ids})
 	created()
 	var mismatch *gitea.LabelMismatchError
 	if err != nil && !errors.As(err, &mismatch) {
 		if definite(err) {
-			if cerr := e.State.ClearReservation(ctx, is.ID); cerr != nil {
-				e.Log.Warn("could not clear a reservation; the next run checks Gitea first", "bugsink_issue", is.ID, "err", cerr)
-			}
+			e.clearReservation(ctx, is.ID)
+			e.releaseClaim(ctx, prep.link.bug, is.ID)
 			return e.failed(p, is, StageCreate, err), nil
 		}
 		// The create may have reached Gitea: establish its outcome before
 		// anything else (never repeat it blindly).
 		found, ferr := e.findExisting(ctx, is.ID, reservedAt)
 		if ferr == nil && found != nil {
-			o := e.finish(ctx, p, is, found, prep.names, nil, true)
+			o := e.finish(ctx, p, is, found, prep.names, nil, true, prep.link)
 			o.warnings = append(o.warnings, fmt.Sprintf("%s: the create answered %v, but the issue exists as #%d and was taken over", is.ID, err, found.Number))
 			return o, nil
 		}
 		return e.failed(p, is, StageCreate, fmt.Errorf("%w (the outcome is unknown; the next run looks for the issue in Gitea before creating it)", err)), nil
 	}
-	o, rec := e.recordCreated(ctx, p, is, gi, prep.names, mismatch, false)
+	e.made.Store(gi.Number, true)
+	o, rec := e.recordCreated(ctx, p, is, gi, prep.names, mismatch, false, prep.link)
 	o.warnings = append(prep.warnings, o.warnings...)
 	if rec == nil {
 		return o, nil
@@ -162,17 +190,27 @@ func (e *Engine) createPrepared(ctx context.Context, p bugsink.Project, is bugsi
 
 // finish records a Gitea issue (created now, or found and adopted), then
 // repairs labels, resolves the Bugsink issue and leaves the back-link.
-func (e *Engine) finish(ctx context.Context, p bugsink.Project, is bugsink.Issue, gi *gitea.Issue, names []string, mismatch *gitea.LabelMismatchError, adopted bool) outcome {
-	out, rec := e.recordCreated(ctx, p, is, gi, names, mismatch, adopted)
-	if rec != nil {
-		e.afterRecord(ctx, p, is, gi, *rec, &out)
+func (e *Engine) finish(ctx context.Context, p bugsink.Project, is bugsink.Issue, gi *gitea.Issue, names []string, mismatch *gitea.LabelMismatchError, adopted bool, link linkInfo) outcome {
+	out, rec := e.recordCreated(ctx, p, is, gi, names, mismatch, adopted, link)
+	if rec == nil {
+		return out
 	}
+	if adopted && link.bug != "" {
+		// Another environment's issue may have been recorded on it since
+		// (its row replaced the section this one was created with).
+		if w := e.rejoinBug(ctx, p, is, gi, link); w != "" {
+			out.warnings = append(out.warnings, w)
+		}
+	}
+	e.afterRecord(ctx, p, is, gi, *rec, &out)
 	return out
 }
 
-// recordCreated records a Gitea issue and repairs its labels. The record
-// is nil when it could not be written (then nothing more may happen).
-func (e *Engine) recordCreated(ctx context.Context, p bugsink.Project, is bugsink.Issue, gi *gitea.Issue, names []string, mismatch *gitea.LabelMismatchError, adopted bool) (outcome, *syncstate.Record) {
+// recordCreated records a Gitea issue (for a bug seen in several
+// environments, with its place in the bug) and repairs its labels. The
+// record is nil when it could not be written (then nothing more may
+// happen).
+func (e *Engine) recordCreated(ctx context.Context, p bugsink.Project, is bugsink.Issue, gi *gitea.Issue, names []string, mismatch *gitea.LabelMismatchError, adopted bool, link linkInfo) (outcome, *syncstate.Record) {
 	entry := CreatedIssue{BugsinkIssueID: is.ID, BugsinkURL: render.IssueLink(e.Opts.Render.BugsinkURL, is.ID),
 		Project: p.Slug, Title: gi.Title, Labels: names, GiteaIssueNumber: gi.Number, GiteaIssueURL: gi.HTMLURL, Adopted: adopted}
 	out := outcome{created: &entry}
@@ -180,7 +218,11 @@ func (e *Engine) recordCreated(ctx context.Context, p bugsink.Project, is bugsin
 	rec := syncstate.Record{
 		GiteaIssueNumber: gi.Number, SyncedAt: e.Now(), Project: p.Slug, Title: gi.Title,
 		BugsinkIssueID: is.ID, GiteaIssueURL: gi.HTMLURL, LastSeen: is.LastSeen,
-		EventCount: is.DigestedEventCount, WrittenBy: "bsync " + e.Opts.Version,
+		EventCount: is.DigestedEventCount, WrittenBy: "bsync " + e.Opts.Version, FirstSeen: is.FirstSeen,
+		BugID: link.bug,
+	}
+	if link.bug != "" {
+		rec.Environment = link.place.Env
 	}
 	if err := e.commit(ctx, is.ID, rec); err != nil {
 		out.fatal = fmt.Errorf("gitea issue #%d exists for bugsink issue %s but could not be recorded (the next run finds it by its marker): %w", gi.Number, is.ID, err)

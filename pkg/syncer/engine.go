@@ -64,6 +64,9 @@ type StateStore interface {
 	Leftovers(ctx context.Context, projectID int) (map[string]syncstate.Leftover, error)
 	LeftoverCount(ctx context.Context, projectID int) (int, error)
 	ChangeLeftovers(ctx context.Context, projectID int, changes syncstate.LeftoverChange) error
+	Bug(ctx context.Context, bugID string) (syncstate.Bug, bool, error)
+	ClaimBug(ctx context.Context, bugID string, c syncstate.BugClaim, replacing string) (bool, syncstate.Bug, error)
+	ReleaseBugClaim(ctx context.Context, bugID, issueID string) error
 }
 
 // Options tunes a pass.
@@ -199,6 +202,15 @@ type Engine struct {
 	// selected holds the projects SelectProjects chose, so Run does not
 	// ask Bugsink again.
 	selected *[]bugsink.Project
+	// bugLocks has the new issues of one bug worked on one at a time
+	// (link.go); dryBugs remembers, in a dry run, the first issue of each
+	// bug that would be created.
+	bugLocks keyedLocks
+	dryMu    sync.Mutex
+	dryBugs  map[string]string
+	// made holds the Gitea issues this run created (a bug reaching
+	// production in the run that filed it is not news).
+	made sync.Map
 }
 
 // ErrInterrupted means the pass stopped early (signal or deadline). Every

@@ -144,3 +144,21 @@ for _, f in ipairs(redis.call("HKEYS", KEYS[1])) do
 end
 redis.call("DEL", KEYS[1])
 return 1`)
+
+var releaseClaimScript = redis.NewScript(`
+local cur = redis.call("HGET", KEYS[1], "claim")
+if not cur then return 0 end
+local ok, obj = pcall(cjson.decode, cur)
+if not ok or type(obj) ~= "table" or obj.bugsink_issue_id ~= ARGV[1] then return 0 end
+redis.call("HDEL", KEYS[1], "claim")
+if redis.call("HLEN", KEYS[1]) == 0 then redis.call("DEL", KEYS[1]) end
+return 1`)
+
+// ReleaseBugClaim drops issueID's claim on a bug (its create certainly
+// failed), so another environment's issue of the bug may create it.
+func (s *Store) ReleaseBugClaim(ctx context.Context, bugID, issueID string) error {
+	if err := releaseClaimScript.Run(ctx, s.rdb, []string{BugKey(bugID)}, issueID).Err(); err != nil {
+		return fmt.Errorf("redis release claim on bug %s: %w", bugID, err)
+	}
+	return nil
+}
