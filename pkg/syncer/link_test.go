@@ -363,4 +363,3 @@ func (s linkCrashState) ClaimBug(ctx context.Context, bug string, c syncstate.Bu
 	err := s.c.write(func() (err error) { won, cur, err = s.StateStore.ClaimBug(ctx, bug, c, replacing); return err })
 	return won, cur, err
 }
-
