@@ -147,3 +147,35 @@ func appendLines(body string, lines ...string) string {
 	}
 	return body
 }
+
+// refreshFiguresOf rewrites the figures of a mapped issue that came back:
+// on an issue of its own, its figures section; on an issue shared by
+// several environments, its row and the figures summed over the rows.
+func (e *Engine) refreshFiguresOf(ctx context.Context, gi *gitea.Issue, is bugsink.Issue, rec syncstate.Record) (bool, string, error) {
+	if rec.BugID == "" {
+		return e.refreshFigures(ctx, gi, is.ID, render.FiguresSection(is, rec.LastRecurred, rec.Recurrences))
+	}
+	b, _, err := e.State.Bug(ctx, rec.BugID)
+	if err != nil {
+		return false, "", err
+	}
+	self := recordRow(is.ID, rec.Environment, rec)
+	self.FirstSeen = is.FirstSeen
+	before := gi.Body
+	err = e.writeBug(ctx, gi, rec.BugID, b.Members, self)
+	if errors.Is(err, errBodyChanged) {
+		e.Log.Info("issue body changed while its figures were being written; left for the next run", "bugsink_issue", is.ID, "gitea_issue", gi.Number)
+		return false, "", nil
+	}
+	return err == nil && gi.Body != before, "", err
+}
+
+// regressionSearch is what marks the regression comment of rec's pending
+// close: its own marker, or on a shared issue any environment's (one
+// comment per close, whichever environment came back first).
+func regressionSearch(id string, rec syncstate.Record) string {
+	if rec.BugID == "" {
+		return render.RegressionMarker(id, rec.PendingClose)
+	}
+	return " after close " + rec.PendingClose + " -->"
+}
