@@ -110,12 +110,8 @@ func (e *Engine) prepare(ctx context.Context, p bugsink.Project, is bugsink.Issu
 	if ev != nil && ev.DataErr != nil {
 		prep.warnings = append(prep.warnings, fmt.Sprintf("%s: part of the event payload could not be read: %v", is.ID, ev.DataErr))
 	}
-	prep.r = render.Issue(render.Input{Issue: is, Event: ev, Project: p.Slug, Options: e.Opts.Render})
+	prep.r, prep.link = e.renderNew(p, is, ev)
 	prep.warnings = append(prep.warnings, prep.r.Warnings...)
-	if prep.link = e.linkFor(p, is, ev); prep.link.bug != "" {
-		prep.r.Body, _ = render.ReplaceEnvironments(prep.r.Body, render.EnvironmentsSection(prep.link.bug,
-			[]render.EnvRow{e.newRow(p, is, prep.link).EnvRow}, e.Opts.Render.BugsinkURL))
-	}
 	prep.names = e.labelsFor(p.Slug)
 	ids, err := e.labelIDsFor(ctx, prep.names)
 	if err != nil {

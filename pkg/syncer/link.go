@@ -336,3 +336,34 @@ func (e *Engine) rejoinBug(ctx context.Context, p bugsink.Project, is bugsink.Is
 	}
 	return ""
 }
+
+// renderNew renders a new issue's Gitea issue and finds its bug; an issue
+// of a bug starts its Environments section with its own row.
+func (e *Engine) renderNew(p bugsink.Project, is bugsink.Issue, ev *bugsink.Event) (render.Output, linkInfo) {
+	out := render.Issue(render.Input{Issue: is, Event: ev, Project: p.Slug, Options: e.Opts.Render})
+	link := e.linkFor(p, is, ev)
+	if link.bug != "" {
+		out.Body, _ = render.ReplaceEnvironments(out.Body, render.EnvironmentsSection(link.bug,
+			[]render.EnvRow{e.newRow(p, is, link).EnvRow}, e.Opts.Render.BugsinkURL))
+	}
+	return out, link
+}
+
+// Link is where a new issue belongs when environments are linked.
+type Link struct {
+	Component   string `json:"component"`
+	Environment string `json:"environment"`
+	BugID       string `json:"bug_id"`
+}
+
+// RenderNew renders the Gitea issue a sync with opts would create for a
+// new Bugsink issue, and the bug it would be filed under (nil when it is
+// filed on its own).
+func RenderNew(p bugsink.Project, is bugsink.Issue, ev *bugsink.Event, opts Options) (render.Output, *Link) {
+	e := &Engine{Opts: opts}
+	out, link := e.renderNew(p, is, ev)
+	if link.bug == "" {
+		return out, nil
+	}
+	return out, &Link{Component: link.place.Component, Environment: link.place.Env, BugID: link.bug}
+}
