@@ -41,6 +41,10 @@ func (e *Engine) revisit(ctx context.Context, p bugsink.Project, is bugsink.Issu
 		// issue: unresolved with no newer release, a person reopened it.
 		return e.unresolvedAgain(ctx, p, is, rec, out)
 	}
+	if rec.BugID != "" {
+		// One environment at a time on a shared issue: one comment per close.
+		defer e.bugLocks.lock(rec.BugID)()
+	}
 	return e.recur(ctx, p, is, rec, out)
 }
 
@@ -94,11 +98,6 @@ func (e *Engine) recur(ctx context.Context, p bugsink.Project, is bugsink.Issue,
 	fail := func(stage Stage, err error) outcome {
 		out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: stage, Message: err.Error(), GiteaIssueNumber: rec.GiteaIssueNumber})
 		return out
-	}
-	if rec.BugID != "" {
-		// One environment at a time on a shared issue: one comment per close.
-		unlock := e.bugLocks.lock(rec.BugID)
-		defer unlock()
 	}
 	// Gitea answers 500, not 404, for a comment on a missing issue: read first.
 	gi, err := e.Gitea.Issue(ctx, rec.GiteaIssueNumber)
