@@ -33,6 +33,9 @@ import (
 // timeout, so the test deletes it between kills instead of waiting.
 func TestCrash(t *testing.T) {
 	kills := envInt("CRASH_KILLS", 100)
+	// The kill comes at a random moment within the window; a loaded
+	// machine needs a wider one for runs to reach their creates.
+	window := envInt("CRASH_WINDOW_MS", 150)
 	seed := int64(envInt("CRASH_SEED", 1))
 	rng := rand.New(rand.NewSource(seed))
 
@@ -154,7 +157,7 @@ func TestCrash(t *testing.T) {
 			args = []string{"--full"}
 		}
 		watermarks, _ := rdb.Keys(t.Context(), "bugsink:watermark:*").Result()
-		code, doc := run(time.Duration(rng.Intn(150))*time.Millisecond, args...)
+		code, doc := run(time.Duration(rng.Intn(window))*time.Millisecond, args...)
 		if code == -1 {
 			killed++
 			if len(args) > 0 || len(watermarks) == 0 {

@@ -302,23 +302,38 @@ func slugs(field func(*config) *[]string) func(*config, string) error {
 	}
 }
 
-func projectLabels(c *config, v string) error {
-	c.ProjectLabels = map[string][]string{}
-	var problems []string
+// keyedList is one "key=item,item" entry of a list setting.
+type keyedList struct {
+	key   string
+	items []string
+}
+
+// keyedLists reads "key=item,item;key=item": each key a slug with at least
+// one item. Malformed entries are problems, naming the form wanted.
+func keyedLists(v, want string) (entries []keyedList, problems []string) {
 	for _, entry := range splitList(v, ";") {
-		slug, labels, ok := strings.Cut(entry, "=")
-		slug = strings.TrimSpace(slug)
-		ls := splitList(labels, ",")
-		if !ok || !reSlug.MatchString(slug) || len(ls) == 0 {
-			problems = append(problems, fmt.Sprintf("entry %q: want slug=label,label;slug=label", entry))
+		key, list, ok := strings.Cut(entry, "=")
+		key = strings.TrimSpace(key)
+		items := splitList(list, ",")
+		if !ok || !reSlug.MatchString(key) || len(items) == 0 {
+			problems = append(problems, fmt.Sprintf("entry %q: want %s", entry, want))
 			continue
 		}
-		for _, l := range ls {
+		entries = append(entries, keyedList{key, items})
+	}
+	return entries, problems
+}
+
+func projectLabels(c *config, v string) error {
+	c.ProjectLabels = map[string][]string{}
+	entries, problems := keyedLists(v, "slug=label,label;slug=label")
+	for _, e := range entries {
+		for _, l := range e.items {
 			if len(l) > 255 {
 				problems = append(problems, fmt.Sprintf("label %q is longer than 255 bytes", l[:40]+"…"))
 			}
 		}
-		c.ProjectLabels[slug] = ls
+		c.ProjectLabels[e.key] = e.items
 	}
 	if len(problems) > 0 {
 		return errors.New(strings.Join(problems, "; "))
@@ -330,23 +345,16 @@ func projectLabels(c *config, v string) error {
 // belong to one component only.
 func components(c *config, v string) error {
 	c.Components = map[string]string{}
-	var problems []string
-	for _, entry := range splitList(v, ";") {
-		name, list, ok := strings.Cut(entry, "=")
-		name = strings.TrimSpace(name)
-		slugs := splitList(list, ",")
-		if !ok || !reSlug.MatchString(name) || len(slugs) == 0 {
-			problems = append(problems, fmt.Sprintf("entry %q: want name=slug,slug;name=slug", entry))
-			continue
-		}
-		for _, s := range slugs {
+	entries, problems := keyedLists(v, "name=slug,slug;name=slug")
+	for _, e := range entries {
+		for _, s := range e.items {
 			switch other, dup := c.Components[s]; {
 			case !reSlug.MatchString(s):
 				problems = append(problems, fmt.Sprintf("malformed slug %q", s))
-			case dup && other != name:
-				problems = append(problems, fmt.Sprintf("slug %s is in components %s and %s", s, other, name))
+			case dup && other != e.key:
+				problems = append(problems, fmt.Sprintf("slug %s is in components %s and %s", s, other, e.key))
 			default:
-				c.Components[s] = name
+				c.Components[s] = e.key
 			}
 		}
 	}

@@ -82,25 +82,13 @@ func EnvironmentsSection(bugID string, rows []EnvRow, bugsinkURL string) string 
 // when the markers are there but not each once and in order (a person
 // edited them: their text is left as it is).
 func ReplaceEnvironments(body, section string) (string, bool) {
-	ns, ne := strings.Count(body, EnvironmentsStart), strings.Count(body, EnvironmentsEnd)
-	if ns == 0 && ne == 0 {
+	if !strings.Contains(body, EnvironmentsStart) && !strings.Contains(body, EnvironmentsEnd) {
 		if !strings.HasSuffix(body, "\n") {
 			body += "\n"
 		}
 		return body + "\n" + section, true
 	}
-	if ns != 1 || ne != 1 {
-		return body, false
-	}
-	i, j := strings.Index(body, EnvironmentsStart), strings.Index(body, EnvironmentsEnd)
-	if j < i {
-		return body, false
-	}
-	end := j + len(EnvironmentsEnd)
-	if end < len(body) && body[end] == '\n' {
-		end++
-	}
-	return body[:i] + section + body[end:], true
+	return replaceBetween(body, EnvironmentsStart, EnvironmentsEnd, section)
 }
 
 // EscapedMarker is the hidden line of the one comment that says a bug
