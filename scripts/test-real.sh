@@ -64,5 +64,19 @@ if [ "$given" -eq 0 ]; then
     BSYNC_TEST_BUGSINK_DEV_URL BSYNC_TEST_PEERS_DIR
 fi
 
+# sentry-cli (npm @sentry/cli), for the source-map scenario: installed once
+# into a cache directory outside the checkout, then reused. Without npm the
+# scenario skips (fails under CI=true). BSYNC_TEST_SENTRY_CLI names your own.
+sentry_cli_version=3.8.0
+if [ -z "${BSYNC_TEST_SENTRY_CLI:-}" ] && command -v npm >/dev/null; then
+  cache="${XDG_CACHE_HOME:-$HOME/.cache}/bsync-test/sentry-cli-$sentry_cli_version"
+  if [ ! -x "$cache/node_modules/.bin/sentry-cli" ]; then
+    echo "test-real: installing @sentry/cli@$sentry_cli_version into $cache"
+    mkdir -p "$cache"
+    npm install --no-audit --no-fund --silent --prefix "$cache" "@sentry/cli@$sentry_cli_version" >/dev/null
+  fi
+  export BSYNC_TEST_SENTRY_CLI="$cache/node_modules/.bin/sentry-cli"
+fi
+
 # Every real-server test is named TestReal…; the rest of the suite ran in scripts/test.sh.
 go test -race -count=1 -run '^TestReal' "$@" ./...

@@ -2,6 +2,7 @@ package peertest
 
 import (
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -16,6 +17,12 @@ func TestRealPeers(t *testing.T) {
 	r := g.API(t, "POST", "/repos/"+a.Login+"/"+a.Repo+"/issues", a.Token, map[string]any{"title": "plumbing"})
 	if r.Status != 201 {
 		t.Fatalf("create issue with the account's token: %d %s", r.Status, r.Body)
+	}
+
+	w := g.NewUser(t, BsyncScopes...)
+	g.AddCollaborator(t, a, w.Login)
+	if r := g.API(t, "POST", "/repos/"+a.Login+"/"+a.Repo+"/issues", w.Token, map[string]any{"title": "by a collaborator"}); r.Status != 201 {
+		t.Fatalf("a collaborator with write access cannot create an issue: %d %s", r.Status, r.Body)
 	}
 
 	p := b.NewProject(t, "plumbing")
@@ -33,6 +40,11 @@ func TestRealPeers(t *testing.T) {
 	l.JSON(t, &page)
 	if len(page.Results) != 2 {
 		t.Fatalf("project %s has %d issues after two events of two types, want 2: %s", p.Slug, len(page.Results), l.Body)
+	}
+	// The development server serves the same installation.
+	dev := BugsinkDevServer(t)
+	if r := dev.API(t, "GET", "/issues/?project="+strconv.Itoa(p.ID), nil); r.Status != 200 || !strings.Contains(string(r.Body), "KeyError") {
+		t.Errorf("the development server does not list the project's issues: %d %s", r.Status, r.Body)
 	}
 	for _, is := range page.Results {
 		if is.IsResolved {
