@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"bsync/pkg/bugsink"
 )
 
 func TestEnvironmentsSection(t *testing.T) {
@@ -54,6 +56,27 @@ func TestEscapedComment(t *testing.T) {
 	for _, want := range []string{"**Reached `production`**", "seen so far only in `test`", EscapedMarker("0123456789abcdef0123456789abcdef")} {
 		if !strings.Contains(c, want) {
 			t.Errorf("comment lacks %q:\n%s", want, c)
+		}
+	}
+}
+
+// A hostile issue's body with its Environments section keeps the
+// template's layout and lets nothing escape; a section a person mangled
+// into a third table does not pass.
+func TestEnvironmentsSectionIsSafe(t *testing.T) {
+	for _, s := range []string{"@admin #1 <img src=x>", "| a | b |\n---"} {
+		is := bugsink.Issue{ID: "00000000-0000-4000-8000-000000000001", CalculatedType: s, CalculatedValue: s}
+		out := Issue(Input{Issue: is, Event: hostileEvent(s), Project: "app", Options: Options{BugsinkURL: safetyBase}})
+		sec := EnvironmentsSection("0123456789abcdef0123456789abcdef", []EnvRow{
+			{IssueID: is.ID, Env: "test", Project: "app-test"},
+			{IssueID: "00000000-0000-4000-8000-000000000002", Env: "production", Project: "app", Marker: true},
+		}, safetyBase)
+		body, _ := ReplaceEnvironments(out.Body, sec)
+		if bad := checkBody(body, 1<<20); len(bad) != 0 {
+			t.Errorf("%q: %v", s, bad)
+		}
+		if bad := checkBody(body+"\n| x | y |\n| --- | --- |\n| 1 | 2 |\n", 1<<20); len(bad) == 0 {
+			t.Errorf("%q: a third table passed", s)
 		}
 	}
 }
