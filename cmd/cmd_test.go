@@ -366,6 +366,14 @@ func TestForgetSharedIssue(t *testing.T) {
 	if d := data(w.bsync(t, "sync")); d["synced"] != float64(2) || d["linked"] != float64(1) || len(w.gt.Issues()) != 1 {
 		t.Fatalf("first sync: %v, %d gitea issues", d, len(w.gt.Issues()))
 	}
+	ms := data(w.bsync(t, "list-synced"))["mappings"].([]any)
+	if len(ms) != 2 || ms[0].(map[string]any)["gitea_issue_number"] != ms[1].(map[string]any)["gitea_issue_number"] ||
+		ms[0].(map[string]any)["bug_id"] == nil || ms[0].(map[string]any)["environment"] == ms[1].(map[string]any)["environment"] {
+		t.Fatalf("list-synced: %v", ms)
+	}
+	if st := data(w.bsync(t, "status")); st["total_synced"] != float64(2) {
+		t.Errorf("status counts %v mappings, want 2", st["total_synced"])
+	}
 	w.bs.Reopen(test)
 	w.bsync(t, "forget", test)
 	if d := data(w.bsync(t, "sync")); d["linked"] != float64(1) || len(w.gt.Issues()) != 1 {
