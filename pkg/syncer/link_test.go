@@ -349,8 +349,8 @@ func (g linkCrashGitea) AddLabels(ctx context.Context, number int, ids []int64) 
 
 type linkCrashState struct{ crashState }
 
-func (s linkCrashState) Reserve(ctx context.Context, id string, r syncstate.Reservation) error {
-	return s.c.write(func() error { return s.StateStore.Reserve(ctx, id, r) })
+func (s linkCrashState) Reserve(ctx context.Context, id string, r syncstate.Reservation, replaces *syncstate.Reservation) error {
+	return s.c.write(func() error { return s.StateStore.Reserve(ctx, id, r, replaces) })
 }
 
 func (s linkCrashState) Commit(ctx context.Context, id string, r syncstate.Record) error {
