@@ -8,6 +8,7 @@ import (
 	"math/rand"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -32,6 +33,9 @@ import (
 // timeout, so the test deletes it between kills instead of waiting.
 func TestCrash(t *testing.T) {
 	kills := envInt("CRASH_KILLS", 100)
+	// The kill comes at a random moment within the window; a loaded
+	// machine needs a wider one for runs to reach their creates.
+	window := envInt("CRASH_WINDOW_MS", 150)
 	seed := int64(envInt("CRASH_SEED", 1))
 	rng := rand.New(rand.NewSource(seed))
 
@@ -44,7 +48,7 @@ func TestCrash(t *testing.T) {
 	rs := redistest.Start(t)
 	rdb := rs.Client(t, 15)
 
-	projects := []string{"crash-frontend", "crash-backend-test", "crash-infra"}
+	projects := []string{"crash-frontend", "crash-backend-test", "crash-infra", "crash-backend"}
 	for _, p := range projects {
 		bs.AddProject(p, p)
 	}
@@ -54,6 +58,32 @@ func TestCrash(t *testing.T) {
 		}
 	}
 	addIssues(40)
+	// Shared errors: the same error in the backend's test and production
+	// projects, one Gitea issue between them. Half arrive in both before a
+	// run (racing to be first), half in one environment now and in the
+	// other a few runs later.
+	envs := []string{"crash-backend-test", "crash-backend"}
+	shared := map[string][]string{} // error value → its bugsink issues
+	var halfShared []string
+	addShared := func() {
+		v := fmt.Sprintf("shared %d", rng.Int())
+		first := rng.Intn(2)
+		shared[v] = append(shared[v], bs.AddIssue(envs[first], bugsinktest.IssueSpec{Type: "CrashError", Value: v}))
+		if rng.Intn(2) == 0 {
+			shared[v] = append(shared[v], bs.AddIssue(envs[1-first], bugsinktest.IssueSpec{Type: "CrashError", Value: v}))
+		} else {
+			halfShared = append(halfShared, v)
+		}
+		if len(halfShared) > 3 {
+			v := halfShared[0]
+			halfShared = halfShared[1:]
+			other := envs[0]
+			if is, _ := bs.Issue(shared[v][0]); is.Project == 1+slices.Index(projects, envs[0]) {
+				other = envs[1]
+			}
+			shared[v] = append(shared[v], bs.AddIssue(other, bugsinktest.IssueSpec{Type: "CrashError", Value: v}))
+		}
+	}
 
 	env := []string{
 		"BUGSINK_URL=" + bs.URL, "BUGSINK_API_TOKEN=" + bugsinktest.Token,
@@ -92,6 +122,7 @@ func TestCrash(t *testing.T) {
 	killedFull, killedIncremental := 0, 0
 	passes := map[string]int{}
 	closed := map[string]int{} // bugsink issue → its gitea issue, closed once before it came back
+	closedNums := map[int]bool{}
 	giteaNumber := func(id string) int {
 		for _, gi := range gt.Issues() {
 			if strings.Contains(gi.Body, render.Marker(id)) {
@@ -103,14 +134,18 @@ func TestCrash(t *testing.T) {
 	for i := 0; i < kills; i++ {
 		// Every run finds work: new errors keep arriving.
 		addIssues(4)
+		addShared()
 		if i%10 == 9 {
 			// Bring back two synced issues (regressions) now and then.
 			for n, id := range bs.IssueIDs() {
 				if is, _ := bs.Issue(id); is.IsResolved && n%7 == i%7 {
 					// Every other one was closed in Gitea (once): a regression.
-					if num := giteaNumber(id); n%2 == 0 && num > 0 && closed[id] == 0 {
+					// A shared issue is closed once, whichever of its
+					// environments comes back (Gitea's close times have
+					// whole seconds: two closes a second apart are one).
+					if num := giteaNumber(id); n%2 == 0 && num > 0 && !closedNums[num] {
 						gt.SetIssueState(num, "closed")
-						closed[id] = num
+						closed[id], closedNums[num] = num, true
 					}
 					bs.Regress(id, time.Now())
 				}
@@ -122,7 +157,7 @@ func TestCrash(t *testing.T) {
 			args = []string{"--full"}
 		}
 		watermarks, _ := rdb.Keys(t.Context(), "bugsink:watermark:*").Result()
-		code, doc := run(time.Duration(rng.Intn(150))*time.Millisecond, args...)
+		code, doc := run(time.Duration(rng.Intn(window))*time.Millisecond, args...)
 		if code == -1 {
 			killed++
 			if len(args) > 0 || len(watermarks) == 0 {
@@ -208,12 +243,16 @@ func TestCrash(t *testing.T) {
 		t.Errorf("leftover work after a clean run: %v", l)
 	}
 	regressionComments, repeated := 0, 0
+	perIssue := map[int]int{}
 	for _, gi := range issues {
 		seen := map[string]bool{}
 		for _, c := range gt.Comments(gi.Number) {
 			for _, line := range strings.Split(c.Body, "\n") {
 				if strings.HasPrefix(line, "<!-- bsync-regression: ") {
 					regressionComments++
+					perIssue[gi.Number]++
+				}
+				if strings.HasPrefix(line, "<!-- bsync-regression: ") || strings.HasPrefix(line, "<!-- bsync-escaped: ") {
 					if seen[line] {
 						repeated++
 						t.Errorf("gitea #%d carries %s twice", gi.Number, line)
@@ -224,21 +263,35 @@ func TestCrash(t *testing.T) {
 		}
 	}
 	for id, num := range closed {
-		n := 0
-		for _, c := range gt.Comments(num) {
-			if strings.Contains(c.Body, "<!-- bsync-regression: "+id) {
-				n++
-			}
-		}
-		if n != 1 || issues[num-1].State != "open" {
+		if n := perIssue[num]; n != 1 || issues[num-1].State != "open" {
 			t.Errorf("%s (gitea #%d) came back after its close: %d regression comments, state %s", id, num, n, issues[num-1].State)
 		}
+	}
+	sharedIssues, pairs := 0, 0
+	for v, ids := range shared {
+		if len(ids) < 2 {
+			continue
+		}
+		pairs++
+		a, b := byMarker[ids[0]], byMarker[ids[1]]
+		if len(a) != 1 || len(b) != 1 || a[0] != b[0] {
+			t.Errorf("%q: its environments are gitea issues %v and %v, want one", v, a, b)
+			continue
+		}
+		sharedIssues++
+		if labels := gt.LabelNames(a[0]); !slices.Contains(labels, "env:test") || !slices.Contains(labels, "env:production") {
+			t.Errorf("%q: gitea #%d labels %v lack an environment", v, a[0], labels)
+		}
+	}
+	if want := len(bs.IssueIDs()) - pairs; len(issues) != want {
+		t.Errorf("%d gitea issues for %d bugsink issues of which %d pairs share one; want %d", len(issues), len(bs.IssueIDs()), pairs, want)
 	}
 	t.Logf("seed %d: %d runs killed with SIGKILL (%d left a create half-done), %d ran to the end, %d final runs; "+
 		"%d bugsink issues, %d gitea issues, %d adopted after a crash; duplicates %d, losses %d; "+
 		"%d closed issues came back, %d regression comments, %d repeated",
 		seed, killed, midCreate, completed, finalRuns, len(bs.IssueIDs()), len(issues), adopted, duplicates, losses,
 		len(closed), regressionComments, repeated)
+	t.Logf("%d errors seen in both environments share %d gitea issues", pairs, sharedIssues)
 	t.Logf("killed during full passes %d, during incremental passes %d; completed runs by pass %v", killedFull, killedIncremental, passes)
 	if killedFull == 0 || killedIncremental == 0 {
 		t.Errorf("kills missed a kind of pass: %d full, %d incremental", killedFull, killedIncremental)

@@ -354,6 +354,42 @@ func TestForgetThenSyncCreatesAgain(t *testing.T) {
 	}
 }
 
+// Forgetting one environment's issue of a shared Gitea issue lets it
+// rejoin that issue; forgetting every one files the error anew.
+func TestForgetSharedIssue(t *testing.T) {
+	w := newWorld(t)
+	w.bs.AddProject("flyer-crawler-backend", "Backend")
+	w.bs.AddProject("flyer-crawler-backend-test", "Backend test")
+	at := time.Now().Add(-time.Hour)
+	test := w.bs.AddIssue("flyer-crawler-backend-test", bugsinktest.IssueSpec{Type: "E", Value: "boom", LastSeen: at})
+	prod := w.bs.AddIssue("flyer-crawler-backend", bugsinktest.IssueSpec{Type: "E", Value: "boom", LastSeen: at})
+	if d := data(w.bsync(t, "sync")); d["synced"] != float64(2) || d["linked"] != float64(1) || len(w.gt.Issues()) != 1 {
+		t.Fatalf("first sync: %v, %d gitea issues", d, len(w.gt.Issues()))
+	}
+	ms := data(w.bsync(t, "list-synced"))["mappings"].([]any)
+	if len(ms) != 2 || ms[0].(map[string]any)["gitea_issue_number"] != ms[1].(map[string]any)["gitea_issue_number"] ||
+		ms[0].(map[string]any)["bug_id"] == nil || ms[0].(map[string]any)["environment"] == ms[1].(map[string]any)["environment"] {
+		t.Fatalf("list-synced: %v", ms)
+	}
+	if st := data(w.bsync(t, "status")); st["total_synced"] != float64(2) {
+		t.Errorf("status counts %v mappings, want 2", st["total_synced"])
+	}
+	w.bs.Reopen(test)
+	w.bsync(t, "forget", test)
+	if d := data(w.bsync(t, "sync")); d["linked"] != float64(1) || len(w.gt.Issues()) != 1 {
+		t.Fatalf("after forgetting one: %v, %d gitea issues", d, len(w.gt.Issues()))
+	}
+	w.bs.Reopen(test)
+	w.bs.Reopen(prod)
+	w.bsync(t, "forget", test, prod)
+	if keys := w.redis.Client(t, 15).Keys(t.Context(), "bugsink:bug:*").Val(); len(keys) != 0 {
+		t.Fatalf("bug index outlived its issues: %v", keys)
+	}
+	if d := data(w.bsync(t, "sync")); d["synced"] != float64(2) || d["linked"] != float64(1) || len(w.gt.Issues()) != 2 {
+		t.Fatalf("after forgetting both: %v, %d gitea issues", d, len(w.gt.Issues()))
+	}
+}
+
 func TestListSynced(t *testing.T) {
 	w := newWorld(t)
 	w.bs.SeedDemo(time.Now())
@@ -417,6 +453,30 @@ func TestPreviewWritesNothing(t *testing.T) {
 	}
 	if r := w.bsync(t, "preview", "nope"); r.code != exitUsage {
 		t.Errorf("malformed id: exit %d", r.code)
+	}
+}
+
+// preview names the bug a new issue is one environment of, and the Gitea
+// issue it would join; with linking off, none.
+func TestPreviewShowsTheLink(t *testing.T) {
+	w := newWorld(t)
+	w.bs.AddProject("flyer-crawler-backend", "Backend")
+	w.bs.AddProject("flyer-crawler-backend-test", "Backend test")
+	at := time.Now().Add(-time.Hour)
+	w.bs.AddIssue("flyer-crawler-backend-test", bugsinktest.IssueSpec{Type: "E", Value: "boom", LastSeen: at})
+	w.bsync(t, "sync")
+	prod := w.bs.AddIssue("flyer-crawler-backend", bugsinktest.IssueSpec{Type: "E", Value: "boom", LastSeen: at})
+	r := w.bsync(t, "preview", prod)
+	link, _ := data(r)["link"].(map[string]any)
+	if r.code != exitOK || link["gitea_issue_number"] != float64(1) || link["environment"] != "production" || link["bug_id"] == "" {
+		t.Fatalf("exit %d: link %v", r.code, link)
+	}
+	if !strings.Contains(data(r)["body"].(string), "## Environments") {
+		t.Error("the previewed body has no Environments section")
+	}
+	w.env["BSYNC_LINK_ENVIRONMENTS"] = "false"
+	if r := w.bsync(t, "preview", prod); data(r)["link"] != nil || strings.Contains(data(r)["body"].(string), "## Environments") {
+		t.Errorf("linking off: %s", r.stdout)
 	}
 }
 

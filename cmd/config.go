@@ -47,6 +47,11 @@ type config struct {
 	MaxCreate       int
 	FullScanEvery   time.Duration // 0: full passes only when needed
 	FiguresEvery    time.Duration // syncer.FiguresEveryRun: on every run
+	// LinkEnvironments files one Gitea issue per bug across the
+	// environments of a component; Components names components for slugs
+	// the label rule does not fit (slug → component).
+	LinkEnvironments bool
+	Components       map[string]string
 	// BugsinkConcurrency bounds the Bugsink calls in flight.
 	BugsinkConcurrency int
 	MetricsFile        string

@@ -110,6 +110,13 @@ func TestLoadConfigTable(t *testing.T) {
 		{"figures every day", map[string]string{"BSYNC_FIGURES_EVERY": "1d"}, 0, "", func(c *config) bool { return c.FiguresEvery == 24*time.Hour }},
 		{"figures on every run", map[string]string{"BSYNC_FIGURES_EVERY": "0"}, 0, "", func(c *config) bool { return c.FiguresEvery == syncer.FiguresEveryRun }},
 		{"bad figures interval", map[string]string{"BSYNC_FIGURES_EVERY": "-1h"}, 0, "BSYNC_FIGURES_EVERY", nil},
+		{"environments linked by default", map[string]string{}, 0, "", func(c *config) bool { return c.LinkEnvironments && len(c.Components) == 0 }},
+		{"environments apart", map[string]string{"BSYNC_LINK_ENVIRONMENTS": "false"}, 0, "", func(c *config) bool { return !c.LinkEnvironments }},
+		{"components", map[string]string{"BSYNC_COMPONENTS": "shop=web,web-staging; api=api"}, 0, "", func(c *config) bool {
+			return c.Components["web"] == "shop" && c.Components["web-staging"] == "shop" && c.Components["api"] == "api" && len(c.Components) == 3
+		}},
+		{"a slug in two components", map[string]string{"BSYNC_COMPONENTS": "a=x,y;b=y"}, 0, "slug y is in components a and b", nil},
+		{"bad components", map[string]string{"BSYNC_COMPONENTS": "shop"}, 0, "BSYNC_COMPONENTS is malformed (entry", nil},
 		{"bad bugsink concurrency", map[string]string{"BSYNC_BUGSINK_CONCURRENCY": "0"}, 0, "BSYNC_BUGSINK_CONCURRENCY", nil},
 		{"bad heartbeat", map[string]string{"BSYNC_HEARTBEAT_URL": "ftp://x"}, 0, "BSYNC_HEARTBEAT_URL", nil},
 		{"heartbeat kept secret", map[string]string{"BSYNC_HEARTBEAT_URL": "https://hc.example/abc"}, 0, "", func(c *config) bool {

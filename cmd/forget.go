@@ -31,7 +31,8 @@ func newForgetCmd(a *app) *cobra.Command {
 		Short: "Remove mappings so the next sync treats those Bugsink issues as new",
 		Long: `Removes the Redis mappings of the given Bugsink issues (hyphenated UUIDs).
 The next sync creates a new Gitea issue for each of them that is unresolved
-(it is a full pass: forgetting drops the projects' watermarks).
+(it is a full pass: forgetting drops the projects' watermarks); one whose
+error is still mapped in another environment rejoins that Gitea issue.
 A malformed id is a usage error and then nothing is deleted. While a sync is
 running it exits 4 (locked) and changes nothing.`,
 		Args: positional(cobra.MinimumNArgs(1)),
@@ -93,12 +94,16 @@ func (opts *forgetOptions) forgetMappings(ctx context.Context, ids []string) (de
 		}
 		defer release()
 		known := false
+		bugs := map[string]string{}
 		for _, id := range ids {
-			_, found, err := store.Get(ctx, id)
+			entry, found, err := store.Get(ctx, id)
 			if err != nil {
 				return err
 			}
 			known = known || found
+			if entry.Record != nil && entry.Record.BugID != "" {
+				bugs[id] = entry.Record.BugID
+			}
 		}
 		if !known {
 			return nil
@@ -109,8 +114,11 @@ func (opts *forgetOptions) forgetMappings(ctx context.Context, ids []string) (de
 		if _, err := store.ForgetWatermarks(ctx); err != nil {
 			return err
 		}
-		deleted, err = store.Delete(ctx, ids)
-		return err
+		if deleted, err = store.Delete(ctx, ids); err != nil {
+			return err
+		}
+		// Out of their bugs too: a bug left without issues is filed anew.
+		return store.ForgetBugMembers(ctx, bugs)
 	})
 	return deleted, err
 }

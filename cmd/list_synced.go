@@ -28,7 +28,11 @@ type mappingView struct {
 	Title            string `json:"title"`
 	SyncedAt         string `json:"synced_at"`
 	Regressions      int    `json:"regressions,omitempty"`
-	Error            string `json:"error,omitempty"`
+	// Environment and BugID are set for an error shared by several
+	// environments: the Gitea issue is shared by every mapping of the bug.
+	Environment string `json:"environment,omitempty"`
+	BugID       string `json:"bug_id,omitempty"`
+	Error       string `json:"error,omitempty"`
 }
 
 func newListSyncedCmd(a *app) *cobra.Command {
@@ -114,6 +118,7 @@ func viewOf(e syncstate.Entry, issueBase string) mappingView {
 	v.GiteaIssueNumber, v.Project, v.Title, v.Regressions = r.GiteaIssueNumber, r.Project, r.Title, r.Regressions
 	v.SyncedAt = syncstate.FormatTime(r.SyncedAt)
 	v.GiteaIssueURL = r.GiteaIssueURL
+	v.Environment, v.BugID = r.Environment, r.BugID
 	if v.GiteaIssueURL == "" && issueBase != "" && r.GiteaIssueNumber > 0 {
 		v.GiteaIssueURL = fmt.Sprintf("%s%d", issueBase, r.GiteaIssueNumber)
 	}

@@ -25,6 +25,17 @@ type previewData struct {
 	// Warnings say what could not be rendered as the event has it (e.g.
 	// Bugsink's source-mapped trace did not parse), as a sync reports them.
 	Warnings []string `json:"warnings"`
+	// Link says, when environments are linked, which bug the issue is one
+	// environment of, and the Gitea issue it would join (0: none yet).
+	Link *previewLink `json:"link"`
+}
+
+type previewLink struct {
+	syncer.Link
+	GiteaIssueNumber int `json:"gitea_issue_number,omitempty"`
+	// Unknown says why the Gitea issue it would join is not known (the
+	// sync state could not be read).
+	Unknown string `json:"unknown,omitempty"`
 }
 
 type previewOptions struct {
@@ -76,14 +87,42 @@ func runPreview(ctx context.Context, opts *previewOptions) error {
 	if err != nil {
 		return err
 	}
-	r := render.Issue(render.Input{Issue: *is, Event: ev, Project: p.Slug,
-		Options: render.Options{BugsinkURL: cfg.BugsinkURL, MaxBodyBytes: cfg.MaxBodyBytes}})
+	r, link := syncer.RenderNew(*p, *is, ev, syncer.Options{ProjectLabels: cfg.ProjectLabels, LinkEnvironments: cfg.LinkEnvironments,
+		Components: cfg.Components, Render: render.Options{BugsinkURL: cfg.BugsinkURL, MaxBodyBytes: cfg.MaxBodyBytes}})
 	d := previewData{BugsinkIssueID: id, Project: p.Slug, Title: r.Title, Labels: syncer.LabelsFor(p.Slug, cfg.ProjectLabels),
 		Body: r.Body, BodyBytes: len(r.Body), Warnings: append([]string{}, r.Warnings...)}
+	if link != nil {
+		d.Link = &previewLink{Link: *link}
+		if n, err := a.bugIssue(ctx, cfg, link.BugID); err != nil {
+			d.Link.Unknown = fmt.Sprintf("the sync state was not read: %v", err)
+		} else {
+			d.Link.GiteaIssueNumber = n
+		}
+	}
 	return a.emit(d, nil, func(w io.Writer) {
-		fmt.Fprintf(w, "Title:  %s\nLabels: %s\n\n%s", d.Title, strings.Join(d.Labels, ", "), d.Body)
+		fmt.Fprintf(w, "Title:  %s\nLabels: %s\n", d.Title, strings.Join(d.Labels, ", "))
+		if l := d.Link; l != nil && l.GiteaIssueNumber > 0 {
+			fmt.Fprintf(w, "Link:   %s, environment %s: joins Gitea issue #%d\n", l.Component, l.Environment, l.GiteaIssueNumber)
+		} else if l != nil && l.Unknown != "" {
+			fmt.Fprintf(w, "Link:   %s, environment %s: %s\n", l.Component, l.Environment, l.Unknown)
+		} else if l != nil {
+			fmt.Fprintf(w, "Link:   %s, environment %s: no Gitea issue yet\n", l.Component, l.Environment)
+		}
+		fmt.Fprintf(w, "\n%s", d.Body)
 		for _, m := range d.Warnings {
 			fmt.Fprintf(w, "\nwarning: %s", m)
 		}
 	})
+}
+
+// bugIssue returns the Gitea issue the sync state records for a bug (0
+// when none).
+func (a *app) bugIssue(ctx context.Context, cfg *config, bugID string) (int, error) {
+	store, err := a.openStore(ctx, cfg)
+	if err != nil {
+		return 0, err
+	}
+	defer store.Close()
+	b, _, err := store.Bug(ctx, bugID)
+	return b.Number, err
 }

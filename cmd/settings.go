@@ -105,6 +105,10 @@ var settings = []setting{
 		parse: fullScanEvery},
 	{env: "BSYNC_FIGURES_EVERY", def: "6h", help: "how often at most the occurrence figures of an open Gitea issue are rewritten while its error keeps recurring (each rewrite fires Gitea's issue-edited webhook), e.g. `6h` or `1d`; `0`: on every run (see [Regressions](docs/regressions.md))",
 		parse: figuresEvery},
+	{env: "BSYNC_LINK_ENVIRONMENTS", def: "true", help: "one Gitea issue per bug: the same error in the projects of one component (labels that differ only in `env:*`, or `BSYNC_COMPONENTS`) is one Gitea issue with a row per environment; `false` files each project's issues apart (see [Environments](docs/environments.md))",
+		parse: boolean(func(c *config) *bool { return &c.LinkEnvironments })},
+	{env: "BSYNC_COMPONENTS", help: "components for layouts the label rule does not fit: `name=slug,slug;name=slug`; a slug named here is linked only with the others of its entry (each still needs one `env:*` label)",
+		parse: components},
 	{env: "BSYNC_BUGSINK_CONCURRENCY", def: "6", help: "Bugsink calls in flight at once (1–32): event reads, resolves, back-links, leftover reads",
 		parse: intIn(func(c *config) *int { return &c.BugsinkConcurrency }, 1, 32)},
 	{env: "BSYNC_METRICS_FILE", help: "write the run's figures for node_exporter's textfile collector",
@@ -303,23 +307,61 @@ func slugs(field func(*config) *[]string) func(*config, string) error {
 	}
 }
 
-func projectLabels(c *config, v string) error {
-	c.ProjectLabels = map[string][]string{}
-	var problems []string
+// keyedList is one "key=item,item" entry of a list setting.
+type keyedList struct {
+	key   string
+	items []string
+}
+
+// keyedLists reads "key=item,item;key=item": each key a slug with at least
+// one item. Malformed entries are problems, naming the form wanted.
+func keyedLists(v, want string) (entries []keyedList, problems []string) {
 	for _, entry := range splitList(v, ";") {
-		slug, labels, ok := strings.Cut(entry, "=")
-		slug = strings.TrimSpace(slug)
-		ls := splitList(labels, ",")
-		if !ok || !reSlug.MatchString(slug) || len(ls) == 0 {
-			problems = append(problems, fmt.Sprintf("entry %q: want slug=label,label;slug=label", entry))
+		key, list, ok := strings.Cut(entry, "=")
+		key = strings.TrimSpace(key)
+		items := splitList(list, ",")
+		if !ok || !reSlug.MatchString(key) || len(items) == 0 {
+			problems = append(problems, fmt.Sprintf("entry %q: want %s", entry, want))
 			continue
 		}
-		for _, l := range ls {
+		entries = append(entries, keyedList{key, items})
+	}
+	return entries, problems
+}
+
+func projectLabels(c *config, v string) error {
+	c.ProjectLabels = map[string][]string{}
+	entries, problems := keyedLists(v, "slug=label,label;slug=label")
+	for _, e := range entries {
+		for _, l := range e.items {
 			if len(l) > 255 {
 				problems = append(problems, fmt.Sprintf("label %q is longer than 255 bytes", l[:40]+"…"))
 			}
 		}
-		c.ProjectLabels[slug] = ls
+		c.ProjectLabels[e.key] = e.items
+	}
+	if len(problems) > 0 {
+		return errors.New(strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// components reads BSYNC_COMPONENTS: name=slug,slug;name=slug. A slug may
+// belong to one component only.
+func components(c *config, v string) error {
+	c.Components = map[string]string{}
+	entries, problems := keyedLists(v, "name=slug,slug;name=slug")
+	for _, e := range entries {
+		for _, s := range e.items {
+			switch other, dup := c.Components[s]; {
+			case !reSlug.MatchString(s):
+				problems = append(problems, fmt.Sprintf("malformed slug %q", s))
+			case dup && other != e.key:
+				problems = append(problems, fmt.Sprintf("slug %s is in components %s and %s", s, other, e.key))
+			default:
+				c.Components[s] = e.key
+			}
+		}
 	}
 	if len(problems) > 0 {
 		return errors.New(strings.Join(problems, "; "))

@@ -212,7 +212,7 @@ func engineOptions(cfg *config, opts *syncOptions) syncer.Options {
 		PendingGrace: cfg.PendingGrace, NoResolve: !cfg.Resolve, ResolveMode: cfg.ResolveMode, RunID: randomToken(),
 		ExcludeProjects: cfg.ExcludeProjects, MinOccurrences: cfg.MinOccurrences, MinLevel: cfg.MinLevel,
 		MaxAge: cfg.MaxAge, MaxCreate: cfg.MaxCreate, Full: opts.full, FullScanEvery: cfg.FullScanEvery,
-		FiguresEvery:       cfg.FiguresEvery,
+		FiguresEvery: cfg.FiguresEvery, LinkEnvironments: cfg.LinkEnvironments, Components: cfg.Components,
 		BugsinkConcurrency: cfg.BugsinkConcurrency, Render: render.Options{BugsinkURL: cfg.BugsinkURL, MaxBodyBytes: cfg.MaxBodyBytes},
 	}
 }

@@ -6,6 +6,7 @@
 # mapping valid, no reservation left behind.
 #   scripts/crashtest.sh
 #   CRASH_KILLS=300 CRASH_SEED=7 scripts/crashtest.sh
+#   CRASH_WINDOW_MS=600 scripts/crashtest.sh   (kill within 600 ms rather than 150 ms: runs get further)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-redis.sh || exit 1

@@ -28,6 +28,10 @@ type EventData struct {
 	// the stack of a captured message here).
 	Stacktrace *Stacktrace `json:"stacktrace"`
 	DebugMeta  *DebugMeta  `json:"debug_meta"`
+	// Transaction and Fingerprint are kept raw: they are read only to
+	// tell which issues Bugsink would group together (package envlink).
+	Transaction json.RawMessage `json:"transaction"`
+	Fingerprint json.RawMessage `json:"fingerprint"`
 }
 
 // Request is the HTTP request an event was captured in; only the method and

@@ -9,6 +9,9 @@ type Project struct {
 	Name               string `json:"name"`
 	Slug               string `json:"slug"`
 	DigestedEventCount int    `json:"digested_event_count"`
+	// GroupingMechanism is how the project groups events into issues
+	// ("bugsink-v1", "bugsink-v2"; Bugsink 2.5.0+, "" before).
+	GroupingMechanism string `json:"grouping_mechanism"`
 }
 
 // Issue is a Bugsink issue (one grouped error). Bugsink exposes no level,

@@ -41,14 +41,17 @@ func TestRealPeers(t *testing.T) {
 	if len(page.Results) != 2 {
 		t.Fatalf("project %s has %d issues after two events of two types, want 2: %s", p.Slug, len(page.Results), l.Body)
 	}
-	// The development server serves the same installation.
-	dev := BugsinkDevServer(t)
-	if r := dev.API(t, "GET", "/issues/?project="+strconv.Itoa(p.ID), nil); r.Status != 200 || !strings.Contains(string(r.Body), "KeyError") {
-		t.Errorf("the development server does not list the project's issues: %d %s", r.Status, r.Body)
-	}
 	for _, is := range page.Results {
 		if is.IsResolved {
 			t.Errorf("a new issue (%s) is resolved", is.Type)
 		}
 	}
+	// The development server serves the same installation (its own test:
+	// servers given by the variables may have none).
+	t.Run("development server", func(t *testing.T) {
+		dev := BugsinkDevServer(t)
+		if r := dev.API(t, "GET", "/issues/?project="+strconv.Itoa(p.ID), nil); r.Status != 200 || !strings.Contains(string(r.Body), "KeyError") {
+			t.Errorf("the development server does not list the project's issues: %d %s", r.Status, r.Body)
+		}
+	})
 }

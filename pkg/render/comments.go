@@ -33,6 +33,9 @@ type Regression struct {
 	LastSeen   time.Time
 	// BugsinkURL is the Bugsink base URL, for the link.
 	BugsinkURL string
+	// Env and Project name where it came back, on a Gitea issue shared by
+	// several environments ("" otherwise).
+	Env, Project string
 }
 
 // RegressionComment says a closed issue's error came back, ending with
@@ -41,7 +44,11 @@ type Regression struct {
 func RegressionComment(r Regression) string {
 	is := r.Issue
 	var b strings.Builder
-	b.WriteString("**Regression**: this error occurred again after the issue was closed.\n\n")
+	if r.Env != "" {
+		fmt.Fprintf(&b, "**Regression**: this error occurred again in %s (%s) after the issue was closed.\n\n", cell(r.Env, 64), slugText(r.Project))
+	} else {
+		b.WriteString("**Regression**: this error occurred again after the issue was closed.\n\n")
+	}
 	if r.ClosedAt != nil {
 		fmt.Fprintf(&b, "- **Closed**: %s\n", fmtTime(*r.ClosedAt))
 	}

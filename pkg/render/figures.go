@@ -42,16 +42,23 @@ func FiguresSection(is bugsink.Issue, lastRecurred time.Time, recurrences int) s
 // once and in order (a person removed or copied one: their text is left
 // as it is).
 func ReplaceFigures(body, section string) (string, bool) {
-	if strings.Count(body, FiguresStart) != 1 || strings.Count(body, FiguresEnd) != 1 {
+	return replaceBetween(body, FiguresStart, FiguresEnd, section)
+}
+
+// replaceBetween puts section in place of the text from start to end (and
+// the line end after it) in body, only while each is there exactly once
+// and in order.
+func replaceBetween(body, start, end, section string) (string, bool) {
+	if strings.Count(body, start) != 1 || strings.Count(body, end) != 1 {
 		return body, false
 	}
-	i, j := strings.Index(body, FiguresStart), strings.Index(body, FiguresEnd)
+	i, j := strings.Index(body, start), strings.Index(body, end)
 	if j < i {
 		return body, false
 	}
-	end := j + len(FiguresEnd)
-	if end < len(body) && body[end] == '\n' {
-		end++
+	stop := j + len(end)
+	if stop < len(body) && body[stop] == '\n' {
+		stop++
 	}
-	return body[:i] + section + body[end:], true
+	return body[:i] + section + body[stop:], true
 }

@@ -30,8 +30,12 @@ var (
 	// What Gitea would turn into a mention or a reference in a text node.
 	reLiveMention = regexp.MustCompile(`(?:^|[^\p{L}\p{N}_.\-/])@[\p{L}\p{N}_]`)
 	reLiveRef     = regexp.MustCompile(`(?:^|[^\p{L}\p{N}_&])[#!][0-9]`)
-	reOwnHTML     = regexp.MustCompile(`^(?:<details>|<summary>Click to expand</summary>|</details>|<!-- bugsink-issue: [0-9a-f-]{36} -->|<!-- /?bsync:figures -->)$`)
-	wantHeadings  = []string{"Error Details", "Occurrence Statistics", "Request Context", "Stacktrace"}
+	reOwnHTML     = regexp.MustCompile(`^(?:<details>|<summary>Click to expand</summary>|</details>|<!-- bugsink-issue: [0-9a-f-]{36} -->|<!-- /?bsync:figures -->` +
+		`|<!-- /?bsync:environments -->|<!-- bsync-bug: [0-9a-f]{32} -->|<!-- bsync-env: [0-9a-f-]{36} [A-Za-z0-9._-]+ [a-z0-9][a-z0-9_-]* -->)$`)
+	wantHeadings = []string{"Error Details", "Occurrence Statistics", "Request Context", "Stacktrace"}
+	// envHeading ends the body of an error linked across environments,
+	// with a table of six columns, a row per environment.
+	envHeading = "Environments"
 )
 
 // CheckTitle returns every violation in an issue title: longer than
@@ -60,7 +64,8 @@ func CheckTitle(title string, maxBytes int) []string {
 // linkBases (Bugsink's, and the repository's for code links), HTML other
 // than the template's own, and a layout other than the template's (its
 // four headings, one two-column table of six rows, at most one code block
-// and one <details>).
+// and one <details>; for an error linked across environments, then an
+// Environments heading and a six-column table).
 func CheckBody(body string, maxBytes int, linkBases ...string) []string {
 	c := &bodyCheck{src: []byte(body), linkBases: linkBases}
 	if len(body) > maxBytes {
@@ -74,10 +79,14 @@ func CheckBody(body string, maxBytes int, linkBases ...string) []string {
 	for _, h := range wantHeadings {
 		want = append(want, "2:"+h)
 	}
+	tables := 1
+	if len(c.headings) == len(want)+1 && c.headings[len(want)] == "2:"+envHeading {
+		want, tables = append(want, "2:"+envHeading), 2
+	}
 	if strings.Join(c.headings, "|") != strings.Join(want, "|") {
 		c.add("headings %v, want %v", c.headings, want)
 	}
-	if c.tables != 1 {
+	if c.tables != tables {
 		c.add("%d tables", c.tables)
 	}
 	if c.fences > 1 {
@@ -172,17 +181,26 @@ func (c *bodyCheck) htmlBlock(n *ast.HTMLBlock) {
 	}
 }
 
+// table checks the Error Details table (two columns, header and four
+// rows) or, second, the Environments table (six columns, header and a row
+// or more).
 func (c *bodyCheck) table(n *east.Table) {
 	c.tables++
-	rows := 0
+	cells, rows := 2, 0
+	if c.tables > 1 {
+		cells = 6
+	}
 	for r := n.FirstChild(); r != nil; r = r.NextSibling() {
-		if r.ChildCount() != 2 {
+		if r.ChildCount() != cells {
 			c.add("table row with %d cells", r.ChildCount())
 		}
 		rows++
 	}
-	if rows != 7 {
+	switch {
+	case cells == 2 && rows != 7:
 		c.add("table has %d rows, want header + 6", rows)
+	case cells == 6 && rows < 2:
+		c.add("environments table has %d rows, want header + 1 or more", rows)
 	}
 }
 

@@ -58,7 +58,7 @@ func (e *Engine) recoverPending(ctx context.Context, p bugsink.Project, is bugsi
 		return e.failed(p, is, StageRecover, fmt.Errorf("an earlier run stopped while creating this issue, and looking for it in Gitea failed: %w", err)), true
 	}
 	if gi != nil {
-		return e.finish(ctx, p, is, gi, e.labelsFor(p.Slug), nil, true), true
+		return e.finish(ctx, p, is, gi, e.labelsFor(p.Slug), nil, true, pendingLink(pending)), true
 	}
 	if age := e.Now().Sub(pending.At); age < e.Opts.PendingGrace {
 		return outcome{deferred: true, warnings: []string{fmt.Sprintf(
@@ -80,15 +80,22 @@ type prepared struct {
 	// replaces is the reservation an interrupted run left, which this
 	// create takes over (nil: none).
 	replaces *syncstate.Reservation
+	// link is the bug the issue is one environment of (linkFor).
+	link linkInfo
 }
 
-// reserve writes the reservation that precedes a create; the state
-// refuses it where the issue is mapped or reserved by another create
-// since it was looked up (the last check before a create): then nothing
-// is created. A failure to write stops the run: without the reservation,
-// a create could not be recovered after a crash.
-func (e *Engine) reserve(ctx context.Context, p bugsink.Project, is bugsink.Issue, replaces *syncstate.Reservation) (outcome, bool) {
-	err := e.State.Reserve(ctx, is.ID, syncstate.Reservation{At: e.Now(), Run: e.Opts.RunID}, replaces)
+// reserve writes the reservation that precedes a create (naming the bug
+// of an issue linked across environments); the state refuses it where
+// the issue is mapped or reserved by another create since it was looked
+// up (the last check before a create): then nothing is created. A failure
+// to write stops the run: without the reservation, a create could not be
+// recovered after a crash.
+func (e *Engine) reserve(ctx context.Context, p bugsink.Project, is bugsink.Issue, link linkInfo, replaces *syncstate.Reservation) (outcome, bool) {
+	r := syncstate.Reservation{At: e.Now(), Run: e.Opts.RunID}
+	if link.bug != "" {
+		r.Bug, r.Env = link.bug, link.place.Env
+	}
+	err := e.State.Reserve(ctx, is.ID, r, replaces)
 	switch {
 	case errors.Is(err, syncstate.ErrMapped):
 		e.Log.Info("mapped since it was looked up; not created again", "bugsink_issue", is.ID, "project", p.Slug)
@@ -122,7 +129,7 @@ func (e *Engine) prepare(ctx context.Context, p bugsink.Project, is bugsink.Issu
 		prep.warnings = append(prep.warnings, fmt.Sprintf("%s: part of the event payload could not be read: %v", is.ID, ev.DataErr))
 	}
 	code, owners := e.locate(ctx, p.Slug, ev)
-	prep.r = render.Issue(render.Input{Issue: is, Event: ev, Project: p.Slug, Options: e.Opts.Render, Code: code})
+	prep.r, prep.link = e.renderNew(p, is, ev, code)
 	prep.assignees = owners
 	prep.warnings = append(prep.warnings, prep.r.Warnings...)
 	prep.names = e.labelsFor(p.Slug)
@@ -132,8 +139,12 @@ func (e *Engine) prepare(ctx context.Context, p bugsink.Project, is bugsink.Issu
 	}
 	prep.ids = ids
 	if e.Opts.DryRun {
-		return prep, outcome{would: &CreatedIssue{BugsinkIssueID: is.ID, BugsinkURL: render.IssueLink(e.Opts.Render.BugsinkURL, is.ID),
-			Project: p.Slug, Title: prep.r.Title, Labels: prep.names, Assignees: prep.assignees}, warnings: prep.warnings}, false
+		would := &CreatedIssue{BugsinkIssueID: is.ID, BugsinkURL: render.IssueLink(e.Opts.Render.BugsinkURL, is.ID),
+			Project: p.Slug, Title: prep.r.Title, Labels: prep.names, Assignees: prep.assignees}
+		if err := e.wouldLink(ctx, would, prep.link); err != nil {
+			return prep, e.failed(p, is, StageClaim, err), false
+		}
+		return prep, outcome{would: would, warnings: prep.warnings}, false
 	}
 	return prep, outcome{}, true
 }
@@ -146,32 +157,46 @@ func (e *Engine) prepare(ctx context.Context, p bugsink.Project, is bugsink.Issu
 func (e *Engine) createPrepared(ctx context.Context, p bugsink.Project, is bugsink.Issue, prep prepared, created func()) (outcome, func(context.Context, *outcome)) {
 	reservedAt := prep.reservedAt
 	if reservedAt.IsZero() {
-		if o, ok := e.reserve(ctx, p, is, prep.replaces); !ok {
+		if o, ok := e.reserve(ctx, p, is, prep.link, prep.replaces); !ok {
 			return o, nil
 		}
 		reservedAt = e.Now()
+	}
+	if prep.link.bug != "" {
+		unlock := e.bugLocks.lock(prep.link.bug)
+		defer unlock()
+		number, create, o := e.claimBug(ctx, p, is, prep.link)
+		if number > 0 {
+			defer created()
+			return e.linkTo(ctx, p, is, prep, number)
+		}
+		if !create {
+			created()
+			e.clearReservation(ctx, is.ID)
+			return o, nil
+		}
 	}
 	gi, err := e.createIssue(ctx, is, &prep)
 	created()
 	var mismatch *gitea.LabelMismatchError
 	if err != nil && !errors.As(err, &mismatch) {
 		if definite(err) {
-			if cerr := e.State.ClearReservation(ctx, is.ID); cerr != nil {
-				e.Log.Warn("could not clear a reservation; the next run checks Gitea first", "bugsink_issue", is.ID, "err", cerr)
-			}
+			e.clearReservation(ctx, is.ID)
+			e.releaseClaim(ctx, prep.link.bug, is.ID)
 			return e.failed(p, is, StageCreate, err), nil
 		}
 		// The create may have reached Gitea: establish its outcome before
 		// anything else (never repeat it blindly).
 		found, ferr := e.findExisting(ctx, is.ID, reservedAt)
 		if ferr == nil && found != nil {
-			o := e.finish(ctx, p, is, found, prep.names, nil, true)
+			o := e.finish(ctx, p, is, found, prep.names, nil, true, prep.link)
 			o.warnings = append(o.warnings, fmt.Sprintf("%s: the create answered %v, but the issue exists as #%d and was taken over", is.ID, err, found.Number))
 			return o, nil
 		}
 		return e.failed(p, is, StageCreate, fmt.Errorf("%w (the outcome is unknown; the next run looks for the issue in Gitea before creating it)", err)), nil
 	}
-	o, rec := e.recordCreated(ctx, p, is, gi, prep.names, mismatch, false)
+	e.made.Store(gi.Number, true)
+	o, rec := e.recordCreated(ctx, p, is, gi, prep.names, mismatch, false, prep.link)
 	o.warnings = append(prep.warnings, o.warnings...)
 	if o.created != nil {
 		for _, u := range gi.Assignees {
@@ -204,17 +229,27 @@ func (e *Engine) createIssue(ctx context.Context, is bugsink.Issue, prep *prepar
 
 // finish records a Gitea issue (created now, or found and adopted), then
 // repairs labels, resolves the Bugsink issue and leaves the back-link.
-func (e *Engine) finish(ctx context.Context, p bugsink.Project, is bugsink.Issue, gi *gitea.Issue, names []string, mismatch *gitea.LabelMismatchError, adopted bool) outcome {
-	out, rec := e.recordCreated(ctx, p, is, gi, names, mismatch, adopted)
-	if rec != nil {
-		e.afterRecord(ctx, p, is, gi, *rec, &out)
+func (e *Engine) finish(ctx context.Context, p bugsink.Project, is bugsink.Issue, gi *gitea.Issue, names []string, mismatch *gitea.LabelMismatchError, adopted bool, link linkInfo) outcome {
+	out, rec := e.recordCreated(ctx, p, is, gi, names, mismatch, adopted, link)
+	if rec == nil {
+		return out
 	}
+	if adopted && link.bug != "" {
+		// Another environment's issue may have been recorded on it since
+		// (its row replaced the section this one was created with).
+		if w := e.rejoinBug(ctx, p, is, gi, link); w != "" {
+			out.warnings = append(out.warnings, w)
+		}
+	}
+	e.afterRecord(ctx, p, is, gi, *rec, &out)
 	return out
 }
 
-// recordCreated records a Gitea issue and repairs its labels. The record
-// is nil when it could not be written (then nothing more may happen).
-func (e *Engine) recordCreated(ctx context.Context, p bugsink.Project, is bugsink.Issue, gi *gitea.Issue, names []string, mismatch *gitea.LabelMismatchError, adopted bool) (outcome, *syncstate.Record) {
+// recordCreated records a Gitea issue (for a bug seen in several
+// environments, with its place in the bug) and repairs its labels. The
+// record is nil when it could not be written (then nothing more may
+// happen).
+func (e *Engine) recordCreated(ctx context.Context, p bugsink.Project, is bugsink.Issue, gi *gitea.Issue, names []string, mismatch *gitea.LabelMismatchError, adopted bool, link linkInfo) (outcome, *syncstate.Record) {
 	entry := CreatedIssue{BugsinkIssueID: is.ID, BugsinkURL: render.IssueLink(e.Opts.Render.BugsinkURL, is.ID),
 		Project: p.Slug, Title: gi.Title, Labels: names, GiteaIssueNumber: gi.Number, GiteaIssueURL: gi.HTMLURL, Adopted: adopted}
 	out := outcome{created: &entry}
@@ -222,7 +257,11 @@ func (e *Engine) recordCreated(ctx context.Context, p bugsink.Project, is bugsin
 	rec := syncstate.Record{
 		GiteaIssueNumber: gi.Number, SyncedAt: e.Now(), Project: p.Slug, Title: gi.Title,
 		BugsinkIssueID: is.ID, GiteaIssueURL: gi.HTMLURL, LastSeen: is.LastSeen,
-		EventCount: is.DigestedEventCount, WrittenBy: "bsync " + e.Opts.Version,
+		EventCount: is.DigestedEventCount, WrittenBy: "bsync " + e.Opts.Version, FirstSeen: is.FirstSeen,
+		BugID: link.bug,
+	}
+	if link.bug != "" {
+		rec.Environment = link.place.Env
 	}
 	if err := e.commit(ctx, is.ID, rec); err != nil {
 		out.fatal = fmt.Errorf("gitea issue #%d exists for bugsink issue %s but could not be recorded (the next run finds it by its marker): %w", gi.Number, is.ID, err)

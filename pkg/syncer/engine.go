@@ -64,6 +64,9 @@ type StateStore interface {
 	Leftovers(ctx context.Context, projectID int) (map[string]syncstate.Leftover, error)
 	LeftoverCount(ctx context.Context, projectID int) (int, error)
 	ChangeLeftovers(ctx context.Context, projectID int, changes syncstate.LeftoverChange) error
+	Bug(ctx context.Context, bugID string) (syncstate.Bug, bool, error)
+	ClaimBug(ctx context.Context, bugID string, c syncstate.BugClaim, replacing string) (bool, syncstate.Bug, error)
+	ReleaseBugClaim(ctx context.Context, bugID, issueID string) error
 }
 
 // Options tunes a pass.
@@ -134,6 +137,11 @@ type Options struct {
 	// FullScanEvery is how often a project is listed in full although its
 	// watermark would allow an incremental pass (0: only when needed).
 	FullScanEvery time.Duration
+	// LinkEnvironments makes one Gitea issue of the same error seen in the
+	// projects of one component (package envlink); Components names the
+	// component of slugs the label rule does not fit (slug → name).
+	LinkEnvironments bool
+	Components       map[string]string
 	// BugsinkConcurrency bounds the calls to Bugsink in flight at once
 	// (event reads, resolves, back-links). Default
 	// DefaultBugsinkConcurrency.
@@ -207,6 +215,15 @@ type Engine struct {
 	// selected holds the projects SelectProjects chose, so Run does not
 	// ask Bugsink again.
 	selected *[]bugsink.Project
+	// bugLocks has the new issues of one bug worked on one at a time
+	// (link.go); dryBugs remembers, in a dry run, the first issue of each
+	// bug that would be created.
+	bugLocks keyedLocks
+	dryMu    sync.Mutex
+	dryBugs  map[string]string
+	// made holds the Gitea issues this run created (a bug reaching
+	// production in the run that filed it is not news).
+	made sync.Map
 	// taken are the issues this run took up, each once (claims.go).
 	taken claims
 	// hands is the context of the work on issues in hand (startHands).

@@ -2,6 +2,7 @@ package syncer
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -36,14 +37,22 @@ func testFaultsConverge(t *testing.T, full bool) {
 	e := newEnvWith(t, apiclient.Options{Timeout: 250 * time.Millisecond, RetryWait: time.Millisecond, RetryMaxWait: 10 * time.Millisecond})
 	e.bs.AddProject("shop-frontend", "Shop")
 	e.bs.AddProject("shop-backend", "Shop API")
+	e.bs.AddProject("shop-backend-test", "Shop API test")
 	var wanted []string
+	var pairs [][2]string // one error in the API's production and test projects
 	for i := 0; i < 40; i++ {
 		slug := []string{"shop-frontend", "shop-backend"}[i%2]
 		lastSeen := e.now.Add(-time.Hour)
 		if !full {
 			lastSeen = e.now.Add(-time.Duration(40-i) * time.Hour)
 		}
-		wanted = append(wanted, e.bs.AddIssue(slug, bugsinktest.IssueSpec{Type: "E", Value: "v", LastSeen: lastSeen}))
+		value := fmt.Sprintf("v%d", i)
+		wanted = append(wanted, e.bs.AddIssue(slug, bugsinktest.IssueSpec{Type: "E", Value: value, LastSeen: lastSeen}))
+		if i%4 == 1 {
+			twin := e.bs.AddIssue("shop-backend-test", bugsinktest.IssueSpec{Type: "E", Value: value, LastSeen: lastSeen})
+			wanted = append(wanted, twin)
+			pairs = append(pairs, [2]string{wanted[len(wanted)-2], twin})
+		}
 	}
 	faultMix(e.bs.Faults)
 	faultMix(e.gt.Faults)
@@ -54,7 +63,7 @@ func testFaultsConverge(t *testing.T, full bool) {
 		before, _ := e.store.CountMappings(t.Context())
 		// A real clock and a grace longer than the slowest injected answer,
 		// so a create that lands after the client gave up is waited for.
-		eng := e.engine(Options{Concurrency: 4, BackLink: true, PendingGrace: time.Second, Full: full})
+		eng := e.engine(Options{Concurrency: 4, BackLink: true, PendingGrace: time.Second, Full: full, LinkEnvironments: true})
 		eng.Now = time.Now
 		rep, err := eng.Run(t.Context())
 		if err == nil && runs > 1 && !full && rep.Pass != PassIncremental {
@@ -111,6 +120,16 @@ func testFaultsConverge(t *testing.T, full bool) {
 	e.bs.Faults.Clear()
 	e.gt.Faults.Clear()
 	e.assertExactlyOnce(t, wanted)
+	for _, p := range pairs {
+		a, _, _ := e.store.Get(t.Context(), p[0])
+		b, _, _ := e.store.Get(t.Context(), p[1])
+		if a.Record == nil || b.Record == nil || a.Record.GiteaIssueNumber != b.Record.GiteaIssueNumber {
+			t.Errorf("one error in two environments: mappings %+v and %+v, want one gitea issue", a.Record, b.Record)
+		}
+	}
+	if n, want := len(e.gt.Issues()), len(wanted)-len(pairs); n != want {
+		t.Errorf("%d gitea issues for %d bugsink issues of which %d pairs share one; want %d", n, len(wanted), len(pairs), want)
+	}
 	injected := 0
 	for _, k := range []httpfault.Kind{httpfault.Status, httpfault.RateLimit, httpfault.Drop, httpfault.DropAfter, httpfault.Slow} {
 		injected += e.bs.Faults.Hits(k) + e.gt.Faults.Hits(k)
@@ -118,8 +137,8 @@ func testFaultsConverge(t *testing.T, full bool) {
 	t.Logf("converged after %d runs; %d faults injected; %d gitea issues", runs, injected, len(e.gt.Issues()))
 	// An entry whose work was done but not known to be (a resolve whose
 	// answer was lost) is settled by the next run's read of it.
-	e.run(t, Options{Full: full})
-	for _, pid := range []int{1, 2} {
+	e.run(t, Options{Full: full, LinkEnvironments: true})
+	for _, pid := range []int{1, 2, 3} {
 		if left, _ := e.store.Leftovers(t.Context(), pid); len(left) > 0 {
 			t.Errorf("leftover work after a clean run: %v", left)
 		}

@@ -172,6 +172,9 @@ func merge(rep *Report, pr *ProjectReport, o outcome) {
 		if o.created.Adopted {
 			rep.Adopted++
 		}
+		if o.created.Linked {
+			rep.Linked++
+		}
 	case o.would != nil:
 		rep.Synced++
 		pr.Synced++

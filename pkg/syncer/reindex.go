@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"bsync/pkg/gitea"
+	"bsync/pkg/render"
 	"bsync/pkg/syncstate"
 )
 
@@ -116,6 +117,7 @@ func (e *Engine) reindexOne(ctx context.Context, rep *ReindexReport, id string, 
 		}
 		rec := syncstate.Record{GiteaIssueNumber: gi.Number, SyncedAt: gi.CreatedAt, Project: project, Title: gi.Title,
 			BugsinkIssueID: id, GiteaIssueURL: gi.HTMLURL, WrittenBy: "bsync reindex " + e.Opts.Version}
+		placeFromBody(&rec, gi.Body)
 		if err := e.State.Commit(ctx, id, rec); err != nil {
 			return err
 		}
@@ -158,4 +160,20 @@ func (e *Engine) ensureState(ctx context.Context, rep *Report) error {
 		return &FatalError{Err: err}
 	}
 	return nil
+}
+
+// placeFromBody sets, for a Bugsink issue recorded on a Gitea issue shared
+// by several environments, its bug, environment and project from the
+// body's hidden lines (render.BugMarker, render.EnvLine).
+func placeFromBody(rec *syncstate.Record, body string) {
+	m := render.ReBugMarker.FindStringSubmatch(body)
+	if m == nil {
+		return
+	}
+	for _, l := range render.ReEnvLine.FindAllStringSubmatch(body, -1) {
+		if l[1] == rec.BugsinkIssueID {
+			rec.BugID, rec.Environment, rec.Project = m[1], l[2], l[3]
+			return
+		}
+	}
 }

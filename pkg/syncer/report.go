@@ -39,6 +39,9 @@ type Report struct {
 	// Adopted counts synced issues whose Gitea issue already existed (a
 	// run stopped between creating and recording it) and was taken over.
 	Adopted int `json:"adopted"`
+	// Linked counts synced issues recorded on the Gitea issue of the same
+	// error in another environment of their component (no new issue).
+	Linked int `json:"linked"`
 	// Reindex is set when the state was new or lost and was rebuilt from
 	// the markers in Gitea before anything was created.
 	Reindex *ReindexReport `json:"reindex,omitempty"`
@@ -114,6 +117,14 @@ type CreatedIssue struct {
 	GiteaIssueNumber int      `json:"gitea_issue_number,omitempty"`
 	GiteaIssueURL    string   `json:"gitea_issue_url,omitempty"`
 	Adopted          bool     `json:"adopted,omitempty"`
+	// Linked: the error was filed from another environment already; this
+	// Bugsink issue was recorded on that Gitea issue (a row, a label).
+	Linked bool `json:"linked,omitempty"`
+	// In a dry run: the Gitea issue it would be recorded on (LinkTo), or
+	// the Bugsink issue of this run whose new Gitea issue it would share
+	// (LinkWith).
+	LinkTo   int    `json:"link_to,omitempty"`
+	LinkWith string `json:"link_with,omitempty"`
 }
 
 // Regression is a mapped issue that came back.
@@ -144,6 +155,8 @@ const (
 	StageRegressionReopen  Stage = "regression_reopen"  // reopening a regression
 	StageFigures           Stage = "figures"            // updating the occurrence figures in the body
 	StageReadLeftover      Stage = "read_leftover"      // reading again an issue of the leftover set
+	StageClaim             Stage = "claim"              // deciding which environment's issue files a shared error
+	StageLink              Stage = "link"               // recording an issue on its error's Gitea issue from another environment
 )
 
 // IssueError is a failure tied to one Bugsink issue (or, with no issue id,

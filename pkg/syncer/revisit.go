@@ -41,6 +41,10 @@ func (e *Engine) revisit(ctx context.Context, p bugsink.Project, is bugsink.Issu
 		// issue: unresolved with no newer release, a person reopened it.
 		return e.unresolvedAgain(ctx, p, is, rec, out)
 	}
+	if rec.BugID != "" {
+		// One environment at a time on a shared issue: one comment per close.
+		defer e.bugLocks.lock(rec.BugID)()
+	}
 	return e.recur(ctx, p, is, rec, out)
 }
 
@@ -160,7 +164,7 @@ func (e *Engine) recur(ctx context.Context, p bugsink.Project, is bugsink.Issue,
 func (e *Engine) keepFigures(ctx context.Context, gi *gitea.Issue, is bugsink.Issue, rec *syncstate.Record, key string, regression, wrote bool) (string, error) {
 	var warn string
 	if e.figuresDue(*rec, regression) {
-		written, w, err := e.refreshFigures(ctx, gi, is.ID, render.FiguresSection(is, rec.LastRecurred, rec.Recurrences))
+		written, w, err := e.refreshFiguresOf(ctx, gi, is, *rec)
 		switch {
 		case err != nil && !regression && !wrote:
 			return "", err
@@ -241,7 +245,7 @@ func (e *Engine) reportRegression(ctx context.Context, p bugsink.Project, is bug
 		}
 		return reg, "", nil
 	case gi.State == "open" && rec.PendingClose != "":
-		found, err := e.commented(ctx, gi.Number, render.RegressionMarker(is.ID, rec.PendingClose))
+		found, err := e.commented(ctx, gi.Number, regressionSearch(is.ID, *rec))
 		if err != nil {
 			return nil, StageRegressionComment, err
 		}
@@ -291,11 +295,15 @@ const updatedKey = "updated "
 // names, unless one of the issue's comments carries its marker already (a
 // retried step never repeats a comment).
 func (e *Engine) commentOnce(ctx context.Context, number int, is bugsink.Issue, rec syncstate.Record, closedAt *time.Time) error {
-	if found, err := e.commented(ctx, number, render.RegressionMarker(is.ID, rec.PendingClose)); err != nil || found {
+	if found, err := e.commented(ctx, number, regressionSearch(is.ID, rec)); err != nil || found {
 		return err
 	}
-	_, err := e.Gitea.Comment(ctx, number, render.RegressionComment(render.Regression{Issue: is, Close: rec.PendingClose,
-		ClosedAt: closedAt, EventCount: rec.EventCount, LastSeen: rec.LastSeen, BugsinkURL: e.Opts.Render.BugsinkURL}))
+	r := render.Regression{Issue: is, Close: rec.PendingClose,
+		ClosedAt: closedAt, EventCount: rec.EventCount, LastSeen: rec.LastSeen, BugsinkURL: e.Opts.Render.BugsinkURL}
+	if rec.BugID != "" {
+		r.Env, r.Project = rec.Environment, rec.Project
+	}
+	_, err := e.Gitea.Comment(ctx, number, render.RegressionComment(r))
 	return err
 }
 

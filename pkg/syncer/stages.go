@@ -61,7 +61,7 @@ func (e *Engine) work(ctx context.Context, p bugsink.Project, is bugsink.Issue, 
 		if ctx.Err() != nil {
 			return outcome{}, false
 		}
-		if o, ok := e.reserve(context.WithoutCancel(ctx), p, is, nil); !ok {
+		if o, ok := e.reserve(context.WithoutCancel(ctx), p, is, prep.link, nil); !ok {
 			return o, true
 		}
 		prep.reservedAt = e.Now()

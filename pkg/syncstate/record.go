@@ -38,6 +38,12 @@ type Record struct {
 	FiguresAt       time.Time // figures_written_at: when bsync last rewrote the body's figures
 	ReopeningClose  string    // reopening_close: the close bsync is reopening the Gitea issue for (written before the reopen)
 
+	// One bug seen in several environments (package envlink): the Gitea
+	// issue is shared by the Bugsink issues of BugID.
+	BugID       string    // bug_id: the bug this issue is one environment of ("" when not linked)
+	Environment string    // environment: its project's environment (the env:* label without "env:")
+	FirstSeen   time.Time // bugsink_first_seen: the issue's first_seen
+
 	// raw is the record as read, so fields written by other tools or later
 	// versions are written back unchanged (decoded only when writing).
 	raw []byte
@@ -63,6 +69,9 @@ type recordJSON struct {
 	ResolvedRelease  *string `json:"bugsink_resolved_release,omitempty"`
 	FiguresAt        *string `json:"figures_written_at,omitempty"`
 	ReopeningClose   string  `json:"reopening_close,omitempty"`
+	BugID            string  `json:"bug_id,omitempty"`
+	Environment      string  `json:"environment,omitempty"`
+	FirstSeen        *string `json:"bugsink_first_seen,omitempty"`
 }
 
 var knownFields = map[string]bool{
@@ -72,6 +81,7 @@ var knownFields = map[string]bool{
 	"recurrences": true, "last_recurred_at": true, "reported_close": true, "pending_close": true,
 	"bugsink_resolved_at": true, "reopened_in_bugsink_at": true,
 	"bugsink_resolved_release": true, "figures_written_at": true, "reopening_close": true,
+	"bug_id": true, "environment": true, "bugsink_first_seen": true,
 }
 
 // FormatTime renders t as RFC 3339 in UTC with second precision, the form
@@ -99,6 +109,9 @@ func (r Record) MarshalJSON() ([]byte, error) {
 		ResolvedRelease:  r.ResolvedRelease,
 		FiguresAt:        optTime(r.FiguresAt),
 		ReopeningClose:   r.ReopeningClose,
+		BugID:            r.BugID,
+		Environment:      r.Environment,
+		FirstSeen:        optTime(r.FirstSeen),
 	}
 	if !r.LastSeen.IsZero() {
 		// Full precision: it is compared with Bugsink's last_seen.
@@ -154,6 +167,8 @@ func (r *Record) UnmarshalJSON(b []byte) error {
 		PendingClose:     rj.PendingClose,
 		ResolvedRelease:  rj.ResolvedRelease,
 		ReopeningClose:   rj.ReopeningClose,
+		BugID:            rj.BugID,
+		Environment:      rj.Environment,
 	}
 	for _, f := range []struct {
 		name string
@@ -165,6 +180,7 @@ func (r *Record) UnmarshalJSON(b []byte) error {
 		{"bugsink_resolved_at", rj.ResolvedAt, &r.ResolvedAt},
 		{"reopened_in_bugsink_at", rj.ReopenedAt, &r.ReopenedAt},
 		{"figures_written_at", rj.FiguresAt, &r.FiguresAt},
+		{"bugsink_first_seen", rj.FirstSeen, &r.FirstSeen},
 	} {
 		if f.src == nil {
 			continue

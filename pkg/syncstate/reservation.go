@@ -28,6 +28,11 @@ func PendingKey(issueID string) string { return PendingPrefix + issueID }
 type Reservation struct {
 	At  time.Time `json:"at"`
 	Run string    `json:"run"`
+	// Bug and Env name the bug and environment of an issue linked across
+	// environments, so a create recovered after a crash is recorded as
+	// one ("" otherwise).
+	Bug string `json:"bug,omitempty"`
+	Env string `json:"env,omitempty"`
 
 	// raw is the value as read (LookupState), so that a run taking the
 	// reservation over names exactly the one it found.
@@ -94,7 +99,9 @@ func (s *Store) ClearReservation(ctx context.Context, issueID string) error {
 	return nil
 }
 
-// Commit writes a mapping and removes the issue's reservation atomically.
+// Commit writes a mapping and removes the issue's reservation atomically;
+// a record of a bug seen in several environments also records its Gitea
+// issue and the member in the bug (see BugPrefix), in the same step.
 func (s *Store) Commit(ctx context.Context, issueID string, r Record) error {
 	b, err := json.Marshal(r)
 	if err != nil {
@@ -103,6 +110,7 @@ func (s *Store) Commit(ctx context.Context, issueID string, r Record) error {
 	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.Set(ctx, MappingKey(issueID), b, 0)
 		p.Del(ctx, PendingKey(issueID))
+		bugWrites(ctx, p, issueID, r)
 		return nil
 	})
 	if err != nil {

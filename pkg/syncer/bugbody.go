@@ -1,0 +1,181 @@
+package syncer
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"strings"
+	"time"
+
+	"bsync/pkg/bugsink"
+	"bsync/pkg/gitea"
+	"bsync/pkg/render"
+	"bsync/pkg/syncstate"
+)
+
+// bugRow is one environment's Bugsink issue of a shared Gitea issue, with
+// what the figures section sums up.
+type bugRow struct {
+	render.EnvRow
+	recurrences  int
+	lastRecurred time.Time
+}
+
+// newRow is the row of a Bugsink issue being recorded now.
+func (e *Engine) newRow(p bugsink.Project, is bugsink.Issue, link linkInfo) bugRow {
+	return bugRow{EnvRow: render.EnvRow{IssueID: is.ID, Env: link.place.Env, Project: p.Slug,
+		FirstSeen: is.FirstSeen, LastSeen: is.LastSeen, Count: is.DigestedEventCount}}
+}
+
+// recordRow is the row of a recorded Bugsink issue.
+func recordRow(id, env string, rec syncstate.Record) bugRow {
+	if rec.Environment != "" {
+		env = rec.Environment
+	}
+	return bugRow{EnvRow: render.EnvRow{IssueID: id, Env: env, Project: rec.Project, FirstSeen: rec.FirstSeen,
+		LastSeen: rec.LastSeen, Count: rec.EventCount}, recurrences: rec.Recurrences, lastRecurred: rec.LastRecurred}
+}
+
+// errBodyChanged means a person edited the body while bsync was about to
+// write it; their text is kept and the next run tries again.
+var errBodyChanged = errors.New("the issue body changed while bsync was writing to it; the next run tries again")
+
+// writeBug rewrites a shared issue's Environments section (a row per
+// recorded Bugsink issue of the bug, self in place of its recorded row)
+// and its figures (summed over the rows), when they changed. A body whose
+// section markers a person broke keeps their text: only the hidden lines
+// that tie self to the issue are added. The body is read again right
+// before the write and left alone if it changed (errBodyChanged).
+func (e *Engine) writeBug(ctx context.Context, gi *gitea.Issue, bug string, members map[string]string, self bugRow) error {
+	rows, err := e.bugRows(ctx, members, self)
+	if err != nil {
+		return err
+	}
+	outside := withoutSection(gi.Body)
+	envRows := make([]render.EnvRow, 0, len(rows))
+	for _, r := range rows {
+		r.Marker = !strings.Contains(outside, render.Marker(r.IssueID))
+		envRows = append(envRows, r.EnvRow)
+	}
+	body, ok := render.ReplaceEnvironments(gi.Body, render.EnvironmentsSection(bug, envRows, e.Opts.Render.BugsinkURL))
+	if !ok {
+		body = appendLines(gi.Body, render.BugMarker(bug), render.EnvLine(self.IssueID, self.Env, self.Project), render.Marker(self.IssueID))
+	}
+	if fig, ok := render.ReplaceFigures(body, sumFigures(rows)); ok {
+		body = fig
+	}
+	if body == gi.Body {
+		return nil
+	}
+	now, err := e.Gitea.Issue(ctx, gi.Number)
+	if err != nil {
+		return err
+	}
+	if now.Body != gi.Body {
+		return errBodyChanged
+	}
+	if err := e.Gitea.EditBody(ctx, gi.Number, body); err != nil {
+		return err
+	}
+	gi.Body = body
+	return nil
+}
+
+// bugRows reads the recorded members' rows (one round trip) and puts self
+// among them.
+func (e *Engine) bugRows(ctx context.Context, members map[string]string, self bugRow) ([]bugRow, error) {
+	ids := make([]string, 0, len(members))
+	for id := range members {
+		if id != self.IssueID {
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids)
+	states, err := e.State.LookupState(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	rows := []bugRow{self}
+	for _, id := range ids {
+		if st := states[id]; st.Entry.Record != nil {
+			rows = append(rows, recordRow(id, members[id], *st.Entry.Record))
+		}
+	}
+	return rows, nil
+}
+
+// sumFigures is the figures section of a shared issue: first seen in any
+// environment, last seen in any, occurrences and recurrences summed.
+func sumFigures(rows []bugRow) string {
+	var sum bugsink.Issue
+	var last time.Time
+	recurrences := 0
+	for _, r := range rows {
+		if sum.FirstSeen.IsZero() || (!r.FirstSeen.IsZero() && r.FirstSeen.Before(sum.FirstSeen)) {
+			sum.FirstSeen = r.FirstSeen
+		}
+		if r.LastSeen.After(sum.LastSeen) {
+			sum.LastSeen = r.LastSeen
+		}
+		if r.lastRecurred.After(last) {
+			last = r.lastRecurred
+		}
+		sum.DigestedEventCount += r.Count
+		recurrences += r.recurrences
+	}
+	return render.FiguresSection(sum, last, recurrences)
+}
+
+// withoutSection is body without its Environments section.
+func withoutSection(body string) string {
+	i, j := strings.Index(body, render.EnvironmentsStart), strings.Index(body, render.EnvironmentsEnd)
+	if i < 0 || j < i {
+		return body
+	}
+	return body[:i] + body[j+len(render.EnvironmentsEnd):]
+}
+
+// appendLines adds the lines body lacks at its end.
+func appendLines(body string, lines ...string) string {
+	for _, l := range lines {
+		if !strings.Contains(body, l) {
+			if !strings.HasSuffix(body, "\n") {
+				body += "\n"
+			}
+			body += l + "\n"
+		}
+	}
+	return body
+}
+
+// refreshFiguresOf rewrites the figures of a mapped issue that came back:
+// on an issue of its own, its figures section; on an issue shared by
+// several environments, its row and the figures summed over the rows.
+func (e *Engine) refreshFiguresOf(ctx context.Context, gi *gitea.Issue, is bugsink.Issue, rec syncstate.Record) (bool, string, error) {
+	if rec.BugID == "" {
+		return e.refreshFigures(ctx, gi, is.ID, render.FiguresSection(is, rec.LastRecurred, rec.Recurrences))
+	}
+	b, _, err := e.State.Bug(ctx, rec.BugID)
+	if err != nil {
+		return false, "", err
+	}
+	self := recordRow(is.ID, rec.Environment, rec)
+	self.FirstSeen = is.FirstSeen
+	before := gi.Body
+	err = e.writeBug(ctx, gi, rec.BugID, b.Members, self)
+	if errors.Is(err, errBodyChanged) {
+		e.Log.Info("issue body changed while its figures were being written; left for the next run", "bugsink_issue", is.ID, "gitea_issue", gi.Number)
+		return false, "", nil
+	}
+	return err == nil && gi.Body != before, "", err
+}
+
+// regressionSearch is what marks the regression comment of rec's pending
+// close: its own marker, or on a shared issue any environment's (one
+// comment per close, whichever environment came back first).
+func regressionSearch(id string, rec syncstate.Record) string {
+	if rec.BugID == "" {
+		return render.RegressionMarker(id, rec.PendingClose)
+	}
+	return " after close " + rec.PendingClose + " -->"
+}
