@@ -84,7 +84,9 @@ func TestRealLinkEnvironments(t *testing.T) {
 					t.Errorf("the body carries %s's marker %d times", id, strings.Count(gi.Body, render.Marker(id)))
 				}
 			}
-			if n := strings.Count(gi.Body, "| `test` |") + strings.Count(gi.Body, "| `production` |"); n != 2 {
+			// Rows of the Environments table (the details table's Environment
+			// row starts with its field name).
+			if n := strings.Count(gi.Body, "\n| `test` |") + strings.Count(gi.Body, "\n| `production` |"); n != 2 {
 				t.Errorf("%d environment rows:\n%s", n, gi.Body)
 			}
 			want := 0
