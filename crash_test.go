@@ -16,7 +16,7 @@ import (
 
 	"bsync/pkg/bugsink/bugsinktest"
 	"bsync/pkg/gitea/giteatest"
-	"bsync/pkg/syncer"
+	"bsync/pkg/render"
 	"bsync/pkg/syncstate/redistest"
 )
 
@@ -94,7 +94,7 @@ func TestCrash(t *testing.T) {
 	closed := map[string]int{} // bugsink issue → its gitea issue, closed once before it came back
 	giteaNumber := func(id string) int {
 		for _, gi := range gt.Issues() {
-			if strings.Contains(gi.Body, syncer.Marker(id)) {
+			if strings.Contains(gi.Body, render.Marker(id)) {
 				return gi.Number
 			}
 		}
@@ -170,7 +170,7 @@ func TestCrash(t *testing.T) {
 	byMarker := map[string][]int{}
 	for _, gi := range issues {
 		for _, id := range bs.IssueIDs() {
-			if strings.Contains(gi.Body, syncer.Marker(id)) {
+			if strings.Contains(gi.Body, render.Marker(id)) {
 				byMarker[id] = append(byMarker[id], gi.Number)
 			}
 		}
@@ -197,7 +197,7 @@ func TestCrash(t *testing.T) {
 			N int `json:"gitea_issue_number"`
 		}
 		json.Unmarshal([]byte(raw), &rec)
-		if rec.N < 1 || rec.N > len(issues) || !strings.Contains(issues[rec.N-1].Body, syncer.Marker(id)) {
+		if rec.N < 1 || rec.N > len(issues) || !strings.Contains(issues[rec.N-1].Body, render.Marker(id)) {
 			t.Errorf("%s maps to #%d, which does not carry its marker", id, rec.N)
 		}
 	}

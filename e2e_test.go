@@ -15,7 +15,7 @@ import (
 
 	"bsync/pkg/bugsink/bugsinktest"
 	"bsync/pkg/gitea/giteatest"
-	"bsync/pkg/syncer"
+	"bsync/pkg/render"
 	"bsync/pkg/syncstate/redistest"
 )
 
@@ -117,7 +117,7 @@ func TestEndToEndSyncTwice(t *testing.T) {
 		is, _ := x.bs.Issue(id)
 		var markers []giteatest.Issue
 		for _, gi := range x.gt.Issues() {
-			if strings.Contains(gi.Body, syncer.Marker(id)) {
+			if strings.Contains(gi.Body, render.Marker(id)) {
 				markers = append(markers, gi)
 			}
 		}

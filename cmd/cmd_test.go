@@ -610,7 +610,7 @@ func TestPreviewShowsRenderWarnings(t *testing.T) {
 	old := bugsinktest.New(bugsinktest.WithInAppOnlyMarkdown())
 	t.Cleanup(old.Close)
 	w.env["BUGSINK_URL"] = old.URL
-	raw, err := os.ReadFile("../pkg/syncer/testdata/events/node11-request-minified.json")
+	raw, err := os.ReadFile("../pkg/render/testdata/events/node11-request-minified.json")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"bsync/pkg/syncer"
+	"bsync/pkg/bugsink"
 	"bsync/pkg/syncstate"
 )
 
@@ -46,7 +46,7 @@ func runForget(ctx context.Context, opts *forgetOptions) error {
 	var bad, ids []string
 	for _, arg := range opts.ids {
 		id := strings.ToLower(strings.TrimSpace(arg))
-		if !syncer.ValidIssueID(id) {
+		if !bugsink.ValidIssueID(id) {
 			bad = append(bad, arg)
 		} else if !slices.Contains(ids, id) {
 			ids = append(ids, id)

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"bsync/pkg/bugsink"
+	"bsync/pkg/render"
 	"bsync/pkg/syncer"
 )
 
@@ -50,7 +51,7 @@ With --output table the raw Markdown is printed for reading.`,
 func runPreview(ctx context.Context, opts *previewOptions) error {
 	a := opts.app
 	id := strings.ToLower(strings.TrimSpace(opts.ref))
-	if !syncer.ValidIssueID(id) {
+	if !bugsink.ValidIssueID(id) {
 		return &usageError{msg: fmt.Sprintf("not a Bugsink issue id (a hyphenated UUID): %s", opts.ref)}
 	}
 	cfg, err := a.config(needBugsink)
@@ -75,7 +76,8 @@ func runPreview(ctx context.Context, opts *previewOptions) error {
 	if err != nil {
 		return err
 	}
-	r := syncer.Render(*is, ev, p.Slug, syncer.RenderOptions{BugsinkURL: cfg.BugsinkURL, MaxBodyBytes: cfg.MaxBodyBytes})
+	r := render.Issue(render.Input{Issue: *is, Event: ev, Project: p.Slug,
+		Options: render.Options{BugsinkURL: cfg.BugsinkURL, MaxBodyBytes: cfg.MaxBodyBytes}})
 	d := previewData{BugsinkIssueID: id, Project: p.Slug, Title: r.Title, Labels: syncer.LabelsFor(p.Slug, cfg.ProjectLabels),
 		Body: r.Body, BodyBytes: len(r.Body), Warnings: append([]string{}, r.Warnings...)}
 	return a.emit(d, nil, func(w io.Writer) {

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"bsync/pkg/gitea"
+	"bsync/pkg/render"
 	"bsync/pkg/syncer"
 	"bsync/pkg/syncstate"
 )
@@ -209,7 +210,7 @@ func engineOptions(cfg *config, opts *syncOptions) syncer.Options {
 		ExcludeProjects: cfg.ExcludeProjects, MinOccurrences: cfg.MinOccurrences, MinLevel: cfg.MinLevel,
 		MaxAge: cfg.MaxAge, MaxCreate: cfg.MaxCreate, Full: opts.full, FullScanEvery: cfg.FullScanEvery,
 		FiguresEvery:       cfg.FiguresEvery,
-		BugsinkConcurrency: cfg.BugsinkConcurrency, Render: syncer.RenderOptions{BugsinkURL: cfg.BugsinkURL, MaxBodyBytes: cfg.MaxBodyBytes},
+		BugsinkConcurrency: cfg.BugsinkConcurrency, Render: render.Options{BugsinkURL: cfg.BugsinkURL, MaxBodyBytes: cfg.MaxBodyBytes},
 	}
 }
 

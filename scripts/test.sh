@@ -2,7 +2,8 @@
 # The test command: formatting, vet, staticcheck, deadcode, function length,
 # actionlint, the systemd units, and every test with the race detector (unit, client, engine
 # and command tests, end-to-end tests on the built binary, the fuzz seed
-# corpus), then the crash test. Tests that need Redis start their own
+# corpus), then the tests against a real Gitea and a real Bugsink
+# (scripts/test-real.sh), then the crash test. Tests that need Redis start their own
 # redis-server on a free loopback port and stop it. Missing tools are
 # installed (pinned versions) with go install, redis-server with apt.
 set -euo pipefail
@@ -51,5 +52,7 @@ if command -v systemd-analyze >/dev/null 2>&1; then
   systemd-analyze verify "$units/bsync.service" "$units/bsync.timer"
 fi
 go test -race -count=1 "$@" ./...
+# The real-server tests: the bundled Gitea and Bugsink (or yours), see scripts/test-real.sh.
+scripts/test-real.sh
 # The crash test: 100 SIGKILLs of the real binary, then exactly-once checks.
 go test -tags crash -count=1 -run '^TestCrash$' .

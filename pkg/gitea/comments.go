@@ -26,7 +26,7 @@ func (c *Client) Comments(ctx context.Context, number int) ([]Comment, error) {
 // issue.ContentVersion to issue_service.ChangeContent) and does not answer
 // one, so a caller that must not overwrite a person's text reads the issue
 // again right before the edit and compares. Editing a body notifies no one
-// (no UI notification, no mail; see the figures section in the syncer).
+// (no UI notification, no mail; see the figures section in pkg/render).
 //
 // Gitea API: PATCH /repos/{owner}/{repo}/issues/{number}
 func (c *Client) EditBody(ctx context.Context, number int, body string) error {

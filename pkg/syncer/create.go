@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	"bsync/pkg/bugsink"
 	"bsync/pkg/gitea"
+	"bsync/pkg/render"
 	"bsync/pkg/syncstate"
 )
 
@@ -68,7 +68,7 @@ func (e *Engine) recoverPending(ctx context.Context, p bugsink.Project, is bugsi
 
 // prepared is a new issue read from Bugsink and rendered, ready for Gitea.
 type prepared struct {
-	r        Rendered
+	r        render.Output
 	names    []string
 	ids      []int64
 	warnings []string
@@ -104,7 +104,7 @@ func (e *Engine) prepare(ctx context.Context, p bugsink.Project, is bugsink.Issu
 	if ev != nil && ev.DataErr != nil {
 		prep.warnings = append(prep.warnings, fmt.Sprintf("%s: part of the event payload could not be read: %v", is.ID, ev.DataErr))
 	}
-	prep.r = Render(is, ev, p.Slug, e.Opts.Render)
+	prep.r = render.Issue(render.Input{Issue: is, Event: ev, Project: p.Slug, Options: e.Opts.Render})
 	prep.warnings = append(prep.warnings, prep.r.Warnings...)
 	prep.names = e.labelsFor(p.Slug)
 	ids, err := e.labelIDsFor(ctx, prep.names)
@@ -113,7 +113,7 @@ func (e *Engine) prepare(ctx context.Context, p bugsink.Project, is bugsink.Issu
 	}
 	prep.ids = ids
 	if e.Opts.DryRun {
-		return prep, outcome{would: &CreatedIssue{BugsinkIssueID: is.ID, BugsinkURL: bugsinkLink(e.Opts.Render.BugsinkURL, is.ID),
+		return prep, outcome{would: &CreatedIssue{BugsinkIssueID: is.ID, BugsinkURL: render.IssueLink(e.Opts.Render.BugsinkURL, is.ID),
 			Project: p.Slug, Title: prep.r.Title, Labels: prep.names}, warnings: prep.warnings}, false
 	}
 	return prep, outcome{}, true
@@ -173,7 +173,7 @@ func (e *Engine) finish(ctx context.Context, p bugsink.Project, is bugsink.Issue
 // recordCreated records a Gitea issue and repairs its labels. The record
 // is nil when it could not be written (then nothing more may happen).
 func (e *Engine) recordCreated(ctx context.Context, p bugsink.Project, is bugsink.Issue, gi *gitea.Issue, names []string, mismatch *gitea.LabelMismatchError, adopted bool) (outcome, *syncstate.Record) {
-	entry := CreatedIssue{BugsinkIssueID: is.ID, BugsinkURL: bugsinkLink(e.Opts.Render.BugsinkURL, is.ID),
+	entry := CreatedIssue{BugsinkIssueID: is.ID, BugsinkURL: render.IssueLink(e.Opts.Render.BugsinkURL, is.ID),
 		Project: p.Slug, Title: gi.Title, Labels: names, GiteaIssueNumber: gi.Number, GiteaIssueURL: gi.HTMLURL, Adopted: adopted}
 	out := outcome{created: &entry}
 	// The issue exists now: record it before anything else happens to it.
@@ -205,8 +205,7 @@ func (e *Engine) afterRecord(ctx context.Context, p bugsink.Project, is bugsink.
 		out.warnings = append(out.warnings, w)
 	}
 	if e.Opts.BackLink {
-		text := fmt.Sprintf("Tracked in Gitea as issue #%d: %s (filed by bsync)", gi.Number, gi.HTMLURL)
-		if err := e.Bugsink.Comment(ctx, is.ID, text); err != nil {
+		if err := e.Bugsink.Comment(ctx, is.ID, render.BackLink(gi.Number, gi.HTMLURL)); err != nil {
 			// Best effort, and never repeated: the issue is recorded.
 			out.warnings = append(out.warnings, fmt.Sprintf("%s: could not leave the back-link comment in Bugsink: %v", is.ID, err))
 		}
@@ -268,8 +267,4 @@ func (e *Engine) repairLabels(ctx context.Context, number int, missing []int64) 
 // same way.
 func refused(err error) bool {
 	return gitea.IsUnauthorized(err) || bugsink.IsUnauthorized(err) || gitea.IsRepoNotFound(err)
-}
-
-func bugsinkLink(base, id string) string {
-	return strings.TrimRight(base, "/") + "/issues/issue/" + id + "/event/last/"
 }

@@ -21,6 +21,7 @@ import (
 
 	"bsync/pkg/bugsink"
 	"bsync/pkg/gitea"
+	"bsync/pkg/render"
 	"bsync/pkg/syncstate"
 )
 
@@ -83,7 +84,7 @@ type Options struct {
 	// IssueTimeout bounds the work on one issue. Default DefaultIssueTimeout.
 	IssueTimeout time.Duration
 	// Render tunes the issue text; Render.BugsinkURL is required.
-	Render RenderOptions
+	Render render.Options
 	// Version is written into mapping records ("bsync <version>").
 	Version string
 	// ExcludeProjects are slugs never synced (an unknown one is an error).

@@ -14,6 +14,7 @@ import (
 	"bsync/pkg/bugsink"
 	"bsync/pkg/bugsink/bugsinktest"
 	"bsync/pkg/httpfault"
+	"bsync/pkg/render"
 )
 
 func TestFirstRunCreatesOneLabelledIssuePerWantedIssueAndSecondRunNothing(t *testing.T) {
@@ -30,7 +31,7 @@ func TestFirstRunCreatesOneLabelledIssuePerWantedIssueAndSecondRunNothing(t *tes
 	byMarker := map[string]int{}
 	for _, gi := range issues {
 		for _, id := range e.bs.IssueIDs() {
-			if strings.Contains(gi.Body, Marker(id)) {
+			if strings.Contains(gi.Body, render.Marker(id)) {
 				byMarker[id]++
 			}
 		}
@@ -53,7 +54,7 @@ func TestFirstRunCreatesOneLabelledIssuePerWantedIssueAndSecondRunNothing(t *tes
 			}
 			r := entry.Record
 			gi := issues[r.GiteaIssueNumber-1]
-			if !strings.Contains(gi.Body, Marker(id)) || r.Title != gi.Title || r.Project == "" || !r.SyncedAt.Equal(e.now) {
+			if !strings.Contains(gi.Body, render.Marker(id)) || r.Title != gi.Title || r.Project == "" || !r.SyncedAt.Equal(e.now) {
 				t.Errorf("%s: record %+v does not match gitea issue #%d", id, r, gi.Number)
 			}
 			want := append(slices.Clone(DefaultProjectLabels[r.Project]), SourceLabel)

@@ -12,6 +12,7 @@ import (
 	"bsync/pkg/bugsink/bugsinktest"
 	"bsync/pkg/gitea"
 	"bsync/pkg/httpfault"
+	"bsync/pkg/render"
 	"bsync/pkg/syncstate"
 )
 
@@ -50,7 +51,7 @@ func (e *env) assertExactlyOnce(t *testing.T, wanted []string) {
 			continue
 		}
 		n := entry.Record.GiteaIssueNumber
-		if n < 1 || n > len(issues) || !strings.Contains(issues[n-1].Body, Marker(id)) {
+		if n < 1 || n > len(issues) || !strings.Contains(issues[n-1].Body, render.Marker(id)) {
 			t.Errorf("%s maps to #%d, which is not its issue", id, n)
 		}
 	}
@@ -77,7 +78,7 @@ func TestCrashBetweenCreateAndRecordIsAdoptedNotDuplicated(t *testing.T) {
 	if err := e.store.Reserve(t.Context(), id, syncstate.Reservation{At: e.now, Run: "dead"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.gc.CreateIssue(t.Context(), gitea.CreateIssueOption{Title: "[E] crash", Body: "body\n\n" + Marker(id) + "\n"}); err != nil {
+	if _, err := e.gc.CreateIssue(t.Context(), gitea.CreateIssueOption{Title: "[E] crash", Body: "body\n\n" + render.Marker(id) + "\n"}); err != nil {
 		t.Fatal(err)
 	}
 	rep := e.run(t, Options{})
@@ -183,7 +184,7 @@ func TestReindexNeverOverwritesAndReportsDuplicates(t *testing.T) {
 	ids := seedProject(e, 3)
 	e.run(t, Options{})
 	// A hand-made duplicate of the first issue, and a mapping that points elsewhere.
-	e.gc.CreateIssue(t.Context(), gitea.CreateIssueOption{Title: "dup", Body: Marker(ids[0]) + "\n"})
+	e.gc.CreateIssue(t.Context(), gitea.CreateIssueOption{Title: "dup", Body: render.Marker(ids[0]) + "\n"})
 	e.store.Put(t.Context(), ids[1], syncstate.Record{GiteaIssueNumber: 99, SyncedAt: e.now})
 	e.store.Delete(t.Context(), []string{ids[2]})
 	rr, _, err := e.engine(Options{}).Reindex(t.Context(), true)

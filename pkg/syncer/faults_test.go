@@ -9,6 +9,7 @@ import (
 	"bsync/pkg/apiclient"
 	"bsync/pkg/bugsink/bugsinktest"
 	"bsync/pkg/httpfault"
+	"bsync/pkg/render"
 )
 
 // faultMix injects, on every route of a fake, 5xx, 429 with Retry-After,
@@ -82,7 +83,7 @@ func testFaultsConverge(t *testing.T, full bool) {
 		}
 		issues := e.gt.Issues()
 		for _, c := range rep.Created {
-			if c.GiteaIssueNumber < 1 || c.GiteaIssueNumber > len(issues) || !strings.Contains(issues[c.GiteaIssueNumber-1].Body, Marker(c.BugsinkIssueID)) {
+			if c.GiteaIssueNumber < 1 || c.GiteaIssueNumber > len(issues) || !strings.Contains(issues[c.GiteaIssueNumber-1].Body, render.Marker(c.BugsinkIssueID)) {
 				t.Errorf("run %d: created entry %+v is not a real issue", runs, c)
 			}
 		}

@@ -4,56 +4,11 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
-	"bsync/pkg/bugsink"
 	"bsync/pkg/gitea"
+	"bsync/pkg/render"
 	"bsync/pkg/syncstate"
 )
-
-// The occurrence figures of an issue body sit between two hidden lines, so
-// bsync can keep them current while the issue is open: it rewrites what is
-// between the lines, and only while both are there once, in order. A body
-// edit notifies no one in Gitea (neither the UI notifier nor the mailer
-// acts on IssueChangeContent), where a comment would notify every watcher.
-const (
-	figuresStart = "<!-- bsync:figures -->"
-	figuresEnd   = "<!-- /bsync:figures -->"
-)
-
-// figuresSection renders the "Occurrence Statistics" section between its
-// markers. Every value in it is a number or a time: nothing untrusted.
-func figuresSection(is bugsink.Issue, lastRecurred time.Time, recurrences int) string {
-	var b strings.Builder
-	b.WriteString(figuresStart + "\n## Occurrence Statistics\n\n")
-	fmt.Fprintf(&b, "- **First Seen**: %s\n", fmtTime(is.FirstSeen))
-	fmt.Fprintf(&b, "- **Last Seen**: %s\n", fmtTime(is.LastSeen))
-	fmt.Fprintf(&b, "- **Total Occurrences**: %d\n", is.DigestedEventCount)
-	if recurrences > 0 {
-		fmt.Fprintf(&b, "- **Last Recurred**: %s (back %d time(s) after being resolved in Bugsink)\n", fmtTime(lastRecurred), recurrences)
-	}
-	b.WriteString(figuresEnd + "\n")
-	return b.String()
-}
-
-// replaceFigures puts section in place of the marked one in body. It
-// reports false, changing nothing, unless each marker is there exactly
-// once and in order (a person removed or copied one: their text is left
-// as it is).
-func replaceFigures(body, section string) (string, bool) {
-	if strings.Count(body, figuresStart) != 1 || strings.Count(body, figuresEnd) != 1 {
-		return body, false
-	}
-	i, j := strings.Index(body, figuresStart), strings.Index(body, figuresEnd)
-	if j < i {
-		return body, false
-	}
-	end := j + len(figuresEnd)
-	if end < len(body) && body[end] == '\n' {
-		end++
-	}
-	return body[:i] + section + body[end:], true
-}
 
 // figuresDue reports whether the figures of rec's issue may be rewritten
 // now. Each rewrite fires Gitea's "issues: edited" webhook, which chat
@@ -79,9 +34,9 @@ func (e *Engine) figuresDue(rec syncstate.Record, regression bool) bool {
 // write. It reports whether the body was written, and a warning when the
 // markers bsync wrote are no longer intact.
 func (e *Engine) refreshFigures(ctx context.Context, gi *gitea.Issue, id, section string) (bool, string, error) {
-	body, ok := replaceFigures(gi.Body, section)
+	body, ok := render.ReplaceFigures(gi.Body, section)
 	if !ok {
-		if strings.Contains(gi.Body, figuresStart) || strings.Contains(gi.Body, figuresEnd) {
+		if strings.Contains(gi.Body, render.FiguresStart) || strings.Contains(gi.Body, render.FiguresEnd) {
 			return false, fmt.Sprintf("%s: the occurrence figures of gitea issue #%d are no longer kept current: their hidden marker lines are not each there once and in order", id, gi.Number), nil
 		}
 		return false, "", nil

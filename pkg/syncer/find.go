@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"bsync/pkg/gitea"
+	"bsync/pkg/render"
 )
 
 const (
@@ -25,7 +26,7 @@ const (
 // read straight from the database as well. With several matches the lowest
 // number wins. It returns nil when there is none.
 func (e *Engine) findExisting(ctx context.Context, id string, since time.Time) (*gitea.Issue, error) {
-	marker := Marker(id)
+	marker := render.Marker(id)
 	var best *gitea.Issue
 	consider := func(rows []gitea.Issue) {
 		for i := range rows {

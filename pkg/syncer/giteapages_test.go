@@ -9,6 +9,7 @@ import (
 	"bsync/pkg/apiclient"
 	"bsync/pkg/gitea"
 	"bsync/pkg/gitea/giteatest"
+	"bsync/pkg/render"
 	"bsync/pkg/syncstate"
 )
 
@@ -28,7 +29,7 @@ func markedIssues(t *testing.T, e *env, n int) []string {
 	var ids []string
 	for i := 0; i < n; i++ {
 		id := fmt.Sprintf("00000000-0000-4000-8000-%012d", i)
-		body := "text\n\n**Project**: shop-backend\n" + Marker(id) + "\n"
+		body := "text\n\n**Project**: shop-backend\n" + render.Marker(id) + "\n"
 		if _, err := e.gc.CreateIssue(t.Context(), gitea.CreateIssueOption{Title: id, Body: body}); err != nil {
 			t.Fatal(err)
 		}
@@ -88,7 +89,7 @@ func TestALostCreateIsFoundBeyondTheFirstPageOfTheServersCap(t *testing.T) {
 			if err := e.store.Reserve(t.Context(), ids[0], syncstate.Reservation{At: time.Now(), Run: "dead"}); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := e.gc.CreateIssue(t.Context(), gitea.CreateIssueOption{Title: "lost", Body: Marker(ids[0])}); err != nil {
+			if _, err := e.gc.CreateIssue(t.Context(), gitea.CreateIssueOption{Title: "lost", Body: render.Marker(ids[0])}); err != nil {
 				t.Fatal(err)
 			}
 			for i := 0; i < limit+5; i++ {

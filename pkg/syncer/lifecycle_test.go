@@ -8,6 +8,7 @@ import (
 
 	"bsync/pkg/bugsink/bugsinktest"
 	"bsync/pkg/httpfault"
+	"bsync/pkg/render"
 	"bsync/pkg/syncstate"
 )
 
@@ -76,13 +77,13 @@ func testHotError(t *testing.T, full bool) {
 	if n := e.gt.WatcherNotifications() - notes; n != 0 {
 		t.Errorf("a watcher got %d notifications", n)
 	}
-	for _, want := range []string{"**Total Occurrences**: 11", "**Last Seen**: " + fmtTime(last),
-		"**Last Recurred**: " + fmtTime(e.now) + " (back 10 time(s)", note} {
+	for _, want := range []string{"**Total Occurrences**: 11", "**Last Seen**: " + shown(last),
+		"**Last Recurred**: " + shown(e.now) + " (back 10 time(s)", note} {
 		if !strings.Contains(gi.Body, want) {
 			t.Errorf("body lacks %q:\n%s", want, gi.Body)
 		}
 	}
-	if gi.State != "open" || strings.Count(gi.Body, figuresStart) != 1 || strings.Count(gi.Body, Marker(id)) != 1 {
+	if gi.State != "open" || strings.Count(gi.Body, render.FiguresStart) != 1 || strings.Count(gi.Body, render.Marker(id)) != 1 {
 		t.Errorf("state %s, body:\n%s", gi.State, gi.Body)
 	}
 	if n := e.bs.ResolveCount(id); n != 11 {
@@ -255,7 +256,7 @@ func TestOldMappingsKeepWorking(t *testing.T) {
 func TestFiguresWithoutIntactMarkersAreLeftAlone(t *testing.T) {
 	e := newEnv(t)
 	id, _ := synced(t, e, Options{})
-	mine := "A person rewrote this description; " + figuresStart + " appears only once.\n" + Marker(id) + "\n"
+	mine := "A person rewrote this description; " + render.FiguresStart + " appears only once.\n" + render.Marker(id) + "\n"
 	e.gt.EditIssueBody(1, mine)
 	recurs(e, id)
 	rep := e.run(t, Options{})
@@ -269,28 +270,10 @@ func TestFiguresWithoutIntactMarkersAreLeftAlone(t *testing.T) {
 		t.Errorf("warnings %q, want one about the broken markers", rep.Warnings)
 	}
 	// A body with no markers at all (an issue from before them) is quiet.
-	e.gt.EditIssueBody(1, "old description\n"+Marker(id)+"\n")
+	e.gt.EditIssueBody(1, "old description\n"+render.Marker(id)+"\n")
 	recurs(e, id)
 	if rep := e.run(t, Options{}); len(rep.Warnings) != 0 {
 		t.Errorf("warnings %q for an issue without markers", rep.Warnings)
-	}
-}
-
-func TestReplaceFigures(t *testing.T) {
-	sec := figuresStart + "\nnew\n" + figuresEnd + "\n"
-	for _, c := range []struct {
-		body, want string
-		ok         bool
-	}{
-		{"a\n" + figuresStart + "\nold\n" + figuresEnd + "\nb\n", "a\n" + sec + "b\n", true},
-		{"a\n" + figuresEnd + "\nold\n" + figuresStart + "\nb\n", "", false},
-		{"a\n" + figuresStart + "\nold\n", "", false},
-		{figuresStart + figuresStart + figuresEnd, "", false},
-	} {
-		got, ok := replaceFigures(c.body, sec)
-		if ok != c.ok || (ok && got != c.want) || (!ok && got != c.body) {
-			t.Errorf("replaceFigures(%q) = %q, %v", c.body, got, ok)
-		}
 	}
 }
 
@@ -341,3 +324,6 @@ func TestNextReleaseWithoutReleasesNeverComesBack(t *testing.T) {
 		t.Errorf("resolved %v, count %d", is.IsResolved, is.DigestedEventCount)
 	}
 }
+
+// shown is a time as an issue body shows it.
+func shown(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05") + " UTC" }

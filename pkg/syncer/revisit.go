@@ -9,6 +9,7 @@ import (
 
 	"bsync/pkg/bugsink"
 	"bsync/pkg/gitea"
+	"bsync/pkg/render"
 	"bsync/pkg/syncstate"
 )
 
@@ -159,7 +160,7 @@ func (e *Engine) recur(ctx context.Context, p bugsink.Project, is bugsink.Issue,
 func (e *Engine) keepFigures(ctx context.Context, gi *gitea.Issue, is bugsink.Issue, rec *syncstate.Record, key string, regression, wrote bool) (string, error) {
 	var warn string
 	if e.figuresDue(*rec, regression) {
-		written, w, err := e.refreshFigures(ctx, gi, is.ID, figuresSection(is, rec.LastRecurred, rec.Recurrences))
+		written, w, err := e.refreshFigures(ctx, gi, is.ID, render.FiguresSection(is, rec.LastRecurred, rec.Recurrences))
 		switch {
 		case err != nil && !regression && !wrote:
 			return "", err
@@ -240,7 +241,7 @@ func (e *Engine) reportRegression(ctx context.Context, p bugsink.Project, is bug
 		}
 		return reg, "", nil
 	case gi.State == "open" && rec.PendingClose != "":
-		found, err := e.commented(ctx, gi.Number, regressionMarker(is.ID, rec.PendingClose))
+		found, err := e.commented(ctx, gi.Number, render.RegressionMarker(is.ID, rec.PendingClose))
 		if err != nil {
 			return nil, StageRegressionComment, err
 		}
@@ -286,21 +287,15 @@ func closeKey(gi *gitea.Issue) string {
 // updatedKey starts the key of a close without closed_at.
 const updatedKey = "updated "
 
-// regressionMarker is the hidden line that names one regression comment:
-// the Bugsink issue and the close it answers.
-func regressionMarker(id, close string) string {
-	return "<!-- bsync-regression: " + id + " after close " + close + " -->"
-}
-
 // commentOnce writes the regression comment for the close rec.PendingClose
 // names, unless one of the issue's comments carries its marker already (a
 // retried step never repeats a comment).
 func (e *Engine) commentOnce(ctx context.Context, number int, is bugsink.Issue, rec syncstate.Record, closedAt *time.Time) error {
-	mark := regressionMarker(is.ID, rec.PendingClose)
-	if found, err := e.commented(ctx, number, mark); err != nil || found {
+	if found, err := e.commented(ctx, number, render.RegressionMarker(is.ID, rec.PendingClose)); err != nil || found {
 		return err
 	}
-	_, err := e.Gitea.Comment(ctx, number, regressionComment(is, rec, closedAt, e.Opts.Render.BugsinkURL, mark))
+	_, err := e.Gitea.Comment(ctx, number, render.RegressionComment(render.Regression{Issue: is, Close: rec.PendingClose,
+		ClosedAt: closedAt, EventCount: rec.EventCount, LastSeen: rec.LastSeen, BugsinkURL: e.Opts.Render.BugsinkURL}))
 	return err
 }
 
@@ -332,20 +327,4 @@ func (e *Engine) sameRelease(ctx context.Context, is bugsink.Issue, rec syncstat
 		return false, err
 	}
 	return ev.Data.Release == *rec.ResolvedRelease, nil
-}
-
-// regressionComment says a closed issue's error came back. Every value in
-// it is a number, a time or a link built from configuration.
-func regressionComment(is bugsink.Issue, rec syncstate.Record, closedAt *time.Time, base, mark string) string {
-	var b strings.Builder
-	b.WriteString("**Regression**: this error occurred again after the issue was closed.\n\n")
-	if closedAt != nil {
-		fmt.Fprintf(&b, "- **Closed**: %s\n", fmtTime(*closedAt))
-	}
-	if n := is.DigestedEventCount - rec.EventCount; n > 0 && rec.EventCount > 0 {
-		fmt.Fprintf(&b, "- **New Occurrences**: %d since %s\n", n, fmtTime(rec.LastSeen))
-	}
-	fmt.Fprintf(&b, "- **Last Seen**: %s\n- **Total Occurrences**: %d\n\n**Bugsink Issue**: %s\n\n%s\n",
-		fmtTime(is.LastSeen), is.DigestedEventCount, bugsinkLink(base, is.ID), mark)
-	return b.String()
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates the recorded SDK events in pkg/syncer/testdata/events/ (see the
+# Regenerates the recorded SDK events in pkg/render/testdata/events/ (see the
 # README there). Needs Debian's python3-sentry-sdk (apt-get install
 # python3-sentry-sdk), node and npm. The npm packages are installed into a
 # temporary folder, never into the repository. Nothing is sent anywhere: the
@@ -9,7 +9,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-out=$(cd "$here/../.." && pwd)/pkg/syncer/testdata/events
+out=$(cd "$here/../.." && pwd)/pkg/render/testdata/events
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 

@@ -12,9 +12,14 @@ import (
 // This file renders an event's stacktrace_md the way Bugsink does: a port of
 // render_stacktrace_md in events/markdown_stacktrace.py, with
 // get_stacktrace_entries, get_thread_stacktrace_entries and apply_sourcemaps
-// from events/utils.py (bugsink/bugsink, 2.5). Like Bugsink, it lists every
-// frame's local variables, and it applies the source maps the fake was given
-// (WithSourceMap) to exception frames only.
+// from events/utils.py (bugsink/bugsink). By default it renders as the
+// 2.5.0 release does: exception stacks only, and "_No stacktrace
+// available._" for an event without an exception (a log message's thread
+// or event-level stack, as the real 2.5.0 serves it);
+// StacktraceMarkdownWithThreads renders as Bugsink after 2.5.0 (commit 1da902d7, "Render threads
+// alongside exception stacktraces") with get_thread_stacktrace_entries.
+// Like Bugsink, it lists every frame's local variables, and it applies the
+// source maps the fake was given (WithSourceMap) to exception frames only.
 //
 // Differences that do not matter to a client: local variables are listed in
 // key order (Python keeps the payload's order) and non-string values are
@@ -42,10 +47,11 @@ type Mapping struct {
 type markdownOptions struct {
 	sourceMaps map[string]SourceMap // uploaded source maps by debug id
 	inAppOnly  bool
+	threads    bool // as Bugsink after 2.5.0: threads and event-level stacks too
 }
 
 func (o markdownOptions) render(data json.RawMessage, title string) string {
-	return stacktraceMarkdown(data, title, o.sourceMaps, o.inAppOnly)
+	return stacktraceMarkdown(data, title, o.sourceMaps, o)
 }
 
 // WithSourceMap uploads a source map under debugID: events whose
@@ -79,19 +85,28 @@ func (m SourceMap) lookupLeft(line, col int) (Mapping, bool) {
 }
 
 // StacktraceMarkdown renders the stacktrace_md of a payload as Bugsink
-// would for an event with that platform and title, applying the given
-// source maps (by debug id; nil for none).
+// 2.5.0 would for an event with that platform and title, applying the
+// given source maps (by debug id; nil for none).
 func StacktraceMarkdown(data json.RawMessage, title string, maps map[string]SourceMap) string {
-	return stacktraceMarkdown(data, title, maps, false)
+	return stacktraceMarkdown(data, title, maps, markdownOptions{})
 }
 
-func stacktraceMarkdown(data json.RawMessage, title string, maps map[string]SourceMap, inAppOnly bool) string {
+// StacktraceMarkdownWithThreads is StacktraceMarkdown as Bugsink after
+// 2.5.0 renders it: an event without an exception shows its threads' (or
+// its event-level) stack, and an exception event with several threads ends
+// with them.
+func StacktraceMarkdownWithThreads(data json.RawMessage, title string, maps map[string]SourceMap) string {
+	return stacktraceMarkdown(data, title, maps, markdownOptions{threads: true})
+}
+
+func stacktraceMarkdown(data json.RawMessage, title string, maps map[string]SourceMap, o markdownOptions) string {
+	inAppOnly := o.inAppOnly
 	var parsed map[string]any
 	if err := json.Unmarshal(data, &parsed); err != nil || parsed == nil {
 		return "_No stacktrace available._"
 	}
 	applySourceMaps(parsed, maps)
-	excs := stacktraceEntries(parsed)
+	excs := stacktraceEntries(parsed, o.threads)
 	if len(excs) == 0 {
 		return "_No stacktrace available._"
 	}
@@ -122,7 +137,7 @@ func stacktraceMarkdown(data json.RawMessage, title string, maps map[string]Sour
 		lines = append(lines, "# "+etype, val)
 		lines = append(lines, frameLines(exc.obj, stackOfPlates, inAppOnly)...)
 	}
-	if threads := threadEntries(parsed); len(threads) > 1 {
+	if threads := threadEntries(parsed); o.threads && len(threads) > 1 {
 		lines = append(lines, "", "# Threads")
 		lines = append(lines, threadLines(threads, stackOfPlates, inAppOnly)...)
 	}
@@ -158,7 +173,9 @@ func values(v any) []any {
 	return nil
 }
 
-func stacktraceEntries(data map[string]any) []entry {
+// stacktraceEntries is get_stacktrace_entries; before threads were rendered
+// (2.5.0 and older) only the exceptions count.
+func stacktraceEntries(data map[string]any, threads bool) []entry {
 	if excs := values(data["exception"]); len(excs) > 0 {
 		var out []entry
 		for _, e := range excs {
@@ -166,6 +183,9 @@ func stacktraceEntries(data map[string]any) []entry {
 			out = append(out, entry{obj: m, isException: true})
 		}
 		return out
+	}
+	if !threads {
+		return nil
 	}
 	if threads := threadEntries(data); len(threads) > 0 {
 		return threads

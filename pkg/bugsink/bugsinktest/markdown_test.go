@@ -2,6 +2,7 @@ package bugsinktest
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,11 +10,12 @@ import (
 )
 
 // The recorded events' stacktrace_md and issue files were written by
-// Bugsink's own render_stacktrace_md and get_type_and_value_for_data
+// Bugsink's own render_stacktrace_md (of its main branch after 2.5.0, which
+// renders threads) and get_type_and_value_for_data
 // (scripts/record-events/bugsink_md.py); the ports must agree with them. Locals are compared apart: the port lists them in key
 // order and shows non-strings as JSON.
 func TestStacktraceMarkdownMatchesBugsink(t *testing.T) {
-	files, err := filepath.Glob("../../syncer/testdata/events/*.json")
+	files, err := filepath.Glob("../../render/testdata/events/*.json")
 	if err != nil || len(files) < 10 {
 		t.Fatalf("recorded events missing: %d, %v", len(files), err)
 	}
@@ -45,7 +47,7 @@ func TestStacktraceMarkdownMatchesBugsink(t *testing.T) {
 			if typ, val := Calculated(data); typ != issue.Type || val != issue.Value {
 				t.Errorf("Calculated = %q, %q; Bugsink computes %q, %q", typ, val, issue.Type, issue.Value)
 			}
-			got := StacktraceMarkdown(data, Title(issue.Type, issue.Value), nil)
+			got := StacktraceMarkdownWithThreads(data, Title(issue.Type, issue.Value), nil)
 			if w := withoutLocals(string(want)); withoutLocals(got) != w {
 				t.Errorf("stacktrace_md differs from Bugsink's\n--- got ---\n%s\n--- want ---\n%s", got, want)
 			}
@@ -53,6 +55,52 @@ func TestStacktraceMarkdownMatchesBugsink(t *testing.T) {
 				t.Errorf("%d Locals sections, Bugsink has %d", strings.Count(got, "#### Locals"), strings.Count(string(want), "#### Locals"))
 			}
 		})
+	}
+}
+
+// Bugsink 2.5.0 renders exception stacks only: an event without an
+// exception (a log message with its threads' stack, or an event-level
+// stack) is "_No stacktrace available._", as the real 2.5.0 serves it
+// (TestRealFirstSyncOfRecordedEvents); exception events render as after
+// 2.5.0 where they have at most one thread.
+func TestStacktraceMarkdownAs250(t *testing.T) {
+	files, _ := filepath.Glob("../../render/testdata/events/*.json")
+	without := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, ".issue.json") {
+			continue
+		}
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ev struct {
+			Exception json.RawMessage `json:"exception"`
+		}
+		if err := json.Unmarshal(data, &ev); err != nil {
+			t.Fatal(err)
+		}
+		got, later := StacktraceMarkdown(data, "T", nil), StacktraceMarkdownWithThreads(data, "T", nil)
+		switch {
+		case ev.Exception == nil:
+			without++
+			if got != "_No stacktrace available._" || later == got {
+				t.Errorf("%s (no exception): 2.5.0 renders %q, after 2.5.0 %.40q", f, got, later)
+			}
+		case got != later:
+			t.Errorf("%s: 2.5.0 and later render an exception event apart:\n%s\n---\n%s", f, got, later)
+		}
+	}
+	if without != 4 {
+		t.Errorf("%d recorded events without an exception, want 4", without)
+	}
+	threads := `{"platform":"python","exception":{"values":[{"type":"E","value":"v"}]},
+	 "threads":{"values":[{"id":1,"stacktrace":{"frames":[{"filename":"a.py","lineno":1}]}},{"id":2,"stacktrace":{"frames":[{"filename":"b.py","lineno":2}]}}]}}`
+	if got := StacktraceMarkdown([]byte(threads), "E: v", nil); strings.Contains(got, "# Threads") {
+		t.Errorf("2.5.0 renders threads:\n%s", got)
+	}
+	if got := StacktraceMarkdownWithThreads([]byte(threads), "E: v", nil); !strings.Contains(got, "# Threads") {
+		t.Errorf("after 2.5.0, no threads:\n%s", got)
 	}
 }
 
@@ -117,5 +165,38 @@ func TestSourceMapsApplyAsBugsinkApplies(t *testing.T) {
 	}, "\n")
 	if got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
+// ParseSourceMap decodes the bundle's source map (written for
+// scripts/record-events/bundle): relative fields carried across segments,
+// names only where a segment has five fields, the sources' lines as
+// Python splits them.
+func TestParseSourceMap(t *testing.T) {
+	raw, err := os.ReadFile("../../../scripts/record-events/bundle/main.3f2a9c.js.map")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sm, err := ParseSourceMap(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Mapping{
+		{0, 208, "src/cart.js", 0, 0, ""}, {0, 221, "src/cart.js", 2, 0, ""}, {0, 235, "src/cart.js", 3, 2, ""},
+		{0, 244, "src/cart.js", 3, 15, "prices"}, {0, 248, "src/cart.js", 3, 19, ""}, {0, 267, "src/cart.js", 4, 11, ""},
+		{0, 277, "src/cart.js", 8, 0, ""}, {0, 298, "src/cart.js", 9, 9, "cartPrices"}, {0, 309, "src/cart.js", 12, 0, ""},
+		{0, 325, "src/cart.js", 13, 2, ""}, {0, 355, "src/cart.js", 14, 11, "renderCart"},
+	}
+	if fmt.Sprint(sm.Mappings) != fmt.Sprint(want) {
+		t.Errorf("mappings\n%v\nwant\n%v", sm.Mappings, want)
+	}
+	if src := sm.Sources["src/cart.js"]; len(src) != 17 || src[3] != "  return items.map(function (item) {" {
+		t.Errorf("source lines %q", src)
+	}
+	for _, bad := range []string{`{"version":3,"sources":["a"],"mappings":"AAAA;A$"}`, `{"version":3,"sources":["a"],"mappings":"ACAA"}`,
+		`{"version":3,"sources":["a"],"mappings":"AAg"}`, `{"version":2,"mappings":""}`, `{"version":3,"sources":["a"],"names":[],"mappings":"AAAAA"}`} {
+		if _, err := ParseSourceMap([]byte(bad)); err == nil {
+			t.Errorf("ParseSourceMap(%s) took it", bad)
+		}
 	}
 }

@@ -1,4 +1,4 @@
-package syncer
+package render
 
 import (
 	"encoding/json"
@@ -14,7 +14,7 @@ import (
 // in turn (one op renders them all), and a JavaScript stack 5,000 frames
 // deep (real-looking source lines), of which the default 50 are shown.
 //
-//	go test ./pkg/syncer -run '^$' -bench Render -benchmem
+//	go test ./pkg/render -run '^$' -bench Render -benchmem
 func BenchmarkRender(b *testing.B) {
 	type job struct {
 		is bugsink.Issue
@@ -43,7 +43,7 @@ func BenchmarkRender(b *testing.B) {
 			for b.Loop() {
 				size = 0
 				for _, j := range jobs {
-					size += len(Render(j.is, j.ev, "shop-frontend", RenderOptions{BugsinkURL: safetyBase}).Body)
+					size += len(rendered(j.is, j.ev, "shop-frontend", Options{BugsinkURL: safetyBase}).Body)
 				}
 			}
 			b.ReportMetric(float64(size), "body-bytes")

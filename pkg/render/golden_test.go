@@ -1,4 +1,4 @@
-package syncer
+package render
 
 import (
 	"context"
@@ -69,40 +69,10 @@ func loadRecorded(t testing.TB) []recorded {
 	return out
 }
 
-// The minified bundle the JavaScript events were recorded from
-// (scripts/record-events/bundle) and a source map for it, as Bugsink would
-// hold it once uploaded: the renamed identifiers carry their original
-// names, the property call none (as minifiers write them).
-const cartDebugID = "5d3f7b2a-9c1e-4f6a-8b0d-2e4c6a8f1b3d"
-
-var cartSourceMap = bugsinktest.SourceMap{
-	Mappings: []bugsinktest.Mapping{
-		{GenLine: 0, GenCol: 242, Source: "webpack://shop/./src/cart.ts", Line: 3, Col: 9, Name: "items"},
-		{GenLine: 0, GenCol: 244, Source: "webpack://shop/./src/cart.ts", Line: 3, Col: 15},
-		{GenLine: 0, GenCol: 298, Source: "webpack://shop/./src/cart.ts", Line: 7, Col: 9, Name: "prices"},
-		{GenLine: 0, GenCol: 355, Source: "webpack://shop/./src/cart.ts", Line: 11, Col: 9, Name: "total"},
-	},
-	Sources: map[string][]string{"webpack://shop/./src/cart.ts": {
-		`import type { Cart } from "./types";`,
-		``,
-		`function prices(items: Cart["items"]) {`,
-		`  return items.map((item) => item.price);`,
-		`}`,
-		``,
-		`function total(cart: Cart) {`,
-		`  return prices(cart.items);`,
-		`}`,
-		``,
-		`export function renderCart(cart: Cart) {`,
-		`  return total(cart);`,
-		`}`,
-	}},
-}
-
 // renderThroughFake serves a payload from the fake Bugsink (which renders
 // its stacktrace_md as Bugsink does), reads it with the client and renders
 // the issue.
-func renderThroughFake(t testing.TB, data []byte, typ, value string, opts ...bugsinktest.Option) Rendered {
+func renderThroughFake(t testing.TB, data []byte, typ, value string, opts ...bugsinktest.Option) Output {
 	t.Helper()
 	srv := bugsinktest.New(opts...)
 	defer srv.Close()
@@ -117,7 +87,7 @@ func renderThroughFake(t testing.TB, data []byte, typ, value string, opts ...bug
 		t.Fatalf("payload not read whole: %v", ev.DataErr)
 	}
 	is, _ := srv.Issue(id)
-	return Render(is, ev, "shop-frontend", RenderOptions{BugsinkURL: safetyBase})
+	return rendered(is, ev, "shop-frontend", Options{BugsinkURL: safetyBase})
 }
 
 // TestGoldenRecordedEvents renders every recorded event to an issue title
@@ -129,7 +99,7 @@ func TestGoldenRecordedEvents(t *testing.T) {
 	for _, rec := range loadRecorded(t) {
 		variants := map[string][]bugsinktest.Option{"": nil}
 		if rec.hasDebugIDs {
-			variants[".mapped"] = []bugsinktest.Option{bugsinktest.WithSourceMap(cartDebugID, cartSourceMap)}
+			variants[".mapped"] = []bugsinktest.Option{bugsinktest.WithSourceMap(bugsinktest.BundleDebugID, bugsinktest.BundleSourceMap)}
 		}
 		for suffix, opts := range variants {
 			name := rec.name + suffix

@@ -1,4 +1,4 @@
-package syncer
+package render
 
 import (
 	"strings"
@@ -39,7 +39,7 @@ func TestChainConnectorsFollowTheMechanism(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			body := Render(issue("LookupError", "no price"), event(t, chain(c.platform, c.source)), "p", RenderOptions{BugsinkURL: safetyBase}).Body
+			body := rendered(issue("LookupError", "no price"), event(t, chain(c.platform, c.source)), "p", Options{BugsinkURL: safetyBase}).Body
 			inOrder(t, body, c.want...)
 			for _, other := range []string{pyCause, pyContext, pyUnknown, jsCause, jsContext} {
 				if !strings.Contains(strings.Join(c.want, ""), other) && strings.Contains(body, other) {
@@ -57,7 +57,7 @@ func TestExceptionGroupRendersAsATree(t *testing.T) {
 	 {"type":"TypeError","value":"bad sku","mechanism":{"type":"chained","source":"exceptions[1]","exception_id":2,"parent_id":0},"stacktrace":{"frames":[{"filename":"cart.py","function":"check_sku","lineno":20}]}},
 	 {"type":"ValueError","value":"bad price","mechanism":{"type":"chained","source":"exceptions[0]","exception_id":1,"parent_id":0},"stacktrace":{"frames":[{"filename":"cart.py","function":"check_price","lineno":10}]}},
 	 {"type":"ExceptionGroup","value":"cart validation failed (2 sub-exceptions)","mechanism":{"type":"generic","is_exception_group":true,"exception_id":0},"stacktrace":{"frames":[{"filename":"cart.py","function":"validate_all","lineno":30}]}}]}}`)
-	body := Render(issue("ExceptionGroup", "cart validation failed"), ev, "p", RenderOptions{BugsinkURL: safetyBase}).Body
+	body := rendered(issue("ExceptionGroup", "cart validation failed"), ev, "p", Options{BugsinkURL: safetyBase}).Body
 	inOrder(t, body,
 		"\nExceptionGroup: cart validation failed (2 sub-exceptions)\n  at validate_all (cart.py:30)\n",
 		"\n  Exception 1 of the group above (exceptions[0]):\n    ValueError: bad price\n      at check_price (cart.py:10)\n",
@@ -67,7 +67,7 @@ func TestExceptionGroupRendersAsATree(t *testing.T) {
 func TestMissingTypeIsShownAsMissing(t *testing.T) {
 	ev := event(t, `{"platform":"node","exception":{"values":[{"value":"nightly report skipped","mechanism":{"synthetic":true},
 	 "stacktrace":{"frames":[{"filename":"report.js","function":"nightlyReport","lineno":3}]}}]}}`)
-	body := Render(issue("nightlyReport", ""), ev, "p", RenderOptions{BugsinkURL: safetyBase}).Body
+	body := rendered(issue("nightlyReport", ""), ev, "p", Options{BugsinkURL: safetyBase}).Body
 	inOrder(t, body, "```text\n"+noType+": nightly report skipped\n  at nightlyReport (report.js:3)")
 	if strings.Contains(body, "Error: nightly") {
 		t.Error("a type was invented")
@@ -82,7 +82,7 @@ func TestThreadsShowTheCrashedOrCurrentThreadFirst(t *testing.T) {
 		ev := event(t, `{"platform":"java","logentry":{"formatted":"deadlock suspected"},"threads":{"values":[
 		 {"id":1,"name":"main",`+frames("waitAll")+`},{"id":2,"name":"idle"},
 		 {"id":"7","name":"worker","current":true,`+frames("lockB")+`}]}}`)
-		body := Render(issue("Log Message", "deadlock suspected"), ev, "p", RenderOptions{BugsinkURL: safetyBase}).Body
+		body := rendered(issue("Log Message", "deadlock suspected"), ev, "p", Options{BugsinkURL: safetyBase}).Body
 		inOrder(t, body, "Log message: deadlock suspected\n\nThread #7 worker (current):\n  at lockB (Main.java:7)\n",
 			"\nOther threads:\n\nThread #1 main:\n  at waitAll (Main.java:7)\n```")
 		if strings.Contains(body, "idle") {
@@ -92,7 +92,7 @@ func TestThreadsShowTheCrashedOrCurrentThreadFirst(t *testing.T) {
 	t.Run("exception and its own thread only", func(t *testing.T) {
 		ev := event(t, `{"platform":"python","exception":{"values":[{"type":"E","value":"v",`+frames("run")+`}]},
 		 "threads":{"values":[{"id":1,"crashed":true,`+frames("run")+`}]}}`)
-		body := Render(issue("E", "v"), ev, "p", RenderOptions{BugsinkURL: safetyBase}).Body
+		body := rendered(issue("E", "v"), ev, "p", Options{BugsinkURL: safetyBase}).Body
 		if strings.Contains(body, "Other threads") || strings.Contains(body, "Thread #1") {
 			t.Errorf("the crashed thread repeats the exception's stack:\n%s", body)
 		}
@@ -100,7 +100,7 @@ func TestThreadsShowTheCrashedOrCurrentThreadFirst(t *testing.T) {
 	t.Run("exception and other threads", func(t *testing.T) {
 		ev := event(t, `{"platform":"python","exception":{"values":[{"type":"E","value":"v",`+frames("run")+`}]},
 		 "threads":{"values":[{"id":1,"crashed":true,`+frames("run")+`},{"id":2,"name":"poller",`+frames("poll")+`}]}}`)
-		body := Render(issue("E", "v"), ev, "p", RenderOptions{BugsinkURL: safetyBase}).Body
+		body := rendered(issue("E", "v"), ev, "p", Options{BugsinkURL: safetyBase}).Body
 		inOrder(t, body, "E: v\n  at run (Main.java:7)\n", "\nOther threads:\n\nThread #2 poller:\n  at poll (Main.java:7)\n")
 		if strings.Contains(body, "Thread #1") {
 			t.Error("the crashed thread is listed among the others")
@@ -112,7 +112,7 @@ func TestThreadsShowTheCrashedOrCurrentThreadFirst(t *testing.T) {
 func TestEventLevelStacktrace(t *testing.T) {
 	ev := event(t, `{"platform":"node","message":"queue stalled","stacktrace":{"frames":[
 	 {"filename":"q.js","function":"tick","lineno":1},{"filename":"q.js","function":"drain","lineno":9,"in_app":true}]}}`)
-	body := Render(issue("Log Message", "queue stalled"), ev, "p", RenderOptions{BugsinkURL: safetyBase}).Body
+	body := rendered(issue("Log Message", "queue stalled"), ev, "p", Options{BugsinkURL: safetyBase}).Body
 	inOrder(t, body, "Log message: queue stalled\n\nStack trace:\n  at drain (q.js:9) [app]\n  at tick (q.js:1)\n")
 }
 
@@ -132,7 +132,7 @@ func TestTitleAndMessageFallBackOnTheEvent(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			r := Render(issue(c.typ, ""), event(t, c.payload), "p", RenderOptions{BugsinkURL: safetyBase})
+			r := rendered(issue(c.typ, ""), event(t, c.payload), "p", Options{BugsinkURL: safetyBase})
 			if r.Title != c.wantTitle {
 				t.Errorf("title %q, want %q", r.Title, c.wantTitle)
 			}
@@ -141,11 +141,11 @@ func TestTitleAndMessageFallBackOnTheEvent(t *testing.T) {
 			}
 		})
 	}
-	r := Render(issue("E", ""), event(t, `{"exception":{"values":[{"type":"E","value":"`+long+`"}]}}`), "p", RenderOptions{BugsinkURL: safetyBase})
+	r := rendered(issue("E", ""), event(t, `{"exception":{"values":[{"type":"E","value":"`+long+`"}]}}`), "p", Options{BugsinkURL: safetyBase})
 	if len(r.Title) > MaxTitleBytes || !strings.HasSuffix(r.Title, "…") {
 		t.Errorf("a long fallback title is not cut: %d bytes", len(r.Title))
 	}
-	r = Render(issue("E", "bugsink's value"), event(t, `{"exception":{"values":[{"type":"E","value":"the event's value"}]}}`), "p", RenderOptions{BugsinkURL: safetyBase})
+	r = rendered(issue("E", "bugsink's value"), event(t, `{"exception":{"values":[{"type":"E","value":"the event's value"}]}}`), "p", Options{BugsinkURL: safetyBase})
 	if r.Title != "[E] bugsink's value" {
 		t.Errorf("Bugsink's calculated value is not preferred: %q", r.Title)
 	}
@@ -163,7 +163,7 @@ func TestOddExceptionLinksLoseNothing(t *testing.T) {
 	}
 	for name, values := range cases {
 		t.Run(name, func(t *testing.T) {
-			body := Render(issue("M", "x"), event(t, `{"platform":"node","exception":{"values":[`+values+`]}}`), "p", RenderOptions{BugsinkURL: safetyBase}).Body
+			body := rendered(issue("M", "x"), event(t, `{"platform":"node","exception":{"values":[`+values+`]}}`), "p", Options{BugsinkURL: safetyBase}).Body
 			for _, typ := range []string{"\nA\n", "\nB\n", "\nM\n"} {
 				if strings.Count(strings.ReplaceAll(body, "    ", ""), typ) != 1 {
 					t.Errorf("exception %q not shown exactly once:\n%s", strings.TrimSpace(typ), body)
@@ -177,10 +177,10 @@ func TestOddExceptionLinksLoseNothing(t *testing.T) {
 // apart: both are shown, the arguments as untrusted text.
 func TestUnformattedLogMessageShowsItsArguments(t *testing.T) {
 	ev := event(t, `{"platform":"python","logentry":{"message":"login of %s failed with %s","params":["@admin",{"password":"hunter2"}]}}`)
-	body := Render(issue("Log Message", "login of %s failed with %s"), ev, "p", RenderOptions{BugsinkURL: safetyBase}).Body
+	body := rendered(issue("Log Message", "login of %s failed with %s"), ev, "p", Options{BugsinkURL: safetyBase}).Body
 	inOrder(t, body, "Log message: login of %s failed with %s\n  with arguments: ['@admin', {password: '[redacted]'}]\n")
 	ev = event(t, `{"logentry":{"message":"queue at %d","formatted":"queue at 5","params":[5]}}`)
-	if body := Render(issue("Log Message", "queue at %d"), ev, "p", RenderOptions{BugsinkURL: safetyBase}).Body; strings.Contains(body, "with arguments") {
+	if body := rendered(issue("Log Message", "queue at %d"), ev, "p", Options{BugsinkURL: safetyBase}).Body; strings.Contains(body, "with arguments") {
 		t.Error("arguments shown beside a formatted message")
 	}
 }
@@ -193,7 +193,7 @@ func TestPlatformPythonIsMatchedExactly(t *testing.T) {
 		 {"type":"KeyError","value":"'pear'","mechanism":{"type":"chained","source":"__cause__","exception_id":1,"parent_id":0}},
 		 {"type":"LookupError","value":"no price","mechanism":{"type":"generic","exception_id":0}}]}}`
 	}
-	body := Render(issue("LookupError", "no price"), event(t, payload("Python")), "p", RenderOptions{BugsinkURL: safetyBase}).Body
+	body := rendered(issue("LookupError", "no price"), event(t, payload("Python")), "p", Options{BugsinkURL: safetyBase}).Body
 	if strings.Contains(body, pyCause) || !strings.Contains(body, jsCause) {
 		t.Errorf("platform \"Python\" rendered as Python:\n%s", body)
 	}
@@ -207,7 +207,7 @@ func TestLongMechanismSourceIsCapped(t *testing.T) {
 		ev := event(t, `{"platform":"python","exception":{"values":[
 		 {"type":"TypeError","value":"bad sku","mechanism":{"type":"chained","source":"`+src+`","exception_id":1,"parent_id":0}},
 		 {"type":"ExceptionGroup","value":"failed","mechanism":{"type":"generic","is_exception_group":true,"exception_id":0}}]}}`)
-		r := Render(issue("ExceptionGroup", "failed"), ev, "p", RenderOptions{BugsinkURL: safetyBase})
+		r := rendered(issue("ExceptionGroup", "failed"), ev, "p", Options{BugsinkURL: safetyBase})
 		for _, l := range strings.Split(r.Body, "\n") {
 			if len(l) > 300 {
 				t.Errorf("source %.20q…: a %d-byte line %.80q…", src, len(l), l)

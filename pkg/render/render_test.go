@@ -1,4 +1,4 @@
-package syncer
+package render
 
 import (
 	"encoding/json"
@@ -37,8 +37,8 @@ const jsEvent = `{"platform":"javascript","level":"error",
    {"filename":"src/List.tsx","function":"List","lineno":42,"colno":17,"in_app":true,"context_line":"return items.map(x => x)","vars":{"token":"leak"}}]}}]}}`
 
 func TestRenderFollowsTheDesignTemplate(t *testing.T) {
-	r := Render(issue("TypeError", "t.map is not a function"), event(t, jsEvent), "flyer-crawler-frontend-test",
-		RenderOptions{BugsinkURL: "https://bugsink.example.com/"})
+	r := rendered(issue("TypeError", "t.map is not a function"), event(t, jsEvent), "flyer-crawler-frontend-test",
+		Options{BugsinkURL: "https://bugsink.example.com/"})
 	if r.Title != "[TypeError] t.map is not a function" {
 		t.Errorf("title %q", r.Title)
 	}
@@ -87,7 +87,7 @@ func TestRenderMissingSectionsSaySo(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			body := Render(issue("E", "x"), tc.ev, "p", RenderOptions{BugsinkURL: "https://b"}).Body
+			body := rendered(issue("E", "x"), tc.ev, "p", Options{BugsinkURL: "https://b"}).Body
 			for _, w := range tc.want {
 				if !strings.Contains(body, w) {
 					t.Errorf("body lacks %q\n%s", w, body)
@@ -137,48 +137,11 @@ func TestTitleIsCutOnACharacterBoundary(t *testing.T) {
 	}
 }
 
-func TestLabelsForSlug(t *testing.T) {
-	cases := map[string]string{
-		"shop-frontend":         "bug:frontend,env:production",
-		"shop-backend-test":     "bug:backend,env:test",
-		"shop-infra-dev":        "bug:infrastructure,env:development",
-		"billing":               "env:production",
-		"latest-frontend":       "bug:frontend,env:production", // "latest" is not the word "test"
-		"Payments_Backend_Test": "bug:backend,env:test",
-	}
-	for slug, want := range cases {
-		if got := strings.Join(LabelsForSlug(slug), ","); got != want {
-			t.Errorf("LabelsForSlug(%q) = %s, want %s", slug, got, want)
-		}
-	}
-}
-
-func TestDefaultTableCoversTheSixSeedProjects(t *testing.T) {
-	e := &Engine{}
-	cases := map[string]string{
-		"flyer-crawler-backend":             "bug:backend,env:production,source:bugsink",
-		"flyer-crawler-backend-test":        "bug:backend,env:test,source:bugsink",
-		"flyer-crawler-frontend":            "bug:frontend,env:production,source:bugsink",
-		"flyer-crawler-frontend-test":       "bug:frontend,env:test,source:bugsink",
-		"flyer-crawler-infrastructure":      "bug:infrastructure,env:production,source:bugsink",
-		"flyer-crawler-test-infrastructure": "bug:infrastructure,env:test,source:bugsink",
-	}
-	for slug, want := range cases {
-		if got := strings.Join(e.labelsFor(slug), ","); got != want {
-			t.Errorf("%s → %s, want %s", slug, got, want)
-		}
-	}
-	e.Opts.ProjectLabels = map[string][]string{"flyer-crawler-backend": {"team:core", "source:bugsink"}}
-	if got := strings.Join(e.labelsFor("flyer-crawler-backend"), ","); got != "team:core,source:bugsink" {
-		t.Errorf("override → %s", got)
-	}
-}
-
 func TestPythonTraceKeepsPythonOrder(t *testing.T) {
 	ev := event(t, `{"platform":"python","exception":{"values":[
 	 {"type":"KeyError","value":"'price'","stacktrace":{"frames":[{"filename":"parse.py","function":"parse","lineno":7}]}},
 	 {"type":"ValueError","value":"bad","stacktrace":{"frames":[{"filename":"worker.py","function":"run","lineno":1},{"filename":"parse.py","function":"to_int","lineno":9}]}}]}}`)
-	body := Render(issue("ValueError", "bad"), ev, "p", RenderOptions{BugsinkURL: "https://b"}).Body
+	body := rendered(issue("ValueError", "bad"), ev, "p", Options{BugsinkURL: "https://b"}).Body
 	// This payload does not say how the two are linked (older Python SDKs
 	// do not): the connector says so rather than guess.
 	order := []string{"KeyError: 'price'", pyUnknown, "ValueError: bad", "run (worker.py:1)", "to_int (parse.py:9)"}
@@ -198,7 +161,7 @@ func TestFramesAreCapped(t *testing.T) {
 		frames = append(frames, `{"filename":"f.js","function":"fn`+strings.Repeat("x", i%3)+`","lineno":`+itoa(i+1)+`}`)
 	}
 	ev := event(t, `{"platform":"javascript","exception":{"values":[{"type":"RangeError","value":"deep","stacktrace":{"frames":[`+strings.Join(frames, ",")+`]}}]}}`)
-	body := Render(issue("RangeError", "deep"), ev, "p", RenderOptions{BugsinkURL: "https://b", MaxFrames: 40}).Body
+	body := rendered(issue("RangeError", "deep"), ev, "p", Options{BugsinkURL: "https://b", MaxFrames: 40}).Body
 	if n := strings.Count(body, "  at "); n != 40 {
 		t.Errorf("%d frames shown, want 40", n)
 	}
@@ -217,7 +180,7 @@ func TestBodyIsCappedByShorteningTheStack(t *testing.T) {
 	}
 	ev := event(t, `{"platform":"javascript","exception":{"values":[{"type":"E","value":"v","stacktrace":{"frames":[`+strings.Join(frames, ",")+`]}}]}}`)
 	for _, limit := range []int{8 << 10, 64 << 10} {
-		body := Render(issue("E", "v"), ev, "p", RenderOptions{BugsinkURL: "https://b", MaxBodyBytes: limit, MaxFrames: 5000}).Body
+		body := rendered(issue("E", "v"), ev, "p", Options{BugsinkURL: "https://b", MaxBodyBytes: limit, MaxFrames: 5000}).Body
 		if len(body) > limit {
 			t.Errorf("limit %d: body is %d bytes", limit, len(body))
 		}
@@ -233,4 +196,9 @@ func TestBodyIsCappedByShorteningTheStack(t *testing.T) {
 func itoa(i int) string {
 	b, _ := json.Marshal(i)
 	return string(b)
+}
+
+// rendered renders one issue; the tests' shorthand for Issue.
+func rendered(is bugsink.Issue, ev *bugsink.Event, project string, opt Options) Output {
+	return Issue(Input{Issue: is, Event: ev, Project: project, Options: opt})
 }

@@ -1,4 +1,4 @@
-package syncer
+package render
 
 import (
 	"encoding/json"
@@ -7,6 +7,7 @@ import (
 
 	"bsync/pkg/bugsink"
 	"bsync/pkg/bugsink/bugsinktest"
+	"bsync/pkg/safetytest"
 )
 
 // FuzzRender checks the renderer's invariants on arbitrary error text: no
@@ -20,7 +21,7 @@ import (
 // stack trace and as the fallback title. The seed corpus (the hostile
 // corpus) runs with every `go test`; run it longer with:
 //
-//	go test ./pkg/syncer -run '^$' -fuzz FuzzRender -fuzztime 10m
+//	go test ./pkg/render -run '^$' -fuzz FuzzRender -fuzztime 10m
 func FuzzRender(f *testing.F) {
 	for _, s := range hostileCorpus {
 		f.Add(s, s, "https://x.example/?q="+s, s, s, s)
@@ -31,15 +32,15 @@ func FuzzRender(f *testing.F) {
 		yes := true
 		ev := &bugsink.Event{Data: bugsink.EventData{
 			Platform: typ, Level: fn,
-			Request: &bugsink.Request{Method: fn, URL: rawURL + "&token=" + sentinel + "&q=" + plantedSecrets},
-			Exception: bugsink.ExceptionList{{Type: typ, Value: plantedSecrets + " " + value + " password=" + sentinel + " " + plantedSecrets, Stacktrace: &bugsink.Stacktrace{Frames: []bugsink.Frame{
-				{Filename: file, Function: fn, ContextLine: plantedSecrets + " " + ctxLine, InApp: &yes},
+			Request: &bugsink.Request{Method: fn, URL: rawURL + "&token=" + sentinel + "&q=" + safetytest.Planted},
+			Exception: bugsink.ExceptionList{{Type: typ, Value: safetytest.Planted + " " + value + " password=" + sentinel + " " + safetytest.Planted, Stacktrace: &bugsink.Stacktrace{Frames: []bugsink.Frame{
+				{Filename: file, Function: fn, ContextLine: safetytest.Planted + " " + ctxLine, InApp: &yes},
 				{AbsPath: file + "?sig=" + sentinel, Function: value},
 			}}}},
 		}}
 		is := bugsink.Issue{ID: testID, CalculatedType: typ, CalculatedValue: value, DigestedEventCount: 1}
 		const limit = 16 << 10
-		r := Render(is, ev, file, RenderOptions{BugsinkURL: safetyBase, MaxBodyBytes: limit})
+		r := rendered(is, ev, file, Options{BugsinkURL: safetyBase, MaxBodyBytes: limit})
 		for _, v := range append(checkTitle(r.Title), checkBody(r.Body, limit)...) {
 			t.Error(v)
 		}
@@ -47,7 +48,7 @@ func FuzzRender(f *testing.F) {
 		if !strings.Contains(inputs, sentinel[:4]) && strings.Contains(r.Body, sentinel) {
 			t.Errorf("secret survived:\n%s", r.Body)
 		}
-		for _, sec := range survivingSecrets(inputs, r.Title+r.Body) {
+		for _, sec := range safetytest.Surviving(inputs, r.Title+r.Body) {
 			t.Errorf("planted secret %q survived:\n%s", sec, r.Body)
 		}
 		if strings.Count(r.Body, Marker(testID)) != 1 {
@@ -55,14 +56,14 @@ func FuzzRender(f *testing.F) {
 		}
 		for _, ev := range fuzzShapes(t, typ, value, file, fn, ctxLine, sentinel) {
 			is := bugsink.Issue{ID: testID, CalculatedType: typ, DigestedEventCount: 1}
-			r := Render(is, ev, file, RenderOptions{BugsinkURL: safetyBase, MaxBodyBytes: limit})
+			r := rendered(is, ev, file, Options{BugsinkURL: safetyBase, MaxBodyBytes: limit})
 			for _, v := range append(checkTitle(r.Title), checkBody(r.Body, limit)...) {
 				t.Error(v)
 			}
 			if !strings.Contains(inputs, sentinel[:4]) && strings.Contains(r.Title+r.Body, sentinel) {
 				t.Errorf("secret survived:\n%s", r.Body)
 			}
-			for _, sec := range survivingSecrets(inputs, r.Title+r.Body) {
+			for _, sec := range safetytest.Surviving(inputs, r.Title+r.Body) {
 				t.Errorf("planted secret %q survived:\n%s", sec, r.Body)
 			}
 		}
@@ -82,20 +83,20 @@ func fuzzShapes(t *testing.T, typ, value, file, fn, ctxLine, sentinel string) []
 	mapped := map[string]any{"platform": "javascript", "release": value,
 		"exception": map[string]any{"values": []any{
 			map[string]any{"type": fn, "value": ctxLine, "mechanism": map[string]any{"source": typ, "exception_id": 1, "parent_id": 0}},
-			map[string]any{"type": typ, "value": value + " password=" + sentinel + " " + plantedSecrets, "stacktrace": map[string]any{"frames": frames},
+			map[string]any{"type": typ, "value": value + " password=" + sentinel + " " + safetytest.Planted, "stacktrace": map[string]any{"frames": frames},
 				"mechanism": map[string]any{"is_exception_group": true, "exception_id": 0, "synthetic": true}},
 		}},
 		"threads":    []any{map[string]any{"id": fn, "name": value, "current": true, "stacktrace": map[string]any{"frames": frames}}, map[string]any{"name": typ, "stacktrace": map[string]any{"frames": frames}}},
 		"debug_meta": map[string]any{"images": []any{map[string]any{"type": "sourcemap", "code_file": "app.min.js", "debug_id": debugID}}},
 	}
-	logged := map[string]any{"platform": typ, "logentry": map[string]any{"formatted": value + " token=" + sentinel + " " + plantedSecrets},
+	logged := map[string]any{"platform": typ, "logentry": map[string]any{"formatted": value + " token=" + sentinel + " " + safetytest.Planted},
 		"threads":    map[string]any{"values": []any{map[string]any{"name": fn, "crashed": true, "stacktrace": map[string]any{"frames": frames}}}},
 		"stacktrace": map[string]any{"frames": frames}}
-	event := map[string]any{"platform": "python", "logentry": map[string]any{"message": value, "params": strings.Fields(plantedSecrets)},
+	event := map[string]any{"platform": "python", "logentry": map[string]any{"message": value, "params": strings.Fields(safetytest.Planted)},
 		"stacktrace": map[string]any{"frames": frames}}
 	maps := map[string]bugsinktest.SourceMap{debugID: {
 		Mappings: []bugsinktest.Mapping{{Source: file, Line: 1, Name: fn}},
-		Sources:  map[string][]string{file: {value, ctxLine + " token=" + sentinel + " " + oneLine(plantedSecrets), fn}},
+		Sources:  map[string][]string{file: {value, ctxLine + " token=" + sentinel + " " + oneLine(safetytest.Planted), fn}},
 	}}
 	var out []*bugsink.Event
 	for _, payload := range []map[string]any{mapped, logged, event} {
@@ -123,7 +124,7 @@ func TestFuzzShapesReachTheirPaths(t *testing.T) {
 		{"Log message: t.map is not a function", "Stack trace:\n  at render (src/app.ts:3)\n      > return x.map(f)\n  at t (app.min.js:1:1) [app]"},
 	}
 	for i, ev := range evs {
-		r := Render(bugsink.Issue{ID: testID, CalculatedType: "TypeError"}, ev, "p", RenderOptions{BugsinkURL: safetyBase})
+		r := rendered(bugsink.Issue{ID: testID, CalculatedType: "TypeError"}, ev, "p", Options{BugsinkURL: safetyBase})
 		for _, w := range want[i] {
 			if !strings.Contains(r.Body, w) {
 				t.Errorf("shape %d lacks %q:\n%s", i, w, r.Body)

@@ -1,13 +1,11 @@
-package syncer
+package render
 
 import (
 	"encoding/json"
 	"os"
 	"strings"
 	"testing"
-	"time"
 
-	"bsync/pkg/apiclient"
 	"bsync/pkg/bugsink"
 	"bsync/pkg/bugsink/bugsinktest"
 )
@@ -29,11 +27,11 @@ func minifiedEvent(t *testing.T, maps map[string]bugsinktest.SourceMap) (*bugsin
 	return ev, data
 }
 
-var uploaded = map[string]bugsinktest.SourceMap{cartDebugID: cartSourceMap}
+var uploaded = map[string]bugsinktest.SourceMap{bugsinktest.BundleDebugID: bugsinktest.BundleSourceMap}
 
 func TestMappedFramesShowTheOriginalSource(t *testing.T) {
 	ev, _ := minifiedEvent(t, uploaded)
-	r := Render(issue("TypeError", "t.map is not a function"), ev, "p", RenderOptions{BugsinkURL: safetyBase})
+	r := rendered(issue("TypeError", "t.map is not a function"), ev, "p", Options{BugsinkURL: safetyBase})
 	inOrder(t, r.Body, "TypeError: t.map is not a function\n",
 		"  at ? (webpack://shop/./src/cart.ts:4) [app]\n      > return items.map((item) => item.price);\n",
 		"  at prices (webpack://shop/./src/cart.ts:8) [app]\n      > return prices(cart.items);\n",
@@ -46,7 +44,7 @@ func TestMappedFramesShowTheOriginalSource(t *testing.T) {
 
 func TestMissingSourceMapsAreSaidInOneLine(t *testing.T) {
 	ev, _ := minifiedEvent(t, nil)
-	r := Render(issue("TypeError", "t.map is not a function"), ev, "p", RenderOptions{BugsinkURL: safetyBase})
+	r := rendered(issue("TypeError", "t.map is not a function"), ev, "p", Options{BugsinkURL: safetyBase})
 	want := "\n## Stacktrace\n\nSource maps were missing in Bugsink for release `shop-frontend@2.7.0`: some frames are shown minified.\n\n<details>"
 	if !strings.Contains(r.Body, want) || !strings.Contains(r.Body, "at r (/srv/shop/bundle/main.3f2a9c.js:1:245) [app]") {
 		t.Errorf("body lacks %q or the minified frame:\n%s", want, r.Body)
@@ -81,7 +79,7 @@ func TestUnexpectedStacktraceMDFallsBackWithAWarning(t *testing.T) {
 			if err := json.Unmarshal(data, &ev.Data); err != nil {
 				t.Fatal(err)
 			}
-			r := Render(issue("TypeError", "t.map is not a function"), ev, "p", RenderOptions{BugsinkURL: safetyBase})
+			r := rendered(issue("TypeError", "t.map is not a function"), ev, "p", Options{BugsinkURL: safetyBase})
 			if len(r.Warnings) != 1 || !strings.Contains(r.Warnings[0], "could not be read") || !strings.Contains(r.Warnings[0], ev.ID) {
 				t.Errorf("warnings %q", r.Warnings)
 			}
@@ -133,7 +131,7 @@ func TestStacktraceMDIsNotReadWhenFramesCarryVariables(t *testing.T) {
 	if err := json.Unmarshal(withVars, &ev.Data); err != nil {
 		t.Fatal(err)
 	}
-	r := Render(issue("TypeError", "t.map is not a function"), ev, "p", RenderOptions{BugsinkURL: safetyBase})
+	r := rendered(issue("TypeError", "t.map is not a function"), ev, "p", Options{BugsinkURL: safetyBase})
 	if strings.Contains(r.Body, "VARSECRET") || strings.Contains(r.Body, "cart.ts") {
 		t.Errorf("stacktrace_md was read for an event with variables:\n%s", r.Body)
 	}
@@ -153,9 +151,9 @@ func TestHostileSourceMaps(t *testing.T) {
 				},
 				Sources: map[string][]string{src: {s, s + " token=T0KEN", "const apiKey = 'sk_live_123456'; " + s}},
 			}
-			ev, _ := minifiedEvent(t, map[string]bugsinktest.SourceMap{cartDebugID: sm})
+			ev, _ := minifiedEvent(t, map[string]bugsinktest.SourceMap{bugsinktest.BundleDebugID: sm})
 			is := bugsink.Issue{ID: testID, CalculatedType: "TypeError", CalculatedValue: s, FirstSeen: t0, LastSeen: t1, DigestedEventCount: 1}
-			r := Render(is, ev, "p", RenderOptions{BugsinkURL: safetyBase})
+			r := rendered(is, ev, "p", Options{BugsinkURL: safetyBase})
 			for _, v := range append(checkTitle(r.Title), checkBody(r.Body, DefaultMaxBodyBytes)...) {
 				t.Error(v)
 			}
@@ -165,30 +163,6 @@ func TestHostileSourceMaps(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-// A trace Bugsink rendered otherwise than its current module does (2.0.0 to
-// 2.0.4 listed in-app frames only) is not read: the issue shows the frames
-// as sent, and the run report says why.
-func TestUnreadableMappedTraceIsAReportWarning(t *testing.T) {
-	e := newEnv(t)
-	bs := bugsinktest.New(bugsinktest.WithSourceMap(cartDebugID, cartSourceMap), bugsinktest.WithInAppOnlyMarkdown())
-	t.Cleanup(bs.Close)
-	e.bs, e.bc = bs, bugsink.New(bs.URL, bugsinktest.Token, apiclient.Options{Timeout: 2 * time.Second})
-	data, err := os.ReadFile("testdata/events/node11-request-minified.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	bs.AddProject("flyer-crawler-frontend", "Frontend")
-	id := bs.AddIssue("flyer-crawler-frontend", bugsinktest.IssueSpec{Type: "TypeError", Value: "t.map is not a function", RawData: data})
-	rep := e.run(t, Options{})
-	if rep.Synced != 1 || len(rep.Warnings) != 1 || !strings.Contains(rep.Warnings[0], "source-mapped stack trace could not be read") {
-		t.Fatalf("synced %d, warnings %q", rep.Synced, rep.Warnings)
-	}
-	gi := e.gt.Issues()[0]
-	if !strings.Contains(gi.Body, Marker(id)) || !strings.Contains(gi.Body, "at r (/srv/shop/bundle/main.3f2a9c.js:1:245) [app]") || strings.Contains(gi.Body, "cart.ts") {
-		t.Errorf("the issue does not show the frames as sent:\n%s", gi.Body)
 	}
 }
 
@@ -206,7 +180,7 @@ func TestStacktraceMDWarningQuotesUntrustedTextSafely(t *testing.T) {
 			if err := json.Unmarshal(data, &ev.Data); err != nil {
 				t.Fatal(err)
 			}
-			r := Render(issue("TypeError", "t.map is not a function"), ev, "p", RenderOptions{BugsinkURL: safetyBase})
+			r := rendered(issue("TypeError", "t.map is not a function"), ev, "p", Options{BugsinkURL: safetyBase})
 			if len(r.Warnings) != 1 {
 				t.Fatalf("warnings %q", r.Warnings)
 			}

@@ -1,4 +1,11 @@
-package syncer
+// Package render turns a Bugsink issue and its newest event into the text
+// of a Gitea issue: the title, the body (details table, occurrence figures,
+// request, stack trace with source-mapped frames, link back), and the other
+// text bsync writes (the regression comment, the back-link comment). All of
+// it is pure: it makes no requests and keeps no state. Every string that
+// comes from an event is untrusted and is cleaned here so it cannot ping
+// people, break the layout, inject HTML or links, or carry secrets.
+package render
 
 import (
 	"fmt"
@@ -26,15 +33,23 @@ const (
 	maxFrameBytes   = 400
 )
 
-// RenderOptions tunes the issue text.
-type RenderOptions struct {
+// Options tunes the issue text.
+type Options struct {
 	BugsinkURL   string // base URL for the link back
-	MaxBodyBytes int
-	MaxFrames    int
+	MaxBodyBytes int    // cap on the body; 0: DefaultMaxBodyBytes
+	MaxFrames    int    // frames shown per exception; 0: DefaultMaxFrames
 }
 
-// Rendered is the Gitea issue bsync would create for a Bugsink issue.
-type Rendered struct {
+// Input is what an issue is rendered from.
+type Input struct {
+	Issue   bugsink.Issue
+	Event   *bugsink.Event // the newest event; nil when Bugsink stores none
+	Project string         // the project's slug
+	Options Options
+}
+
+// Output is the Gitea issue bsync would create for a Bugsink issue.
+type Output struct {
 	Title string
 	Body  string
 	// Warnings are for the run report: what could not be rendered as
@@ -42,17 +57,11 @@ type Rendered struct {
 	Warnings []string
 }
 
-var reUUID = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
-
-// ValidIssueID reports whether id is a lowercase hyphenated UUID, the only
-// form bsync puts into a key, a link or a marker.
-func ValidIssueID(id string) bool { return reUUID.MatchString(id) }
-
 // Marker is the hidden line that ties a Gitea issue to its Bugsink issue.
 func Marker(issueID string) string { return "<!-- bugsink-issue: " + issueID + " -->" }
 
 // Title renders "[Type] message": one line, untrusted text defused, at most
-// MaxTitleBytes bytes. It knows only the issue; Render also falls back on
+// MaxTitleBytes bytes. It knows only the issue; Issue also falls back on
 // the event's message where Bugsink calculated none.
 func Title(is bugsink.Issue) string { return title(is.CalculatedType, is.CalculatedValue) }
 
@@ -78,16 +87,17 @@ func firstLine(s string) string {
 	return strings.TrimSpace(s)
 }
 
-// Render builds the title and body for a Bugsink issue from the issue and
-// its newest event (nil when none is stored), in the DESIGN template order.
-func Render(is bugsink.Issue, ev *bugsink.Event, projectSlug string, opt RenderOptions) Rendered {
+// Issue builds the title and body for a Bugsink issue from the issue and
+// its newest event, in the DESIGN template order.
+func Issue(in Input) Output {
+	is, ev, projectSlug, opt := in.Issue, in.Event, in.Project, in.Options
 	if opt.MaxBodyBytes <= 0 {
 		opt.MaxBodyBytes = DefaultMaxBodyBytes
 	}
 	if opt.MaxFrames <= 0 {
 		opt.MaxFrames = DefaultMaxFrames
 	}
-	link := strings.TrimRight(opt.BugsinkURL, "/") + "/issues/issue/" + is.ID + "/event/last/"
+	link := IssueLink(opt.BugsinkURL, is.ID)
 	var data bugsink.EventData
 	if ev != nil {
 		data = ev.Data
@@ -100,7 +110,7 @@ func Render(is bugsink.Issue, ev *bugsink.Event, projectSlug string, opt RenderO
 	if len(body) > opt.MaxBodyBytes {
 		body = v.fit(stack, opt.MaxBodyBytes)
 	}
-	return Rendered{Title: title(is.CalculatedType, v.message), Body: body, Warnings: tr.warnings}
+	return Output{Title: title(is.CalculatedType, v.message), Body: body, Warnings: tr.warnings}
 }
 
 // issueMessage is what the issue says happened: Bugsink's calculated value,
@@ -182,7 +192,7 @@ func (v bodyView) render(stack []string, note string) string {
 	fmt.Fprintf(&b, "| **Platform** | %s |\n", cell(platform, 64))
 	fmt.Fprintf(&b, "| **Level** | %s |\n", cell(level, 32))
 
-	b.WriteString("\n" + figuresSection(is, time.Time{}, 0))
+	b.WriteString("\n" + FiguresSection(is, time.Time{}, 0))
 
 	b.WriteString("\n## Request Context\n\n")
 	switch {

@@ -1,0 +1,60 @@
+package render
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"bsync/pkg/bugsink"
+)
+
+// IssueLink is the Bugsink page of an issue's newest event, under the
+// Bugsink base URL.
+func IssueLink(base, id string) string {
+	return strings.TrimRight(base, "/") + "/issues/issue/" + id + "/event/last/"
+}
+
+// RegressionMarker is the hidden line that names one regression comment:
+// the Bugsink issue and the close it answers.
+func RegressionMarker(id, close string) string {
+	return "<!-- bsync-regression: " + id + " after close " + close + " -->"
+}
+
+// Regression is what a regression comment is rendered from.
+type Regression struct {
+	Issue bugsink.Issue
+	// Close names the close the comment answers (see RegressionMarker).
+	Close string
+	// ClosedAt is when the Gitea issue was closed; nil when unknown.
+	ClosedAt *time.Time
+	// EventCount and LastSeen are the issue's figures when bsync last
+	// recorded them (EventCount 0: unknown).
+	EventCount int
+	LastSeen   time.Time
+	// BugsinkURL is the Bugsink base URL, for the link.
+	BugsinkURL string
+}
+
+// RegressionComment says a closed issue's error came back, ending with
+// the comment's RegressionMarker. Every value in it is a number, a time or
+// a link built from configuration.
+func RegressionComment(r Regression) string {
+	is := r.Issue
+	var b strings.Builder
+	b.WriteString("**Regression**: this error occurred again after the issue was closed.\n\n")
+	if r.ClosedAt != nil {
+		fmt.Fprintf(&b, "- **Closed**: %s\n", fmtTime(*r.ClosedAt))
+	}
+	if n := is.DigestedEventCount - r.EventCount; n > 0 && r.EventCount > 0 {
+		fmt.Fprintf(&b, "- **New Occurrences**: %d since %s\n", n, fmtTime(r.LastSeen))
+	}
+	fmt.Fprintf(&b, "- **Last Seen**: %s\n- **Total Occurrences**: %d\n\n**Bugsink Issue**: %s\n\n%s\n",
+		fmtTime(is.LastSeen), is.DigestedEventCount, IssueLink(r.BugsinkURL, is.ID), RegressionMarker(is.ID, r.Close))
+	return b.String()
+}
+
+// BackLink is the comment bsync leaves on a Bugsink issue once its Gitea
+// issue exists.
+func BackLink(number int, htmlURL string) string {
+	return fmt.Sprintf("Tracked in Gitea as issue #%d: %s (filed by bsync)", number, htmlURL)
+}

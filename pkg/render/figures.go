@@ -1,0 +1,57 @@
+package render
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"bsync/pkg/bugsink"
+)
+
+// The occurrence figures of an issue body sit between two hidden lines, so
+// bsync can keep them current while the issue is open: it rewrites what is
+// between the lines, and only while both are there once, in order. A body
+// edit notifies no one in Gitea (neither the UI notifier nor the mailer
+// acts on IssueChangeContent), where a comment would notify every watcher.
+const (
+	// FiguresStart opens the occurrence figures of an issue body.
+	FiguresStart = "<!-- bsync:figures -->"
+	// FiguresEnd closes them.
+	FiguresEnd = "<!-- /bsync:figures -->"
+)
+
+// FiguresSection renders the "Occurrence Statistics" section between its
+// markers: the issue's figures and, when it recurred after being resolved
+// in Bugsink (recurrences > 0), when it last did. Every value in it is a
+// number or a time: nothing untrusted.
+func FiguresSection(is bugsink.Issue, lastRecurred time.Time, recurrences int) string {
+	var b strings.Builder
+	b.WriteString(FiguresStart + "\n## Occurrence Statistics\n\n")
+	fmt.Fprintf(&b, "- **First Seen**: %s\n", fmtTime(is.FirstSeen))
+	fmt.Fprintf(&b, "- **Last Seen**: %s\n", fmtTime(is.LastSeen))
+	fmt.Fprintf(&b, "- **Total Occurrences**: %d\n", is.DigestedEventCount)
+	if recurrences > 0 {
+		fmt.Fprintf(&b, "- **Last Recurred**: %s (back %d time(s) after being resolved in Bugsink)\n", fmtTime(lastRecurred), recurrences)
+	}
+	b.WriteString(FiguresEnd + "\n")
+	return b.String()
+}
+
+// ReplaceFigures puts section in place of the marked one in body. It
+// reports false, changing nothing, unless each marker is there exactly
+// once and in order (a person removed or copied one: their text is left
+// as it is).
+func ReplaceFigures(body, section string) (string, bool) {
+	if strings.Count(body, FiguresStart) != 1 || strings.Count(body, FiguresEnd) != 1 {
+		return body, false
+	}
+	i, j := strings.Index(body, FiguresStart), strings.Index(body, FiguresEnd)
+	if j < i {
+		return body, false
+	}
+	end := j + len(FiguresEnd)
+	if end < len(body) && body[end] == '\n' {
+		end++
+	}
+	return body[:i] + section + body[end:], true
+}
