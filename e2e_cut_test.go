@@ -34,6 +34,12 @@ func (p *pings) server(t *testing.T) string {
 	return srv.URL + "/ping/check-1"
 }
 
+func (p *pings) reset() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.paths = nil
+}
+
 func (p *pings) list() []string {
 	p.mu.Lock()
 	defer p.mu.Unlock()

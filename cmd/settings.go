@@ -53,7 +53,7 @@ var settings = []setting{
 		parse: minutes(func(c *config) *time.Duration { return &c.Interval })},
 	{env: "REDIS_URL", def: "redis://127.0.0.1:6379", help: "the Redis holding the state; db 15 unless the URL names another (`/3` or `?db=3`)",
 		parse: redisURL},
-	{env: "BUGSINK_PROJECTS", shown: "all projects the token sees", help: "comma-separated project slugs to sync; an unknown slug is an error (exit 2)",
+	{env: "BUGSINK_PROJECTS", shown: "all projects the token sees", help: "comma-separated project slugs to sync; an unknown slug is an error (exit 2), one named twice is synced once",
 		flag: "project", flagOn: "sync", flagKind: listFlag, flagHelp: "sync only these Bugsink project slugs",
 		parse: slugs(func(c *config) *[]string { return &c.Projects })},
 	{env: "BUGSINK_PROJECT_LABELS", shown: "see below", help: "per-project labels: `slug=label,label;slug=label`",

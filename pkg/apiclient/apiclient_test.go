@@ -1,6 +1,8 @@
 package apiclient
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
@@ -135,5 +137,34 @@ func TestTransportErrorsOnReadsAreRetried(t *testing.T) {
 	resp, err := c.R().Get("/x")
 	if err != nil || resp.StatusCode() != 200 || n.Load() != 2 {
 		t.Fatalf("got %v/%v after %d attempts, want 200 after 2", resp.StatusCode(), err, n.Load())
+	}
+}
+
+// A retry's wait (here a server's Retry-After of a minute) ends when the
+// caller's context ends: no wait of a client outlives the run.
+func TestARetryWaitEndsWithTheContext(t *testing.T) {
+	srv, n := countingServer(t, 100, 429, http.Header{"Retry-After": {"60"}})
+	c := New(srv.URL, Options{RetryWait: time.Millisecond, RetryMaxWait: time.Minute})
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() {
+		resp, err := c.R().SetContext(ctx).Get("/x")
+		if err == nil && resp.StatusCode() == http.StatusTooManyRequests {
+			err = context.Canceled // cancelled before the wait began: the 429 is the answer
+		}
+		done <- err
+	}()
+	for n.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond) // most likely in the wait by now (either way it must end)
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) || n.Load() != 1 {
+			t.Errorf("err %v after %d attempts, want the context's end after 1", err, n.Load())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the retry wait outlived its context: hung")
 	}
 }

@@ -123,7 +123,7 @@ func TestErrorsCarryGiteaMessage(t *testing.T) {
 	}{
 		{"deadbeef", "acme", 401, "invalid username, password or token"},
 		{giteatest.ReadOnlyToken, "acme", 403, "token does not have at least one of required scope(s)"},
-		{giteatest.Token, "nobody", 404, "The target couldn't be found."},
+		{giteatest.Token, "nobody", 404, "GetUserByName"}, // Gitea names the failed owner lookup
 	}
 	for _, tc := range cases {
 		c := gitea.New(srv.URL, tc.token, tc.owner, "app", apiclient.Options{Retries: -1})

@@ -10,6 +10,7 @@ import (
 // Comments lists an issue's comments, oldest first. Gitea's route has no
 // paging (routers/api/v1/repo/issue_comment.go, ListIssueComments takes no
 // page or limit and answers every comment), so one request reads them all.
+// Like a comment, the list answers 500 (not 404) for a missing issue.
 //
 // Gitea API: GET /repos/{owner}/{repo}/issues/{number}/comments
 func (c *Client) Comments(ctx context.Context, number int) ([]Comment, error) {

@@ -5,6 +5,8 @@
 package httpfault
 
 import (
+	"bytes"
+	"io"
 	"math/rand"
 	"net/http"
 	"net/http/httptest"
@@ -145,6 +147,16 @@ func (in *Injector) Wrap(h http.Handler) http.Handler {
 			h.ServeHTTP(rec, r)
 			hangUp(w)
 		case Slow:
+			// The body is read first, as a server reads a request before
+			// working on it; then, as for a request without one, net/http
+			// watches the connection, and a client that goes away ends
+			// the wait (the work is still done).
+			body, err := io.ReadAll(r.Body)
+			if err != nil {
+				hangUp(w)
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
 			sleep(r, rule.Delay)
 			h.ServeHTTP(w, r)
 		default:

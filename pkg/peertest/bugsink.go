@@ -9,6 +9,7 @@ import (
 	"maps"
 	"net/url"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 )
@@ -137,6 +138,41 @@ func (b *Bugsink) Store(tb testing.TB, p Project, event map[string]any) string {
 	r := Send(tb, Request{Method: "POST", URL: b.URL + "/api/" + strconv.Itoa(p.ID) + "/store/", Header: b.sentryAuth(p), Body: e})
 	expect(tb, "store event in "+p.Slug, r, 200)
 	return id
+}
+
+// StoreMany sends a fresh copy of each event to the project's store
+// endpoint, as Store does, a few at a time: Bugsink digests each within its
+// request, so the issues it makes are numbered in the order the events
+// arrive, not in the order given.
+func (b *Bugsink) StoreMany(tb testing.TB, p Project, events []map[string]any) {
+	tb.Helper()
+	const workers = 4
+	next := make(chan map[string]any)
+	errs := make(chan error, len(events))
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for ev := range next {
+				e, _ := Fresh(ev)
+				r, err := send(Request{Method: "POST", URL: b.URL + "/api/" + strconv.Itoa(p.ID) + "/store/", Header: b.sentryAuth(p), Body: e})
+				if err == nil && r.Status != 200 {
+					err = fmt.Errorf("store event in %s: status %d: %s", p.Slug, r.Status, r.Body)
+				}
+				errs <- err
+			}
+		})
+	}
+	for _, ev := range events {
+		next <- ev
+	}
+	close(next)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			tb.Fatalf("peertest: %v", err)
+		}
+	}
 }
 
 // Envelope sends a fresh copy of event in a Sentry envelope, as current SDKs

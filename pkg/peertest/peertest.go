@@ -103,14 +103,26 @@ func (r *Response) JSON(tb testing.TB, out any) {
 type Request struct {
 	Method string
 	URL    string
-	Header map[string]string
-	Body   any // nil, []byte (sent as is) or a value sent as JSON
+	Header map[string]string // a header set to "" is not sent
+	Body   any               // nil, []byte (sent as is) or a value sent as JSON
+	// Chunked sends the body with chunked framing (its length hidden), as
+	// net/http does for a body of unknown length.
+	Chunked bool
 }
 
 // Send performs the request and returns the whole answer; only a transport
 // error fails the test.
 func Send(tb testing.TB, r Request) *Response {
 	tb.Helper()
+	resp, err := send(r)
+	if err != nil {
+		tb.Fatalf("peertest: %v", err)
+	}
+	return resp
+}
+
+// send performs the request; it may run on any goroutine.
+func send(r Request) (*Response, error) {
 	var body io.Reader
 	switch b := r.Body.(type) {
 	case nil:
@@ -119,30 +131,38 @@ func Send(tb testing.TB, r Request) *Response {
 	default:
 		raw, err := json.Marshal(b)
 		if err != nil {
-			tb.Fatal(err)
+			return nil, err
 		}
 		body = bytes.NewReader(raw)
 	}
 	req, err := http.NewRequest(r.Method, r.URL, body)
 	if err != nil {
-		tb.Fatal(err)
+		return nil, err
+	}
+	if r.Chunked && body != nil {
+		req.ContentLength = -1
+		req.Body = io.NopCloser(body)
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	for k, v := range r.Header {
-		req.Header.Set(k, v)
+		if v == "" {
+			req.Header.Del(k) // "" removes a header, the JSON Content-Type too
+		} else {
+			req.Header.Set(k, v)
+		}
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		tb.Fatalf("peertest: %s %s: %v", r.Method, r.URL, err)
+		return nil, fmt.Errorf("%s %s: %w", r.Method, r.URL, err)
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	if err != nil {
-		tb.Fatalf("peertest: %s %s: reading the answer: %v", r.Method, r.URL, err)
+		return nil, fmt.Errorf("%s %s: reading the answer: %w", r.Method, r.URL, err)
 	}
-	return &Response{Status: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Header: resp.Header, Body: raw}
+	return &Response{Status: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Header: resp.Header, Body: raw}, nil
 }
 
 // expect fails the test unless the answer has the status wanted.
@@ -154,3 +174,16 @@ func expect(tb testing.TB, what string, r *Response, status int) {
 }
 
 func envOr(name string) string { return strings.TrimRight(os.Getenv(name), "/") }
+
+// WaitFor polls cond until it holds, for something a real server does in
+// the background (Gitea's search index); it fails the test after a minute.
+// It measures nothing: the wait only ends a test that would hang.
+func WaitFor(tb testing.TB, what string, cond func() bool) {
+	tb.Helper()
+	for end := time.Now().Add(time.Minute); !cond(); {
+		if time.Now().After(end) {
+			tb.Fatalf("peertest: gave up waiting for %s", what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

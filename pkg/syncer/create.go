@@ -30,6 +30,7 @@ func (e *Engine) create(ctx context.Context, p bugsink.Project, is bugsink.Issue
 	if !ok {
 		return o
 	}
+	prep.replaces = pending
 	o, after := e.createPrepared(ctx, p, is, prep, func() {})
 	if after != nil {
 		after(ctx, &o)
@@ -74,12 +75,26 @@ type prepared struct {
 	warnings []string
 	// reservedAt is when the create was reserved, if it was already.
 	reservedAt time.Time
+	// replaces is the reservation an interrupted run left, which this
+	// create takes over (nil: none).
+	replaces *syncstate.Reservation
 }
 
-// reserve writes the reservation that precedes a create. A failure stops
-// the run: without it, a create could not be recovered after a crash.
-func (e *Engine) reserve(ctx context.Context, p bugsink.Project, is bugsink.Issue) (outcome, bool) {
-	if err := e.State.Reserve(ctx, is.ID, syncstate.Reservation{At: e.Now(), Run: e.Opts.RunID}); err != nil {
+// reserve writes the reservation that precedes a create; the state
+// refuses it where the issue is mapped or reserved by another create
+// since it was looked up (the last check before a create): then nothing
+// is created. A failure to write stops the run: without the reservation,
+// a create could not be recovered after a crash.
+func (e *Engine) reserve(ctx context.Context, p bugsink.Project, is bugsink.Issue, replaces *syncstate.Reservation) (outcome, bool) {
+	err := e.State.Reserve(ctx, is.ID, syncstate.Reservation{At: e.Now(), Run: e.Opts.RunID}, replaces)
+	switch {
+	case errors.Is(err, syncstate.ErrMapped):
+		e.Log.Info("mapped since it was looked up; not created again", "bugsink_issue", is.ID, "project", p.Slug)
+		return outcome{skipped: true}, false
+	case errors.Is(err, syncstate.ErrReserved):
+		return outcome{deferred: true, warnings: []string{fmt.Sprintf(
+			"%s: another create reserved this issue since it was looked up; deferred to a later run", is.ID)}}, false
+	case err != nil:
 		o := e.failed(p, is, StageReserve, err)
 		o.fatal = fmt.Errorf("the sync state cannot be written, so nothing more is created: %w", err)
 		return o, false
@@ -127,7 +142,7 @@ func (e *Engine) prepare(ctx context.Context, p bugsink.Project, is bugsink.Issu
 func (e *Engine) createPrepared(ctx context.Context, p bugsink.Project, is bugsink.Issue, prep prepared, created func()) (outcome, func(context.Context, *outcome)) {
 	reservedAt := prep.reservedAt
 	if reservedAt.IsZero() {
-		if o, ok := e.reserve(ctx, p, is); !ok {
+		if o, ok := e.reserve(ctx, p, is, prep.replaces); !ok {
 			return o, nil
 		}
 		reservedAt = e.Now()
@@ -214,14 +229,16 @@ func (e *Engine) afterRecord(ctx context.Context, p bugsink.Project, is bugsink.
 }
 
 // commit writes a mapping (and drops the reservation), retrying a failed
-// write a few times.
+// write a few times. What it writes is true whatever happens to the run:
+// the end of ctx does not cut it short (Redis's own timeouts bound it).
 func (e *Engine) commit(ctx context.Context, id string, rec syncstate.Record) error {
-	return retried(func() error { return e.State.Commit(ctx, id, rec) })
+	return retried(func() error { return e.State.Commit(context.WithoutCancel(ctx), id, rec) })
 }
 
-// record updates an existing mapping, retrying a failed write a few times.
+// record updates an existing mapping, retrying a failed write a few times;
+// like commit, whatever happens to the run.
 func (e *Engine) record(ctx context.Context, id string, rec syncstate.Record) error {
-	return retried(func() error { return e.State.Put(ctx, id, rec) })
+	return retried(func() error { return e.State.Put(context.WithoutCancel(ctx), id, rec) })
 }
 
 // retried calls write up to recordAttempts times, until it succeeds, and

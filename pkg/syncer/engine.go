@@ -54,7 +54,7 @@ type StateStore interface {
 	LookupState(ctx context.Context, issueIDs []string) (map[string]syncstate.IssueState, error)
 	Get(ctx context.Context, issueID string) (syncstate.Entry, bool, error)
 	Put(ctx context.Context, issueID string, r syncstate.Record) error
-	Reserve(ctx context.Context, issueID string, r syncstate.Reservation) error
+	Reserve(ctx context.Context, issueID string, r syncstate.Reservation, replaces *syncstate.Reservation) error
 	ClearReservation(ctx context.Context, issueID string) error
 	Commit(ctx context.Context, issueID string, r syncstate.Record) error
 	StateComplete(ctx context.Context) (bool, error)
@@ -69,7 +69,8 @@ type StateStore interface {
 // Options tunes a pass.
 type Options struct {
 	// Projects narrows the pass to these slugs; empty means every project
-	// the token can see. An unknown slug is an error.
+	// the token can see. An unknown slug is an error; a slug named twice
+	// is one project.
 	Projects []string
 	// ProjectLabels overrides the labels of a slug (before SourceLabel).
 	ProjectLabels map[string][]string
@@ -83,6 +84,9 @@ type Options struct {
 	WontFixLabels []string
 	// IssueTimeout bounds the work on one issue. Default DefaultIssueTimeout.
 	IssueTimeout time.Duration
+	// FinishGrace is how long the issues in hand may go on after the run's
+	// context ended. Default DefaultFinishGrace.
+	FinishGrace time.Duration
 	// Render tunes the issue text; Render.BugsinkURL is required.
 	Render render.Options
 	// Version is written into mapping records ("bsync <version>").
@@ -150,9 +154,15 @@ const FiguresEveryRun time.Duration = -1
 // interrupted one waits.
 const DefaultPendingGrace = 2 * time.Minute
 
-// DefaultIssueTimeout bounds the work on one issue, which goes on after a
-// signal or the run's deadline until the issue is untouched or recorded.
+// DefaultIssueTimeout bounds the work on one issue.
 const DefaultIssueTimeout = 2 * time.Minute
+
+// DefaultFinishGrace is how long the issues in hand go on after a signal or
+// the run's deadline, so that each ends untouched or recorded: many times
+// what the steps of one issue take on a working server, and short enough
+// that a server holding a request open cannot keep the run for longer
+// than a few seconds.
+const DefaultFinishGrace = 5 * time.Second
 
 // Engine runs sync passes. Build one per run.
 type Engine struct {
@@ -194,6 +204,10 @@ type Engine struct {
 	// selected holds the projects SelectProjects chose, so Run does not
 	// ask Bugsink again.
 	selected *[]bugsink.Project
+	// taken are the issues this run took up, each once (claims.go).
+	taken claims
+	// hands is the context of the work on issues in hand (startHands).
+	hands context.Context
 }
 
 // ErrInterrupted means the pass stopped early (signal or deadline). Every
@@ -247,6 +261,9 @@ func (e *Engine) defaults() {
 	if e.Opts.IssueTimeout <= 0 {
 		e.Opts.IssueTimeout = DefaultIssueTimeout
 	}
+	if e.Opts.FinishGrace <= 0 {
+		e.Opts.FinishGrace = DefaultFinishGrace
+	}
 	if e.Now == nil {
 		e.Now = time.Now
 	}
@@ -271,6 +288,7 @@ func (e *Engine) defaults() {
 // when an error is returned.
 func (e *Engine) Run(ctx context.Context) (*Report, error) {
 	e.defaults()
+	defer e.startHands(ctx)()
 	start := e.Now()
 	rep := newReport(start, e.Opts.DryRun)
 	err := e.run(ctx, rep)
@@ -399,7 +417,10 @@ func (e *Engine) selectProjects(ctx context.Context) ([]bugsink.Project, error) 
 	}
 	var out []bugsink.Project
 	for _, p := range selected {
-		if !slices.Contains(e.Opts.ExcludeProjects, p.Slug) {
+		// A slug named twice (or a project Bugsink lists twice) is one
+		// project: a pass works on each project once.
+		once := !slices.ContainsFunc(out, func(q bugsink.Project) bool { return q.ID == p.ID })
+		if once && !slices.Contains(e.Opts.ExcludeProjects, p.Slug) {
 			out = append(out, p)
 		}
 	}

@@ -75,7 +75,7 @@ func TestCrashBetweenCreateAndRecordIsAdoptedNotDuplicated(t *testing.T) {
 	e.run(t, Options{}) // state complete, both synced
 	// A third issue: a run created its Gitea issue and died before recording.
 	id := e.bs.AddIssue("shop-backend", bugsinktest.IssueSpec{Type: "E", Value: "crash"})
-	if err := e.store.Reserve(t.Context(), id, syncstate.Reservation{At: e.now, Run: "dead"}); err != nil {
+	if err := e.store.Reserve(t.Context(), id, syncstate.Reservation{At: e.now, Run: "dead"}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.gc.CreateIssue(t.Context(), gitea.CreateIssueOption{Title: "[E] crash", Body: "body\n\n" + render.Marker(id) + "\n"}); err != nil {
@@ -98,7 +98,7 @@ func TestReservationWithoutGiteaIssueCreatesOnce(t *testing.T) {
 	e.gt = newGitea(t, e, 5*time.Second) // a slow search index: the DB walk must find nothing and not block
 	e.run(t, Options{})
 	id := e.bs.AddIssue("shop-backend", bugsinktest.IssueSpec{Type: "E"})
-	e.store.Reserve(t.Context(), id, syncstate.Reservation{At: e.now})
+	e.store.Reserve(t.Context(), id, syncstate.Reservation{At: e.now}, nil)
 	// Within the grace the issue waits: the create may still be landing.
 	if rep := e.run(t, Options{}); rep.Deferred != 1 || rep.Synced != 0 || len(e.gt.Issues()) != 1 {
 		t.Fatalf("within the grace: deferred %d synced %d", rep.Deferred, rep.Synced)
@@ -235,11 +235,11 @@ type failingStore struct {
 	left atomic.Int32
 }
 
-func (f *failingStore) Reserve(ctx context.Context, id string, r syncstate.Reservation) error {
+func (f *failingStore) Reserve(ctx context.Context, id string, r syncstate.Reservation, replaces *syncstate.Reservation) error {
 	if f.left.Add(-1) < 0 {
 		return errors.New("redis: connection refused")
 	}
-	return f.StateStore.Reserve(ctx, id, r)
+	return f.StateStore.Reserve(ctx, id, r, replaces)
 }
 
 func TestStateFailureMidRunStopsGiteaWrites(t *testing.T) {

@@ -86,7 +86,7 @@ func TestALostCreateIsFoundBeyondTheFirstPageOfTheServersCap(t *testing.T) {
 			}
 			// An earlier run created the issue, lost the answer and died;
 			// other issues were filed after it.
-			if err := e.store.Reserve(t.Context(), ids[0], syncstate.Reservation{At: time.Now(), Run: "dead"}); err != nil {
+			if err := e.store.Reserve(t.Context(), ids[0], syncstate.Reservation{At: time.Now(), Run: "dead"}, nil); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := e.gc.CreateIssue(t.Context(), gitea.CreateIssueOption{Title: "lost", Body: render.Marker(ids[0])}); err != nil {

@@ -222,17 +222,26 @@ func TestADryRunWritesNoWatermark(t *testing.T) {
 	}
 }
 
-// A leftover that needs no work any more (here: synced and left
-// unresolved on purpose) leaves the set when it is read again.
-func TestASettledLeftoverLeavesTheSet(t *testing.T) {
-	e := newEnv(t)
+// settledLeftover syncs an issue last seen at lastSeen and leaves it
+// unresolved on purpose, then puts it in the leftover set as an earlier
+// run would have: it needs no work any more.
+func settledLeftover(t *testing.T, e *env, lastSeen time.Time) string {
+	t.Helper()
 	seedHistory(e, "shop-backend", 5)
-	id := e.bs.AddIssue("shop-backend", bugsinktest.IssueSpec{Type: "E", LastSeen: e.now.Add(-30 * time.Hour)})
+	id := e.bs.AddIssue("shop-backend", bugsinktest.IssueSpec{Type: "E", LastSeen: lastSeen})
 	e.bs.AddIssue("shop-backend", bugsinktest.IssueSpec{Type: "Newest", Resolved: true, LastSeen: e.now})
 	e.run(t, Options{NoResolve: true})
 	if err := e.store.ChangeLeftovers(t.Context(), 1, syncstate.LeftoverChange{id: &syncstate.Leftover{Run: "earlier", Stage: "resolve"}}); err != nil {
 		t.Fatal(err)
 	}
+	return id
+}
+
+// A leftover that needs no work any more (here: synced and left
+// unresolved on purpose) leaves the set when it is read again.
+func TestASettledLeftoverLeavesTheSet(t *testing.T) {
+	e := newEnv(t)
+	settledLeftover(t, e, e.now.Add(-30*time.Hour))
 	rep := e.run(t, Options{NoResolve: true})
 	if left, _ := e.store.Leftovers(t.Context(), 1); len(left) != 0 || rep.Projects[0].Leftovers != 1 || rep.Skipped != 1 {
 		t.Errorf("leftovers %v after it was read again (%d read, %d skipped)", left, rep.Projects[0].Leftovers, rep.Skipped)

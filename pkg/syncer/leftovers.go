@@ -68,29 +68,34 @@ func (e *Engine) offer(rep *Report, c candidate) {
 }
 
 // reworkLeftovers reads each of a project's leftovers that this run has
-// not worked on yet (GET /issues/{id}/) and works on it as if listed. One
-// that is gone, resolved or muted is settled: it leaves the set. After a
-// complete full listing nothing is read: the listing saw every issue, so
-// a leftover it did not keep is settled.
+// not taken up yet (GET /issues/{id}/) and works on it as if listed. One
+// that is gone, resolved or muted is settled: it leaves the set. One this
+// run's listings took up already is not read again: what still wants
+// work was written back under this run's name as it was worked on, so an
+// entry of an earlier run left on it means the listing found nothing to
+// do (settled, or muted): it leaves the set. After a complete full
+// listing nothing is read: the listing saw every issue, so a leftover it
+// did not keep is settled.
 func (e *Engine) reworkLeftovers(ctx context.Context, p bugsink.Project, pi int, rep *Report, afterFull bool) error {
 	all, err := e.State.Leftovers(ctx, p.ID)
 	if err != nil {
 		return &FatalError{Err: err}
 	}
 	ids := make([]string, 0, len(all))
+	settled := syncstate.LeftoverChange{}
 	for id, l := range all {
-		if l.Run != e.Opts.RunID {
+		switch {
+		case l.Run == e.Opts.RunID:
+		case afterFull || e.taken.claimed(id):
+			settled[id] = nil
+		default:
 			ids = append(ids, id)
 		}
 	}
+	if err := e.saveLeftovers(ctx, p.ID, settled); err != nil {
+		return &FatalError{Err: err}
+	}
 	if afterFull {
-		settled := syncstate.LeftoverChange{}
-		for _, id := range ids {
-			settled[id] = nil
-		}
-		if err := e.saveLeftovers(ctx, p.ID, settled); err != nil {
-			return &FatalError{Err: err}
-		}
 		return nil
 	}
 	slices.Sort(ids)

@@ -102,16 +102,20 @@ func (e *Engine) listIncremental(ctx context.Context, p bugsink.Project, pi int,
 	cutoff := prev.LastSeen.Add(-DigestLagMargin)
 	wm := prev
 	l := e.listingsFor(ctx, p.ID)
+	defer l.cancel() // a scan left behind stops at once
 	scan := make(chan digestScan, 1)
-	dctx, cancel := context.WithCancel(ctx)
-	defer cancel() // a scan left behind stops at its next page
 	go func(seq iter.Seq2[[]bugsink.Issue, error]) {
-		scan <- e.scanDigestOrder(dctx, seq, prev.DigestOrder, cutoff)
+		scan <- e.scanDigestOrder(ctx, seq, prev.DigestOrder, cutoff)
 	}(l.digest.seq())
 	if err := e.listSince(ctx, p, l.lastSeen.seq(), pi, rep, cutoff, &wm); err != nil {
 		return wm, err
 	}
-	ds := <-scan
+	var ds digestScan
+	select {
+	case ds = <-scan:
+	case <-ctx.Done():
+		return wm, ErrInterrupted
+	}
 	rep.Projects[pi].Pages += ds.pages
 	if ds.err != nil {
 		return wm, ds.err
@@ -231,13 +235,19 @@ func (e *Engine) workRows(ctx context.Context, p bugsink.Project, pi int, rows [
 	return nil
 }
 
-// wantedRows counts the unresolved and muted rows and returns those to
-// work on (unresolved, not muted unless IncludeMuted, with a valid id).
+// wantedRows claims the unresolved rows for this run (claims.go: every
+// path comes through here), counts them and the muted ones, and returns
+// those to work on (unresolved, not muted unless IncludeMuted, with a
+// valid id). A row claimed already this run is skipped.
 func (e *Engine) wantedRows(p bugsink.Project, pi int, rows []bugsink.Issue, rep *Report) []bugsink.Issue {
 	pr := &rep.Projects[pi]
 	var wanted []bugsink.Issue
 	for _, is := range rows {
 		if is.IsResolved {
+			continue
+		}
+		if !e.taken.claim(is.ID) {
+			e.Log.Debug("issue taken up already this run; this copy is skipped", "bugsink_issue", is.ID, "project", p.Slug)
 			continue
 		}
 		pr.Unresolved++

@@ -16,9 +16,10 @@ import (
 
 // primed is a listing whose first page is read ahead.
 type primed struct {
-	first chan primedPage
-	// read is closed once the first page has been read.
+	// read is closed once the first page was read, or its read gave up
+	// because the listing's context ended; page is written before.
 	read chan struct{}
+	page primedPage
 	next func() ([]bugsink.Issue, error, bool)
 	stop func()
 	used bool
@@ -31,19 +32,30 @@ type primedPage struct {
 }
 
 // prime starts reading seq's first page once after is closed (nil: now),
-// holding one of slots while it does.
-func prime(seq iter.Seq2[[]bugsink.Issue, error], slots chan struct{}, after <-chan struct{}) *primed {
+// holding one of slots while it does. Every wait ends with ctx, the
+// listing's: the page is then ctx's error.
+func prime(ctx context.Context, seq iter.Seq2[[]bugsink.Issue, error], slots chan struct{}, after <-chan struct{}) *primed {
 	next, stop := iter.Pull2(seq)
-	p := &primed{first: make(chan primedPage, 1), read: make(chan struct{}), next: next, stop: stop}
+	p := &primed{read: make(chan struct{}), next: next, stop: stop}
 	go func() {
+		defer close(p.read)
 		if after != nil {
-			<-after
+			select {
+			case <-after:
+			case <-ctx.Done():
+				p.page = primedPage{err: ctx.Err(), ok: true}
+				return
+			}
 		}
-		slots <- struct{}{}
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			p.page = primedPage{err: ctx.Err(), ok: true}
+			return
+		}
 		rows, err, ok := next()
 		<-slots
-		p.first <- primedPage{rows, err, ok}
-		close(p.read)
+		p.page = primedPage{rows, err, ok}
 	}()
 	return p
 }
@@ -54,7 +66,8 @@ func (p *primed) seq() iter.Seq2[[]bugsink.Issue, error] {
 	p.used = true
 	return func(yield func([]bugsink.Issue, error) bool) {
 		defer p.stop()
-		r := <-p.first
+		<-p.read
+		r := p.page
 		for r.ok {
 			if !yield(r.rows, r.err) || r.err != nil {
 				return
@@ -67,20 +80,23 @@ func (p *primed) seq() iter.Seq2[[]bugsink.Issue, error] {
 // discard ends a listing that was not used.
 func (p *primed) discard() {
 	if p != nil && !p.used {
-		<-p.first
+		<-p.read
 		p.stop()
 	}
 }
 
-// listings are the two listings of an incremental project.
+// listings are the two listings of an incremental project, and the end
+// of their context.
 type listings struct {
 	lastSeen, digest *primed
+	cancel           context.CancelFunc
 }
 
 // listingsFor returns a project's listings: read ahead when they were,
-// else started now.
+// else started now. Listings read ahead are handed out once.
 func (e *Engine) listingsFor(ctx context.Context, projectID int) listings {
 	if l, ok := e.primed[projectID]; ok {
+		delete(e.primed, projectID)
 		return l
 	}
 	return e.startListings(ctx, projectID)
@@ -94,9 +110,10 @@ func (e *Engine) listingsFor(ctx context.Context, projectID int) listings {
 // the two reads with a last_seen above this cutoff but below the next
 // run's would be in neither listing again (until the next full pass).
 func (e *Engine) startListings(ctx context.Context, projectID int) listings {
-	digest := prime(e.Bugsink.IssuePagesBy(ctx, projectID, bugsink.SortDigestOrder, true), e.slots, nil)
-	lastSeen := prime(e.Bugsink.IssuePagesBy(ctx, projectID, bugsink.SortLastSeen, true), e.slots, digest.read)
-	return listings{lastSeen: lastSeen, digest: digest}
+	lctx, cancel := context.WithCancel(ctx)
+	digest := prime(lctx, e.Bugsink.IssuePagesBy(lctx, projectID, bugsink.SortDigestOrder, true), e.slots, nil)
+	lastSeen := prime(lctx, e.Bugsink.IssuePagesBy(lctx, projectID, bugsink.SortLastSeen, true), e.slots, digest.read)
+	return listings{lastSeen: lastSeen, digest: digest, cancel: cancel}
 }
 
 // planAll plans every project before the first is worked on.
@@ -130,6 +147,7 @@ func (e *Engine) primeAhead(ctx context.Context, projects []bugsink.Project, i i
 // discardPrimed ends the listings read ahead that no project used.
 func (e *Engine) discardPrimed() {
 	for _, l := range e.primed {
+		l.cancel()
 		l.lastSeen.discard()
 		l.digest.discard()
 	}

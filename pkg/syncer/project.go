@@ -91,8 +91,10 @@ func (e *Engine) startPage(ctx context.Context, p bugsink.Project, pi int, wante
 			pw.queued[i] = true
 			continue
 		}
-		e.stages.ahead <- struct{}{}
-		if e.stop.Load() || ctx.Err() != nil {
+		if !acquire(ctx, e.stages.ahead) {
+			break
+		}
+		if e.stop.Load() {
 			<-e.stages.ahead
 			break
 		}

@@ -3,6 +3,7 @@ package syncer
 import (
 	"context"
 	"sync"
+	"time"
 
 	"bsync/pkg/bugsink"
 	"bsync/pkg/syncstate"
@@ -35,8 +36,9 @@ func (e *Engine) newStages() *stages {
 // work takes one issue, whose ahead slot the caller holds, through the
 // stages. started is false when the run ended before anything was written
 // for it: the issue is untouched, and left to a later run. Once its first
-// write began, an issue is finished even when the run is interrupted (with
-// IssueTimeout as its own bound): it ends untouched or fully recorded.
+// write began, an issue is finished even when the run is interrupted, for
+// FinishGrace at most (inHand): it ends untouched or fully recorded, or,
+// when a server held a request past that, as a crash would leave it.
 func (e *Engine) work(ctx context.Context, p bugsink.Project, is bugsink.Issue, st syncstate.IssueState) (o outcome, started bool) {
 	sg := e.stages
 	held := true
@@ -59,15 +61,12 @@ func (e *Engine) work(ctx context.Context, p bugsink.Project, is bugsink.Issue, 
 		if ctx.Err() != nil {
 			return outcome{}, false
 		}
-		if o, ok := e.reserve(context.WithoutCancel(ctx), p, is); !ok {
+		if o, ok := e.reserve(context.WithoutCancel(ctx), p, is, nil); !ok {
 			return o, true
 		}
 		prep.reservedAt = e.Now()
 	}
-	sg.gitea <- struct{}{}
-	releaseAhead()
-	if ctx.Err() != nil {
-		<-sg.gitea
+	if !acquire(ctx, sg.gitea) {
 		if !simple {
 			// Nothing was created: the issue is left untouched.
 			if err := e.State.ClearReservation(context.WithoutCancel(ctx), is.ID); err != nil {
@@ -76,7 +75,8 @@ func (e *Engine) work(ctx context.Context, p bugsink.Project, is bugsink.Issue, 
 		}
 		return outcome{}, false
 	}
-	ictx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.Opts.IssueTimeout)
+	releaseAhead()
+	ictx, cancel := e.inHand()
 	defer cancel()
 	if simple {
 		defer func() { <-sg.gitea }()
@@ -91,4 +91,41 @@ func (e *Engine) work(ctx context.Context, p bugsink.Project, is bugsink.Issue, 
 		after(ictx, &o)
 	}
 	return o, true
+}
+
+// acquire takes one of slots, or reports false when ctx ends first (or
+// ended while the slot was taken: then nothing new starts).
+func acquire(ctx context.Context, slots chan struct{}) bool {
+	select {
+	case slots <- struct{}{}:
+		if ctx.Err() != nil {
+			<-slots
+			return false
+		}
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// startHands makes the context of the work on issues in hand (inHand): it
+// goes on after ctx, the run's, ends, and ends FinishGrace later. The
+// returned function ends it.
+func (e *Engine) startHands(ctx context.Context) func() {
+	hands, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(ctx, func() { time.AfterFunc(e.Opts.FinishGrace, cancel) })
+	e.hands = hands
+	return func() {
+		stop()
+		cancel()
+	}
+}
+
+// inHand is the context of the work on one issue once its first write
+// began: IssueTimeout at most, and FinishGrace at most after the run ends.
+// A step cut short by it ends as after a crash: a create whose outcome is
+// unknown keeps its reservation (the next run looks for the issue in
+// Gitea first), a resolve or a comment not made is made by a later run.
+func (e *Engine) inHand() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(e.hands, e.Opts.IssueTimeout)
 }

@@ -85,7 +85,7 @@ func (e *Engine) createCapped(ctx context.Context, rep *Report) error {
 			wg.Add(1)
 			go func(i int, c candidate) {
 				defer wg.Done()
-				ictx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.Opts.IssueTimeout)
+				ictx, cancel := e.inHand()
 				defer cancel()
 				outs[i] = e.create(ictx, c.project, c.issue, c.pending)
 			}(i, c)

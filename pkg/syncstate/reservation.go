@@ -3,6 +3,7 @@ package syncstate
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -27,13 +28,60 @@ func PendingKey(issueID string) string { return PendingPrefix + issueID }
 type Reservation struct {
 	At  time.Time `json:"at"`
 	Run string    `json:"run"`
+
+	// raw is the value as read (LookupState), so that a run taking the
+	// reservation over names exactly the one it found.
+	raw string
 }
 
-// Reserve writes a reservation for issueID.
-func (s *Store) Reserve(ctx context.Context, issueID string, r Reservation) error {
+// Reservations are refused (Reserve) rather than written over what is
+// there.
+var (
+	// ErrMapped means the issue has a mapping: it was created already.
+	ErrMapped = errors.New("the issue is mapped already")
+	// ErrReserved means another create holds the issue's reservation (or
+	// the one the caller read is gone or changed).
+	ErrReserved = errors.New("another create holds the issue's reservation")
+)
+
+// reserveScript writes a reservation unless the issue is mapped, or is
+// reserved other than the caller expects: ARGV[2] is the value the caller
+// read and takes over, "" for none. One atomic step, so two creates of one
+// issue cannot both hold its reservation.
+var reserveScript = redis.NewScript(`
+if redis.call("EXISTS", KEYS[1]) == 1 then
+  return "mapped"
+end
+local cur = redis.call("GET", KEYS[2])
+if (cur or "") ~= ARGV[2] then
+  return "reserved"
+end
+redis.call("SET", KEYS[2], ARGV[1])
+return "ok"`)
+
+// Reserve writes a reservation for issueID right before its Gitea issue is
+// created. replaces is the reservation the caller found and takes over
+// (one left by an interrupted run), nil for none. It refuses with ErrMapped
+// when the issue is mapped, and with ErrReserved when its reservation is
+// not the one named: a reservation is never silently overwritten.
+func (s *Store) Reserve(ctx context.Context, issueID string, r Reservation, replaces *Reservation) error {
 	b, _ := json.Marshal(r)
-	if err := s.rdb.Set(ctx, PendingKey(issueID), b, 0).Err(); err != nil {
+	want := ""
+	if replaces != nil {
+		want = replaces.raw
+		if want == "" {
+			old, _ := json.Marshal(replaces)
+			want = string(old)
+		}
+	}
+	got, err := reserveScript.Run(ctx, s.rdb, []string{MappingKey(issueID), PendingKey(issueID)}, b, want).Text()
+	switch {
+	case err != nil:
 		return fmt.Errorf("redis reserve %s: %w", issueID, err)
+	case got == "mapped":
+		return fmt.Errorf("reserve %s: %w", issueID, ErrMapped)
+	case got == "reserved":
+		return fmt.Errorf("reserve %s: %w", issueID, ErrReserved)
 	}
 	return nil
 }

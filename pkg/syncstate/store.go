@@ -185,6 +185,7 @@ func (s *Store) LookupState(ctx context.Context, issueIDs []string) (map[string]
 		if str, ok := vals[n+i].(string); ok {
 			var r Reservation
 			_ = json.Unmarshal([]byte(str), &r)
+			r.raw = str
 			st.Pending = &r
 		}
 		if st.Entry.Mapped() || st.Pending != nil {

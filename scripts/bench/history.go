@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -185,8 +184,8 @@ func benchFullRSS(bin, dir string, n int) error {
 	return nil
 }
 
-// extraEnv is added to the environment of the Gitea-bound first sync
-// (-env), e.g. to try another BSYNC_BUGSINK_CONCURRENCY.
+// extraEnv is added to the environment of the Gitea-bound and real-Gitea
+// first syncs (-env), e.g. to try another BSYNC_BUGSINK_CONCURRENCY.
 var extraEnv []string
 
 // benchGiteaBound measures a first sync of n issues where Gitea is the
@@ -222,30 +221,42 @@ func benchGiteaBound(bin, dir string, n int) error {
 // Gitea-bound first sync on this host.
 func bareCreates(w *world, n int) (time.Duration, error) {
 	c := gitea.New(w.gt.URL, giteatest.Token, "bench", "repo", apiclient.Options{})
-	jobs := make(chan int)
-	errs := make(chan error, 4)
+	opts := make([]gitea.CreateIssueOption, n)
+	for i := range opts {
+		opts[i] = gitea.CreateIssueOption{Title: "bare " + strconv.Itoa(i), Body: "bare"}
+	}
 	start := time.Now()
-	for k := 0; k < 4; k++ {
+	err := createAll(c, opts, 4)
+	return time.Since(start), err
+}
+
+// createAll creates the issues conns at a time, each worker on its own
+// connection, and returns the first error.
+func createAll(c *gitea.Client, opts []gitea.CreateIssueOption, conns int) error {
+	jobs := make(chan gitea.CreateIssueOption)
+	errs := make(chan error, conns)
+	for k := 0; k < conns; k++ {
 		go func() {
 			var err error
-			for i := range jobs {
-				if _, e := c.CreateIssue(context.Background(), gitea.CreateIssueOption{Title: "bare " + strconv.Itoa(i), Body: "bare"}); e != nil && err == nil {
+			for o := range jobs {
+				if _, e := c.CreateIssue(context.Background(), o); e != nil && err == nil {
 					err = e
 				}
 			}
 			errs <- err
 		}()
 	}
-	for i := 0; i < n; i++ {
-		jobs <- i
+	for _, o := range opts {
+		jobs <- o
 	}
 	close(jobs)
-	for k := 0; k < 4; k++ {
-		if err := <-errs; err != nil {
-			return 0, err
+	var first error
+	for k := 0; k < conns; k++ {
+		if err := <-errs; err != nil && first == nil {
+			first = err
 		}
 	}
-	return time.Since(start), nil
+	return first
 }
 
 // bugsinkConcurrency is the Bugsink concurrency the first sync ran with.
@@ -269,11 +280,9 @@ func runHistory(latency time.Duration, history, rss, giteaBound int) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	bin := filepath.Join(dir, "bsync")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		return fmt.Errorf("go build: %w", err)
+	bin, err := buildBsync(dir)
+	if err != nil {
+		return err
 	}
 	fmt.Printf("\n| case | size | listing | calls | wall | ideal | ratio | peak RSS |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n")
 	if history > 0 {

@@ -3,10 +3,12 @@
 // first syncs of N issues, no-op full passes over 10,000 synced issues, and
 // `bsync status` over 100,000 mappings; then (history.go) incremental
 // passes over a long history, a Gitea-bound first sync and the peak memory
-// of a full pass over a million listed issues.
+// of a full pass over a million listed issues; and, when asked
+// (realgitea.go), a first sync against the real Gitea beside a bare client.
 //
 //	go run ./scripts/bench                 # 5 ms per call, N = 100, 1000, 10000
 //	go run ./scripts/bench -latency 5ms -sizes 100,1000 -concurrency 1,4,8
+//	go run ./scripts/bench -sizes "" -status-mappings 0 -history 0 -rss 0 -gitea-bound 0 -real-gitea 250
 package main
 
 import (
@@ -39,7 +41,10 @@ func main() {
 	history := flag.Int("history", 100000, "issues (99% resolved, 6 projects) for the incremental passes (0 to skip)")
 	rss := flag.Int("rss", 1000000, "listed issues (99% resolved) for the full pass's peak memory (0 to skip)")
 	giteaBound := flag.Int("gitea-bound", 1000, "issues for the first sync at 20 ms per Gitea call (0 to skip)")
-	env := flag.String("env", "", "extra settings for the Gitea-bound first sync, e.g. BSYNC_BUGSINK_CONCURRENCY=4")
+	real := flag.Int("real-gitea", 0, "issues for the first sync against the real Gitea from the peers folder (0 skips it)")
+	flag.IntVar(&realPairs, "real-pairs", realPairs, "pairs (bsync, bare replays) the real-Gitea case times; 0 times only its fixed costs")
+	peers := flag.String("peers", peersDefault(), "the peers folder with start-gitea.sh (default $BSYNC_PEERS_DIR or ../shared/peers)")
+	env := flag.String("env", "", "extra settings for the Gitea-bound and real-Gitea first syncs, e.g. BSYNC_BUGSINK_CONCURRENCY=4")
 	flag.Parse()
 	extraEnv = strings.Fields(*env)
 	if err := run(*latency, ints(*sizes), ints(*conc), *statusN); err != nil {
@@ -50,6 +55,19 @@ func main() {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
+	if err := runRealGitea(*latency, *real, *peers); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+// peersDefault is where scripts/test-real.sh also looks for the peers
+// folder.
+func peersDefault() string {
+	if d := os.Getenv("BSYNC_PEERS_DIR"); d != "" {
+		return d
+	}
+	return filepath.Join("..", "shared", "peers")
 }
 
 func ints(s string) []int {
@@ -64,6 +82,7 @@ func ints(s string) []int {
 
 type result struct {
 	wall     time.Duration
+	cpu      time.Duration // the bsync process's own user + system CPU
 	maxRSSKB int64
 	report   map[string]any
 	code     int
@@ -122,6 +141,9 @@ func (w *world) bsync(extraEnv []string, args ...string) (result, error) {
 	start := time.Now()
 	err := c.Run()
 	r := result{wall: time.Since(start)}
+	if c.ProcessState != nil {
+		r.cpu = c.ProcessState.UserTime() + c.ProcessState.SystemTime()
+	}
 	if ee, ok := err.(*exec.ExitError); ok {
 		r.code = ee.ExitCode()
 	} else if err != nil {
@@ -185,6 +207,17 @@ func (w *world) listOnly() (time.Duration, error) {
 	return time.Since(start), nil
 }
 
+// buildBsync builds the binary under test into dir.
+func buildBsync(dir string) (string, error) {
+	bin := filepath.Join(dir, "bsync")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		return "", fmt.Errorf("go build: %w", err)
+	}
+	return bin, nil
+}
+
 func ms(d time.Duration) string { return fmt.Sprintf("%.0f ms", float64(d.Microseconds())/1000) }
 
 func run(latency time.Duration, sizes, concs []int, statusN int) error {
@@ -193,15 +226,15 @@ func run(latency time.Duration, sizes, concs []int, statusN int) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	bin := filepath.Join(dir, "bsync")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		return fmt.Errorf("go build: %w", err)
+	bin, err := buildBsync(dir)
+	if err != nil {
+		return err
 	}
-	fmt.Printf("latency per API call: %s; host: %d CPUs; redis-server on loopback\n\n", latency, cpuCount())
-	fmt.Println("| case | N | concurrency | wall | ideal at nominal latency | ratio | ideal at measured per-call time | ratio | API calls/issue | Redis round trips | peak RSS |")
-	fmt.Println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+	fmt.Printf("latency per API call: %s; host: %d CPUs; redis-server on loopback\n", latency, cpuCount())
+	if len(sizes) > 0 {
+		fmt.Println("\n| case | N | concurrency | wall | ideal at nominal latency | ratio | ideal at measured per-call time | ratio | API calls/issue | Redis round trips | peak RSS |")
+		fmt.Println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+	}
 	var noop *world
 	for _, n := range sizes {
 		for _, c := range concs {

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -39,20 +40,32 @@ type cursor struct {
 	offset int
 }
 
+// decodeCursor reads a cursor as DRF's CursorPagination.decode_cursor
+// does: Python's lenient base64 (b64decode), ASCII, a query string whose
+// "o" (offset, at most offsetCutoff) and "r" must be integers; anything it
+// cannot read is "Invalid cursor", anything else it can (even no key at
+// all: the first page).
 func decodeCursor(raw string) (cursor, bool) {
-	b, err := base64.URLEncoding.DecodeString(raw)
-	if err != nil {
-		if b, err = base64.StdEncoding.DecodeString(raw); err != nil {
+	b, ok := pyB64Decode(raw)
+	if !ok {
+		return cursor{}, false
+	}
+	for _, c := range b {
+		if c >= 0x80 {
 			return cursor{}, false
 		}
 	}
-	v, err := url.ParseQuery(string(b))
-	if err != nil {
-		return cursor{}, false
-	}
+	v, _ := url.ParseQuery(string(b)) // parse_qs skips what it cannot read
 	c := cursor{}
-	if o := v.Get("o"); o != "" {
-		if c.offset, err = strconv.Atoi(o); err != nil || c.offset < 0 {
+	if v.Has("o") {
+		n, err := strconv.Atoi(v.Get("o"))
+		if err != nil || n < 0 {
+			return cursor{}, false
+		}
+		c.offset = min(n, offsetCutoff)
+	}
+	if v.Has("r") {
+		if _, err := strconv.Atoi(v.Get("r")); err != nil {
 			return cursor{}, false
 		}
 	}
@@ -60,6 +73,50 @@ func decodeCursor(raw string) (cursor, bool) {
 		c.pos, c.hasPos = v.Get("p"), true
 	}
 	return c, true
+}
+
+// offsetCutoff is CursorPagination.offset_cutoff.
+const offsetCutoff = 1000
+
+// pyB64Decode decodes as Python 3.11's base64.b64decode (binascii
+// a2b_base64, not strict): bytes outside the alphabet are skipped, a
+// complete padding ends the input, and a last group of one character, or
+// of two or three without their padding, is an error.
+func pyB64Decode(s string) ([]byte, bool) {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	var out []byte
+	quad, pads := 0, 0
+	var left byte
+	for i := 0; i < len(s); i++ {
+		if s[i] == '=' {
+			if quad >= 2 {
+				pads++
+				if quad+pads >= 4 {
+					return out, true
+				}
+			}
+			continue
+		}
+		v := strings.IndexByte(alphabet, s[i])
+		if v < 0 {
+			continue
+		}
+		pads = 0
+		switch quad {
+		case 0:
+			left = byte(v)
+		case 1:
+			out = append(out, left<<2|byte(v)>>4)
+			left = byte(v) & 0x0f
+		case 2:
+			out = append(out, left<<4|byte(v)>>2)
+			left = byte(v) & 0x03
+		case 3:
+			out = append(out, left<<6|byte(v))
+		}
+		quad = (quad + 1) % 4
+	}
+	return out, quad == 0
 }
 
 func (c cursor) encode() string {

@@ -2,8 +2,11 @@ package bugsinktest
 
 import (
 	"encoding/json"
+	"fmt"
+	"hash/crc32"
 	"net/http"
 	"slices"
+	"sort"
 	"strconv"
 	"time"
 )
@@ -53,32 +56,57 @@ type releaseJSON struct {
 	Project      int       `json:"project"`
 	Version      string    `json:"version"`
 	DateReleased time.Time `json:"date_released"`
-	order        int       // the cursor's position
 }
 
-// listReleases serves GET /releases/?project=<id>. Bugsink keeps a release
+// listReleases serves GET /releases/?project=<id> (releases/api_views.py):
+// newest first unless order=asc, by date_released. Bugsink keeps a release
 // with an empty version for events that name none, so a project with
-// events always lists at least that one.
+// events always lists at least that one; the fake dates it at the
+// project's first event.
 func (s *Server) listReleases(w http.ResponseWriter, r *http.Request) {
 	raw := r.URL.Query().Get("project")
 	if raw == "" {
 		writeJSON(w, 400, map[string][]string{"project": {"This field is required."}})
 		return
 	}
-	pid, _ := strconv.Atoi(raw)
-	versions := s.releases[pid]
-	for _, is := range s.issues {
-		if is.Project == pid && !slices.Contains(versions, "") {
-			versions = append([]string{""}, versions...)
-			break
-		}
+	pid, err := strconv.Atoi(raw)
+	if err != nil {
+		serverError(w, "Field 'id' expected a number but got '"+raw+"'.")
+		return
+	}
+	order := r.URL.Query().Get("order")
+	if order != "" && order != "asc" && order != "desc" {
+		writeJSON(w, 400, map[string][]string{"order": {"Must be 'asc' or 'desc'."}})
+		return
 	}
 	rows := []releaseJSON{}
-	for i, v := range versions {
-		rows = append(rows, releaseJSON{ID: strconv.Itoa(pid) + "-" + strconv.Itoa(i), Project: pid, Version: v, order: i})
+	var first time.Time
+	for _, is := range s.issues {
+		if is.Project == pid && (first.IsZero() || is.FirstSeen.Before(first)) {
+			first = is.FirstSeen
+		}
 	}
-	paginate(s, w, r, rows, func(r releaseJSON) string { return keyInt(r.order) }, false)
+	if !first.IsZero() && !slices.Contains(s.releases[pid], "") {
+		rows = append(rows, releaseJSON{Version: "", DateReleased: first})
+	}
+	for _, v := range s.releases[pid] {
+		rows = append(rows, releaseJSON{Version: v, DateReleased: s.releasedAt[releaseKey(pid, v)]})
+	}
+	for i := range rows {
+		rows[i].Project = pid
+		rows[i].ID = fmt.Sprintf("7e1ea5e0-%04x-4000-8000-%012x", pid%0x10000, crc32.ChecksumIEEE([]byte(rows[i].Version)))
+	}
+	desc := order != "asc"
+	sort.SliceStable(rows, func(i, j int) bool {
+		if desc {
+			return rows[j].DateReleased.Before(rows[i].DateReleased)
+		}
+		return rows[i].DateReleased.Before(rows[j].DateReleased)
+	})
+	paginate(s, w, r, rows, func(r releaseJSON) string { return keyTime(r.DateReleased) }, desc)
 }
+
+func releaseKey(project int, version string) string { return strconv.Itoa(project) + "\x00" + version }
 
 // Ingest digests one new event of an issue at time at from release (""
 // for none), as Bugsink does: last_seen and the counts grow whatever the
@@ -97,6 +125,10 @@ func (s *Server) Ingest(issueID string, at time.Time, release string) bool {
 			s.releases = map[int][]string{}
 		}
 		s.releases[is.Project] = append(s.releases[is.Project], release)
+		if s.releasedAt == nil {
+			s.releasedAt = map[string]time.Time{}
+		}
+		s.releasedAt[releaseKey(is.Project, release)] = at.UTC()
 		for _, other := range s.issues {
 			if other.Project == is.Project && other.IsResolvedByNext {
 				other.fixedAt = append(other.fixedAt, release)

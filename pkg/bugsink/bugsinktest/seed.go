@@ -15,6 +15,8 @@ type IssueSpec struct {
 	// not a UUID (a broken server or proxy).
 	ID          string
 	Type, Value string
+	// Transaction is the first event's transaction (Bugsink keeps it).
+	Transaction string
 	FirstSeen   time.Time
 	LastSeen    time.Time
 	Count       int // digested_event_count; default 1
@@ -28,13 +30,19 @@ type IssueSpec struct {
 	RawData json.RawMessage
 }
 
+// Team is the id of the team every project of the fake belongs to.
+const Team = "7ea30000-0000-4000-8000-000000000001"
+
 // AddProject creates a project and returns its id.
 func (s *Server) AddProject(slug, name string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	id := len(s.projects) + 1
-	s.projects = append(s.projects, &project{ID: id, Name: name, Slug: slug,
-		DSN: fmt.Sprintf("https://%032x@bugsink.invalid/%d", id, id), Visibility: "team_members"})
+	team := Team
+	s.projects = append(s.projects, &project{ID: id, Team: &team, Name: name, Slug: slug,
+		DSN:             fmt.Sprintf("https://%032x@bugsink.invalid/%d", id, id),
+		AlertOnNewIssue: true, AlertOnRegression: true, AlertOnUnmute: true, Visibility: "team_members",
+		RetentionMaxEventCount: 10000, GroupingMechanism: "bugsink-v2"})
 	return id
 }
 
@@ -61,29 +69,18 @@ func (s *Server) AddIssue(slug string, spec IssueSpec) string {
 	}
 	s.lastOrder[p.ID]++
 	order := s.lastOrder[p.ID]
-	if spec.Type == "" {
-		spec.Type = "Error"
-	}
-	if spec.Count == 0 {
-		spec.Count = 1
-	}
-	if spec.LastSeen.IsZero() {
-		spec.LastSeen = s.now().Add(-time.Hour)
-	}
-	if spec.FirstSeen.IsZero() {
-		spec.FirstSeen = spec.LastSeen.Add(-24 * time.Hour)
-	}
+	spec = spec.withDefaults(s.now())
 	is := &issueState{
 		ID: id, FriendlyID: fmt.Sprintf("%s-%d", strings.ToUpper(slug), order), Project: p.ID,
 		DigestOrder: order, FirstSeen: spec.FirstSeen.UTC(), LastSeen: spec.LastSeen.UTC(),
 		DigestedEventCount: spec.Count, StoredEventCount: spec.Count,
-		CalculatedType: spec.Type, CalculatedValue: spec.Value,
+		CalculatedType: spec.Type, CalculatedValue: spec.Value, Transaction: spec.Transaction,
 		IsResolved: spec.Resolved, IsResolvedUncond: spec.Resolved, IsMuted: spec.Muted,
 	}
 	s.issues[id] = is
 	s.order = append(s.order, id)
 	s.changes++
-	p.DigestedEventCount += spec.Count
+	p.DigestedEventCount += spec.Count - 1 // the event added below counts one
 	if !spec.NoEvents {
 		data := spec.RawData
 		if data == nil {
@@ -96,16 +93,40 @@ func (s *Server) AddIssue(slug string, spec IssueSpec) string {
 		s.addEventLocked(is, data, spec.LastSeen)
 	} else {
 		is.StoredEventCount = 0
+		p.DigestedEventCount++
 	}
 	return id
+}
+
+// withDefaults fills in the zero values of a spec.
+func (spec IssueSpec) withDefaults(now time.Time) IssueSpec {
+	if spec.Type == "" {
+		spec.Type = "Error"
+	}
+	if spec.Count == 0 {
+		spec.Count = 1
+	}
+	if spec.LastSeen.IsZero() {
+		spec.LastSeen = now.Add(-time.Hour)
+	}
+	if spec.FirstSeen.IsZero() {
+		spec.FirstSeen = spec.LastSeen.Add(-24 * time.Hour)
+	}
+	return spec
 }
 
 func (s *Server) addEventLocked(is *issueState, data json.RawMessage, at time.Time) {
 	s.changes++ // the issue's last_seen and count may have moved
 	s.seq++
 	evID := fmt.Sprintf("e%07x-%04x-4%03x-9%03x-%012x", s.seq, s.seq%0x10000, s.seq%0x1000, s.seq%0x1000, uint64(s.seq))
+	// Every event of the fake is digested and stored: the project's
+	// counts grow with each.
+	p := s.projects[is.Project-1]
+	p.DigestedEventCount++
+	p.StoredEventCount++
 	ev := &eventState{ID: evID, IngestedAt: at.UTC(), DigestedAt: at.UTC(), Issue: is.ID, Grouping: 1,
-		EventID: fmt.Sprintf("%032x", s.seq), Project: is.Project, Timestamp: at.UTC(),
+		// The SDK's event id, rendered as a hyphenated UUID (UUIDField).
+		EventID: fmt.Sprintf("00000000-0000-4000-8000-%012x", s.seq), Project: is.Project, Timestamp: at.UTC(),
 		DigestOrder: len(is.eventIDs) + 1, data: data}
 	s.events[evID] = ev
 	is.eventIDs = append(is.eventIDs, evID)

@@ -7,16 +7,40 @@
 // UUIDs or friendly ids (SLUG-N) wherever Bugsink takes an issue, chunked
 // request bodies refused, 40-hex bearer tokens and DRF-shaped error bodies.
 //
-// Where it still differs from Bugsink 2.5: no "previous" links and an
-// opaque cursor position (DRF encodes the field's value); no WSGI server
-// that de-chunks bodies (gunicorn would accept them); one global token
-// with every right (no post-2.5 token capabilities); only the routes bsync
-// uses (no mute, delete, release details or teams).
+// The contract tests (contract_test.go, run by scripts/test-real.sh) send
+// each request bsync makes to a real Bugsink 2.5 and to the fake in the
+// same state and compare the answers. The differences kept on purpose (a
+// contract test leaves one out of a comparison only by its name here):
+//
+//   - no-previous: no "previous" links, and a cursor that pages backwards
+//     ("r=1") is read as a forward one; bsync only follows "next".
+//   - opaque-cursor: the cursor's position is the fake's own sortable
+//     string, where DRF encodes the sort field's value; both are opaque.
+//   - no-dechunk: chunked request bodies are refused (a 500), as under
+//     `bugsink-manage runserver`; gunicorn would de-chunk and accept them.
+//   - one-token: one global token with every right (no post-2.5 token
+//     capabilities, so no 403s).
+//   - routes: only the routes bsync uses (no mute, delete, release details
+//     or teams); the rest answer the catch-all 404.
+//   - schema: the schema endpoint serves only openapi and info.version,
+//     which says 2.5.0 as an installed release does (Bugsink run from a
+//     source tree without git metadata, as the bundled test server is,
+//     says 0.0.0+unknown).
+//   - json-errors: a malformed JSON body's 400 carries Go's parse error
+//     after "JSON parse error - ", not Python's.
+//   - locals: stacktrace_md lists a frame's local variables in key order
+//     and non-string values as JSON, where Bugsink keeps the payload's
+//     order and prints Python's str(); bsync never reads stacktrace_md of
+//     an event with local variables.
+//   - grouping: every event's grouping is 1 (Bugsink numbers groupings
+//     per installation).
 package bugsinktest
 
 import (
 	"encoding/json"
 	"fmt"
+	"math"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -25,6 +49,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"bsync/pkg/httpfault"
 )
@@ -55,6 +80,8 @@ type Server struct {
 	now      func() time.Time
 	md       markdownOptions  // how stacktrace_md is rendered (markdown.go)
 	releases map[int][]string // per project, in the order first seen (lifecycle.go)
+	// releasedAt is each release's date: its first event (lifecycle.go).
+	releasedAt map[string]time.Time
 	// changes counts what can move an issue in a list order (an issue
 	// added, an event digested); lists caches the orders.
 	changes int
@@ -63,15 +90,22 @@ type Server struct {
 	lastOrder map[int]int
 }
 
+// project is a project as projects/serializers.py shows it (list and
+// detail alike).
 type project struct {
-	ID                 int     `json:"id"`
-	Name               string  `json:"name"`
-	Slug               string  `json:"slug"`
-	Team               *string `json:"team"`
-	DSN                string  `json:"dsn"`
-	DigestedEventCount int     `json:"digested_event_count"`
-	StoredEventCount   int     `json:"stored_event_count"`
-	Visibility         string  `json:"visibility"`
+	ID                     int     `json:"id"`
+	Team                   *string `json:"team"`
+	Name                   string  `json:"name"`
+	Slug                   string  `json:"slug"`
+	DSN                    string  `json:"dsn"`
+	DigestedEventCount     int     `json:"digested_event_count"`
+	StoredEventCount       int     `json:"stored_event_count"`
+	AlertOnNewIssue        bool    `json:"alert_on_new_issue"`
+	AlertOnRegression      bool    `json:"alert_on_regression"`
+	AlertOnUnmute          bool    `json:"alert_on_unmute"`
+	Visibility             string  `json:"visibility"`
+	RetentionMaxEventCount int     `json:"retention_max_event_count"`
+	GroupingMechanism      string  `json:"grouping_mechanism"`
 }
 
 type issueState struct {
@@ -242,32 +276,44 @@ func chunked(r *http.Request) bool {
 func catchAll(w http.ResponseWriter, p string) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(404)
-	fmt.Fprintf(w, "Unimplemented API endpoint: %s", p)
+	fmt.Fprint(w, djangoEscape("Unimplemented API endpoint: "+p))
 }
 
 // serverError answers as bugsink/views.py server_error does under /api/.
 func serverError(w http.ResponseWriter, msg string) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(500)
-	fmt.Fprint(w, msg)
+	fmt.Fprint(w, djangoEscape(msg))
 }
 
+// djangoEscape is Django's template autoescape (django.utils.html.escape),
+// which the .txt error templates get too: a quote in an error message
+// comes out as &#x27;.
+var djangoEscape = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&#x27;").Replace
+
+// authorized checks the token as bugsink/authentication.py
+// BearerTokenAuthentication does (the scheme is case-sensitive, a second
+// word of up to 20 characters is named back, anything but 40 lowercase hex
+// is malformed); DRF sends WWW-Authenticate: Bearer with every 401.
 func (s *Server) authorized(w http.ResponseWriter, r *http.Request) bool {
-	h := r.Header.Get("Authorization")
-	scheme, tok, _ := strings.Cut(h, " ")
+	raw, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	raw = strings.TrimSpace(raw)
+	hint, _, spaced := strings.Cut(raw, " ")
+	var msg string
 	switch {
-	case h == "" || scheme != "Bearer":
-		w.Header().Set("WWW-Authenticate", "Bearer")
-		writeJSON(w, 401, detail("Authentication credentials were not provided."))
-	case strings.HasPrefix(tok, "Bearer "):
-		writeJSON(w, 401, detail("Invalid Authorization: 'Bearer Bearer ...'"))
-	case !reHex40.MatchString(tok):
-		writeJSON(w, 401, detail("Malformed Bearer token, must be 40 lowercase hex chars."))
-	case tok != s.token:
-		writeJSON(w, 401, detail("Invalid Bearer token."))
+	case !ok:
+		msg = "Authentication credentials were not provided."
+	case spaced && utf8.RuneCountInString(hint) <= 20:
+		msg = fmt.Sprintf("Invalid Authorization: 'Bearer %s ...'", hint)
+	case !reHex40.MatchString(raw):
+		msg = "Malformed Bearer token, must be 40 lowercase hex chars."
+	case raw != s.token:
+		msg = "Invalid Bearer token."
 	default:
 		return true
 	}
+	w.Header().Set("WWW-Authenticate", "Bearer")
+	writeJSON(w, 401, detail(msg))
 	return false
 }
 
@@ -277,6 +323,40 @@ func (s *Server) onlyMethod(w http.ResponseWriter, r *http.Request, method strin
 		return
 	}
 	f()
+}
+
+// charField reads a value as DRF's CharField does (rest_framework/fields.py
+// to_internal_value): a string, or a number taken as Python's str() of it
+// (an int as written, a float as its repr: 1e3 is "1000.0"); a bool, a
+// list or an object is not a valid string.
+func charField(v any) (string, bool) {
+	switch x := v.(type) {
+	case string:
+		return x, true
+	case json.Number:
+		if n, ok := new(big.Int).SetString(x.String(), 10); ok {
+			return n.String(), true // -0 is 0
+		}
+		f, err := x.Float64()
+		if err != nil {
+			return x.String(), true
+		}
+		return pyFloat(f), true
+	}
+	return "", false
+}
+
+// pyFloat is Python's repr of a float: the shortest digits, in exponent
+// form below 1e-4 and from 1e16 on, else with at least one decimal.
+func pyFloat(f float64) string {
+	if f != 0 && (math.Abs(f) < 1e-4 || math.Abs(f) >= 1e16) {
+		return strconv.FormatFloat(f, 'e', -1, 64)
+	}
+	s := strconv.FormatFloat(f, 'f', -1, 64)
+	if !strings.Contains(s, ".") {
+		s += ".0"
+	}
+	return s
 }
 
 func detail(msg string) map[string]string { return map[string]string{"detail": msg} }
@@ -411,7 +491,14 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
 	paginate(s, w, r, rows, func(e *eventState) string { return keyInt(e.DigestOrder) }, desc)
 }
 
-func (s *Server) getEvent(w http.ResponseWriter, id string) {
+func (s *Server) getEvent(w http.ResponseWriter, ref string) {
+	// rest_framework/generics.py get_object_or_404: an id that is no UUID
+	// is a bare 404; an unknown one names the model.
+	id, ok := canonicalUUID(ref)
+	if !ok {
+		writeJSON(w, 404, detail("Not found."))
+		return
+	}
 	ev, ok := s.events[id]
 	if !ok {
 		writeJSON(w, 404, detail("No Event matches the given query."))
@@ -432,13 +519,15 @@ func (s *Server) getEvent(w http.ResponseWriter, id string) {
 // trimmed before the blank check and stored trimmed.
 func (s *Server) addComment(w http.ResponseWriter, r *http.Request) {
 	var body map[string]any
-	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+	d := json.NewDecoder(r.Body)
+	d.UseNumber()
+	if err := d.Decode(&body); err != nil {
 		writeJSON(w, 400, detail("JSON parse error - "+err.Error()))
 		return
 	}
 	errs := map[string][]string{}
 	var is *issueState
-	switch ref, ok := body["issue"].(string); {
+	switch ref, ok := charField(body["issue"]); {
 	case body["issue"] == nil:
 		errs["issue"] = []string{"This field is required."}
 	case !ok:
@@ -456,7 +545,7 @@ func (s *Server) addComment(w http.ResponseWriter, r *http.Request) {
 			is = found
 		}
 	}
-	text, ok := body["comment"].(string)
+	text, ok := charField(body["comment"])
 	text = strings.TrimSpace(text)
 	switch {
 	case body["comment"] == nil:

@@ -1,5 +1,6 @@
-// Package giteatest is a stateful fake of the Gitea 1.27 REST API routes
-// bsync uses, for tests, the sandbox and the benchmarks. It keeps the real
+// Package giteatest is a stateful fake of the Gitea REST API routes bsync
+// uses (as Gitea 1.25 answers them; 1.27 differs only in words), for
+// tests, the sandbox and the benchmarks. It keeps the real
 // server's quirks: a page cap of [api] MAX_RESPONSE_ITEMS (50 unless
 // WithMaxResponseItems) announced by /settings/api, labels by id only on
 // create with unknown ids dropped silently, duplicate label names accepted,
@@ -8,9 +9,27 @@
 // generic 404 for a repository it does not serve, {"message","url"} error
 // bodies, and a search index that can lag behind writes.
 //
-// Where it still differs from Gitea: search is a case-insensitive
-// substring match, not bleve's phrase query; 401/403 cover only the token
-// cases bsync meets.
+// The contract tests (contract_test.go, run by scripts/test-real.sh) send
+// each request bsync makes to a real Gitea 1.25 and to the fake in the
+// same state and compare the answers. The differences kept on purpose (a
+// contract test leaves one out of a comparison only by its name here):
+//
+//   - fewer-fields: objects (repository, issue, label, comment, user)
+//     carry fewer fields than Gitea's; each field served has Gitea's type,
+//     and every field bsync reads is served.
+//   - search: q is a case-insensitive substring match of title, body and
+//     comments, not bleve's phrase query, and is found at once (or after
+//     WithIndexDelay), where Gitea's indexer takes its own time.
+//   - json-errors: a body of the wrong JSON types, or malformed JSON, is a
+//     422 worded by Go's encoding/json ("[]: json: cannot unmarshal string
+//     into Go struct field .labels of type int64", "[]: unexpected EOF");
+//     Gitea 1.25's JSON library words it otherwise.
+//   - auth: 401/403 cover only the token cases bsync meets: an unknown
+//     token, none on a write, and ReadOnlyToken.
+//   - routes: only the routes bsync uses; other methods on them answer
+//     405 and other paths the router's 404.
+//   - no-exclusive: adding an exclusive (scoped) label does not remove the
+//     issue's other labels of its scope.
 package giteatest
 
 import (
@@ -25,6 +44,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"bsync/pkg/httpfault"
 )
@@ -39,7 +60,9 @@ const (
 // Token is a valid token for the fake's user (write access).
 const Token = "fedcba9876543210fedcba9876543210fedcba98"
 
-// ReadOnlyToken authenticates but lacks the write:issue scope.
+// ReadOnlyToken authenticates with the read scopes that mirror bsync's
+// (read:issue, read:repository, read:user): it reads, but every write
+// lacks write:issue.
 const ReadOnlyToken = "1111111111111111111111111111111111111111"
 
 // Server is the fake. Its methods are safe for concurrent use.
@@ -133,9 +156,9 @@ func New(owner, repo string, opts ...Option) *Server {
 
 var (
 	reRepo      = regexp.MustCompile(`^/api/v1/repos/([^/]+)/([^/]+)(/.*)?$`)
-	reIssueNum  = regexp.MustCompile(`^/issues/([0-9]+)$`)
-	reComments  = regexp.MustCompile(`^/issues/([0-9]+)/comments$`)
-	reIssueLbls = regexp.MustCompile(`^/issues/([0-9]+)/labels$`)
+	reIssueNum  = regexp.MustCompile(`^/issues/([^/]+)$`)
+	reComments  = regexp.MustCompile(`^/issues/([^/]+)/comments$`)
+	reIssueLbls = regexp.MustCompile(`^/issues/([^/]+)/labels$`)
 	reColor     = regexp.MustCompile(`^#?([0-9a-f]{6}|[0-9a-f]{3})$`)
 )
 
@@ -153,13 +176,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.URL.Path == "/api/v1/version" {
-		writeJSON(w, 200, map[string]string{"version": "1.27.3"})
+		writeJSON(w, 200, map[string]string{"version": "1.25.4"})
 		return
 	}
 	if r.URL.Path == "/api/v1/settings/api" && !s.noSettings {
 		// routers/api/v1/settings/settings.go GetGeneralAPISettings; public.
 		writeJSON(w, 200, map[string]int{"max_response_items": s.maxItems, "default_paging_num": DefaultPagingNum,
-			"default_git_trees_per_page": 1000, "default_max_blob_size": 10485760})
+			"default_git_trees_per_page": 1000, "default_max_blob_size": 10485760, "default_max_response_size": 104857600})
 		return
 	}
 	write := r.Method != http.MethodGet && r.Method != http.MethodHead
@@ -168,7 +191,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, 401, "token is required")
 		return
 	case tok == ReadOnlyToken && write:
-		s.apiError(w, 403, "token does not have at least one of required scope(s), required=[write:issue], token scope=read:issue")
+		s.apiError(w, 403, "token does not have at least one of required scope(s), required=[write:issue], token scope=read:issue,read:repository,read:user")
 		return
 	}
 	s.serveRepo(w, r, tok)
@@ -178,37 +201,77 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 // holds s.mu and has checked the token.
 func (s *Server) serveRepo(w http.ResponseWriter, r *http.Request, tok string) {
 	m := reRepo.FindStringSubmatch(r.URL.Path)
-	if m == nil || m[1] != s.owner || m[2] != s.repo {
-		// services/context/repo.go RepoAssignment: an unknown (or
-		// invisible) repository is the generic 404, on every route under it.
-		s.notFound(w)
+	if m == nil {
+		textNotFound(w)
 		return
 	}
 	rest := m[3]
+	methods := repoRoutes(rest)
 	switch {
-	case rest == "" && r.Method == http.MethodGet:
+	case methods == "":
+		textNotFound(w)
+		return
+	case !strings.Contains(" "+methods+" ", " "+r.Method+" "):
+		// The router refuses the method before any lookup: 405, no body.
+		w.WriteHeader(http.StatusMethodNotAllowed)
+		return
+	case m[1] != s.owner:
+		// services/context/repo.go RepoAssignment: an owner that is not
+		// there fails its user lookup, and says so.
+		writeJSON(w, 404, map[string]any{"message": "GetUserByName", "url": s.URL + "/api/swagger",
+			"errors": []string{"user redirect does not exist [name: " + m[1] + "]"}})
+		return
+	case m[2] != s.repo:
+		s.notFound(w)
+		return
+	}
+	switch {
+	case rest == "":
 		s.getRepo(w, tok)
 	case rest == "/labels" && r.Method == http.MethodGet:
 		s.listLabels(w, r)
-	case rest == "/labels" && r.Method == http.MethodPost:
+	case rest == "/labels":
 		s.createLabel(w, r)
 	case rest == "/issues" && r.Method == http.MethodGet:
 		s.listIssues(w, r)
-	case rest == "/issues" && r.Method == http.MethodPost:
+	case rest == "/issues":
 		s.createIssue(w, r)
 	case reIssueNum.MatchString(rest) && r.Method == http.MethodGet:
 		s.getIssue(w, num(reIssueNum, rest))
-	case reIssueNum.MatchString(rest) && r.Method == http.MethodPatch:
+	case reIssueNum.MatchString(rest):
 		s.editIssue(w, r, num(reIssueNum, rest))
 	case reComments.MatchString(rest) && r.Method == http.MethodPost:
 		s.addComment(w, r, num(reComments, rest))
-	case reComments.MatchString(rest) && r.Method == http.MethodGet:
+	case reComments.MatchString(rest):
 		s.listComments(w, num(reComments, rest))
-	case reIssueLbls.MatchString(rest) && r.Method == http.MethodPost:
-		s.addLabels(w, r, num(reIssueLbls, rest))
 	default:
-		s.notFound(w)
+		s.addLabels(w, r, num(reIssueLbls, rest))
 	}
+}
+
+// repoRoutes returns the methods the fake serves on a path under a
+// repository, space-separated ("" for no route).
+func repoRoutes(rest string) string {
+	switch {
+	case rest == "":
+		return "GET"
+	case rest == "/labels", rest == "/issues":
+		return "GET POST"
+	case reIssueNum.MatchString(rest):
+		return "GET PATCH"
+	case reComments.MatchString(rest):
+		return "GET POST"
+	case reIssueLbls.MatchString(rest):
+		return "POST"
+	}
+	return ""
+}
+
+// textNotFound is the router's own 404 for a path it has no route for.
+func textNotFound(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(404)
+	fmt.Fprintln(w, "404 page not found")
 }
 
 func token(r *http.Request) string {
@@ -234,21 +297,24 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // notFound answers Gitea's generic 404 (services/context/api.go
-// APIErrorNotFound).
+// APIErrorNotFound), as a repository, issue or number that is not there
+// gets it: "not found" with a null errors list.
 func (s *Server) notFound(w http.ResponseWriter) {
-	writeJSON(w, 404, map[string]any{"message": "The target couldn't be found.", "url": s.URL + "/api/swagger", "errors": []string{}})
+	writeJSON(w, 404, map[string]any{"message": "not found", "url": s.URL + "/api/swagger", "errors": nil})
 }
 
 func (s *Server) apiError(w http.ResponseWriter, status int, msg string) {
 	writeJSON(w, status, map[string]string{"message": msg, "url": s.URL + "/api/swagger"})
 }
 
-// bind decodes a JSON body the way Gitea's binding does: without a JSON
-// Content-Type the body is read as a form (so required fields are missing).
-func (s *Server) bind(w http.ResponseWriter, r *http.Request, v any, required string) bool {
+// bind decodes a JSON body the way Gitea's binding does: a JSON
+// Content-Type is required.
+func (s *Server) bind(w http.ResponseWriter, r *http.Request, v any) bool {
 	ct := r.Header.Get("Content-Type")
 	if ct == "" {
-		s.apiError(w, 422, "["+required+"]: Required")
+		// Gitea 1.25 (Gitea 1.27 reads the body as a form instead and
+		// answers "[Title]: Required").
+		s.apiError(w, 422, "[]: Empty Content-Type")
 		return false
 	}
 	if !strings.HasPrefix(ct, "application/json") {
@@ -323,8 +389,8 @@ func (s *Server) paging(r *http.Request) (page, limit int) {
 func (s *Server) getRepo(w http.ResponseWriter, tok string) {
 	writeJSON(w, 200, map[string]any{"id": 1, "name": s.repo, "full_name": s.owner + "/" + s.repo,
 		"has_issues": true, "archived": false, "html_url": s.URL + "/" + s.owner + "/" + s.repo,
-		"open_issues_count": s.openCount(),
-		"permissions":       map[string]bool{"admin": !s.noWrite && tok == Token, "push": !s.noWrite && tok == Token, "pull": true}})
+		"open_issues_count": s.openCount(), "default_branch": "main",
+		"permissions": map[string]bool{"admin": !s.noWrite && tok == Token, "push": !s.noWrite && tok == Token, "pull": true}})
 }
 
 func (s *Server) openCount() int {
@@ -356,7 +422,7 @@ func (s *Server) createLabel(w http.ResponseWriter, r *http.Request) {
 		Description string `json:"description"`
 		Exclusive   bool   `json:"exclusive"`
 	}
-	if !s.bind(w, r, &body, "Name") {
+	if !s.bind(w, r, &body) {
 		return
 	}
 	if body.Name == "" {
@@ -388,25 +454,57 @@ func (s *Server) createLabel(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, 201, s.labelJSON(l))
 }
 
-// truncateTitle cuts a title over 255 bytes to about 252 display columns
-// plus "…", as util.EllipsisDisplayString does.
+// truncateTitle is util.EllipsisDisplayString(title, 255)
+// (modules/util/truncate.go), which Gitea applies to every title it stores:
+// a title of up to 255 bytes is kept; a longer one is kept whole while its
+// display width stays within 255 with at most 3 runes past 252 columns,
+// else cut to 252 columns plus "…" ("..." when it holds invalid UTF-8).
 func truncateTitle(t string) string {
-	if len(t) <= 255 {
+	const limit = 255
+	if len(t) <= limit {
 		return t
 	}
-	width, out := 0, strings.Builder{}
-	for _, r := range t {
-		rw := 1
-		if r >= 0x1100 && (r <= 0x115f || (r >= 0x2e80 && r <= 0xa4cf) || (r >= 0xac00 && r <= 0xd7a3) || (r >= 0xf900 && r <= 0xfaff) || (r >= 0xff00 && r <= 0xff60) || (r >= 0x20000 && r <= 0x3fffd)) {
-			rw = 2
-		}
-		if width+rw > 252 {
+	pos, used, offset, invalid := 0, 0, 0, false
+	for i, r := range t {
+		invalid = invalid || r == utf8.RuneError
+		pos = i
+		if used+displayWidth(r)+3 > limit {
 			break
 		}
-		width += rw
-		out.WriteRune(r)
+		used += displayWidth(r)
+		offset += utf8.RuneLen(r)
 	}
-	return out.String() + "…"
+	if len(t)-pos <= 12 {
+		n, width := 0, 0
+		for _, r := range t[pos:] {
+			if n >= 4 {
+				break
+			}
+			width += displayWidth(r)
+			n++
+		}
+		if n <= 3 && used+width <= limit {
+			return t
+		}
+	}
+	if invalid {
+		return t[:offset] + "..."
+	}
+	return t[:offset] + "…"
+}
+
+// displayWidth is Gitea's guess of a rune's width: Latin-1, marks, format
+// characters and spaces count 1, everything else (CJK, emoji) 2.
+func displayWidth(r rune) int {
+	switch {
+	case r <= 255:
+		return 1
+	case r == '\u3000':
+		return 2
+	case unicode.Is(unicode.M, r), unicode.Is(unicode.Cf, r), unicode.Is(unicode.Cs, r), unicode.Is(unicode.Z, r):
+		return 1
+	}
+	return 2
 }
 
 func (s *Server) createIssue(w http.ResponseWriter, r *http.Request) {
@@ -416,7 +514,7 @@ func (s *Server) createIssue(w http.ResponseWriter, r *http.Request) {
 		Labels []int64 `json:"labels"`
 		Closed bool    `json:"closed"`
 	}
-	if !s.bind(w, r, &body, "Title") {
+	if !s.bind(w, r, &body) {
 		return
 	}
 	if body.Title == nil || *body.Title == "" {
@@ -461,17 +559,18 @@ func (s *Server) getIssue(w http.ResponseWriter, n int) {
 }
 
 func (s *Server) editIssue(w http.ResponseWriter, r *http.Request, n int) {
-	is := s.issue(n)
-	if is == nil {
-		s.notFound(w)
-		return
-	}
 	var body struct {
 		State *string `json:"state"`
 		Title *string `json:"title"`
 		Body  *string `json:"body"`
 	}
-	if !s.bind(w, r, &body, "Title") {
+	// Gitea binds the body before its handler looks the issue up.
+	if !s.bind(w, r, &body) {
+		return
+	}
+	is := s.issue(n)
+	if is == nil {
+		s.notFound(w)
 		return
 	}
 	// A content_version in the request is ignored, as Gitea does: EditIssue
@@ -511,17 +610,17 @@ func (s *Server) addComment(w http.ResponseWriter, r *http.Request, n int) {
 	var body struct {
 		Body string `json:"body"`
 	}
-	if !s.bind(w, r, &body, "Body") {
-		return
-	}
-	is := s.issue(n)
-	if is == nil {
-		// Gitea sends any lookup error here to a 500.
-		s.apiError(w, 500, fmt.Sprintf("issue does not exist [repo_id: 1, index: %d]", n))
+	// The binding's Required check comes before the handler's lookup.
+	if !s.bind(w, r, &body) {
 		return
 	}
 	if body.Body == "" {
 		s.apiError(w, 422, "[Body]: Required")
+		return
+	}
+	is := s.issue(n)
+	if is == nil {
+		s.missingIssue500(w)
 		return
 	}
 	c := Comment{ID: s.nextComment, Body: body.Body}
@@ -529,48 +628,80 @@ func (s *Server) addComment(w http.ResponseWriter, r *http.Request, n int) {
 	s.comments[n] = append(s.comments[n], c)
 	is.UpdatedAt = s.now()
 	s.notify()
-	writeJSON(w, 201, map[string]any{"id": c.ID, "body": c.Body,
-		"html_url":  fmt.Sprintf("%s/%s/%s/issues/%d#issuecomment-%d", s.URL, s.owner, s.repo, n, c.ID),
-		"issue_url": fmt.Sprintf("%s/%s/%s/issues/%d", s.URL, s.owner, s.repo, n)})
+	writeJSON(w, 201, s.commentJSON(n, c))
 }
 
 func (s *Server) listComments(w http.ResponseWriter, n int) {
+	if s.issue(n) == nil {
+		s.missingIssue500(w)
+		return
+	}
 	out := []map[string]any{}
 	for _, c := range s.comments[n] {
-		out = append(out, map[string]any{"id": c.ID, "body": c.Body})
+		out = append(out, s.commentJSON(n, c))
 	}
 	writeJSON(w, 200, out)
 }
 
+func (s *Server) commentJSON(n int, c Comment) map[string]any {
+	return map[string]any{"id": c.ID, "body": c.Body,
+		"html_url":  fmt.Sprintf("%s/%s/%s/issues/%d#issuecomment-%d", s.URL, s.owner, s.repo, n, c.ID),
+		"issue_url": fmt.Sprintf("%s/%s/%s/issues/%d", s.URL, s.owner, s.repo, n)}
+}
+
+// missingIssue500 is what both comment routes answer for an issue that is
+// not there: routers/api/v1/repo/issue_comment.go sends any
+// GetIssueByIndex error to APIErrorInternal, whose text a server in prod
+// mode shows only to a site admin (bsync's token is not one).
+func (s *Server) missingIssue500(w http.ResponseWriter) {
+	s.apiError(w, 500, "")
+}
+
+// addLabels follows routers/api/v1/repo/issue_label.go AddIssueLabels
+// (prepareForReplaceOrAdd): the body is bound first, then the issue looked
+// up, write access checked, and the labels read as ids (JSON numbers, cut
+// to integers) or names, not both; a name adds every label of that name.
 func (s *Server) addLabels(w http.ResponseWriter, r *http.Request, n int) {
+	var body struct {
+		Labels []any `json:"labels"`
+	}
+	if !s.bind(w, r, &body) {
+		return
+	}
 	is := s.issue(n)
 	if is == nil {
 		s.notFound(w)
 		return
 	}
-	var body struct {
-		Labels []json.RawMessage `json:"labels"`
-	}
-	if !s.bind(w, r, &body, "Labels") {
+	if s.noWrite {
+		s.apiError(w, 403, "write permission is required")
 		return
 	}
-	for _, raw := range body.Labels {
-		var id int64
-		var name string
-		switch {
-		case json.Unmarshal(raw, &id) == nil:
-			if s.label(id) != nil && !slices.Contains(is.LabelIDs, id) {
-				is.LabelIDs = append(is.LabelIDs, id)
-			}
-		case json.Unmarshal(raw, &name) == nil:
-			for _, l := range s.labels {
-				if l.Name == name && !slices.Contains(is.LabelIDs, l.ID) {
-					is.LabelIDs = append(is.LabelIDs, l.ID)
-				}
-			}
+	var ids []int64
+	var names []string
+	for _, l := range body.Labels {
+		switch v := l.(type) {
+		case float64:
+			ids = append(ids, int64(v))
+		case string:
+			names = append(names, v)
 		default:
 			s.apiError(w, 400, "a label must be an integer or a string")
 			return
+		}
+	}
+	if len(ids) > 0 && len(names) > 0 {
+		s.apiError(w, 400, "labels should be an array of strings or integers")
+		return
+	}
+	for _, l := range s.labels {
+		if slices.Contains(names, l.Name) {
+			ids = append(ids, l.ID)
+		}
+	}
+	for _, id := range ids {
+		if s.label(id) != nil && !slices.Contains(is.LabelIDs, id) {
+			is.LabelIDs = append(is.LabelIDs, id)
 		}
 	}
 	out := []map[string]any{}

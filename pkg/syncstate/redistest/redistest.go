@@ -35,6 +35,15 @@ func (s *Server) Client(tb testing.TB, db int) *redis.Client {
 	return c
 }
 
+// Pid returns the server's process id (0 once stopped), for a benchmark
+// that counts the CPU each process spent.
+func (s *Server) Pid() int {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return 0
+	}
+	return s.cmd.Process.Pid
+}
+
 // Stop kills the server now (to test an unreachable Redis mid-run).
 func (s *Server) Stop() {
 	if s.cmd != nil && s.cmd.Process != nil {
