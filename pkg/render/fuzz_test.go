@@ -9,12 +9,15 @@ import (
 	"bsync/pkg/bugsink"
 	"bsync/pkg/bugsink/bugsinktest"
 	"bsync/pkg/codeindex"
+	"bsync/pkg/safetytest"
 )
 
 // FuzzRender checks the renderer's invariants on arbitrary error text: no
 // live mention or reference, the template's structure intact, only bsync's
-// own HTML, no links but the Bugsink link, secrets gone, size caps kept,
-// valid UTF-8. Besides the exception path it renders the same text as
+// own HTML, no links but the Bugsink link, secrets gone (beside a name, and
+// known by their shape only: every format redacted is planted in the
+// messages, URL, log arguments and source lines), size caps kept, valid
+// UTF-8. Besides the exception path it renders the same text as
 // source-mapped frames (file, function and source line from Bugsink's
 // stacktrace_md, as the fake renders it), as threads, as an event-level
 // stack trace and as the fallback title. The seed corpus (the hostile
@@ -34,9 +37,9 @@ func FuzzRender(f *testing.F) {
 		yes := true
 		ev := &bugsink.Event{Data: bugsink.EventData{
 			Platform: typ, Level: fn, Release: value, Env: ctxLine,
-			Request: &bugsink.Request{Method: fn, URL: rawURL + "&token=" + sentinel},
-			Exception: bugsink.ExceptionList{{Type: typ, Value: value + " password=" + sentinel, Stacktrace: &bugsink.Stacktrace{Frames: []bugsink.Frame{
-				{Filename: file, Function: fn, ContextLine: ctxLine, InApp: &yes, Lineno: bugsink.FlexInt(line)},
+			Request: &bugsink.Request{Method: fn, URL: rawURL + "&token=" + sentinel + "&q=" + safetytest.Planted},
+			Exception: bugsink.ExceptionList{{Type: typ, Value: safetytest.Planted + " " + value + " password=" + sentinel + " " + safetytest.Planted, Stacktrace: &bugsink.Stacktrace{Frames: []bugsink.Frame{
+				{Filename: file, Function: fn, ContextLine: safetytest.Planted + " " + ctxLine, InApp: &yes, Lineno: bugsink.FlexInt(line)},
 				{AbsPath: file + "?sig=" + sentinel, Function: value},
 			}}}},
 		}}
@@ -54,6 +57,9 @@ func FuzzRender(f *testing.F) {
 		if !strings.Contains(inputs, sentinel[:4]) && strings.Contains(r.Body, sentinel) {
 			t.Errorf("secret survived:\n%s", r.Body)
 		}
+		for _, sec := range safetytest.Surviving(inputs, r.Title+r.Body) {
+			t.Errorf("planted secret %q survived:\n%s", sec, r.Body)
+		}
 		if strings.Count(r.Body, Marker(testID)) != 1 {
 			t.Error("marker missing or repeated")
 		}
@@ -65,6 +71,9 @@ func FuzzRender(f *testing.F) {
 			}
 			if !strings.Contains(inputs, sentinel[:4]) && strings.Contains(r.Title+r.Body, sentinel) {
 				t.Errorf("secret survived:\n%s", r.Body)
+			}
+			for _, sec := range safetytest.Surviving(inputs, r.Title+r.Body) {
+				t.Errorf("planted secret %q survived:\n%s", sec, r.Body)
 			}
 		}
 	})
@@ -83,19 +92,20 @@ func fuzzShapes(t *testing.T, typ, value, file, fn, ctxLine, sentinel string) []
 	mapped := map[string]any{"platform": "javascript", "release": value,
 		"exception": map[string]any{"values": []any{
 			map[string]any{"type": fn, "value": ctxLine, "mechanism": map[string]any{"source": typ, "exception_id": 1, "parent_id": 0}},
-			map[string]any{"type": typ, "value": value + " password=" + sentinel, "stacktrace": map[string]any{"frames": frames},
+			map[string]any{"type": typ, "value": value + " password=" + sentinel + " " + safetytest.Planted, "stacktrace": map[string]any{"frames": frames},
 				"mechanism": map[string]any{"is_exception_group": true, "exception_id": 0, "synthetic": true}},
 		}},
 		"threads":    []any{map[string]any{"id": fn, "name": value, "current": true, "stacktrace": map[string]any{"frames": frames}}, map[string]any{"name": typ, "stacktrace": map[string]any{"frames": frames}}},
 		"debug_meta": map[string]any{"images": []any{map[string]any{"type": "sourcemap", "code_file": "app.min.js", "debug_id": debugID}}},
 	}
-	logged := map[string]any{"platform": typ, "logentry": map[string]any{"formatted": value + " token=" + sentinel},
+	logged := map[string]any{"platform": typ, "logentry": map[string]any{"formatted": value + " token=" + sentinel + " " + safetytest.Planted},
 		"threads":    map[string]any{"values": []any{map[string]any{"name": fn, "crashed": true, "stacktrace": map[string]any{"frames": frames}}}},
 		"stacktrace": map[string]any{"frames": frames}}
-	event := map[string]any{"platform": "python", "message": value, "stacktrace": map[string]any{"frames": frames}}
+	event := map[string]any{"platform": "python", "logentry": map[string]any{"message": value, "params": strings.Fields(safetytest.Planted)},
+		"stacktrace": map[string]any{"frames": frames}}
 	maps := map[string]bugsinktest.SourceMap{debugID: {
 		Mappings: []bugsinktest.Mapping{{Source: file, Line: 1, Name: fn}},
-		Sources:  map[string][]string{file: {value, ctxLine + " token=" + sentinel, fn}},
+		Sources:  map[string][]string{file: {value, ctxLine + " token=" + sentinel + " " + oneLine(safetytest.Planted), fn}},
 	}}
 	var out []*bugsink.Event
 	for _, payload := range []map[string]any{mapped, logged, event} {

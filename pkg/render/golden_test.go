@@ -21,7 +21,10 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/go
 // recordedSecrets are the secrets the recording scripts put into requests
 // and local variables (scripts/record-events); none may reach an issue.
 var recordedSecrets = []string{"HEADERSECRET123", "COOKIESECRET123", "BODYSECRET123", "QUERYSECRET123",
-	"APIKEYSECRET123", "hunter2-local", "4111111111111111"}
+	"APIKEYSECRET123", "hunter2-local", "4111111111111111",
+	// known by their shape only: a Stripe key among a logged message's
+	// arguments, a GitHub token in an exception's value
+	"51EXAMPLEdoNotUseFAKEKEY", "EXAMPLEdoNotUseFAKEToken"}
 
 // recorded is one event recorded from a real SDK, with the title fields
 // Bugsink's own code derives from it.

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"bsync/pkg/redact"
 )
 
 // Everything that came from the error itself (messages, URLs, frames) is
@@ -91,10 +93,14 @@ var secretPatterns = []secretPattern{
 	{[]string{"://"}, regexp.MustCompile(`(?i)(\b[a-z][a-z0-9+.-]{0,32}://[^\s:/@]{1,256}:)[^\s@/]+(@)`), true},
 }
 
-const redacted = "[redacted]"
+const redacted = redact.Marker
 
-// redactSecrets replaces credential-shaped values in free text.
+// redactSecrets replaces credentials in free text: first those known by
+// their format (package redact), then values named like credentials. The
+// formats go first: a name's pattern ends a value at a space, and would
+// take the first word of a private key's header and leave its body.
 func redactSecrets(s string) string {
+	s = redact.Shapes(s)
 	lower := strings.ToLower(s)
 	for _, p := range secretPatterns {
 		hit := false

@@ -51,15 +51,23 @@ var Corpus = map[string]string{
 	"mention after word": "email me at a@b.c or @b",
 	"figures markers":    "<!-- /bsync:figures --> x <!-- bsync:figures -->",
 	// Frame paths and releases, which code links are built beside.
-	"path closes link": "src/app.ts)](https://evil.example/x) [y](https://evil.example/z",
-	"path traversal":   "../../../../etc/passwd",
-	"path is a URL":    "https://evil.example/src/app.ts",
-	"javascript path":  "javascript:alert(1)//src/app.ts",
-	"path with query":  "/srv/app/src/app.ts?next=https://evil.example#L1",
-	"release link":     "shop@1.0.0](https://evil.example) <a href=x>",
-	"release mention":  "shop@@admin #1",
+	"path closes link":   "src/app.ts)](https://evil.example/x) [y](https://evil.example/z",
+	"path traversal":     "../../../../etc/passwd",
+	"path is a URL":      "https://evil.example/src/app.ts",
+	"javascript path":    "javascript:alert(1)//src/app.ts",
+	"path with query":    "/srv/app/src/app.ts?next=https://evil.example#L1",
+	"release link":       "shop@1.0.0](https://evil.example) <a href=x>",
+	"release mention":    "shop@@admin #1",
+	"aws key":            "upload with " + shapedKey("AKIA") + " failed",
+	"github token":       "GitHub refused " + shapedKey("ghp_") + " for shop/infra",
+	"token as user":      "clone https://" + shapedKey("ghp_") + "@github.com/shop/infra.git",
+	"stripe key in args": "['cus_EXAMPLE42', '" + shapedKey("sk_live_") + "']",
+	"pem key":            "bad key:\n" + shapedKey("-----BEGIN") + "\nretrying",
+	"shaped secrets":     "keys: " + Planted,
 }
 
-// Secrets are the secrets hidden in the corpus and the hostile events:
-// none may reach a rendered issue.
-var Secrets = []string{"hunter2", "eyJhbGciOiJIUzI1NiJ9", "dXNlcjpwYXNz", "sk_live_123456", "s3cret", "T0KEN", "S1GN"}
+// Secrets are the secrets hidden in the corpus and the hostile events
+// (beside a name, and the credentials known by their shape only): none may
+// reach a rendered issue.
+var Secrets = append([]string{"hunter2", "eyJhbGciOiJIUzI1NiJ9", "dXNlcjpwYXNz", "sk_live_123456", "s3cret", "T0KEN", "S1GN"},
+	shapedMarks()...)

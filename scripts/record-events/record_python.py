@@ -217,3 +217,31 @@ def nightly_report():
 
 nightly_report()
 record("python-capture-message")
+
+
+# 8. Credentials by their shape, with no name beside them: a Stripe live key
+#    among a logged message's arguments (the SDK sends them apart from the
+#    unformatted message) and a GitHub token in an exception's value. The keys
+#    are fakes built to the formats' shapes.
+FAKE_STRIPE_KEY = "sk_live_51EXAMPLEdoNotUseFAKEKEY00000000"
+FAKE_GITHUB_TOKEN = "ghp_EXAMPLEdoNotUseFAKEToken000000000000"
+billing_log = logging.getLogger("shop.billing")
+
+
+def charge(customer, api_key):
+    billing_log.error("stripe charge for %s failed (key %s)", customer, api_key)
+
+
+charge("cus_EXAMPLE42", FAKE_STRIPE_KEY)
+record("python-logging-secret-args")
+
+
+def publish_release(token):
+    raise PermissionError("GitHub refused %s for shop/infra: 401 Bad credentials" % token)
+
+
+try:
+    publish_release(FAKE_GITHUB_TOKEN)
+except Exception:
+    sentry_sdk.capture_exception()
+record("python-exception-secret-value")

@@ -91,8 +91,8 @@ func TestStacktraceMarkdownAs250(t *testing.T) {
 			t.Errorf("%s: 2.5.0 and later render an exception event apart:\n%s\n---\n%s", f, got, later)
 		}
 	}
-	if without != 3 {
-		t.Errorf("%d recorded events without an exception, want 3", without)
+	if without != 4 {
+		t.Errorf("%d recorded events without an exception, want 4", without)
 	}
 	threads := `{"platform":"python","exception":{"values":[{"type":"E","value":"v"}]},
 	 "threads":{"values":[{"id":1,"stacktrace":{"frames":[{"filename":"a.py","lineno":1}]}},{"id":2,"stacktrace":{"frames":[{"filename":"b.py","lineno":2}]}}]}}`
