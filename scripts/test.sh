@@ -51,7 +51,8 @@ if command -v systemd-analyze >/dev/null 2>&1; then
   cp scripts/systemd/bsync.timer "$units/"
   systemd-analyze verify "$units/bsync.service" "$units/bsync.timer"
 fi
-go test -race -count=1 "$@" ./...
+# The real-server tests (TestReal…) run next, with their servers, in scripts/test-real.sh.
+go test -race -count=1 -skip '^TestReal' "$@" ./...
 # The real-server tests: the bundled Gitea and Bugsink (or yours), see scripts/test-real.sh.
 scripts/test-real.sh
 # The crash test: 100 SIGKILLs of the real binary, then exactly-once checks.
