@@ -275,15 +275,11 @@ func runHistory(latency time.Duration, history, rss, giteaBound int) error {
 	if history+rss+giteaBound == 0 {
 		return nil
 	}
-	dir, err := os.MkdirTemp("", "bsync-bench-")
+	dir, bin, err := buildBsync("bsync-bench-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	bin, err := buildBsync(dir)
-	if err != nil {
-		return err
-	}
 	fmt.Printf("\n| case | size | listing | calls | wall | ideal | ratio | peak RSS |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n")
 	if history > 0 {
 		if err := benchIncremental(bin, dir, history, latency); err != nil {

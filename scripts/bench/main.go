@@ -207,29 +207,31 @@ func (w *world) listOnly() (time.Duration, error) {
 	return time.Since(start), nil
 }
 
-// buildBsync builds the binary under test into dir.
-func buildBsync(dir string) (string, error) {
-	bin := filepath.Join(dir, "bsync")
+// buildBsync builds the binary under test into a new temporary folder
+// named after prefix; the caller removes dir.
+func buildBsync(prefix string) (dir, bin string, err error) {
+	dir, err = os.MkdirTemp("", prefix)
+	if err != nil {
+		return "", "", err
+	}
+	bin = filepath.Join(dir, "bsync")
 	build := exec.Command("go", "build", "-o", bin, ".")
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {
-		return "", fmt.Errorf("go build: %w", err)
+		os.RemoveAll(dir)
+		return "", "", fmt.Errorf("go build: %w", err)
 	}
-	return bin, nil
+	return dir, bin, nil
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.0f ms", float64(d.Microseconds())/1000) }
 
 func run(latency time.Duration, sizes, concs []int, statusN int) error {
-	dir, err := os.MkdirTemp("", "bsync-bench-")
+	dir, bin, err := buildBsync("bsync-bench-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	bin, err := buildBsync(dir)
-	if err != nil {
-		return err
-	}
 	fmt.Printf("latency per API call: %s; host: %d CPUs; redis-server on loopback\n", latency, cpuCount())
 	if len(sizes) > 0 {
 		fmt.Println("\n| case | N | concurrency | wall | ideal at nominal latency | ratio | ideal at measured per-call time | ratio | API calls/issue | Redis round trips | peak RSS |")

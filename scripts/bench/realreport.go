@@ -37,15 +37,11 @@ func runRealGitea(latency time.Duration, n int, peers string) error {
 	if n <= 0 {
 		return nil
 	}
-	dir, err := os.MkdirTemp("", "bsync-bench-real-")
+	dir, bin, err := buildBsync("bsync-bench-real-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	bin, err := buildBsync(dir)
-	if err != nil {
-		return err
-	}
 	g, err := startGitea(peers, filepath.Join(dir, "gitea"))
 	if err != nil {
 		return err
