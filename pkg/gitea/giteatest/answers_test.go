@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"bsync/pkg/gitea/giteatest"
+	"bsync/pkg/peertest"
 )
 
 // These tests pin what the contract tests (contract_test.go) found the
@@ -20,25 +21,14 @@ import (
 // type and body.
 func do(t *testing.T, srv *giteatest.Server, method, path, body string) (int, string, string) {
 	t.Helper()
-	var rd io.Reader
+	r := peertest.Request{Method: method, URL: srv.URL + "/api/v1" + path,
+		Header: map[string]string{"Authorization": "token " + giteatest.Token}}
 	if body != "" {
-		rd = strings.NewReader(body)
+		r.Body = []byte(body)
+		r.Header["Content-Type"] = "application/json"
 	}
-	req, err := http.NewRequest(method, srv.URL+"/api/v1"+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req.Header.Set("Authorization", "token "+giteatest.Token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, resp.Header.Get("Content-Type"), strings.TrimSpace(string(b))
+	a := peertest.Send(t, r)
+	return a.Status, a.ContentType, strings.TrimSpace(string(a.Body))
 }
 
 // field decodes body and returns one top-level field.
