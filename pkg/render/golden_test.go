@@ -138,7 +138,7 @@ func TestGoldenRecordedEvents(t *testing.T) {
 	for _, rec := range loadRecorded(t) {
 		variants := map[string][]bugsinktest.Option{"": nil}
 		if rec.hasDebugIDs {
-			variants[".mapped"] = []bugsinktest.Option{bugsinktest.WithSourceMap(bugsinktest.BundleDebugID, bugsinktest.BundleSourceMap)}
+			variants[".mapped"] = []bugsinktest.Option{bugsinktest.WithSourceMap("shop-frontend", bugsinktest.BundleDebugID, bugsinktest.BundleSourceMap)}
 		}
 		for suffix, opts := range variants {
 			name := rec.name + suffix

@@ -17,7 +17,7 @@ import (
 // as sent, and the run report says why.
 func TestUnreadableMappedTraceIsAReportWarning(t *testing.T) {
 	e := newEnv(t)
-	bs := bugsinktest.New(bugsinktest.WithSourceMap(bugsinktest.BundleDebugID, bugsinktest.BundleSourceMap), bugsinktest.WithInAppOnlyMarkdown())
+	bs := bugsinktest.New(bugsinktest.WithSourceMap("flyer-crawler-frontend", bugsinktest.BundleDebugID, bugsinktest.BundleSourceMap), bugsinktest.WithInAppOnlyMarkdown())
 	t.Cleanup(bs.Close)
 	e.bs, e.bc = bs, bugsink.New(bs.URL, bugsinktest.Token, apiclient.Options{Timeout: 2 * time.Second})
 	data, err := os.ReadFile("../render/testdata/events/node11-request-minified.json")

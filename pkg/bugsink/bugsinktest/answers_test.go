@@ -3,6 +3,7 @@ package bugsinktest_test
 import (
 	"encoding/json"
 	"net/http"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -208,5 +209,46 @@ func TestReleasesNewestFirst(t *testing.T) {
 	}
 	if code, _, body := call(t, srv, "GET", "/api/canonical/0/releases/?project=x", "", false); code != 500 {
 		t.Errorf("a project that is no number: %d %s, want 500", code, body)
+	}
+}
+
+// TestSourceMapsBelongToTheirProject: Bugsink looks an event's source maps
+// up by its project (files/models.py, get_file_metadata_for_debug_ids), so
+// a map uploaded for one project does not map another project's event
+// that names the same debug id.
+func TestSourceMapsBelongToTheirProject(t *testing.T) {
+	raw, err := os.ReadFile("../../render/testdata/events/node11-request-minified.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := bugsinktest.New(bugsinktest.WithSourceMap("shop-frontend", bugsinktest.BundleDebugID, bugsinktest.BundleSourceMap))
+	defer srv.Close()
+	md := map[string]string{}
+	for _, slug := range []string{"shop-frontend", "shop-admin"} {
+		srv.AddProject(slug, slug)
+		id := srv.AddIssue(slug, bugsinktest.IssueSpec{Type: "TypeError", Value: "t.map is not a function", RawData: raw})
+		_, _, body := call(t, srv, "GET", "/api/canonical/0/events/?issue="+id, "", false)
+		var page struct {
+			Results []struct {
+				ID string `json:"id"`
+			} `json:"results"`
+		}
+		if err := json.Unmarshal([]byte(body), &page); err != nil || len(page.Results) != 1 {
+			t.Fatalf("%v: %s", err, body)
+		}
+		_, _, detail := call(t, srv, "GET", "/api/canonical/0/events/"+page.Results[0].ID+"/", "", false)
+		var ev struct {
+			MD string `json:"stacktrace_md"`
+		}
+		if err := json.Unmarshal([]byte(detail), &ev); err != nil {
+			t.Fatalf("%v: %s", err, detail)
+		}
+		md[slug] = ev.MD
+	}
+	if !strings.Contains(md["shop-frontend"], "src/cart.ts") {
+		t.Errorf("the project the map was uploaded for is not mapped:\n%s", md["shop-frontend"])
+	}
+	if strings.Contains(md["shop-admin"], "src/cart.ts") || !strings.Contains(md["shop-admin"], "no sourcemap") {
+		t.Errorf("another project's event was mapped with a map it never uploaded:\n%s", md["shop-admin"])
 	}
 }

@@ -45,24 +45,31 @@ type Mapping struct {
 
 // markdownOptions is how the fake renders stacktrace_md.
 type markdownOptions struct {
-	sourceMaps map[string]SourceMap // uploaded source maps by debug id
+	sourceMaps map[string]map[string]SourceMap // uploaded source maps by project slug and debug id
 	inAppOnly  bool
 	threads    bool // as Bugsink after 2.5.0: threads and event-level stacks too
 }
 
-func (o markdownOptions) render(data json.RawMessage, title string) string {
-	return stacktraceMarkdown(data, title, o.sourceMaps, o)
+// render renders an event of the project named by slug: only that
+// project's source maps apply, as Bugsink looks them up by project
+// (files/models.py, get_file_metadata_for_debug_ids).
+func (o markdownOptions) render(slug string, data json.RawMessage, title string) string {
+	return stacktraceMarkdown(data, title, o.sourceMaps[slug], o)
 }
 
-// WithSourceMap uploads a source map under debugID: events whose
-// debug_meta names that id get their frames mapped in stacktrace_md, as
-// Bugsink maps them.
-func WithSourceMap(debugID string, m SourceMap) Option {
+// WithSourceMap uploads a source map for the project slug under debugID:
+// that project's events whose debug_meta names that id get their frames
+// mapped in stacktrace_md, as Bugsink maps them. Like Bugsink's, uploads
+// are project-scoped: another project's events are not mapped.
+func WithSourceMap(slug, debugID string, m SourceMap) Option {
 	return func(s *Server) {
 		if s.md.sourceMaps == nil {
-			s.md.sourceMaps = map[string]SourceMap{}
+			s.md.sourceMaps = map[string]map[string]SourceMap{}
 		}
-		s.md.sourceMaps[strings.ToLower(debugID)] = m
+		if s.md.sourceMaps[slug] == nil {
+			s.md.sourceMaps[slug] = map[string]SourceMap{}
+		}
+		s.md.sourceMaps[slug][strings.ToLower(debugID)] = m
 	}
 }
 

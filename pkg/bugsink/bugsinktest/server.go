@@ -511,7 +511,7 @@ func (s *Server) getEvent(w http.ResponseWriter, ref string) {
 	}
 	is := s.issues[ev.Issue]
 	writeJSON(w, 200, detailJSON{eventState: ev, Data: ev.data,
-		StacktraceMD: s.md.render(ev.data, Title(is.CalculatedType, is.CalculatedValue))})
+		StacktraceMD: s.md.render(s.projectSlug(is.Project), ev.data, Title(is.CalculatedType, is.CalculatedValue))})
 }
 
 // addComment follows issues/serializers.py IssueCommentSerializer: both
@@ -563,4 +563,14 @@ func (s *Server) addComment(w http.ResponseWriter, r *http.Request) {
 	s.comments = append(s.comments, c)
 	writeJSON(w, 201, map[string]any{"id": c.ID, "issue": c.Issue, "project": c.Project,
 		"timestamp": s.now().Format(time.RFC3339Nano), "comment": c.Comment, "user": nil})
+}
+
+// projectSlug is the slug of the project with the given id ("" if none).
+func (s *Server) projectSlug(id int) string {
+	for _, p := range s.projects {
+		if p.ID == id {
+			return p.Slug
+		}
+	}
+	return ""
 }
