@@ -18,7 +18,7 @@ func TestHostileFramePathsLinkOnlyIntoTheRepository(t *testing.T) {
 		if !strings.Contains(r.Body, "]("+safetyRepo+"src/tag/") {
 			t.Errorf("%s: no link into the repository:\n%s", name, r.Body)
 		}
-		if strings.Contains(r.Body, "evil.example") && !strings.Contains(r.Body, "`/srv/app/src/app.ts?next=https://evil.example") {
+		if strings.Contains(r.Body, "](https://evil.example") || strings.Contains(r.Body, "evil.example") && !strings.Contains(r.Body, "`/srv/app/src/app.ts?next=https://evil.example") {
 			t.Errorf("%s: the frame's host got out of the code block:\n%s", name, r.Body)
 		}
 	}

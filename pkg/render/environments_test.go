@@ -71,7 +71,10 @@ func TestEnvironmentsSectionIsSafe(t *testing.T) {
 			{IssueID: is.ID, Env: "test", Project: "app-test"},
 			{IssueID: "00000000-0000-4000-8000-000000000002", Env: "production", Project: "app", Marker: true},
 		}, safetyBase)
-		body, _ := ReplaceEnvironments(out.Body, sec)
+		body, ok := ReplaceEnvironments(out.Body, sec)
+		if !ok || !strings.Contains(body, "## Environments") {
+			t.Fatalf("%q: the section was not put into the body", s)
+		}
 		if bad := checkBody(body, 1<<20); len(bad) != 0 {
 			t.Errorf("%q: %v", s, bad)
 		}

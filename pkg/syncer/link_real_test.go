@@ -93,8 +93,8 @@ func TestRealLinkEnvironments(t *testing.T) {
 			if order == "test first" {
 				want = 1
 			}
-			if cs, _ := gc.Comments(t.Context(), gi.Number); len(cs) != want {
-				t.Errorf("%d comments, want %d", len(cs), want)
+			if cs, err := gc.Comments(t.Context(), gi.Number); err != nil || len(cs) != want {
+				t.Errorf("%d comments, want %d (%v)", len(cs), want, err)
 			}
 			// Closed, then both environments send the event again.
 			if _, err := gc.SetState(t.Context(), gi.Number, "closed"); err != nil {

@@ -180,15 +180,21 @@ func TestLinkDryRunShowsTheLink(t *testing.T) {
 	e.addError("flyer-crawler-frontend", "unrelated", e.now)
 	e.run(t, linkOpts)
 	c := e.bs.AddIssue(prodSlug, bugsinktest.IssueSpec{Type: "ValueError", Value: "boom", LastSeen: e.now})
-	_ = c
 	// c is the same error as a and b in production, and Bugsink would have
 	// grouped it with b: a second issue of one project cannot be the same
 	// error, so this checks only that a dry run names the recorded issue.
 	rep = e.run(t, opts)
+	found := false
 	for _, w := range rep.WouldCreate {
-		if w.BugsinkIssueID == c && w.LinkTo == 0 {
-			t.Errorf("dry run: %+v does not name the gitea issue it would join", w)
+		if w.BugsinkIssueID == c {
+			found = true
+			if w.LinkTo == 0 {
+				t.Errorf("dry run: %+v does not name the gitea issue it would join", w)
+			}
 		}
+	}
+	if !found {
+		t.Errorf("dry run does not list %s: %+v", c, rep.WouldCreate)
 	}
 }
 

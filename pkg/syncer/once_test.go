@@ -50,13 +50,19 @@ func TestARepeatedSlugIsOneProject(t *testing.T) {
 	ids := seedProject(e, 3)
 	twice := []string{"shop-backend", "shop-backend"}
 	rep, err := runBounded(t, e.engine(Options{Projects: twice, MaxCreate: 10}), time.Minute)
-	if err != nil || rep.Synced != 3 || len(rep.Projects) != 1 {
+	if err != nil {
+		t.Fatalf("full pass: %v", err)
+	}
+	if rep.Synced != 3 || len(rep.Projects) != 1 {
 		t.Fatalf("full pass: synced %d, %d projects reported, %v", rep.Synced, len(rep.Projects), err)
 	}
 	e.assertExactlyOnce(t, ids)
 	ids = append(ids, e.bs.AddIssue("shop-backend", bugsinktest.IssueSpec{Type: "E", Value: "new", LastSeen: e.now.Add(time.Minute)}))
-	rep, err = runBounded(t, e.engine(Options{Projects: twice}), 5*time.Second)
-	if err != nil || rep.Pass != PassIncremental || rep.Synced != 1 || len(rep.Projects) != 1 {
+	rep, err = runBounded(t, e.engine(Options{Projects: twice}), time.Minute)
+	if err != nil {
+		t.Fatalf("incremental pass: %v", err)
+	}
+	if rep.Pass != PassIncremental || rep.Synced != 1 || len(rep.Projects) != 1 {
 		t.Fatalf("incremental pass: pass %s, synced %d, %d projects reported, %v", rep.Pass, rep.Synced, len(rep.Projects), err)
 	}
 	e.assertExactlyOnce(t, ids)

@@ -31,7 +31,7 @@ func TestBugClaimAndCommit(t *testing.T) {
 	}
 	// Recorded: no claim takes it any more, not even one naming the
 	// claimant.
-	if won, cur, _ = st.ClaimBug(ctx, bug, syncstate.BugClaim{BugsinkIssueID: "prod-issue"}, "test-issue"); won || cur.Number != 7 {
+	if won, cur, err = st.ClaimBug(ctx, bug, syncstate.BugClaim{BugsinkIssueID: "prod-issue"}, "test-issue"); err != nil || won || cur.Number != 7 {
 		t.Fatalf("claim after the record: won %v, %+v", won, cur)
 	}
 	rec2 := rec
@@ -57,13 +57,13 @@ func TestBugClaimTakeover(t *testing.T) {
 	st, _, _ := newStore(t)
 	ctx := context.Background()
 	const bug = "fedcba9876543210fedcba9876543210"
-	if won, _, _ := st.ClaimBug(ctx, bug, syncstate.BugClaim{BugsinkIssueID: "a"}, ""); !won {
+	if won, _, err := st.ClaimBug(ctx, bug, syncstate.BugClaim{BugsinkIssueID: "a"}, ""); err != nil || !won {
 		t.Fatal("first claim lost")
 	}
-	if won, _, _ := st.ClaimBug(ctx, bug, syncstate.BugClaim{BugsinkIssueID: "b"}, "c"); won {
+	if won, _, err := st.ClaimBug(ctx, bug, syncstate.BugClaim{BugsinkIssueID: "b"}, "c"); err != nil || won {
 		t.Fatal("a claim naming another issue took over")
 	}
-	if won, _, _ := st.ClaimBug(ctx, bug, syncstate.BugClaim{BugsinkIssueID: "b"}, "a"); !won {
+	if won, _, err := st.ClaimBug(ctx, bug, syncstate.BugClaim{BugsinkIssueID: "b"}, "a"); err != nil || !won {
 		t.Fatal("a claim naming the stale one did not take over")
 	}
 	b, _, _ := st.Bug(ctx, bug)
