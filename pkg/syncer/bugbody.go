@@ -46,8 +46,8 @@ var errBodyChanged = errors.New("the issue body changed while bsync was writing 
 // section markers a person broke keeps their text: only the hidden lines
 // that tie self to the issue are added. The body is read again right
 // before the write and left alone if it changed (errBodyChanged).
-func (e *Engine) writeBug(ctx context.Context, gi *gitea.Issue, bug string, members map[string]string, self bugRow) error {
-	rows, err := e.bugRows(ctx, members, self)
+func (w *writer) writeBug(ctx context.Context, gi *gitea.Issue, bug string, members map[string]string, self bugRow) error {
+	rows, err := w.bugRows(ctx, members, self)
 	if err != nil {
 		return err
 	}
@@ -57,7 +57,7 @@ func (e *Engine) writeBug(ctx context.Context, gi *gitea.Issue, bug string, memb
 		r.Marker = !strings.Contains(outside, render.Marker(r.IssueID))
 		envRows = append(envRows, r.EnvRow)
 	}
-	body, ok := render.ReplaceEnvironments(gi.Body, render.EnvironmentsSection(bug, envRows, e.Opts.Render.BugsinkURL))
+	body, ok := render.ReplaceEnvironments(gi.Body, render.EnvironmentsSection(bug, envRows, w.Opts.Render.BugsinkURL))
 	if !ok {
 		body = appendLines(gi.Body, render.BugMarker(bug), render.EnvLine(self.IssueID, self.Env, self.Project), render.Marker(self.IssueID))
 	}
@@ -67,14 +67,14 @@ func (e *Engine) writeBug(ctx context.Context, gi *gitea.Issue, bug string, memb
 	if body == gi.Body {
 		return nil
 	}
-	now, err := e.Gitea.Issue(ctx, gi.Number)
+	now, err := w.Gitea.Issue(ctx, gi.Number)
 	if err != nil {
 		return err
 	}
 	if now.Body != gi.Body {
 		return errBodyChanged
 	}
-	if err := e.Gitea.EditBody(ctx, gi.Number, body); err != nil {
+	if err := w.Gitea.EditBody(ctx, gi.Number, body); err != nil {
 		return err
 	}
 	gi.Body = body
@@ -83,7 +83,7 @@ func (e *Engine) writeBug(ctx context.Context, gi *gitea.Issue, bug string, memb
 
 // bugRows reads the recorded members' rows (one round trip) and puts self
 // among them.
-func (e *Engine) bugRows(ctx context.Context, members map[string]string, self bugRow) ([]bugRow, error) {
+func (w *writer) bugRows(ctx context.Context, members map[string]string, self bugRow) ([]bugRow, error) {
 	ids := make([]string, 0, len(members))
 	for id := range members {
 		if id != self.IssueID {
@@ -91,7 +91,7 @@ func (e *Engine) bugRows(ctx context.Context, members map[string]string, self bu
 		}
 	}
 	sort.Strings(ids)
-	states, err := e.State.LookupState(ctx, ids)
+	states, err := w.State.LookupState(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -151,20 +151,20 @@ func appendLines(body string, lines ...string) string {
 // refreshFiguresOf rewrites the figures of a mapped issue that came back:
 // on an issue of its own, its figures section; on an issue shared by
 // several environments, its row and the figures summed over the rows.
-func (e *Engine) refreshFiguresOf(ctx context.Context, gi *gitea.Issue, is bugsink.Issue, rec syncstate.Record) (bool, string, error) {
+func (w *writer) refreshFiguresOf(ctx context.Context, gi *gitea.Issue, is bugsink.Issue, rec syncstate.Record) (bool, string, error) {
 	if rec.BugID == "" {
-		return e.refreshFigures(ctx, gi, is.ID, render.FiguresSection(is, rec.LastRecurred, rec.Recurrences))
+		return w.refreshFigures(ctx, gi, is.ID, render.FiguresSection(is, rec.LastRecurred, rec.Recurrences))
 	}
-	b, _, err := e.State.Bug(ctx, rec.BugID)
+	b, _, err := w.State.Bug(ctx, rec.BugID)
 	if err != nil {
 		return false, "", err
 	}
 	self := recordRow(is.ID, rec.Environment, rec)
 	self.FirstSeen = is.FirstSeen
 	before := gi.Body
-	err = e.writeBug(ctx, gi, rec.BugID, b.Members, self)
+	err = w.writeBug(ctx, gi, rec.BugID, b.Members, self)
 	if errors.Is(err, errBodyChanged) {
-		e.Log.Info("issue body changed while its figures were being written; left for the next run", "bugsink_issue", is.ID, "gitea_issue", gi.Number)
+		w.Log.Info("issue body changed while its figures were being written; left for the next run", "bugsink_issue", is.ID, "gitea_issue", gi.Number)
 		return false, "", nil
 	}
 	return err == nil && gi.Body != before, "", err

@@ -21,8 +21,8 @@ type CodeIndex interface {
 // locate asks the code index about an event's in-app frames: the links
 // for its issue body and the owners to assign. Both are empty when there
 // is no index, no event, or the repository could not be read.
-func (e *Engine) locate(ctx context.Context, slug string, ev *bugsink.Event) (*render.Code, []string) {
-	if e.Code == nil || ev == nil {
+func (pp *preparer) locate(ctx context.Context, slug string, ev *bugsink.Event) (*render.Code, []string) {
+	if pp.Code == nil || ev == nil {
 		return nil, nil
 	}
 	frames := render.CodeFrames(ev)
@@ -30,7 +30,7 @@ func (e *Engine) locate(ctx context.Context, slug string, ev *bugsink.Event) (*r
 	for i, f := range frames {
 		in[i] = codeindex.Frame{Paths: f.Paths, Line: f.Line, InApp: true}
 	}
-	loc := e.Code.Locate(ctx, slug, ev.Data.Release, in)
+	loc := pp.Code.Locate(ctx, slug, ev.Data.Release, in)
 	if loc == nil {
 		return nil, nil
 	}

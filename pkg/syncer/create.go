@@ -13,6 +13,54 @@ import (
 	"bsync/pkg/syncstate"
 )
 
+// lifecycle carries out what happens to one Bugsink issue, stage by
+// stage: it holds the stages and what they share about bugs, and nothing
+// of one issue (each issue's state travels with its call).
+type lifecycle struct {
+	*Engine
+	prep  *preparer
+	claim *claimer
+	write *writer
+	rec   *recorder
+	res   *resolver
+	bugs  *bugBook
+	// recovered holds what a read-only reindex found (dry runs on a state
+	// that is new or was lost), so the preview does not list them as new.
+	recovered map[string]bool
+}
+
+// preparer reads a new issue's event and renders its Gitea issue.
+type preparer struct {
+	*Engine
+	labels *labelBook
+	bugs   *bugBook
+}
+
+// claimer reserves an issue's create and claims its bug.
+type claimer struct {
+	*Engine
+	write *writer
+}
+
+// writer makes every write to Gitea, and the reads they depend on.
+type writer struct {
+	*Engine
+	labels *labelBook
+	bugs   *bugBook
+}
+
+// recorder writes mappings to the sync state.
+type recorder struct {
+	*Engine
+	write *writer
+}
+
+// resolver resolves recorded issues in Bugsink.
+type resolver struct {
+	*Engine
+	rec *recorder
+}
+
 // recordAttempts is how often a mapping write is tried after its Gitea
 // issue was created. Losing that write would duplicate the issue later.
 const recordAttempts = 3
@@ -20,18 +68,18 @@ const recordAttempts = 3
 // create handles an unmapped issue: read, render, reserve, create, record,
 // resolve, back-link, one step after the other (syncPage runs the same
 // steps as stages, see stages.go).
-func (e *Engine) create(ctx context.Context, p bugsink.Project, is bugsink.Issue, pending *syncstate.Reservation) outcome {
-	if pending != nil && !e.Opts.DryRun {
-		if o, done := e.recoverPending(ctx, p, is, pending); done {
+func (lc *lifecycle) create(ctx context.Context, p bugsink.Project, is bugsink.Issue, pending *syncstate.Reservation) outcome {
+	if pending != nil && !lc.Opts.DryRun {
+		if o, done := lc.recoverPending(ctx, p, is, pending); done {
 			return o
 		}
 	}
-	prep, o, ok := e.prepare(ctx, p, is)
+	prep, o, ok := lc.prep.prepare(ctx, p, is)
 	if !ok {
 		return o
 	}
 	prep.replaces = pending
-	o, after := e.createPrepared(ctx, p, is, prep, func() {})
+	o, after := lc.createPrepared(ctx, p, is, prep, func() {})
 	if after != nil {
 		after(ctx, &o)
 	}
@@ -52,15 +100,15 @@ func (e *Engine) failed(p bugsink.Project, is bugsink.Issue, stage Stage, err er
 // recoverPending handles a reservation left by an interrupted run: the
 // Gitea issue may exist already, so it is looked for (by its marker)
 // first. done is false when the create should go ahead.
-func (e *Engine) recoverPending(ctx context.Context, p bugsink.Project, is bugsink.Issue, pending *syncstate.Reservation) (outcome, bool) {
-	gi, err := e.findExisting(ctx, is.ID, pending.At)
+func (lc *lifecycle) recoverPending(ctx context.Context, p bugsink.Project, is bugsink.Issue, pending *syncstate.Reservation) (outcome, bool) {
+	gi, err := lc.write.findExisting(ctx, is.ID, pending.At)
 	if err != nil {
-		return e.failed(p, is, StageRecover, fmt.Errorf("an earlier run stopped while creating this issue, and looking for it in Gitea failed: %w", err)), true
+		return lc.failed(p, is, StageRecover, fmt.Errorf("an earlier run stopped while creating this issue, and looking for it in Gitea failed: %w", err)), true
 	}
 	if gi != nil {
-		return e.finish(ctx, p, is, gi, e.labelsFor(p.Slug), nil, true, pendingLink(pending)), true
+		return lc.finish(ctx, p, is, gi, lc.labelsFor(p.Slug), nil, true, pendingLink(pending)), true
 	}
-	if age := e.Now().Sub(pending.At); age < e.Opts.PendingGrace {
+	if age := lc.Now().Sub(pending.At); age < lc.Opts.PendingGrace {
 		return outcome{deferred: true, warnings: []string{fmt.Sprintf(
 			"%s: an earlier create (%s ago) may still be landing in Gitea; deferred to a later run", is.ID, age.Round(time.Second))}}, true
 	}
@@ -90,21 +138,21 @@ type prepared struct {
 // up (the last check before a create): then nothing is created. A failure
 // to write stops the run: without the reservation, a create could not be
 // recovered after a crash.
-func (e *Engine) reserve(ctx context.Context, p bugsink.Project, is bugsink.Issue, link linkInfo, replaces *syncstate.Reservation) (outcome, bool) {
-	r := syncstate.Reservation{At: e.Now(), Run: e.Opts.RunID}
+func (cl *claimer) reserve(ctx context.Context, p bugsink.Project, is bugsink.Issue, link linkInfo, replaces *syncstate.Reservation) (outcome, bool) {
+	r := syncstate.Reservation{At: cl.Now(), Run: cl.Opts.RunID}
 	if link.bug != "" {
 		r.Bug, r.Env = link.bug, link.place.Env
 	}
-	err := e.State.Reserve(ctx, is.ID, r, replaces)
+	err := cl.State.Reserve(ctx, is.ID, r, replaces)
 	switch {
 	case errors.Is(err, syncstate.ErrMapped):
-		e.Log.Info("mapped since it was looked up; not created again", "bugsink_issue", is.ID, "project", p.Slug)
+		cl.Log.Info("mapped since it was looked up; not created again", "bugsink_issue", is.ID, "project", p.Slug)
 		return outcome{skipped: true}, false
 	case errors.Is(err, syncstate.ErrReserved):
 		return outcome{deferred: true, warnings: []string{fmt.Sprintf(
 			"%s: another create reserved this issue since it was looked up; deferred to a later run", is.ID)}}, false
 	case err != nil:
-		o := e.failed(p, is, StageReserve, err)
+		o := cl.failed(p, is, StageReserve, err)
 		o.fatal = fmt.Errorf("the sync state cannot be written, so nothing more is created: %w", err)
 		return o, false
 	}
@@ -114,35 +162,35 @@ func (e *Engine) reserve(ctx context.Context, p bugsink.Project, is bugsink.Issu
 // prepare reads an issue's newest event and renders its Gitea issue; it
 // writes nothing. ok is false when o is the issue's whole outcome (below
 // the level threshold, a failed read, a dry run's preview).
-func (e *Engine) prepare(ctx context.Context, p bugsink.Project, is bugsink.Issue) (prep prepared, o outcome, ok bool) {
-	ev, err := e.Bugsink.LatestEvent(ctx, is.ID)
+func (pp *preparer) prepare(ctx context.Context, p bugsink.Project, is bugsink.Issue) (prep prepared, o outcome, ok bool) {
+	ev, err := pp.Bugsink.LatestEvent(ctx, is.ID)
 	if errors.Is(err, bugsink.ErrNoEvents) {
 		ev, err = nil, nil
 	}
 	if err != nil {
-		return prep, e.failed(p, is, StageReadEvent, err), false
+		return prep, pp.failed(p, is, StageReadEvent, err), false
 	}
-	if e.Opts.MinLevel != "" && !levelAtLeast(eventLevel(ev), e.Opts.MinLevel) {
+	if pp.Opts.MinLevel != "" && !levelAtLeast(eventLevel(ev), pp.Opts.MinLevel) {
 		return prep, outcome{below: true}, false
 	}
 	if ev != nil && ev.DataErr != nil {
 		prep.warnings = append(prep.warnings, fmt.Sprintf("%s: part of the event payload could not be read: %v", is.ID, ev.DataErr))
 	}
-	code, owners := e.locate(ctx, p.Slug, ev)
-	prep.r, prep.link = e.renderNew(p, is, ev, code)
+	code, owners := pp.locate(ctx, p.Slug, ev)
+	prep.r, prep.link = pp.renderNew(p, is, ev, code)
 	prep.assignees = owners
 	prep.warnings = append(prep.warnings, prep.r.Warnings...)
-	prep.names = e.labelsFor(p.Slug)
-	ids, err := e.labelIDsFor(ctx, prep.names)
+	prep.names = pp.labelsFor(p.Slug)
+	ids, err := pp.labels.idsFor(ctx, prep.names)
 	if err != nil {
-		return prep, e.failed(p, is, StageLabels, err), false
+		return prep, pp.failed(p, is, StageLabels, err), false
 	}
 	prep.ids = ids
-	if e.Opts.DryRun {
-		would := &CreatedIssue{BugsinkIssueID: is.ID, BugsinkURL: render.IssueLink(e.Opts.Render.BugsinkURL, is.ID),
+	if pp.Opts.DryRun {
+		would := &CreatedIssue{BugsinkIssueID: is.ID, BugsinkURL: render.IssueLink(pp.Opts.Render.BugsinkURL, is.ID),
 			Project: p.Slug, Title: prep.r.Title, Labels: prep.names, Assignees: prep.assignees}
-		if err := e.wouldLink(ctx, would, prep.link); err != nil {
-			return prep, e.failed(p, is, StageClaim, err), false
+		if err := pp.wouldLink(ctx, would, prep.link); err != nil {
+			return prep, pp.failed(p, is, StageClaim, err), false
 		}
 		return prep, outcome{would: would, warnings: prep.warnings}, false
 	}
@@ -154,49 +202,49 @@ func (e *Engine) prepare(ctx context.Context, p bugsink.Project, is bugsink.Issu
 // follows need Gitea no more). The steps that follow the record (resolve,
 // back-link) are returned as after, to be run now or by a later stage;
 // after is nil when there is nothing more.
-func (e *Engine) createPrepared(ctx context.Context, p bugsink.Project, is bugsink.Issue, prep prepared, created func()) (outcome, func(context.Context, *outcome)) {
+func (lc *lifecycle) createPrepared(ctx context.Context, p bugsink.Project, is bugsink.Issue, prep prepared, created func()) (outcome, func(context.Context, *outcome)) {
 	reservedAt := prep.reservedAt
 	if reservedAt.IsZero() {
-		if o, ok := e.reserve(ctx, p, is, prep.link, prep.replaces); !ok {
+		if o, ok := lc.claim.reserve(ctx, p, is, prep.link, prep.replaces); !ok {
 			return o, nil
 		}
-		reservedAt = e.Now()
+		reservedAt = lc.Now()
 	}
 	if prep.link.bug != "" {
-		unlock := e.bugLocks.lock(prep.link.bug)
+		unlock := lc.bugs.lock(prep.link.bug)
 		defer unlock()
-		number, create, o := e.claimBug(ctx, p, is, prep.link)
+		number, create, o := lc.claim.claimBug(ctx, p, is, prep.link)
 		if number > 0 {
 			defer created()
-			return e.linkTo(ctx, p, is, prep, number)
+			return lc.linkTo(ctx, p, is, prep, number)
 		}
 		if !create {
 			created()
-			e.clearReservation(ctx, is.ID)
+			lc.claim.clearReservation(ctx, is.ID)
 			return o, nil
 		}
 	}
-	gi, err := e.createIssue(ctx, is, &prep)
+	gi, err := lc.write.createIssue(ctx, is, &prep)
 	created()
 	var mismatch *gitea.LabelMismatchError
 	if err != nil && !errors.As(err, &mismatch) {
 		if definite(err) {
-			e.clearReservation(ctx, is.ID)
-			e.releaseClaim(ctx, prep.link.bug, is.ID)
-			return e.failed(p, is, StageCreate, err), nil
+			lc.claim.clearReservation(ctx, is.ID)
+			lc.claim.releaseClaim(ctx, prep.link.bug, is.ID)
+			return lc.failed(p, is, StageCreate, err), nil
 		}
 		// The create may have reached Gitea: establish its outcome before
 		// anything else (never repeat it blindly).
-		found, ferr := e.findExisting(ctx, is.ID, reservedAt)
+		found, ferr := lc.write.findExisting(ctx, is.ID, reservedAt)
 		if ferr == nil && found != nil {
-			o := e.finish(ctx, p, is, found, prep.names, nil, true, prep.link)
+			o := lc.finish(ctx, p, is, found, prep.names, nil, true, prep.link)
 			o.warnings = append(o.warnings, fmt.Sprintf("%s: the create answered %v, but the issue exists as #%d and was taken over", is.ID, err, found.Number))
 			return o, nil
 		}
-		return e.failed(p, is, StageCreate, fmt.Errorf("%w (the outcome is unknown; the next run looks for the issue in Gitea before creating it)", err)), nil
+		return lc.failed(p, is, StageCreate, fmt.Errorf("%w (the outcome is unknown; the next run looks for the issue in Gitea before creating it)", err)), nil
 	}
-	e.made.Store(gi.Number, true)
-	o, rec := e.recordCreated(ctx, p, is, gi, prep.names, mismatch, false, prep.link)
+	lc.bugs.made(gi.Number)
+	o, rec := lc.rec.recordCreated(ctx, p, is, gi, prep.names, mismatch, false, prep.link)
 	o.warnings = append(prep.warnings, o.warnings...)
 	if o.created != nil {
 		for _, u := range gi.Assignees {
@@ -206,7 +254,7 @@ func (e *Engine) createPrepared(ctx context.Context, p bugsink.Project, is bugsi
 	if rec == nil {
 		return o, nil
 	}
-	return o, func(ctx context.Context, o *outcome) { e.afterRecord(ctx, p, is, gi, *rec, o) }
+	return o, func(ctx context.Context, o *outcome) { lc.res.afterRecord(ctx, p, is, gi, *rec, o) }
 }
 
 // createIssue sends the create. Assignees are set here and nowhere else,
@@ -214,9 +262,9 @@ func (e *Engine) createPrepared(ctx context.Context, p bugsink.Project, is bugsi
 // (422) when an assignee has lost access since the run read the
 // assignees; nothing was created then, so it is sent once more without
 // them, and the run says so.
-func (e *Engine) createIssue(ctx context.Context, is bugsink.Issue, prep *prepared) (*gitea.Issue, error) {
+func (w *writer) createIssue(ctx context.Context, is bugsink.Issue, prep *prepared) (*gitea.Issue, error) {
 	opt := gitea.CreateIssueOption{Title: prep.r.Title, Body: prep.r.Body, Labels: prep.ids, Assignees: prep.assignees}
-	gi, err := e.Gitea.CreateIssue(ctx, opt)
+	gi, err := w.Gitea.CreateIssue(ctx, opt)
 	if len(opt.Assignees) == 0 || gitea.StatusCode(err) != http.StatusUnprocessableEntity {
 		return gi, err
 	}
@@ -224,24 +272,24 @@ func (e *Engine) createIssue(ctx context.Context, is bugsink.Issue, prep *prepar
 		is.ID, opt.Assignees, err))
 	prep.assignees = nil
 	opt.Assignees = nil
-	return e.Gitea.CreateIssue(ctx, opt)
+	return w.Gitea.CreateIssue(ctx, opt)
 }
 
 // finish records a Gitea issue (created now, or found and adopted), then
 // repairs labels, resolves the Bugsink issue and leaves the back-link.
-func (e *Engine) finish(ctx context.Context, p bugsink.Project, is bugsink.Issue, gi *gitea.Issue, names []string, mismatch *gitea.LabelMismatchError, adopted bool, link linkInfo) outcome {
-	out, rec := e.recordCreated(ctx, p, is, gi, names, mismatch, adopted, link)
+func (lc *lifecycle) finish(ctx context.Context, p bugsink.Project, is bugsink.Issue, gi *gitea.Issue, names []string, mismatch *gitea.LabelMismatchError, adopted bool, link linkInfo) outcome {
+	out, rec := lc.rec.recordCreated(ctx, p, is, gi, names, mismatch, adopted, link)
 	if rec == nil {
 		return out
 	}
 	if adopted && link.bug != "" {
 		// Another environment's issue may have been recorded on it since
 		// (its row replaced the section this one was created with).
-		if w := e.rejoinBug(ctx, p, is, gi, link); w != "" {
+		if w := lc.write.rejoinBug(ctx, p, is, gi, link); w != "" {
 			out.warnings = append(out.warnings, w)
 		}
 	}
-	e.afterRecord(ctx, p, is, gi, *rec, &out)
+	lc.res.afterRecord(ctx, p, is, gi, *rec, &out)
 	return out
 }
 
@@ -249,62 +297,62 @@ func (e *Engine) finish(ctx context.Context, p bugsink.Project, is bugsink.Issue
 // environments, with its place in the bug) and repairs its labels. The
 // record is nil when it could not be written (then nothing more may
 // happen).
-func (e *Engine) recordCreated(ctx context.Context, p bugsink.Project, is bugsink.Issue, gi *gitea.Issue, names []string, mismatch *gitea.LabelMismatchError, adopted bool, link linkInfo) (outcome, *syncstate.Record) {
-	entry := CreatedIssue{BugsinkIssueID: is.ID, BugsinkURL: render.IssueLink(e.Opts.Render.BugsinkURL, is.ID),
+func (rc *recorder) recordCreated(ctx context.Context, p bugsink.Project, is bugsink.Issue, gi *gitea.Issue, names []string, mismatch *gitea.LabelMismatchError, adopted bool, link linkInfo) (outcome, *syncstate.Record) {
+	entry := CreatedIssue{BugsinkIssueID: is.ID, BugsinkURL: render.IssueLink(rc.Opts.Render.BugsinkURL, is.ID),
 		Project: p.Slug, Title: gi.Title, Labels: names, GiteaIssueNumber: gi.Number, GiteaIssueURL: gi.HTMLURL, Adopted: adopted}
 	out := outcome{created: &entry}
 	// The issue exists now: record it before anything else happens to it.
 	rec := syncstate.Record{
-		GiteaIssueNumber: gi.Number, SyncedAt: e.Now(), Project: p.Slug, Title: gi.Title,
+		GiteaIssueNumber: gi.Number, SyncedAt: rc.Now(), Project: p.Slug, Title: gi.Title,
 		BugsinkIssueID: is.ID, GiteaIssueURL: gi.HTMLURL, LastSeen: is.LastSeen,
-		EventCount: is.DigestedEventCount, WrittenBy: "bsync " + e.Opts.Version, FirstSeen: is.FirstSeen,
+		EventCount: is.DigestedEventCount, WrittenBy: "bsync " + rc.Opts.Version, FirstSeen: is.FirstSeen,
 		BugID: link.bug,
 	}
 	if link.bug != "" {
 		rec.Environment = link.place.Env
 	}
-	if err := e.commit(ctx, is.ID, rec); err != nil {
+	if err := rc.commit(ctx, is.ID, rec); err != nil {
 		out.fatal = fmt.Errorf("gitea issue #%d exists for bugsink issue %s but could not be recorded (the next run finds it by its marker): %w", gi.Number, is.ID, err)
 		out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: StageRecord, Message: out.fatal.Error(), GiteaIssueNumber: gi.Number})
 		return out, nil
 	}
 	if mismatch != nil {
-		out.warnings = append(out.warnings, e.repairLabels(ctx, gi.Number, mismatch.Missing))
+		out.warnings = append(out.warnings, rc.write.repairLabels(ctx, gi.Number, mismatch.Missing))
 	}
 	return out, &rec
 }
 
 // afterRecord resolves a recorded issue in Bugsink and leaves the
 // back-link comment.
-func (e *Engine) afterRecord(ctx context.Context, p bugsink.Project, is bugsink.Issue, gi *gitea.Issue, rec syncstate.Record, out *outcome) {
-	if e.Opts.NoResolve {
+func (rv *resolver) afterRecord(ctx context.Context, p bugsink.Project, is bugsink.Issue, gi *gitea.Issue, rec syncstate.Record, out *outcome) {
+	if rv.Opts.NoResolve {
 		// left unresolved in Bugsink on purpose
-	} else if err := e.resolve(ctx, is.ID); err != nil {
-		e.Log.Warn("resolve failed; the next run resolves it again", "bugsink_issue", is.ID, "err", err)
+	} else if err := rv.resolve(ctx, is.ID); err != nil {
+		rv.Log.Warn("resolve failed; the next run resolves it again", "bugsink_issue", is.ID, "err", err)
 		out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: StageResolve, Message: err.Error(), GiteaIssueNumber: gi.Number})
-	} else if w := e.markResolved(ctx, is.ID, rec); w != "" {
+	} else if w := rv.markResolved(ctx, is.ID, rec); w != "" {
 		out.warnings = append(out.warnings, w)
 	}
-	if e.Opts.BackLink {
-		if err := e.Bugsink.Comment(ctx, is.ID, render.BackLink(gi.Number, gi.HTMLURL)); err != nil {
+	if rv.Opts.BackLink {
+		if err := rv.Bugsink.Comment(ctx, is.ID, render.BackLink(gi.Number, gi.HTMLURL)); err != nil {
 			// Best effort, and never repeated: the issue is recorded.
 			out.warnings = append(out.warnings, fmt.Sprintf("%s: could not leave the back-link comment in Bugsink: %v", is.ID, err))
 		}
 	}
-	e.Log.Info("synced", "bugsink_issue", is.ID, "project", p.Slug, "gitea_issue", gi.Number, "adopted", out.created != nil && out.created.Adopted)
+	rv.Log.Info("synced", "bugsink_issue", is.ID, "project", p.Slug, "gitea_issue", gi.Number, "adopted", out.created != nil && out.created.Adopted)
 }
 
 // commit writes a mapping (and drops the reservation), retrying a failed
 // write a few times. What it writes is true whatever happens to the run:
 // the end of ctx does not cut it short (Redis's own timeouts bound it).
-func (e *Engine) commit(ctx context.Context, id string, rec syncstate.Record) error {
-	return retried(func() error { return e.State.Commit(context.WithoutCancel(ctx), id, rec) })
+func (rc *recorder) commit(ctx context.Context, id string, rec syncstate.Record) error {
+	return retried(func() error { return rc.State.Commit(context.WithoutCancel(ctx), id, rec) })
 }
 
 // record updates an existing mapping, retrying a failed write a few times;
 // like commit, whatever happens to the run.
-func (e *Engine) record(ctx context.Context, id string, rec syncstate.Record) error {
-	return retried(func() error { return e.State.Put(context.WithoutCancel(ctx), id, rec) })
+func (rc *recorder) record(ctx context.Context, id string, rec syncstate.Record) error {
+	return retried(func() error { return rc.State.Put(context.WithoutCancel(ctx), id, rec) })
 }
 
 // retried calls write up to recordAttempts times, until it succeeds, and
@@ -327,8 +375,8 @@ func definite(err error) bool {
 }
 
 // repairLabels adds labels Gitea dropped on create and says what happened.
-func (e *Engine) repairLabels(ctx context.Context, number int, missing []int64) string {
-	labels, err := e.Gitea.AddLabels(ctx, number, missing)
+func (w *writer) repairLabels(ctx context.Context, number int, missing []int64) string {
+	labels, err := w.Gitea.AddLabels(ctx, number, missing)
 	if err != nil {
 		return fmt.Sprintf("gitea issue #%d was created without labels %v and adding them failed: %v", number, missing, err)
 	}

@@ -15,8 +15,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"bsync/pkg/bugsink"
@@ -172,7 +170,10 @@ const DefaultIssueTimeout = 2 * time.Minute
 // than a few seconds.
 const DefaultFinishGrace = 5 * time.Second
 
-// Engine runs sync passes. Build one per run.
+// Engine holds what a sync is given: the clients, the state store, the
+// code index, the options, the clock and the logger. It does not change
+// while a pass runs: each Run makes a run of its own (run.go), which holds
+// what that pass learns and changes, and drops it at its end.
 type Engine struct {
 	Bugsink BugsinkAPI
 	Gitea   GiteaAPI
@@ -184,50 +185,11 @@ type Engine struct {
 	// leaves issues without code links and assignees.
 	Code CodeIndex
 
-	labelMu  sync.Mutex
-	labelIDs map[string]int64
-	// unknownLabels are the labels an issue needed that Gitea does not
-	// have (a dry run creates none), in the order they were first needed.
-	unknownLabels []string
-	wanted        []string
-	// recovered holds what a read-only reindex found (dry runs on a state
-	// that is new or was lost), so the preview does not list them as new.
-	recovered map[string]bool
 	// scanPages caps the pages one reindex reads (0: gitea.MaxPages).
 	scanPages int
-	// candidates are the oldest new issues of this run when MaxCreate caps
-	// it (at most MaxCreate); they are created after every project was
-	// listed, oldest first.
-	candidates candidateHeap
-	// stages are the slots of the work on issues; stop ends the starting
-	// of new work after a fatal error.
-	stages *stages
-	stop   atomic.Bool
-	// warm is closed when the labels looked up early on a first sync are
-	// known (nil when there was no such look-up).
-	warm chan struct{}
-	// slots bound the Bugsink calls in flight (slottedBugsink).
-	slots chan struct{}
-	// plans and primed are each project's plan and, for an incremental
-	// one, its listings read ahead (prime.go).
-	plans  map[int]plan
-	primed map[int]listings
 	// selected holds the projects SelectProjects chose, so Run does not
 	// ask Bugsink again.
 	selected *[]bugsink.Project
-	// bugLocks has the new issues of one bug worked on one at a time
-	// (link.go); dryBugs remembers, in a dry run, the first issue of each
-	// bug that would be created.
-	bugLocks keyedLocks
-	dryMu    sync.Mutex
-	dryBugs  map[string]string
-	// made holds the Gitea issues this run created (a bug reaching
-	// production in the run that filed it is not news).
-	made sync.Map
-	// taken are the issues this run took up, each once (claims.go).
-	taken claims
-	// hands is the context of the work on issues in hand (startHands).
-	hands context.Context
 }
 
 // ErrInterrupted means the pass stopped early (signal or deadline). Every
@@ -298,36 +260,13 @@ func (e *Engine) defaults() {
 		_, _ = rand.Read(b)
 		e.Opts.RunID = "run-" + hex.EncodeToString(b)
 	}
-	e.candidates = candidateHeap{cap: e.Opts.MaxCreate}
-	e.stages = e.newStages()
-	e.slots = make(chan struct{}, e.Opts.BugsinkConcurrency)
-	e.Bugsink = slottedBugsink{BugsinkAPI: e.Bugsink, slots: e.slots}
 }
 
-// Run does one pass. The report is filled as far as the pass got, also
-// when an error is returned.
+// Run does one pass (run.go): list, decide, prepare, claim, write,
+// record, resolve. The report is filled as far as the pass got, also when
+// an error is returned.
 func (e *Engine) Run(ctx context.Context) (*Report, error) {
-	e.defaults()
-	defer e.startHands(ctx)()
-	start := e.Now()
-	rep := newReport(start, e.Opts.DryRun)
-	err := e.run(ctx, rep)
-	if e.warm != nil {
-		<-e.warm
-	}
-	rep.Pass = passKind(rep.Projects)
-	if e.Code != nil {
-		for _, n := range e.Code.Notes() {
-			rep.warn(n)
-			e.Log.Info("code links", "note", n)
-		}
-	}
-	if e.Opts.DryRun && len(e.unknownLabels) > 0 {
-		rep.warn(fmt.Sprintf("labels %s do not exist yet and would be created", strings.Join(e.unknownLabels, ", ")))
-	}
-	rep.FinishedAt = e.Now().UTC()
-	rep.DurationMS = rep.FinishedAt.Sub(start).Milliseconds()
-	return rep, err
+	return newRun(e).do(ctx)
 }
 
 // SelectProjects asks Bugsink for its projects and picks the ones the
@@ -341,76 +280,6 @@ func (e *Engine) SelectProjects(ctx context.Context) error {
 	}
 	e.selected = &projects
 	return nil
-}
-
-func (e *Engine) run(ctx context.Context, rep *Report) error {
-	if e.selected == nil {
-		if err := e.SelectProjects(ctx); err != nil {
-			return err
-		}
-	}
-	projects := *e.selected
-	for _, p := range projects {
-		for _, l := range e.labelsFor(p.Slug) {
-			if !slices.Contains(e.wanted, l) {
-				e.wanted = append(e.wanted, l)
-			}
-		}
-	}
-	if err := e.ensureState(ctx, rep); err != nil {
-		if ctx.Err() != nil {
-			return fmt.Errorf("%w: %w", e.interrupted(rep, projects), err)
-		}
-		return err
-	}
-	defer e.discardPrimed()
-	if err := e.planAll(ctx, projects, rep); err != nil {
-		if ctx.Err() != nil {
-			return fmt.Errorf("%w: %w", e.interrupted(rep, projects), err)
-		}
-		return err
-	}
-	rep.Projects = make([]ProjectReport, 0, len(projects))
-	for i, p := range projects {
-		if ctx.Err() != nil {
-			return e.interrupted(rep, projects[i:])
-		}
-		e.primeAhead(ctx, projects, i)
-		rep.Projects = append(rep.Projects, ProjectReport{Slug: p.Slug, ID: p.ID})
-		err := e.runProject(ctx, p, i, rep)
-		if err != nil {
-			var fe *FatalError
-			switch {
-			case errors.Is(err, ErrInterrupted):
-				return e.interrupted(rep, projects[i:])
-			case errors.As(err, &fe) && ctx.Err() != nil:
-				return fmt.Errorf("%w: %w", e.interrupted(rep, projects[i:]), err)
-			case errors.As(err, &fe):
-				return err
-			}
-			rep.Errors = append(rep.Errors, IssueError{Project: p.Slug, Stage: StageListIssues, Message: err.Error()})
-			e.Log.Error("list bugsink issues", "project", p.Slug, "err", err)
-		}
-	}
-	return e.createCapped(ctx, rep)
-}
-
-// interrupted names the projects a pass stopped in or before, and those
-// whose new issues still wait for a create under MaxCreate.
-func (e *Engine) interrupted(rep *Report, rest []bugsink.Project) error {
-	var names []string
-	for _, c := range e.candidates.list {
-		if !slices.Contains(names, c.project.Slug) {
-			names = append(names, c.project.Slug)
-		}
-	}
-	for _, p := range rest {
-		if !slices.Contains(names, p.Slug) {
-			names = append(names, p.Slug)
-		}
-	}
-	rep.Unfinished = names
-	return &InterruptedError{Unfinished: names}
 }
 
 func (e *Engine) selectProjects(ctx context.Context) ([]bugsink.Project, error) {
@@ -474,27 +343,4 @@ func LabelsFor(slug string, overrides map[string][]string) []string {
 		}
 	}
 	return out
-}
-
-// labelIDsFor resolves label names to ids, looking every label this run can
-// need up (and creating the missing ones) once, on first use.
-func (e *Engine) labelIDsFor(ctx context.Context, names []string) ([]int64, error) {
-	e.labelMu.Lock()
-	defer e.labelMu.Unlock()
-	if e.labelIDs == nil {
-		ids, err := e.Gitea.EnsureLabels(ctx, labelSpecs(e.wanted), !e.Opts.DryRun)
-		if err != nil {
-			return nil, err
-		}
-		e.labelIDs = ids
-	}
-	var out []int64
-	for _, n := range names {
-		if id, ok := e.labelIDs[n]; ok {
-			out = append(out, id)
-		} else if !slices.Contains(e.unknownLabels, n) {
-			e.unknownLabels = append(e.unknownLabels, n)
-		}
-	}
-	return out, nil
 }

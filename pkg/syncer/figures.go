@@ -33,7 +33,7 @@ func (e *Engine) figuresDue(rec syncstate.Record, regression bool) bool {
 // their text). What remains is the moment between that read and the
 // write. It reports whether the body was written, and a warning when the
 // markers bsync wrote are no longer intact.
-func (e *Engine) refreshFigures(ctx context.Context, gi *gitea.Issue, id, section string) (bool, string, error) {
+func (w *writer) refreshFigures(ctx context.Context, gi *gitea.Issue, id, section string) (bool, string, error) {
 	body, ok := render.ReplaceFigures(gi.Body, section)
 	if !ok {
 		if strings.Contains(gi.Body, render.FiguresStart) || strings.Contains(gi.Body, render.FiguresEnd) {
@@ -44,15 +44,15 @@ func (e *Engine) refreshFigures(ctx context.Context, gi *gitea.Issue, id, sectio
 	if body == gi.Body {
 		return false, "", nil
 	}
-	now, err := e.Gitea.Issue(ctx, gi.Number)
+	now, err := w.Gitea.Issue(ctx, gi.Number)
 	if err != nil {
 		return false, "", err
 	}
 	if now.Body != gi.Body {
-		e.Log.Info("issue body changed while its figures were being written; left for the next run", "bugsink_issue", id, "gitea_issue", gi.Number)
+		w.Log.Info("issue body changed while its figures were being written; left for the next run", "bugsink_issue", id, "gitea_issue", gi.Number)
 		return false, "", nil
 	}
-	if err := e.Gitea.EditBody(ctx, gi.Number, body); err != nil {
+	if err := w.Gitea.EditBody(ctx, gi.Number, body); err != nil {
 		return false, "", err
 	}
 	return true, "", nil

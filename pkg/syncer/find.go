@@ -25,7 +25,7 @@ const (
 // a couple of seconds behind a fresh create, the newest issues are then
 // read straight from the database as well. With several matches the lowest
 // number wins. It returns nil when there is none.
-func (e *Engine) findExisting(ctx context.Context, id string, since time.Time) (*gitea.Issue, error) {
+func (w *writer) findExisting(ctx context.Context, id string, since time.Time) (*gitea.Issue, error) {
 	marker := render.Marker(id)
 	var best *gitea.Issue
 	consider := func(rows []gitea.Issue) {
@@ -37,7 +37,7 @@ func (e *Engine) findExisting(ctx context.Context, id string, since time.Time) (
 	}
 	// Both walks are bounded on purpose: reaching a cap ends the walk,
 	// it is not an error.
-	for rows, err := range e.Gitea.Issues(ctx, id, searchPages) {
+	for rows, err := range w.Gitea.Issues(ctx, id, searchPages) {
 		if errors.Is(err, gitea.ErrPageCap) {
 			break
 		}
@@ -50,7 +50,7 @@ func (e *Engine) findExisting(ctx context.Context, id string, since time.Time) (
 		return best, nil
 	}
 	cutoff := since.Add(-clockSlack)
-	for rows, err := range e.Gitea.Issues(ctx, "", recentPages) {
+	for rows, err := range w.Gitea.Issues(ctx, "", recentPages) {
 		if errors.Is(err, gitea.ErrPageCap) {
 			break
 		}

@@ -13,6 +13,9 @@ import (
 // leftoverBatch is how many leftovers are read and worked on at a time.
 const leftoverBatch = 250
 
+// leftoverBook writes the run's changes to the leftover set.
+type leftoverBook struct{ *Engine }
+
 // needsWork reports whether an issue's outcome leaves work for a later
 // run, and names the stage: a failure, a deferred create, or an error on
 // the way (a resolve or a record to retry).
@@ -31,15 +34,15 @@ func needsWork(o outcome) (string, bool) {
 }
 
 // leftover is an entry of the leftover set written by this run.
-func (e *Engine) leftover(stage string) *syncstate.Leftover {
-	return &syncstate.Leftover{Run: e.Opts.RunID, Stage: stage, At: e.Now()}
+func (lo *leftoverBook) leftover(stage string) *syncstate.Leftover {
+	return &syncstate.Leftover{Run: lo.Opts.RunID, Stage: stage, At: lo.Now()}
 }
 
 // noteLeftover records in changes whether an issue worked on is settled
 // (dropped from the leftover set) or still wants work (kept in it).
-func (e *Engine) noteLeftover(changes syncstate.LeftoverChange, id string, o outcome) {
+func (lo *leftoverBook) noteLeftover(changes syncstate.LeftoverChange, id string, o outcome) {
 	if stage, ok := needsWork(o); ok {
-		changes[id] = e.leftover(stage)
+		changes[id] = lo.leftover(stage)
 		return
 	}
 	changes[id] = nil
@@ -48,11 +51,11 @@ func (e *Engine) noteLeftover(changes syncstate.LeftoverChange, id string, o out
 // saveLeftovers writes a page's leftover changes (nothing in a dry run).
 // They are written before the project's watermark moves past the page,
 // so no unfinished issue is left behind by an incremental listing.
-func (e *Engine) saveLeftovers(ctx context.Context, projectID int, changes syncstate.LeftoverChange) error {
-	if e.Opts.DryRun || len(changes) == 0 {
+func (lo *leftoverBook) saveLeftovers(ctx context.Context, projectID int, changes syncstate.LeftoverChange) error {
+	if lo.Opts.DryRun || len(changes) == 0 {
 		return nil
 	}
-	if err := e.State.ChangeLeftovers(context.WithoutCancel(ctx), projectID, changes); err != nil {
+	if err := lo.State.ChangeLeftovers(context.WithoutCancel(ctx), projectID, changes); err != nil {
 		return fmt.Errorf("the sync state cannot be written, so the run stops: %w", err)
 	}
 	return nil
@@ -61,8 +64,8 @@ func (e *Engine) saveLeftovers(ctx context.Context, projectID int, changes syncs
 // offer queues a new issue for a create under MaxCreate. Only the
 // MaxCreate oldest are kept; the one left out is deferred (it is in the
 // leftover set, so a later run takes it up).
-func (e *Engine) offer(rep *Report, c candidate) {
-	if out, dropped := e.candidates.offer(c); dropped {
+func (r *run) offer(rep *Report, c candidate) {
+	if out, dropped := r.queue.offer(c); dropped {
 		merge(rep, &rep.Projects[out.report], outcome{deferred: true})
 	}
 }
@@ -76,8 +79,8 @@ func (e *Engine) offer(rep *Report, c candidate) {
 // do (settled, or muted): it leaves the set. After a complete full
 // listing nothing is read: the listing saw every issue, so a leftover it
 // did not keep is settled.
-func (e *Engine) reworkLeftovers(ctx context.Context, p bugsink.Project, pi int, rep *Report, afterFull bool) error {
-	all, err := e.State.Leftovers(ctx, p.ID)
+func (r *run) reworkLeftovers(ctx context.Context, p bugsink.Project, pi int, rep *Report, afterFull bool) error {
+	all, err := r.State.Leftovers(ctx, p.ID)
 	if err != nil {
 		return &FatalError{Err: err}
 	}
@@ -85,14 +88,14 @@ func (e *Engine) reworkLeftovers(ctx context.Context, p bugsink.Project, pi int,
 	settled := syncstate.LeftoverChange{}
 	for id, l := range all {
 		switch {
-		case l.Run == e.Opts.RunID:
-		case afterFull || e.taken.claimed(id):
+		case l.Run == r.Opts.RunID:
+		case afterFull || r.taken.claimed(id):
 			settled[id] = nil
 		default:
 			ids = append(ids, id)
 		}
 	}
-	if err := e.saveLeftovers(ctx, p.ID, settled); err != nil {
+	if err := r.left.saveLeftovers(ctx, p.ID, settled); err != nil {
 		return &FatalError{Err: err}
 	}
 	if afterFull {
@@ -104,28 +107,28 @@ func (e *Engine) reworkLeftovers(ctx context.Context, p bugsink.Project, pi int,
 			return ErrInterrupted
 		}
 		batch := ids[start:min(start+leftoverBatch, len(ids))]
-		rows, gone := e.readLeftovers(ctx, p, batch, rep)
+		rows, gone := r.readLeftovers(ctx, p, batch, rep)
 		rep.Projects[pi].Leftovers += len(batch)
 		changes := syncstate.LeftoverChange{}
 		for _, id := range gone {
 			changes[id] = nil
 		}
-		wanted := e.wantedRows(p, pi, rows, rep)
+		wanted := r.wantedRows(p, pi, rows, rep)
 		for _, is := range rows {
 			if !slices.ContainsFunc(wanted, func(w bugsink.Issue) bool { return w.ID == is.ID }) {
 				changes[is.ID] = nil // muted: left alone like a listed one
 			}
 		}
-		if err := e.saveLeftovers(ctx, p.ID, changes); err != nil {
+		if err := r.left.saveLeftovers(ctx, p.ID, changes); err != nil {
 			return &FatalError{Err: err}
 		}
 		if len(wanted) > 0 {
-			pw, err := e.startPage(ctx, p, pi, wanted, rep)
+			pw, err := r.startPage(ctx, p, pi, wanted, rep)
 			if err != nil {
 				return err
 			}
 			pw.dropSettled = true
-			if err := e.finishPage(ctx, pw, rep); err != nil {
+			if err := r.finishPage(ctx, pw, rep); err != nil {
 				return err
 			}
 		}
@@ -137,7 +140,7 @@ func (e *Engine) reworkLeftovers(ctx context.Context, p bugsink.Project, pi int,
 // every Bugsink call). It
 // returns the unresolved ones and the ids of those gone or resolved; one
 // that could not be read stays in the set and is reported.
-func (e *Engine) readLeftovers(ctx context.Context, p bugsink.Project, ids []string, rep *Report) (rows []bugsink.Issue, gone []string) {
+func (r *run) readLeftovers(ctx context.Context, p bugsink.Project, ids []string, rep *Report) (rows []bugsink.Issue, gone []string) {
 	type read struct {
 		is  *bugsink.Issue
 		err error
@@ -148,7 +151,7 @@ func (e *Engine) readLeftovers(ctx context.Context, p bugsink.Project, ids []str
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			is, err := e.Bugsink.Issue(ctx, id)
+			is, err := r.Bugsink.Issue(ctx, id)
 			reads[i] = read{is, err}
 		}()
 	}

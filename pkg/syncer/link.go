@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"sync"
 	"time"
 
 	"bsync/pkg/bugsink"
@@ -33,11 +32,11 @@ type linkInfo struct {
 // linkFor returns a new issue's bug, from its project's place and the key
 // Bugsink groups by. An issue whose event was not read whole (or is gone)
 // is filed on its own: its fingerprint is not known.
-func (e *Engine) linkFor(p bugsink.Project, is bugsink.Issue, ev *bugsink.Event) linkInfo {
-	if !e.Opts.LinkEnvironments || ev == nil || ev.DataErr != nil {
+func (pp *preparer) linkFor(p bugsink.Project, is bugsink.Issue, ev *bugsink.Event) linkInfo {
+	if !pp.Opts.LinkEnvironments || ev == nil || ev.DataErr != nil {
 		return linkInfo{}
 	}
-	place, ok := e.placer().Place(p.Slug)
+	place, ok := pp.placer().Place(p.Slug)
 	if !ok {
 		return linkInfo{}
 	}
@@ -54,57 +53,22 @@ func (e *Engine) placer() envlink.Placer {
 	return envlink.Placer{Labels: e.labelsFor, Ignore: []string{SourceLabel}, Components: e.Opts.Components}
 }
 
-// keyedLocks is a mutex per key, held by one goroutine at a time.
-type keyedLocks struct {
-	mu sync.Mutex
-	m  map[string]*keyedLock
-}
-
-type keyedLock struct {
-	sync.Mutex
-	users int
-}
-
-// lock takes key's mutex and returns its unlock.
-func (k *keyedLocks) lock(key string) func() {
-	k.mu.Lock()
-	if k.m == nil {
-		k.m = map[string]*keyedLock{}
-	}
-	l := k.m[key]
-	if l == nil {
-		l = &keyedLock{}
-		k.m[key] = l
-	}
-	l.users++
-	k.mu.Unlock()
-	l.Lock()
-	return func() {
-		l.Unlock()
-		k.mu.Lock()
-		if l.users--; l.users == 0 {
-			delete(k.m, key)
-		}
-		k.mu.Unlock()
-	}
-}
-
 // claimBug decides whether a new issue of a bug creates the bug's Gitea
 // issue (create true: the claim is its own) or is recorded on the one that
 // exists (number). Otherwise o is its outcome: deferred while an earlier
 // claimant's create may still land, or failed.
-func (e *Engine) claimBug(ctx context.Context, p bugsink.Project, is bugsink.Issue, link linkInfo) (number int, create bool, o outcome) {
+func (cl *claimer) claimBug(ctx context.Context, p bugsink.Project, is bugsink.Issue, link linkInfo) (number int, create bool, o outcome) {
 	for attempt := 0; attempt < 3; attempt++ {
-		b, _, err := e.State.Bug(ctx, link.bug)
+		b, _, err := cl.State.Bug(ctx, link.bug)
 		if err != nil {
-			return 0, false, e.stateFailed(p, is, StageClaim, err)
+			return 0, false, cl.stateFailed(p, is, StageClaim, err)
 		}
 		if b.Number > 0 {
 			return b.Number, false, outcome{}
 		}
 		replacing := ""
 		if c := b.Claim; c != nil && c.BugsinkIssueID != is.ID {
-			n, o, decided := e.settleClaim(ctx, p, is, *c)
+			n, o, decided := cl.settleClaim(ctx, p, is, *c)
 			if decided || n > 0 {
 				return n, false, o
 			}
@@ -112,15 +76,15 @@ func (e *Engine) claimBug(ctx context.Context, p bugsink.Project, is bugsink.Iss
 		} else if c != nil {
 			replacing = is.ID // its own, from a run that stopped
 		}
-		won, _, err := e.State.ClaimBug(ctx, link.bug, syncstate.BugClaim{BugsinkIssueID: is.ID, At: e.Now(), Run: e.Opts.RunID}, replacing)
+		won, _, err := cl.State.ClaimBug(ctx, link.bug, syncstate.BugClaim{BugsinkIssueID: is.ID, At: cl.Now(), Run: cl.Opts.RunID}, replacing)
 		if err != nil {
-			return 0, false, e.stateFailed(p, is, StageClaim, err)
+			return 0, false, cl.stateFailed(p, is, StageClaim, err)
 		}
 		if won {
 			return 0, true, outcome{}
 		}
 	}
-	return 0, false, e.failed(p, is, StageClaim, errors.New("the claim on this error's gitea issue kept changing; the next run tries again"))
+	return 0, false, cl.failed(p, is, StageClaim, errors.New("the claim on this error's gitea issue kept changing; the next run tries again"))
 }
 
 // settleClaim looks for the Gitea issue of another Bugsink issue's claim
@@ -128,22 +92,22 @@ func (e *Engine) claimBug(ctx context.Context, p bugsink.Project, is bugsink.Iss
 // outcome): its mapping, else its marker in Gitea. Found, its number is
 // returned. Not found, the claim is stale once older than PendingGrace
 // (decided false: take it over); before that the issue is deferred.
-func (e *Engine) settleClaim(ctx context.Context, p bugsink.Project, is bugsink.Issue, c syncstate.BugClaim) (int, outcome, bool) {
-	entry, ok, err := e.State.Get(ctx, c.BugsinkIssueID)
+func (cl *claimer) settleClaim(ctx context.Context, p bugsink.Project, is bugsink.Issue, c syncstate.BugClaim) (int, outcome, bool) {
+	entry, ok, err := cl.State.Get(ctx, c.BugsinkIssueID)
 	if err != nil {
-		return 0, e.stateFailed(p, is, StageClaim, err), true
+		return 0, cl.stateFailed(p, is, StageClaim, err), true
 	}
 	if ok && entry.Record != nil && entry.Record.GiteaIssueNumber > 0 {
 		return entry.Record.GiteaIssueNumber, outcome{}, true
 	}
-	gi, err := e.findExisting(ctx, c.BugsinkIssueID, c.At)
+	gi, err := cl.write.findExisting(ctx, c.BugsinkIssueID, c.At)
 	if err != nil {
-		return 0, e.failed(p, is, StageRecover, fmt.Errorf("looking in Gitea for the issue %s was creating for this error failed: %w", c.BugsinkIssueID, err)), true
+		return 0, cl.failed(p, is, StageRecover, fmt.Errorf("looking in Gitea for the issue %s was creating for this error failed: %w", c.BugsinkIssueID, err)), true
 	}
 	if gi != nil {
 		return gi.Number, outcome{}, true
 	}
-	if age := e.Now().Sub(c.At); age < e.Opts.PendingGrace {
+	if age := cl.Now().Sub(c.At); age < cl.Opts.PendingGrace {
 		return 0, outcome{deferred: true, warnings: []string{fmt.Sprintf(
 			"%s: the gitea issue of the same error in another environment (%s, %s ago) may still be landing; deferred to a later run", is.ID, c.BugsinkIssueID, age.Round(time.Second))}}, true
 	}
@@ -160,9 +124,9 @@ func (e *Engine) stateFailed(p bugsink.Project, is bugsink.Issue, stage Stage, e
 
 // clearReservation drops the reservation of an issue for which nothing
 // was created.
-func (e *Engine) clearReservation(ctx context.Context, id string) {
-	if err := e.State.ClearReservation(ctx, id); err != nil {
-		e.Log.Warn("could not clear a reservation; the next run checks Gitea first", "bugsink_issue", id, "err", err)
+func (cl *claimer) clearReservation(ctx context.Context, id string) {
+	if err := cl.State.ClearReservation(ctx, id); err != nil {
+		cl.Log.Warn("could not clear a reservation; the next run checks Gitea first", "bugsink_issue", id, "err", err)
 	}
 }
 
@@ -171,32 +135,32 @@ func (e *Engine) clearReservation(ctx context.Context, id string) {
 // bug reaches production, then the mapping (each step can be repeated
 // after a crash without writing twice). The resolve and back-link are
 // returned as after.
-func (e *Engine) linkTo(ctx context.Context, p bugsink.Project, is bugsink.Issue, prep prepared, number int) (outcome, func(context.Context, *outcome)) {
+func (lc *lifecycle) linkTo(ctx context.Context, p bugsink.Project, is bugsink.Issue, prep prepared, number int) (outcome, func(context.Context, *outcome)) {
 	fail := func(err error) (outcome, func(context.Context, *outcome)) {
-		e.clearReservation(ctx, is.ID)
-		return e.failed(p, is, StageLink, err), nil
+		lc.claim.clearReservation(ctx, is.ID)
+		return lc.failed(p, is, StageLink, err), nil
 	}
-	gi, err := e.Gitea.Issue(ctx, number)
+	gi, err := lc.Gitea.Issue(ctx, number)
 	if gitea.IsNotFound(err) {
 		err = fmt.Errorf("gitea issue #%d, filed for this error in another environment, no longer exists; `bsync forget` of the bugsink issues mapped to it lets the next run file the error anew", number)
 	}
 	if err != nil {
 		return fail(err)
 	}
-	b, _, err := e.State.Bug(ctx, prep.link.bug)
+	b, _, err := lc.State.Bug(ctx, prep.link.bug)
 	if err != nil {
 		return fail(err)
 	}
-	if err := e.addEnvLabel(ctx, gi, prep.link.place); err != nil {
+	if err := lc.write.addEnvLabel(ctx, gi, prep.link.place); err != nil {
 		return fail(err)
 	}
-	if err := e.writeBug(ctx, gi, prep.link.bug, b.Members, e.newRow(p, is, prep.link)); err != nil {
+	if err := lc.write.writeBug(ctx, gi, prep.link.bug, b.Members, lc.newRow(p, is, prep.link)); err != nil {
 		return fail(err)
 	}
-	if err := e.announceEscape(ctx, gi, p, is, prep.link, b.Members); err != nil {
+	if err := lc.write.announceEscape(ctx, gi, p, is, prep.link, b.Members); err != nil {
 		return fail(err)
 	}
-	o, rec := e.recordCreated(ctx, p, is, gi, labelNames(gi.Labels, prep.link.place.EnvLabel()), nil, false, prep.link)
+	o, rec := lc.rec.recordCreated(ctx, p, is, gi, labelNames(gi.Labels, prep.link.place.EnvLabel()), nil, false, prep.link)
 	o.warnings = append(prep.warnings, o.warnings...)
 	if o.created != nil {
 		o.created.Linked = true
@@ -204,8 +168,8 @@ func (e *Engine) linkTo(ctx context.Context, p bugsink.Project, is bugsink.Issue
 	if rec == nil {
 		return o, nil
 	}
-	e.Log.Info("linked", "bugsink_issue", is.ID, "project", p.Slug, "gitea_issue", gi.Number, "environment", prep.link.place.Env)
-	return o, func(ctx context.Context, o *outcome) { e.afterRecord(ctx, p, is, gi, *rec, o) }
+	lc.Log.Info("linked", "bugsink_issue", is.ID, "project", p.Slug, "gitea_issue", gi.Number, "environment", prep.link.place.Env)
+	return o, func(ctx context.Context, o *outcome) { lc.res.afterRecord(ctx, p, is, gi, *rec, o) }
 }
 
 // labelNames lists an issue's label names plus extra.
@@ -222,17 +186,17 @@ func labelNames(labels []gitea.Label, extra string) []string {
 // addEnvLabel gives a shared issue the environment's label unless it has
 // it (Gitea's POST .../labels adds to the issue's labels, keeping those it
 // has: routers/api/v1/repo/issue_label.go AddIssueLabels).
-func (e *Engine) addEnvLabel(ctx context.Context, gi *gitea.Issue, place envlink.Place) error {
+func (w *writer) addEnvLabel(ctx context.Context, gi *gitea.Issue, place envlink.Place) error {
 	for _, l := range gi.Labels {
 		if l.Name == place.EnvLabel() {
 			return nil
 		}
 	}
-	ids, err := e.labelIDsFor(ctx, []string{place.EnvLabel()})
+	ids, err := w.labels.idsFor(ctx, []string{place.EnvLabel()})
 	if err != nil || len(ids) == 0 {
 		return fmt.Errorf("label %s for gitea issue #%d: %w", place.EnvLabel(), gi.Number, err)
 	}
-	if _, err := e.Gitea.AddLabels(ctx, gi.Number, ids); err != nil {
+	if _, err := w.Gitea.AddLabels(ctx, gi.Number, ids); err != nil {
 		return err
 	}
 	return nil
@@ -243,8 +207,8 @@ func (e *Engine) addEnvLabel(ctx context.Context, gi *gitea.Issue, place envlink
 // comment carries its marker already. A bug that reached both before its
 // issue was filed (in this run) is not news: the issue says it from the
 // start.
-func (e *Engine) announceEscape(ctx context.Context, gi *gitea.Issue, p bugsink.Project, is bugsink.Issue, link linkInfo, members map[string]string) error {
-	if _, made := e.made.Load(gi.Number); made || link.place.Env != envlink.Production {
+func (w *writer) announceEscape(ctx context.Context, gi *gitea.Issue, p bugsink.Project, is bugsink.Issue, link linkInfo, members map[string]string) error {
+	if w.bugs.madeNow(gi.Number) || link.place.Env != envlink.Production {
 		return nil
 	}
 	var before []string
@@ -259,10 +223,10 @@ func (e *Engine) announceEscape(ctx context.Context, gi *gitea.Issue, p bugsink.
 	}
 	sort.Strings(before)
 	mark := render.EscapedMarker(link.bug)
-	if found, err := e.commented(ctx, gi.Number, mark); err != nil || found {
+	if found, err := w.commented(ctx, gi.Number, mark); err != nil || found {
 		return err
 	}
-	_, err := e.Gitea.Comment(ctx, gi.Number, render.EscapedComment(link.bug, e.newRow(p, is, link).EnvRow, before, e.Opts.Render.BugsinkURL))
+	_, err := w.Gitea.Comment(ctx, gi.Number, render.EscapedComment(link.bug, w.newRow(p, is, link).EnvRow, before, w.Opts.Render.BugsinkURL))
 	return err
 }
 
@@ -277,12 +241,12 @@ func appendOnce(list []string, s string) []string {
 
 // releaseClaim drops id's claim on bug after a create that certainly
 // failed, so the bug's other issues need not wait for it.
-func (e *Engine) releaseClaim(ctx context.Context, bug, id string) {
+func (cl *claimer) releaseClaim(ctx context.Context, bug, id string) {
 	if bug == "" {
 		return
 	}
-	if err := e.State.ReleaseBugClaim(ctx, bug, id); err != nil {
-		e.Log.Warn("could not release a claim; the bug's other issues wait for it", "bugsink_issue", id, "err", err)
+	if err := cl.State.ReleaseBugClaim(ctx, bug, id); err != nil {
+		cl.Log.Warn("could not release a claim; the bug's other issues wait for it", "bugsink_issue", id, "err", err)
 	}
 }
 
@@ -298,11 +262,11 @@ func pendingLink(r *syncstate.Reservation) linkInfo {
 // wouldLink says, in a dry run, where a new issue of a bug would go: the
 // Gitea issue the state records for the bug, or the issue of this run
 // that would create it.
-func (e *Engine) wouldLink(ctx context.Context, would *CreatedIssue, link linkInfo) error {
+func (pp *preparer) wouldLink(ctx context.Context, would *CreatedIssue, link linkInfo) error {
 	if link.bug == "" {
 		return nil
 	}
-	b, _, err := e.State.Bug(ctx, link.bug)
+	b, _, err := pp.State.Bug(ctx, link.bug)
 	if err != nil {
 		return err
 	}
@@ -310,26 +274,19 @@ func (e *Engine) wouldLink(ctx context.Context, would *CreatedIssue, link linkIn
 		would.LinkTo = b.Number
 		return nil
 	}
-	e.dryMu.Lock()
-	defer e.dryMu.Unlock()
-	if first, ok := e.dryBugs[link.bug]; ok {
+	if first, ok := pp.bugs.wouldFile(link.bug, would.BugsinkIssueID); ok {
 		would.LinkWith = first
-		return nil
 	}
-	if e.dryBugs == nil {
-		e.dryBugs = map[string]string{}
-	}
-	e.dryBugs[link.bug] = would.BugsinkIssueID
 	return nil
 }
 
 // rejoinBug puts an adopted issue's row back in its shared issue's
 // Environments section (best effort: a failure is a warning, and the row
 // comes back with its next recurrence; its marker is in the body).
-func (e *Engine) rejoinBug(ctx context.Context, p bugsink.Project, is bugsink.Issue, gi *gitea.Issue, link linkInfo) string {
-	b, _, err := e.State.Bug(ctx, link.bug)
+func (w *writer) rejoinBug(ctx context.Context, p bugsink.Project, is bugsink.Issue, gi *gitea.Issue, link linkInfo) string {
+	b, _, err := w.State.Bug(ctx, link.bug)
 	if err == nil {
-		err = e.writeBug(ctx, gi, link.bug, b.Members, e.newRow(p, is, link))
+		err = w.writeBug(ctx, gi, link.bug, b.Members, w.newRow(p, is, link))
 	}
 	if err != nil {
 		return fmt.Sprintf("%s: its row in the environments of gitea issue #%d was not written: %v", is.ID, gi.Number, err)
@@ -339,12 +296,12 @@ func (e *Engine) rejoinBug(ctx context.Context, p bugsink.Project, is bugsink.Is
 
 // renderNew renders a new issue's Gitea issue and finds its bug; an issue
 // of a bug starts its Environments section with its own row.
-func (e *Engine) renderNew(p bugsink.Project, is bugsink.Issue, ev *bugsink.Event, code *render.Code) (render.Output, linkInfo) {
-	out := render.Issue(render.Input{Issue: is, Event: ev, Project: p.Slug, Options: e.Opts.Render, Code: code})
-	link := e.linkFor(p, is, ev)
+func (pp *preparer) renderNew(p bugsink.Project, is bugsink.Issue, ev *bugsink.Event, code *render.Code) (render.Output, linkInfo) {
+	out := render.Issue(render.Input{Issue: is, Event: ev, Project: p.Slug, Options: pp.Opts.Render, Code: code})
+	link := pp.linkFor(p, is, ev)
 	if link.bug != "" {
 		out.Body, _ = render.ReplaceEnvironments(out.Body, render.EnvironmentsSection(link.bug,
-			[]render.EnvRow{e.newRow(p, is, link).EnvRow}, e.Opts.Render.BugsinkURL))
+			[]render.EnvRow{pp.newRow(p, is, link).EnvRow}, pp.Opts.Render.BugsinkURL))
 	}
 	return out, link
 }
@@ -360,8 +317,8 @@ type Link struct {
 // new Bugsink issue, and the bug it would be filed under (nil when it is
 // filed on its own).
 func RenderNew(p bugsink.Project, is bugsink.Issue, ev *bugsink.Event, opts Options) (render.Output, *Link) {
-	e := &Engine{Opts: opts}
-	out, link := e.renderNew(p, is, ev, nil) // no repository read: no code links
+	pp := &preparer{Engine: &Engine{Opts: opts}}
+	out, link := pp.renderNew(p, is, ev, nil) // no repository read: no code links
 	if link.bug == "" {
 		return out, nil
 	}

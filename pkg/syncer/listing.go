@@ -32,9 +32,9 @@ func listErr(ctx context.Context, err error) error {
 // without keeping a set of ids. The next page is read while the current
 // one is worked on. The watermark's last_seen is the newest when the
 // listing began, so whatever comes in during it is listed next run.
-func (e *Engine) listFull(ctx context.Context, p bugsink.Project, pi int, rep *Report) (wm syncstate.Watermark, err error) {
+func (r *run) listFull(ctx context.Context, p bugsink.Project, pi int, rep *Report) (wm syncstate.Watermark, err error) {
 	pr := &rep.Projects[pi]
-	for page, err := range e.Bugsink.IssuePagesBy(ctx, p.ID, bugsink.SortLastSeen, true) {
+	for page, err := range r.Bugsink.IssuePagesBy(ctx, p.ID, bugsink.SortLastSeen, true) {
 		if err != nil {
 			return wm, listErr(ctx, err)
 		}
@@ -51,12 +51,12 @@ func (e *Engine) listFull(ctx context.Context, p bugsink.Project, pi int, rep *R
 		// Whatever ends the listing, the page in flight is finished and
 		// merged (its issues were started; they end untouched or recorded).
 		if inFlight != nil {
-			if ferr := e.finishPage(ctx, inFlight, rep); err == nil {
+			if ferr := r.finishPage(ctx, inFlight, rep); err == nil {
 				err = ferr
 			}
 		}
 	}()
-	for page, lerr := range prefetch(pctx, e.Bugsink.IssuePagesBy(pctx, p.ID, bugsink.SortDigestOrder, false)) {
+	for page, lerr := range prefetch(pctx, r.Bugsink.IssuePagesBy(pctx, p.ID, bugsink.SortDigestOrder, false)) {
 		if lerr != nil {
 			return wm, listErr(ctx, lerr)
 		}
@@ -72,9 +72,9 @@ func (e *Engine) listFull(ctx context.Context, p bugsink.Project, pi int, rep *R
 		}
 		// The page's creates run on while the next page is read and
 		// started: Gitea does not wait at page boundaries.
-		pw, err := e.startPage(ctx, p, pi, e.wantedRows(p, pi, rows, rep), rep)
+		pw, err := r.startPage(ctx, p, pi, r.wantedRows(p, pi, rows, rep), rep)
 		if inFlight != nil {
-			if ferr := e.finishPage(ctx, inFlight, rep); err == nil {
+			if ferr := r.finishPage(ctx, inFlight, rep); err == nil {
 				err = ferr
 			}
 		}
@@ -82,8 +82,8 @@ func (e *Engine) listFull(ctx context.Context, p bugsink.Project, pi int, rep *R
 		if err != nil {
 			return wm, err
 		}
-		if e.Opts.Progress != nil {
-			e.Opts.Progress(p.Slug, pr.Synced+pr.Skipped+pr.Failed+pr.Deferred, pr.Unresolved)
+		if r.Opts.Progress != nil {
+			r.Opts.Progress(p.Slug, pr.Synced+pr.Skipped+pr.Failed+pr.Deferred, pr.Unresolved)
 		}
 	}
 	return wm, nil
@@ -98,16 +98,16 @@ func (e *Engine) listFull(ctx context.Context, p bugsink.Project, pi int, rep *R
 // past the first listing and are worked on after it. With nothing new,
 // that is one page of each (the digest_order page read first: see
 // startListings).
-func (e *Engine) listIncremental(ctx context.Context, p bugsink.Project, pi int, rep *Report, prev syncstate.Watermark) (syncstate.Watermark, error) {
+func (r *run) listIncremental(ctx context.Context, p bugsink.Project, pi int, rep *Report, prev syncstate.Watermark) (syncstate.Watermark, error) {
 	cutoff := prev.LastSeen.Add(-DigestLagMargin)
 	wm := prev
-	l := e.listingsFor(ctx, p.ID)
+	l := r.plans.listingsFor(ctx, p.ID)
 	defer l.cancel() // a scan left behind stops at once
 	scan := make(chan digestScan, 1)
 	go func(seq iter.Seq2[[]bugsink.Issue, error]) {
-		scan <- e.scanDigestOrder(ctx, seq, prev.DigestOrder, cutoff)
+		scan <- r.scanDigestOrder(ctx, seq, prev.DigestOrder, cutoff)
 	}(l.digest.seq())
-	if err := e.listSince(ctx, p, l.lastSeen.seq(), pi, rep, cutoff, &wm); err != nil {
+	if err := r.listSince(ctx, p, l.lastSeen.seq(), pi, rep, cutoff, &wm); err != nil {
 		return wm, err
 	}
 	var ds digestScan
@@ -125,7 +125,7 @@ func (e *Engine) listIncremental(ctx context.Context, p bugsink.Project, pi int,
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%s: %d new issue(s) were digested more than %s after their last event and were found by their digest_order",
 			p.Slug, len(ds.slipped), DigestLagMargin))
 		rep.Projects[pi].Seen += len(ds.slipped)
-		if err := e.workRows(ctx, p, pi, ds.slipped, rep); err != nil {
+		if err := r.workRows(ctx, p, pi, ds.slipped, rep); err != nil {
 			return wm, err
 		}
 	}
@@ -134,7 +134,7 @@ func (e *Engine) listIncremental(ctx context.Context, p bugsink.Project, pi int,
 
 // listSince works on every issue last seen at or after cutoff, newest
 // first, and raises wm.LastSeen to the newest last_seen when it began.
-func (e *Engine) listSince(ctx context.Context, p bugsink.Project, pages iter.Seq2[[]bugsink.Issue, error], pi int, rep *Report, cutoff time.Time, wm *syncstate.Watermark) error {
+func (r *run) listSince(ctx context.Context, p bugsink.Project, pages iter.Seq2[[]bugsink.Issue, error], pi int, rep *Report, cutoff time.Time, wm *syncstate.Watermark) error {
 	pr := &rep.Projects[pi]
 	first, havePrev := true, false
 	var prevRow bugsink.Issue
@@ -163,7 +163,7 @@ func (e *Engine) listSince(ctx context.Context, p bugsink.Project, pages iter.Se
 			rows = append(rows, is)
 		}
 		pr.Seen += len(rows)
-		if err := e.workRows(ctx, p, pi, rows, rep); err != nil {
+		if err := r.workRows(ctx, p, pi, rows, rep); err != nil {
 			return err
 		}
 		if done {
@@ -184,7 +184,7 @@ type digestScan struct {
 // scanDigestOrder reads the issues digested since the watermark (newest
 // first, usually one page) and keeps those the last_seen listing does not
 // reach. It only reads: it runs beside that listing.
-func (e *Engine) scanDigestOrder(ctx context.Context, pages iter.Seq2[[]bugsink.Issue, error], since int, cutoff time.Time) (ds digestScan) {
+func (r *run) scanDigestOrder(ctx context.Context, pages iter.Seq2[[]bugsink.Issue, error], since int, cutoff time.Time) (ds digestScan) {
 	last := math.MaxInt
 	for page, err := range pages {
 		if err == nil && ctx.Err() != nil {
@@ -221,16 +221,16 @@ func (e *Engine) scanDigestOrder(ctx context.Context, pages iter.Seq2[[]bugsink.
 }
 
 // workRows counts listed rows and works on the wanted ones.
-func (e *Engine) workRows(ctx context.Context, p bugsink.Project, pi int, rows []bugsink.Issue, rep *Report) error {
+func (r *run) workRows(ctx context.Context, p bugsink.Project, pi int, rows []bugsink.Issue, rep *Report) error {
 	pr := &rep.Projects[pi]
-	wanted := e.wantedRows(p, pi, rows, rep)
+	wanted := r.wantedRows(p, pi, rows, rep)
 	if len(wanted) > 0 {
-		if err := e.syncPage(ctx, p, pi, wanted, rep); err != nil {
+		if err := r.syncPage(ctx, p, pi, wanted, rep); err != nil {
 			return err
 		}
 	}
-	if e.Opts.Progress != nil {
-		e.Opts.Progress(p.Slug, pr.Synced+pr.Skipped+pr.Failed+pr.Deferred, pr.Unresolved)
+	if r.Opts.Progress != nil {
+		r.Opts.Progress(p.Slug, pr.Synced+pr.Skipped+pr.Failed+pr.Deferred, pr.Unresolved)
 	}
 	return nil
 }
@@ -239,19 +239,19 @@ func (e *Engine) workRows(ctx context.Context, p bugsink.Project, pi int, rows [
 // path comes through here), counts them and the muted ones, and returns
 // those to work on (unresolved, not muted unless IncludeMuted, with a
 // valid id). A row claimed already this run is skipped.
-func (e *Engine) wantedRows(p bugsink.Project, pi int, rows []bugsink.Issue, rep *Report) []bugsink.Issue {
+func (r *run) wantedRows(p bugsink.Project, pi int, rows []bugsink.Issue, rep *Report) []bugsink.Issue {
 	pr := &rep.Projects[pi]
 	var wanted []bugsink.Issue
 	for _, is := range rows {
 		if is.IsResolved {
 			continue
 		}
-		if !e.taken.claim(is.ID) {
-			e.Log.Debug("issue taken up already this run; this copy is skipped", "bugsink_issue", is.ID, "project", p.Slug)
+		if !r.taken.claim(is.ID) {
+			r.Log.Debug("issue taken up already this run; this copy is skipped", "bugsink_issue", is.ID, "project", p.Slug)
 			continue
 		}
 		pr.Unresolved++
-		if is.IsMuted && !e.Opts.IncludeMuted {
+		if is.IsMuted && !r.Opts.IncludeMuted {
 			pr.Muted++
 			rep.Muted++
 			continue

@@ -56,6 +56,15 @@ const DefaultFullScanEvery = 24 * time.Hour
 // 4 Bugsink calls: the event list, the event, the resolve, the back-link).
 const DefaultBugsinkConcurrency = 6
 
+// planner holds each project's plan and, for an incremental one, its
+// listings read ahead (prime.go).
+type planner struct {
+	*Engine
+	slots  chan struct{} // Bugsink's, held by each page read ahead
+	plans  map[int]plan
+	primed map[int]listings
+}
+
 // plan is how one project is listed this run.
 type plan struct {
 	full   bool
@@ -64,14 +73,14 @@ type plan struct {
 }
 
 // planFor decides between a full and an incremental listing of a project.
-func (e *Engine) planFor(ctx context.Context, p bugsink.Project, rep *Report) (plan, error) {
-	wm, ok, err := e.State.Watermark(ctx, p.ID)
+func (pn *planner) planFor(ctx context.Context, p bugsink.Project, rep *Report) (plan, error) {
+	wm, ok, err := pn.State.Watermark(ctx, p.ID)
 	switch {
 	case errors.Is(err, syncstate.ErrBadWatermark):
 		return plan{full: true, reason: "unreadable watermark"}, nil
 	case err != nil:
 		return plan{}, &FatalError{Err: err}
-	case e.Opts.Full:
+	case pn.Opts.Full:
 		return plan{full: true, reason: "requested", wm: wm}, nil
 	case rep.Reindex != nil:
 		return plan{full: true, reason: "state rebuilt", wm: wm}, nil
@@ -79,12 +88,12 @@ func (e *Engine) planFor(ctx context.Context, p bugsink.Project, rep *Report) (p
 		return plan{full: true, reason: "no watermark"}, nil
 	case wm.Slug != p.Slug || wm.DigestOrder < 0 || wm.LastSeen.IsZero() && wm.DigestOrder > 0:
 		return plan{full: true, reason: "watermark does not fit the project"}, nil
-	case wm.Settings != e.settingsKey():
+	case wm.Settings != pn.settingsKey():
 		return plan{full: true, reason: "settings changed", wm: wm}, nil
-	case e.Opts.FullScanEvery > 0 && e.Now().Sub(wm.FullAt) >= e.Opts.FullScanEvery:
+	case pn.Opts.FullScanEvery > 0 && pn.Now().Sub(wm.FullAt) >= pn.Opts.FullScanEvery:
 		return plan{full: true, reason: "full scan due", wm: wm}, nil
 	}
-	n, err := e.State.LeftoverCount(ctx, p.ID)
+	n, err := pn.State.LeftoverCount(ctx, p.ID)
 	if err != nil {
 		return plan{}, &FatalError{Err: err}
 	}
@@ -113,12 +122,12 @@ func (e *Engine) settingsKey() string {
 // what the listing found, re-reads the project's leftovers, and then
 // moves its watermark. A project cut short keeps its old watermark, so the
 // next run lists the same range again.
-func (e *Engine) runProject(ctx context.Context, p bugsink.Project, pi int, rep *Report) error {
+func (r *run) runProject(ctx context.Context, p bugsink.Project, pi int, rep *Report) error {
 	pr := &rep.Projects[pi]
-	pl, ok := e.plans[p.ID]
+	pl, ok := r.plans.plans[p.ID]
 	if !ok {
 		var err error
-		if pl, err = e.planFor(ctx, p, rep); err != nil {
+		if pl, err = r.plans.planFor(ctx, p, rep); err != nil {
 			return err
 		}
 	}
@@ -126,7 +135,7 @@ func (e *Engine) runProject(ctx context.Context, p bugsink.Project, pi int, rep 
 	var wm syncstate.Watermark
 	var err error
 	if !pl.full {
-		wm, err = e.listIncremental(ctx, p, pi, rep, pl.wm)
+		wm, err = r.listIncremental(ctx, p, pi, rep, pl.wm)
 		if errors.Is(err, errDigestOrderBack) {
 			pl = plan{full: true, reason: "bugsink's digest_order went back", wm: pl.wm}
 			err = nil
@@ -139,21 +148,21 @@ func (e *Engine) runProject(ctx context.Context, p bugsink.Project, pi int, rep 
 		return err
 	}
 	if pl.full {
-		if wm, err = e.listFull(ctx, p, pi, rep); err != nil {
+		if wm, err = r.listFull(ctx, p, pi, rep); err != nil {
 			return err
 		}
-		wm.FullAt = e.Now()
+		wm.FullAt = r.Now()
 	} else {
 		wm.FullAt = pl.wm.FullAt
 	}
-	if err := e.reworkLeftovers(ctx, p, pi, rep, pl.full); err != nil {
+	if err := r.reworkLeftovers(ctx, p, pi, rep, pl.full); err != nil {
 		return err
 	}
-	if e.Opts.DryRun {
+	if r.Opts.DryRun {
 		return nil
 	}
-	wm.Slug, wm.Settings, wm.At = p.Slug, e.settingsKey(), e.Now()
-	if err := e.State.SetWatermark(ctx, p.ID, wm); err != nil {
+	wm.Slug, wm.Settings, wm.At = p.Slug, r.settingsKey(), r.Now()
+	if err := r.State.SetWatermark(ctx, p.ID, wm); err != nil {
 		return &FatalError{Err: err}
 	}
 	return nil

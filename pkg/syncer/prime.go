@@ -94,12 +94,12 @@ type listings struct {
 
 // listingsFor returns a project's listings: read ahead when they were,
 // else started now. Listings read ahead are handed out once.
-func (e *Engine) listingsFor(ctx context.Context, projectID int) listings {
-	if l, ok := e.primed[projectID]; ok {
-		delete(e.primed, projectID)
+func (pn *planner) listingsFor(ctx context.Context, projectID int) listings {
+	if l, ok := pn.primed[projectID]; ok {
+		delete(pn.primed, projectID)
 		return l
 	}
-	return e.startListings(ctx, projectID)
+	return pn.startListings(ctx, projectID)
 }
 
 // startListings starts a project's two listings. The digest_order page is
@@ -109,23 +109,23 @@ func (e *Engine) listingsFor(ctx context.Context, projectID int) listings {
 // the slipped ones. Read the other way round, an issue digested between
 // the two reads with a last_seen above this cutoff but below the next
 // run's would be in neither listing again (until the next full pass).
-func (e *Engine) startListings(ctx context.Context, projectID int) listings {
+func (pn *planner) startListings(ctx context.Context, projectID int) listings {
 	lctx, cancel := context.WithCancel(ctx)
-	digest := prime(lctx, e.Bugsink.IssuePagesBy(lctx, projectID, bugsink.SortDigestOrder, true), e.slots, nil)
-	lastSeen := prime(lctx, e.Bugsink.IssuePagesBy(lctx, projectID, bugsink.SortLastSeen, true), e.slots, digest.read)
+	digest := prime(lctx, pn.Bugsink.IssuePagesBy(lctx, projectID, bugsink.SortDigestOrder, true), pn.slots, nil)
+	lastSeen := prime(lctx, pn.Bugsink.IssuePagesBy(lctx, projectID, bugsink.SortLastSeen, true), pn.slots, digest.read)
 	return listings{lastSeen: lastSeen, digest: digest, cancel: cancel}
 }
 
 // planAll plans every project before the first is worked on.
-func (e *Engine) planAll(ctx context.Context, projects []bugsink.Project, rep *Report) error {
-	e.plans = map[int]plan{}
-	e.primed = map[int]listings{}
+func (pn *planner) planAll(ctx context.Context, projects []bugsink.Project, rep *Report) error {
+	pn.plans = map[int]plan{}
+	pn.primed = map[int]listings{}
 	for _, p := range projects {
-		pl, err := e.planFor(ctx, p, rep)
+		pl, err := pn.planFor(ctx, p, rep)
 		if err != nil {
 			return err
 		}
-		e.plans[p.ID] = pl
+		pn.plans[p.ID] = pl
 	}
 	return nil
 }
@@ -134,19 +134,19 @@ func (e *Engine) planAll(ctx context.Context, projects []bugsink.Project, rep *R
 // the next few from projects[i] on: as many as keep the Bugsink slots
 // busy, so that what is held ahead does not grow with the number of
 // projects.
-func (e *Engine) primeAhead(ctx context.Context, projects []bugsink.Project, i int) {
-	window := max(1, cap(e.slots)/2)
+func (pn *planner) primeAhead(ctx context.Context, projects []bugsink.Project, i int) {
+	window := max(1, cap(pn.slots)/2)
 	for _, p := range projects[i:min(i+window, len(projects))] {
-		if _, done := e.primed[p.ID]; done || e.plans[p.ID].full {
+		if _, done := pn.primed[p.ID]; done || pn.plans[p.ID].full {
 			continue
 		}
-		e.primed[p.ID] = e.startListings(ctx, p.ID)
+		pn.primed[p.ID] = pn.startListings(ctx, p.ID)
 	}
 }
 
 // discardPrimed ends the listings read ahead that no project used.
-func (e *Engine) discardPrimed() {
-	for _, l := range e.primed {
+func (pn *planner) discardPrimed() {
+	for _, l := range pn.primed {
 		l.cancel()
 		l.lastSeen.discard()
 		l.digest.discard()

@@ -34,12 +34,12 @@ type outcome struct {
 
 // syncPage looks a page of wanted issues up in one round trip and works on
 // them through the stages, then merges their outcomes.
-func (e *Engine) syncPage(ctx context.Context, p bugsink.Project, pi int, wanted []bugsink.Issue, rep *Report) error {
-	pw, err := e.startPage(ctx, p, pi, wanted, rep)
+func (r *run) syncPage(ctx context.Context, p bugsink.Project, pi int, wanted []bugsink.Issue, rep *Report) error {
+	pw, err := r.startPage(ctx, p, pi, wanted, rep)
 	if err != nil {
 		return err
 	}
-	return e.finishPage(ctx, pw, rep)
+	return r.finishPage(ctx, pw, rep)
 }
 
 // pageWork is a page whose issues are being worked on.
@@ -62,13 +62,13 @@ type pageWork struct {
 // the work on each that needs some; it returns once every one was started
 // (the stages' read-ahead bounds how far it runs ahead), so the listing
 // can go on while the page's creates run. finishPage waits for them.
-func (e *Engine) startPage(ctx context.Context, p bugsink.Project, pi int, wanted []bugsink.Issue, rep *Report) (*pageWork, error) {
+func (r *run) startPage(ctx context.Context, p bugsink.Project, pi int, wanted []bugsink.Issue, rep *Report) (*pageWork, error) {
 	pr := &rep.Projects[pi]
 	ids := make([]string, 0, len(wanted))
 	for _, is := range wanted {
 		ids = append(ids, is.ID)
 	}
-	known, err := e.State.LookupState(ctx, ids)
+	known, err := r.State.LookupState(ctx, ids)
 	if err != nil {
 		return nil, &FatalError{Err: err}
 	}
@@ -77,36 +77,36 @@ func (e *Engine) startPage(ctx context.Context, p bugsink.Project, pi int, wante
 	doneBefore, unresolved := pr.Synced+pr.Skipped+pr.Failed+pr.Deferred, pr.Unresolved
 	var finished atomic.Int64
 	for i, is := range wanted {
-		if e.stop.Load() || ctx.Err() != nil {
+		if r.stop.Load() || ctx.Err() != nil {
 			break
 		}
-		if o, ok := e.settled(is, known[is.ID]); ok {
+		if o, ok := r.life.settled(is, known[is.ID]); ok {
 			// Nothing to do for it: no goroutine, no request.
 			pw.outs[i], pw.started[i], pw.settled[i] = o, true, true
 			continue
 		}
-		if st := known[is.ID]; !st.Entry.Mapped() && e.Opts.MaxCreate > 0 {
+		if st := known[is.ID]; !st.Entry.Mapped() && r.Opts.MaxCreate > 0 {
 			// Created after every project was listed, oldest first.
-			e.offer(rep, candidate{project: p, report: pi, issue: is, pending: st.Pending})
+			r.offer(rep, candidate{project: p, report: pi, issue: is, pending: st.Pending})
 			pw.queued[i] = true
 			continue
 		}
-		if !acquire(ctx, e.stages.ahead) {
+		if !acquire(ctx, r.pipe.ahead) {
 			break
 		}
-		if e.stop.Load() {
-			<-e.stages.ahead
+		if r.stop.Load() {
+			<-r.pipe.ahead
 			break
 		}
 		pw.wg.Add(1)
 		go func(i int, is bugsink.Issue) {
 			defer pw.wg.Done()
-			pw.outs[i], pw.started[i] = e.work(ctx, p, is, known[is.ID])
+			pw.outs[i], pw.started[i] = r.work(ctx, p, is, known[is.ID])
 			if pw.outs[i].fatal != nil {
-				e.stop.Store(true)
+				r.stop.Store(true)
 			}
-			if pw.started[i] && e.Opts.Progress != nil {
-				e.Opts.Progress(p.Slug, doneBefore+int(finished.Add(1)), unresolved)
+			if pw.started[i] && r.Opts.Progress != nil {
+				r.Opts.Progress(p.Slug, doneBefore+int(finished.Add(1)), unresolved)
 			}
 		}(i, is)
 	}
@@ -116,7 +116,7 @@ func (e *Engine) startPage(ctx context.Context, p bugsink.Project, pi int, wante
 // finishPage waits for a page's work, merges its outcomes into the report
 // in listing order (so the report does not depend on concurrency) and
 // writes its leftover changes.
-func (e *Engine) finishPage(ctx context.Context, pw *pageWork, rep *Report) error {
+func (r *run) finishPage(ctx context.Context, pw *pageWork, rep *Report) error {
 	pw.wg.Wait()
 	pr := &rep.Projects[pw.pi]
 	var fatal error
@@ -124,12 +124,12 @@ func (e *Engine) finishPage(ctx context.Context, pw *pageWork, rep *Report) erro
 	for i, o := range pw.outs {
 		if !pw.started[i] {
 			if pw.queued[i] {
-				changes[pw.wanted[i].ID] = e.leftover("waiting")
+				changes[pw.wanted[i].ID] = r.left.leftover("waiting")
 			}
 			continue
 		}
 		if !pw.settled[i] || pw.dropSettled {
-			e.noteLeftover(changes, pw.wanted[i].ID, o)
+			r.left.noteLeftover(changes, pw.wanted[i].ID, o)
 		}
 		if !merged(o) {
 			if fatal == nil {
@@ -142,7 +142,7 @@ func (e *Engine) finishPage(ctx context.Context, pw *pageWork, rep *Report) erro
 			fatal = o.fatal
 		}
 	}
-	if err := e.saveLeftovers(ctx, pw.p.ID, changes); err != nil && fatal == nil {
+	if err := r.left.saveLeftovers(ctx, pw.p.ID, changes); err != nil && fatal == nil {
 		fatal = err
 	}
 	if fatal != nil {
@@ -216,20 +216,20 @@ func merge(rep *Report, pr *ProjectReport, o outcome) {
 // settled reports the outcome of an issue that needs no work at all: one
 // already mapped whose state calls for nothing (not seen again, and left
 // unresolved on purpose or in a dry run), or one a dry run's reindex found.
-func (e *Engine) settled(is bugsink.Issue, st syncstate.IssueState) (outcome, bool) {
+func (lc *lifecycle) settled(is bugsink.Issue, st syncstate.IssueState) (outcome, bool) {
 	if !st.Entry.Mapped() {
-		if e.recovered[is.ID] {
+		if lc.recovered[is.ID] {
 			return outcome{skipped: true}, true
 		}
-		if reason := e.belowThreshold(is); reason != "" {
+		if reason := lc.belowThreshold(is); reason != "" {
 			return outcome{below: true}, true
 		}
 		return outcome{}, false
 	}
-	if st.Entry.Record == nil || e.Opts.DryRun {
+	if st.Entry.Record == nil || lc.Opts.DryRun {
 		return outcome{}, false // revisit reports these
 	}
-	if rec := *st.Entry.Record; !seenAgain(is, rec) && (e.Opts.NoResolve || !rec.ReopenedAt.IsZero()) {
+	if rec := *st.Entry.Record; !seenAgain(is, rec) && (lc.Opts.NoResolve || !rec.ReopenedAt.IsZero()) {
 		// Not seen again, and left unresolved on purpose (by the options,
 		// or by a person who reopened it in Bugsink).
 		return outcome{skipped: true}, true
@@ -238,14 +238,14 @@ func (e *Engine) settled(is bugsink.Issue, st syncstate.IssueState) (outcome, bo
 }
 
 // handle decides what one wanted issue needs.
-func (e *Engine) handle(ctx context.Context, p bugsink.Project, is bugsink.Issue, st syncstate.IssueState) outcome {
+func (lc *lifecycle) handle(ctx context.Context, p bugsink.Project, is bugsink.Issue, st syncstate.IssueState) outcome {
 	if st.Entry.Mapped() {
-		return e.revisit(ctx, p, is, st.Entry)
+		return lc.revisit(ctx, p, is, st.Entry)
 	}
-	if e.recovered[is.ID] {
+	if lc.recovered[is.ID] {
 		return outcome{skipped: true}
 	}
-	return e.create(ctx, p, is, st.Pending)
+	return lc.create(ctx, p, is, st.Pending)
 }
 
 type pageResult struct {

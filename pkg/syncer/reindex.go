@@ -128,8 +128,8 @@ func (e *Engine) reindexOne(ctx context.Context, rep *ReindexReport, id string, 
 
 // ensureState rebuilds a state that is new or was lost from Gitea before
 // anything is created, so a wiped db 15 does not duplicate every issue.
-func (e *Engine) ensureState(ctx context.Context, rep *Report) error {
-	complete, err := e.State.StateComplete(ctx)
+func (r *run) ensureState(ctx context.Context, rep *Report) error {
+	complete, err := r.State.StateComplete(ctx)
 	if err != nil {
 		return &FatalError{Err: err}
 	}
@@ -138,12 +138,12 @@ func (e *Engine) ensureState(ctx context.Context, rep *Report) error {
 	}
 	// A first sync: look the labels up (and create them) while Gitea is
 	// scanned and Bugsink listed, rather than before the first create.
-	e.warm = make(chan struct{})
+	r.warm = make(chan struct{})
 	go func() {
-		defer close(e.warm)
-		_, _ = e.labelIDsFor(ctx, nil) // an error is met again on first use
+		defer close(r.warm)
+		_, _ = r.labels.idsFor(ctx, nil) // an error is met again on first use
 	}()
-	rr, found, err := e.Reindex(ctx, !e.Opts.DryRun)
+	rr, found, err := r.Reindex(ctx, !r.Opts.DryRun)
 	if refused(err) {
 		return &FatalError{Err: err}
 	}
@@ -151,12 +151,12 @@ func (e *Engine) ensureState(ctx context.Context, rep *Report) error {
 		return &FatalError{Err: fmt.Errorf("the sync state is new or was lost, and Gitea could not be scanned for the issues bsync made before, so nothing was created: %w", err)}
 	}
 	rep.Reindex = rr
-	if e.Opts.DryRun {
-		e.recovered = found
+	if r.Opts.DryRun {
+		r.life.recovered = found
 		return nil
 	}
-	e.Log.Info("sync state was new or lost; rebuilt it from gitea", "scanned", rr.Scanned, "found", rr.Found, "written", rr.Written)
-	if err := e.State.MarkStateComplete(ctx, "bsync "+e.Opts.Version); err != nil {
+	r.Log.Info("sync state was new or lost; rebuilt it from gitea", "scanned", rr.Scanned, "found", rr.Found, "written", rr.Written)
+	if err := r.State.MarkStateComplete(ctx, "bsync "+r.Opts.Version); err != nil {
 		return &FatalError{Err: err}
 	}
 	return nil

@@ -26,11 +26,11 @@ func ValidResolveMode(m string) bool {
 }
 
 // resolve resolves an issue in Bugsink the configured way.
-func (e *Engine) resolve(ctx context.Context, id string) error {
-	if e.Opts.ResolveMode == ResolveNextRelease {
-		return e.Bugsink.ResolveNext(ctx, id)
+func (rv *resolver) resolve(ctx context.Context, id string) error {
+	if rv.Opts.ResolveMode == ResolveNextRelease {
+		return rv.Bugsink.ResolveNext(ctx, id)
 	}
-	return e.Bugsink.Resolve(ctx, id)
+	return rv.Bugsink.Resolve(ctx, id)
 }
 
 // markResolved records that bsync's resolve of the recorded state took, so
@@ -40,19 +40,19 @@ func (e *Engine) resolve(ctx context.Context, id string) error {
 // newer one, so a return without one is a person's reopen. It returns a
 // warning when a write or read failed (then a later run resolves it again,
 // as for a failed resolve, or cannot tell a person's reopen by release).
-func (e *Engine) markResolved(ctx context.Context, id string, rec syncstate.Record) string {
-	rec.ResolvedAt = e.Now()
+func (rv *resolver) markResolved(ctx context.Context, id string, rec syncstate.Record) string {
+	rec.ResolvedAt = rv.Now()
 	rec.ResolvedRelease = nil
 	var warn string
-	if e.Opts.ResolveMode == ResolveNextRelease {
-		if ev, err := e.Bugsink.LatestEvent(ctx, id); err != nil {
+	if rv.Opts.ResolveMode == ResolveNextRelease {
+		if ev, err := rv.Bugsink.LatestEvent(ctx, id); err != nil {
 			warn = fmt.Sprintf("%s: resolved in Bugsink, but its release could not be read: %v", id, err)
 		} else {
 			release := ev.Data.Release
 			rec.ResolvedRelease = &release
 		}
 	}
-	if err := e.record(ctx, id, rec); err != nil {
+	if err := rv.rec.record(ctx, id, rec); err != nil {
 		return fmt.Sprintf("%s: resolved in Bugsink, but recording that failed: %v", id, err)
 	}
 	return warn

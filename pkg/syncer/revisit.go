@@ -19,33 +19,33 @@ import (
 // regression); while the issue is open, its figures are kept current
 // without a word. Not seen since, either bsync's resolve did not take
 // (resolve again) or a person reopened it in Bugsink (left alone).
-func (e *Engine) revisit(ctx context.Context, p bugsink.Project, is bugsink.Issue, entry syncstate.Entry) outcome {
+func (lc *lifecycle) revisit(ctx context.Context, p bugsink.Project, is bugsink.Issue, entry syncstate.Entry) outcome {
 	out := outcome{skipped: true}
 	if entry.Record == nil {
 		out.warnings = append(out.warnings, fmt.Sprintf("%s: mapping record is unreadable (%v); left alone", is.ID, entry.Err))
 		return out
 	}
 	rec := *entry.Record
-	if e.Opts.DryRun {
+	if lc.Opts.DryRun {
 		return out
 	}
 	if !seenAgain(is, rec) {
-		return e.unresolvedAgain(ctx, p, is, rec, out)
+		return lc.unresolvedAgain(ctx, p, is, rec, out)
 	}
-	if same, err := e.sameRelease(ctx, is, rec); err != nil {
+	if same, err := lc.sameRelease(ctx, is, rec); err != nil {
 		out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: StageReadEvent, Message: err.Error(), GiteaIssueNumber: rec.GiteaIssueNumber})
 		return out
 	} else if same {
 		// Resolved "in the next release", Bugsink keeps digesting events of
 		// the releases it knows (last_seen grows) without reopening the
 		// issue: unresolved with no newer release, a person reopened it.
-		return e.unresolvedAgain(ctx, p, is, rec, out)
+		return lc.unresolvedAgain(ctx, p, is, rec, out)
 	}
 	if rec.BugID != "" {
 		// One environment at a time on a shared issue: one comment per close.
-		defer e.bugLocks.lock(rec.BugID)()
+		defer lc.bugs.lock(rec.BugID)()
 	}
-	return e.recur(ctx, p, is, rec, out)
+	return lc.recur(ctx, p, is, rec, out)
 }
 
 // unresolvedAgain handles a mapped issue unresolved with no new event. The
@@ -53,29 +53,29 @@ func (e *Engine) revisit(ctx context.Context, p bugsink.Project, is bugsink.Issu
 // reopened the issue in Bugsink, which is their decision: it is counted
 // once and never resolved again. Otherwise (or for a mapping written
 // before bsync recorded its resolves) the resolve is repeated.
-func (e *Engine) unresolvedAgain(ctx context.Context, p bugsink.Project, is bugsink.Issue, rec syncstate.Record, out outcome) outcome {
-	if e.Opts.NoResolve || !rec.ReopenedAt.IsZero() {
+func (lc *lifecycle) unresolvedAgain(ctx context.Context, p bugsink.Project, is bugsink.Issue, rec syncstate.Record, out outcome) outcome {
+	if lc.Opts.NoResolve || !rec.ReopenedAt.IsZero() {
 		return out
 	}
 	if !rec.ResolvedAt.IsZero() {
-		rec.ReopenedAt = e.Now()
+		rec.ReopenedAt = lc.Now()
 		// The events digested while it was resolved in the next release
 		// are not a return.
 		rec.LastSeen = is.LastSeen
-		if err := e.record(ctx, is.ID, rec); err != nil {
+		if err := lc.rec.record(ctx, is.ID, rec); err != nil {
 			out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: StageRecord, Message: err.Error(), GiteaIssueNumber: rec.GiteaIssueNumber})
 			return out
 		}
 		out.reopenedInBugsink = true
-		e.Log.Info("reopened in bugsink by a person; left alone", "bugsink_issue", is.ID, "gitea_issue", rec.GiteaIssueNumber)
+		lc.Log.Info("reopened in bugsink by a person; left alone", "bugsink_issue", is.ID, "gitea_issue", rec.GiteaIssueNumber)
 		return out
 	}
-	if err := e.resolve(ctx, is.ID); err != nil {
+	if err := lc.res.resolve(ctx, is.ID); err != nil {
 		out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: StageResolve, Message: err.Error(), GiteaIssueNumber: rec.GiteaIssueNumber})
 		return out
 	}
 	out.resolved = true
-	if w := e.markResolved(ctx, is.ID, rec); w != "" {
+	if w := lc.res.markResolved(ctx, is.ID, rec); w != "" {
 		out.warnings = append(out.warnings, w)
 	}
 	return out
@@ -94,13 +94,13 @@ func (e *Engine) unresolvedAgain(ctx context.Context, p bugsink.Project, is bugs
 // skipped for an open issue; figures that are current are not written. A
 // regression found half done (its issue reopened already) is finished
 // and counted by the next run.
-func (e *Engine) recur(ctx context.Context, p bugsink.Project, is bugsink.Issue, rec syncstate.Record, out outcome) outcome {
+func (lc *lifecycle) recur(ctx context.Context, p bugsink.Project, is bugsink.Issue, rec syncstate.Record, out outcome) outcome {
 	fail := func(stage Stage, err error) outcome {
 		out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: stage, Message: err.Error(), GiteaIssueNumber: rec.GiteaIssueNumber})
 		return out
 	}
 	// Gitea answers 500, not 404, for a comment on a missing issue: read first.
-	gi, err := e.Gitea.Issue(ctx, rec.GiteaIssueNumber)
+	gi, err := lc.Gitea.Issue(ctx, rec.GiteaIssueNumber)
 	if err != nil {
 		if gitea.IsNotFound(err) {
 			err = fmt.Errorf("mapped gitea issue #%d no longer exists; `bsync forget %s` lets the next run create a new one", rec.GiteaIssueNumber, is.ID)
@@ -108,7 +108,7 @@ func (e *Engine) recur(ctx context.Context, p bugsink.Project, is bugsink.Issue,
 		return fail(StageReadGiteaIssue, err)
 	}
 	key := reportedKey(gi, rec)
-	reg, stage, err := e.reportRegression(ctx, p, is, gi, &rec, key)
+	reg, stage, err := lc.reportRegression(ctx, p, is, gi, &rec, key)
 	if err != nil {
 		return fail(stage, err)
 	}
@@ -120,11 +120,11 @@ func (e *Engine) recur(ctx context.Context, p bugsink.Project, is bugsink.Issue,
 	}
 	rec.ReopeningClose = ""
 	rec.Recurrences++
-	rec.LastRecurred = e.Now()
+	rec.LastRecurred = lc.Now()
 	rec.LastSeen = is.LastSeen
 	rec.EventCount = is.DigestedEventCount
 	rec.ResolvedAt = time.Time{}
-	warn, err := e.keepFigures(ctx, gi, is, &rec, key, reg != nil, wrote)
+	warn, err := lc.keepFigures(ctx, gi, is, &rec, key, reg != nil, wrote)
 	if err != nil {
 		// Nothing written yet: the next run tries again.
 		return fail(StageFigures, err)
@@ -132,24 +132,24 @@ func (e *Engine) recur(ctx context.Context, p bugsink.Project, is bugsink.Issue,
 	if warn != "" {
 		out.warnings = append(out.warnings, warn)
 	}
-	if err := e.record(ctx, is.ID, rec); err != nil {
+	if err := lc.rec.record(ctx, is.ID, rec); err != nil {
 		out.fatal = fmt.Errorf("updated gitea #%d for the return of %s but could not update its mapping: %w", gi.Number, is.ID, err)
 		return out
 	}
 	if reg != nil {
 		out.regression = reg
-		e.Log.Info("regression", "bugsink_issue", is.ID, "gitea_issue", gi.Number, "reopened", reg.Reopened)
+		lc.Log.Info("regression", "bugsink_issue", is.ID, "gitea_issue", gi.Number, "reopened", reg.Reopened)
 	} else {
 		out.recurring = true
 	}
-	if e.Opts.NoResolve || !rec.ReopenedAt.IsZero() {
+	if lc.Opts.NoResolve || !rec.ReopenedAt.IsZero() {
 		return out
 	}
-	if err := e.resolve(ctx, is.ID); err != nil {
+	if err := lc.res.resolve(ctx, is.ID); err != nil {
 		out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: StageResolve, Message: err.Error(), GiteaIssueNumber: gi.Number})
 		return out
 	}
-	if w := e.markResolved(ctx, is.ID, rec); w != "" {
+	if w := lc.res.markResolved(ctx, is.ID, rec); w != "" {
 		out.warnings = append(out.warnings, w)
 	}
 	return out
@@ -161,10 +161,10 @@ func (e *Engine) recur(ctx context.Context, p bugsink.Project, is bugsink.Issue,
 // a warning, since the mapping must be recorded anyway; otherwise it is
 // returned. For a closed issue without closed_at, whose key is its
 // updated_at, the reported close is carried over bsync's own writes.
-func (e *Engine) keepFigures(ctx context.Context, gi *gitea.Issue, is bugsink.Issue, rec *syncstate.Record, key string, regression, wrote bool) (string, error) {
+func (lc *lifecycle) keepFigures(ctx context.Context, gi *gitea.Issue, is bugsink.Issue, rec *syncstate.Record, key string, regression, wrote bool) (string, error) {
 	var warn string
-	if e.figuresDue(*rec, regression) {
-		written, w, err := e.refreshFiguresOf(ctx, gi, is, *rec)
+	if lc.figuresDue(*rec, regression) {
+		written, w, err := lc.write.refreshFiguresOf(ctx, gi, is, *rec)
 		switch {
 		case err != nil && !regression && !wrote:
 			return "", err
@@ -173,12 +173,12 @@ func (e *Engine) keepFigures(ctx context.Context, gi *gitea.Issue, is bugsink.Is
 		case w != "":
 			warn = w
 		case written:
-			rec.FiguresAt = e.Now()
+			rec.FiguresAt = lc.Now()
 			wrote = true
 		}
 	}
 	if wrote && gi.State == "closed" && gi.ClosedAt == nil && rec.ReportedClose == key {
-		if again, err := e.Gitea.Issue(ctx, gi.Number); err == nil && again.State == "closed" {
+		if again, err := lc.Gitea.Issue(ctx, gi.Number); err == nil && again.State == "closed" {
 			rec.ReportedClose = closeKey(again)
 		}
 	}
@@ -202,20 +202,20 @@ func reportedKey(gi *gitea.Issue, rec syncstate.Record) string {
 // its comment made sure of; an issue a person reopened before bsync could
 // ends that close, counted only if its comment was written. It returns nil
 // when there is nothing to report, and on failure the stage that failed.
-func (e *Engine) reportRegression(ctx context.Context, p bugsink.Project, is bugsink.Issue, gi *gitea.Issue, rec *syncstate.Record, key string) (*Regression, Stage, error) {
+func (lc *lifecycle) reportRegression(ctx context.Context, p bugsink.Project, is bugsink.Issue, gi *gitea.Issue, rec *syncstate.Record, key string) (*Regression, Stage, error) {
 	switch {
 	case gi.State == "closed" && rec.ReportedClose != key:
 		reg := &Regression{BugsinkIssueID: is.ID, Project: p.Slug, GiteaIssueNumber: gi.Number}
 		if rec.PendingClose != key {
 			rec.PendingClose, rec.ReopeningClose = key, ""
-			if err := e.record(ctx, is.ID, *rec); err != nil {
+			if err := lc.rec.record(ctx, is.ID, *rec); err != nil {
 				return nil, StageRecord, err
 			}
 		}
-		if err := e.commentOnce(ctx, gi.Number, is, *rec, gi.ClosedAt); err != nil {
+		if err := lc.write.commentOnce(ctx, gi.Number, is, *rec, gi.ClosedAt); err != nil {
 			return nil, StageRegressionComment, err
 		}
-		if wontFix(gi.Labels, e.Opts.WontFixLabels) {
+		if wontFix(gi.Labels, lc.Opts.WontFixLabels) {
 			reg.WontFix = true
 			return reg, "", nil
 		}
@@ -223,16 +223,16 @@ func (e *Engine) reportRegression(ctx context.Context, p bugsink.Project, is bug
 		// the open issue it finds was reopened by bsync, not by a person.
 		if rec.ReopeningClose != key {
 			rec.ReopeningClose = key
-			if err := e.record(ctx, is.ID, *rec); err != nil {
+			if err := lc.rec.record(ctx, is.ID, *rec); err != nil {
 				return nil, StageRecord, err
 			}
 		}
-		if _, err := e.Gitea.SetState(ctx, gi.Number, "open"); err != nil {
+		if _, err := lc.Gitea.SetState(ctx, gi.Number, "open"); err != nil {
 			if c := gitea.StatusCode(err); c >= 400 && c < 500 {
 				// Refused: bsync did not reopen it (best effort; a record
 				// left as it is only claims a reopen that may be a person's).
 				rec.ReopeningClose = ""
-				_ = e.record(ctx, is.ID, *rec)
+				_ = lc.rec.record(ctx, is.ID, *rec)
 			}
 			return nil, StageRegressionReopen, err
 		}
@@ -240,12 +240,12 @@ func (e *Engine) reportRegression(ctx context.Context, p bugsink.Project, is bug
 		return reg, "", nil
 	case gi.State == "open" && rec.PendingClose != "" && rec.ReopeningClose == rec.PendingClose:
 		reg := &Regression{BugsinkIssueID: is.ID, Project: p.Slug, GiteaIssueNumber: gi.Number, Reopened: true}
-		if err := e.commentOnce(ctx, gi.Number, is, *rec, nil); err != nil {
+		if err := lc.write.commentOnce(ctx, gi.Number, is, *rec, nil); err != nil {
 			return nil, StageRegressionComment, err
 		}
 		return reg, "", nil
 	case gi.State == "open" && rec.PendingClose != "":
-		found, err := e.commented(ctx, gi.Number, regressionSearch(is.ID, *rec))
+		found, err := lc.write.commented(ctx, gi.Number, regressionSearch(is.ID, *rec))
 		if err != nil {
 			return nil, StageRegressionComment, err
 		}
@@ -294,22 +294,22 @@ const updatedKey = "updated "
 // commentOnce writes the regression comment for the close rec.PendingClose
 // names, unless one of the issue's comments carries its marker already (a
 // retried step never repeats a comment).
-func (e *Engine) commentOnce(ctx context.Context, number int, is bugsink.Issue, rec syncstate.Record, closedAt *time.Time) error {
-	if found, err := e.commented(ctx, number, regressionSearch(is.ID, rec)); err != nil || found {
+func (w *writer) commentOnce(ctx context.Context, number int, is bugsink.Issue, rec syncstate.Record, closedAt *time.Time) error {
+	if found, err := w.commented(ctx, number, regressionSearch(is.ID, rec)); err != nil || found {
 		return err
 	}
 	r := render.Regression{Issue: is, Close: rec.PendingClose,
-		ClosedAt: closedAt, EventCount: rec.EventCount, LastSeen: rec.LastSeen, BugsinkURL: e.Opts.Render.BugsinkURL}
+		ClosedAt: closedAt, EventCount: rec.EventCount, LastSeen: rec.LastSeen, BugsinkURL: w.Opts.Render.BugsinkURL}
 	if rec.BugID != "" {
 		r.Env, r.Project = rec.Environment, rec.Project
 	}
-	_, err := e.Gitea.Comment(ctx, number, render.RegressionComment(r))
+	_, err := w.Gitea.Comment(ctx, number, render.RegressionComment(r))
 	return err
 }
 
 // commented reports whether one of an issue's comments carries mark.
-func (e *Engine) commented(ctx context.Context, number int, mark string) (bool, error) {
-	cs, err := e.Gitea.Comments(ctx, number)
+func (w *writer) commented(ctx context.Context, number int, mark string) (bool, error) {
+	cs, err := w.Gitea.Comments(ctx, number)
 	if err != nil {
 		return false, err
 	}
@@ -326,11 +326,11 @@ func (e *Engine) commented(ctx context.Context, number int, mark string) (bool, 
 // reopens such an issue only for a release it did not know then, so
 // unresolved without one it was reopened by a person. A mapping without
 // the release (written before bsync recorded it) answers false.
-func (e *Engine) sameRelease(ctx context.Context, is bugsink.Issue, rec syncstate.Record) (bool, error) {
-	if e.Opts.ResolveMode != ResolveNextRelease || rec.ResolvedRelease == nil || rec.ResolvedAt.IsZero() || !rec.ReopenedAt.IsZero() {
+func (lc *lifecycle) sameRelease(ctx context.Context, is bugsink.Issue, rec syncstate.Record) (bool, error) {
+	if lc.Opts.ResolveMode != ResolveNextRelease || rec.ResolvedRelease == nil || rec.ResolvedAt.IsZero() || !rec.ReopenedAt.IsZero() {
 		return false, nil
 	}
-	ev, err := e.Bugsink.LatestEvent(ctx, is.ID)
+	ev, err := lc.Bugsink.LatestEvent(ctx, is.ID)
 	if err != nil {
 		return false, err
 	}

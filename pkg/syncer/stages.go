@@ -17,19 +17,26 @@ import (
 // Each issue still goes through its steps in order: recorded before it is
 // resolved.
 
-// stages holds the slots of the run's pipeline, shared by its pages.
-type stages struct {
+// pipeline holds the slots of the run's stages, shared by its pages, and
+// the context of the work on issues in hand.
+type pipeline struct {
 	// ahead is held from an issue's event read until its create starts.
 	ahead chan struct{}
 	// gitea is held while an issue is created and recorded (or, for a
 	// mapped issue, while it is revisited).
 	gitea chan struct{}
+	// hands is the context of the work on issues in hand (startHands).
+	hands        context.Context
+	issueTimeout time.Duration
+	finishGrace  time.Duration
 }
 
-func (e *Engine) newStages() *stages {
-	return &stages{
-		ahead: make(chan struct{}, 2*e.Opts.Concurrency+e.Opts.BugsinkConcurrency),
-		gitea: make(chan struct{}, e.Opts.Concurrency),
+func newPipeline(o Options) *pipeline {
+	return &pipeline{
+		ahead:        make(chan struct{}, 2*o.Concurrency+o.BugsinkConcurrency),
+		gitea:        make(chan struct{}, o.Concurrency),
+		issueTimeout: o.IssueTimeout,
+		finishGrace:  o.FinishGrace,
 	}
 }
 
@@ -39,8 +46,8 @@ func (e *Engine) newStages() *stages {
 // write began, an issue is finished even when the run is interrupted, for
 // FinishGrace at most (inHand): it ends untouched or fully recorded, or,
 // when a server held a request past that, as a crash would leave it.
-func (e *Engine) work(ctx context.Context, p bugsink.Project, is bugsink.Issue, st syncstate.IssueState) (o outcome, started bool) {
-	sg := e.stages
+func (r *run) work(ctx context.Context, p bugsink.Project, is bugsink.Issue, st syncstate.IssueState) (o outcome, started bool) {
+	sg := r.pipe
 	held := true
 	releaseAhead := func() {
 		if held {
@@ -49,11 +56,11 @@ func (e *Engine) work(ctx context.Context, p bugsink.Project, is bugsink.Issue, 
 		}
 	}
 	defer releaseAhead()
-	simple := st.Entry.Mapped() || st.Pending != nil || e.recovered[is.ID]
+	simple := st.Entry.Mapped() || st.Pending != nil || r.life.recovered[is.ID]
 	var prep prepared
 	if !simple {
 		var ok bool
-		if prep, o, ok = e.prepare(ctx, p, is); !ok {
+		if prep, o, ok = r.life.prep.prepare(ctx, p, is); !ok {
 			return o, ctx.Err() == nil
 		}
 		// Reserved while it waits for Gitea, so that the create's slot
@@ -61,31 +68,31 @@ func (e *Engine) work(ctx context.Context, p bugsink.Project, is bugsink.Issue, 
 		if ctx.Err() != nil {
 			return outcome{}, false
 		}
-		if o, ok := e.reserve(context.WithoutCancel(ctx), p, is, prep.link, nil); !ok {
+		if o, ok := r.life.claim.reserve(context.WithoutCancel(ctx), p, is, prep.link, nil); !ok {
 			return o, true
 		}
-		prep.reservedAt = e.Now()
+		prep.reservedAt = r.Now()
 	}
 	if !acquire(ctx, sg.gitea) {
 		if !simple {
 			// Nothing was created: the issue is left untouched.
-			if err := e.State.ClearReservation(context.WithoutCancel(ctx), is.ID); err != nil {
-				e.Log.Warn("could not clear a reservation; the next run checks Gitea first", "bugsink_issue", is.ID, "err", err)
+			if err := r.State.ClearReservation(context.WithoutCancel(ctx), is.ID); err != nil {
+				r.Log.Warn("could not clear a reservation; the next run checks Gitea first", "bugsink_issue", is.ID, "err", err)
 			}
 		}
 		return outcome{}, false
 	}
 	releaseAhead()
-	ictx, cancel := e.inHand()
+	ictx, cancel := r.pipe.inHand()
 	defer cancel()
 	if simple {
 		defer func() { <-sg.gitea }()
-		return e.handle(ictx, p, is, st), true
+		return r.life.handle(ictx, p, is, st), true
 	}
 	var once sync.Once
 	release := func() { once.Do(func() { <-sg.gitea }) }
 	defer release()
-	o, after := e.createPrepared(ictx, p, is, prep, release)
+	o, after := r.life.createPrepared(ictx, p, is, prep, release)
 	release()
 	if after != nil {
 		after(ictx, &o)
@@ -111,10 +118,10 @@ func acquire(ctx context.Context, slots chan struct{}) bool {
 // startHands makes the context of the work on issues in hand (inHand): it
 // goes on after ctx, the run's, ends, and ends FinishGrace later. The
 // returned function ends it.
-func (e *Engine) startHands(ctx context.Context) func() {
+func (pipe *pipeline) startHands(ctx context.Context) func() {
 	hands, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	stop := context.AfterFunc(ctx, func() { time.AfterFunc(e.Opts.FinishGrace, cancel) })
-	e.hands = hands
+	stop := context.AfterFunc(ctx, func() { time.AfterFunc(pipe.finishGrace, cancel) })
+	pipe.hands = hands
 	return func() {
 		stop()
 		cancel()
@@ -126,6 +133,6 @@ func (e *Engine) startHands(ctx context.Context) func() {
 // A step cut short by it ends as after a crash: a create whose outcome is
 // unknown keeps its reservation (the next run looks for the issue in
 // Gitea first), a resolve or a comment not made is made by a later run.
-func (e *Engine) inHand() (context.Context, context.CancelFunc) {
-	return context.WithTimeout(e.hands, e.Opts.IssueTimeout)
+func (pipe *pipeline) inHand() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(pipe.hands, pipe.issueTimeout)
 }

@@ -67,16 +67,16 @@ func (e *Engine) belowThreshold(is bugsink.Issue) string {
 // projects were listed, a batch of at most Concurrency at a time, until the
 // cap is reached. The others were deferred as they were pushed out; they
 // are in the leftover set, so a later run takes them up.
-func (e *Engine) createCapped(ctx context.Context, rep *Report) error {
-	cands := e.candidates.sorted()
+func (r *run) createCapped(ctx context.Context, rep *Report) error {
+	cands := r.queue.sorted()
 	if len(cands) == 0 {
 		return nil
 	}
 	created := 0
 	next := 0
 	var fatal error
-	for next < len(cands) && created < e.Opts.MaxCreate && fatal == nil && ctx.Err() == nil {
-		n := min(e.Opts.Concurrency, e.Opts.MaxCreate-created, len(cands)-next)
+	for next < len(cands) && created < r.Opts.MaxCreate && fatal == nil && ctx.Err() == nil {
+		n := min(r.Opts.Concurrency, r.Opts.MaxCreate-created, len(cands)-next)
 		batch := cands[next : next+n]
 		next += n
 		outs := make([]outcome, n)
@@ -85,16 +85,16 @@ func (e *Engine) createCapped(ctx context.Context, rep *Report) error {
 			wg.Add(1)
 			go func(i int, c candidate) {
 				defer wg.Done()
-				ictx, cancel := e.inHand()
+				ictx, cancel := r.pipe.inHand()
 				defer cancel()
-				outs[i] = e.create(ictx, c.project, c.issue, c.pending)
+				outs[i] = r.life.create(ictx, c.project, c.issue, c.pending)
 			}(i, c)
 		}
 		wg.Wait()
 		for i, o := range outs {
 			changes := syncstate.LeftoverChange{}
-			e.noteLeftover(changes, batch[i].issue.ID, o)
-			if err := e.saveLeftovers(ctx, batch[i].project.ID, changes); err != nil && fatal == nil {
+			r.left.noteLeftover(changes, batch[i].issue.ID, o)
+			if err := r.left.saveLeftovers(ctx, batch[i].project.ID, changes); err != nil && fatal == nil {
 				fatal = err
 			}
 			if !merged(o) {
@@ -118,11 +118,11 @@ func (e *Engine) createCapped(ctx context.Context, rep *Report) error {
 	if fatal != nil {
 		return &FatalError{Err: fatal}
 	}
-	if ctx.Err() != nil && created < e.Opts.MaxCreate && next < len(cands) {
+	if ctx.Err() != nil && created < r.Opts.MaxCreate && next < len(cands) {
 		// Cut short with room left under the cap: the waiting issues'
 		// projects are not finished.
-		e.candidates.list = cands[next:]
-		return e.interrupted(rep, nil)
+		r.queue.list = cands[next:]
+		return r.interrupted(rep, nil)
 	}
 	return nil
 }
