@@ -65,20 +65,21 @@ type resolver struct {
 // issue was created. Losing that write would duplicate the issue later.
 const recordAttempts = 3
 
-// create handles an unmapped issue: read, render, reserve, create, record,
+// create carries out the way of an unmapped issue to its Gitea issue:
+// read, render, reserve, create (or join its bug's issue), record,
 // resolve, back-link, one step after the other (syncPage runs the same
 // steps as stages, see stages.go).
-func (lc *lifecycle) create(ctx context.Context, p bugsink.Project, is bugsink.Issue, pending *syncstate.Reservation) outcome {
-	if pending != nil && !lc.Opts.DryRun {
-		if o, done := lc.recoverPending(ctx, p, is, pending); done {
+func (lc *lifecycle) create(ctx context.Context, p bugsink.Project, is bugsink.Issue, f facts) outcome {
+	if d := lc.judge(&f); d.action == needLookup {
+		if o, done := lc.recoverPending(ctx, p, is, &f); done {
 			return o
 		}
 	}
-	prep, o, ok := lc.prep.prepare(ctx, p, is)
+	prep, o, ok := lc.prep.prepare(ctx, p, is, f)
 	if !ok {
 		return o
 	}
-	prep.replaces = pending
+	prep.replaces = f.pending
 	o, after := lc.createPrepared(ctx, p, is, prep, func() {})
 	if after != nil {
 		after(ctx, &o)
@@ -100,17 +101,19 @@ func (e *Engine) failed(p bugsink.Project, is bugsink.Issue, stage Stage, err er
 // recoverPending handles a reservation left by an interrupted run: the
 // Gitea issue may exist already, so it is looked for (by its marker)
 // first. done is false when the create should go ahead.
-func (lc *lifecycle) recoverPending(ctx context.Context, p bugsink.Project, is bugsink.Issue, pending *syncstate.Reservation) (outcome, bool) {
+func (lc *lifecycle) recoverPending(ctx context.Context, p bugsink.Project, is bugsink.Issue, f *facts) (outcome, bool) {
+	pending := f.pending
 	gi, err := lc.write.findExisting(ctx, is.ID, pending.At)
 	if err != nil {
 		return lc.failed(p, is, StageRecover, fmt.Errorf("an earlier run stopped while creating this issue, and looking for it in Gitea failed: %w", err)), true
 	}
-	if gi != nil {
+	f.lookup = &lookupFacts{found: gi != nil}
+	switch lc.judge(f).action {
+	case actAdopt:
 		return lc.finish(ctx, p, is, gi, lc.labelsFor(p.Slug), nil, true, pendingLink(pending)), true
-	}
-	if age := lc.Now().Sub(pending.At); age < lc.Opts.PendingGrace {
+	case actDefer:
 		return outcome{deferred: true, warnings: []string{fmt.Sprintf(
-			"%s: an earlier create (%s ago) may still be landing in Gitea; deferred to a later run", is.ID, age.Round(time.Second))}}, true
+			"%s: an earlier create (%s ago) may still be landing in Gitea; deferred to a later run", is.ID, lc.Now().Sub(pending.At).Round(time.Second))}}, true
 	}
 	return outcome{}, false
 }
@@ -130,6 +133,8 @@ type prepared struct {
 	replaces *syncstate.Reservation
 	// link is the bug the issue is one environment of (linkFor).
 	link linkInfo
+	// facts is what is known of the issue once it is prepared.
+	facts facts
 }
 
 // reserve writes the reservation that precedes a create (naming the bug
@@ -162,7 +167,7 @@ func (cl *claimer) reserve(ctx context.Context, p bugsink.Project, is bugsink.Is
 // prepare reads an issue's newest event and renders its Gitea issue; it
 // writes nothing. ok is false when o is the issue's whole outcome (below
 // the level threshold, a failed read, a dry run's preview).
-func (pp *preparer) prepare(ctx context.Context, p bugsink.Project, is bugsink.Issue) (prep prepared, o outcome, ok bool) {
+func (pp *preparer) prepare(ctx context.Context, p bugsink.Project, is bugsink.Issue, f facts) (prep prepared, o outcome, ok bool) {
 	ev, err := pp.Bugsink.LatestEvent(ctx, is.ID)
 	if errors.Is(err, bugsink.ErrNoEvents) {
 		ev, err = nil, nil
@@ -170,7 +175,12 @@ func (pp *preparer) prepare(ctx context.Context, p bugsink.Project, is bugsink.I
 	if err != nil {
 		return prep, pp.failed(p, is, StageReadEvent, err), false
 	}
-	if pp.Opts.MinLevel != "" && !levelAtLeast(eventLevel(ev), pp.Opts.MinLevel) {
+	f.event = &eventFacts{level: eventLevel(ev)}
+	if ev != nil {
+		f.event.release = ev.Data.Release
+	}
+	d := pp.judge(&f)
+	if d.action == actBelow {
 		return prep, outcome{below: true}, false
 	}
 	if ev != nil && ev.DataErr != nil {
@@ -178,6 +188,8 @@ func (pp *preparer) prepare(ctx context.Context, p bugsink.Project, is bugsink.I
 	}
 	code, owners := pp.locate(ctx, p.Slug, ev)
 	prep.r, prep.link = pp.renderNew(p, is, ev, code)
+	f.link = prep.link
+	prep.facts = f
 	prep.assignees = owners
 	prep.warnings = append(prep.warnings, prep.r.Warnings...)
 	prep.names = pp.labelsFor(p.Slug)
@@ -186,7 +198,7 @@ func (pp *preparer) prepare(ctx context.Context, p bugsink.Project, is bugsink.I
 		return prep, pp.failed(p, is, StageLabels, err), false
 	}
 	prep.ids = ids
-	if pp.Opts.DryRun {
+	if d.action == actPreview {
 		would := &CreatedIssue{BugsinkIssueID: is.ID, BugsinkURL: render.IssueLink(pp.Opts.Render.BugsinkURL, is.ID),
 			Project: p.Slug, Title: prep.r.Title, Labels: prep.names, Assignees: prep.assignees}
 		if err := pp.wouldLink(ctx, would, prep.link); err != nil {
@@ -213,7 +225,7 @@ func (lc *lifecycle) createPrepared(ctx context.Context, p bugsink.Project, is b
 	if prep.link.bug != "" {
 		unlock := lc.bugs.lock(prep.link.bug)
 		defer unlock()
-		number, create, o := lc.claim.claimBug(ctx, p, is, prep.link)
+		number, create, o := lc.claim.claimBug(ctx, p, is, prep.facts)
 		if number > 0 {
 			defer created()
 			return lc.linkTo(ctx, p, is, prep, number)

@@ -53,30 +53,41 @@ func (e *Engine) placer() envlink.Placer {
 	return envlink.Placer{Labels: e.labelsFor, Ignore: []string{SourceLabel}, Components: e.Opts.Components}
 }
 
-// claimBug decides whether a new issue of a bug creates the bug's Gitea
-// issue (create true: the claim is its own) or is recorded on the one that
-// exists (number). Otherwise o is its outcome: deferred while an earlier
-// claimant's create may still land, or failed.
-func (cl *claimer) claimBug(ctx context.Context, p bugsink.Project, is bugsink.Issue, link linkInfo) (number int, create bool, o outcome) {
+// claimBug carries out the decision on a new issue of a bug (decideBug):
+// it creates the bug's Gitea issue (create true: the claim is its own) or
+// is recorded on the one that exists (number). Otherwise o is its
+// outcome: deferred while an earlier claimant's create may still land, or
+// failed.
+func (cl *claimer) claimBug(ctx context.Context, p bugsink.Project, is bugsink.Issue, f facts) (number int, create bool, o outcome) {
 	for attempt := 0; attempt < 3; attempt++ {
-		b, _, err := cl.State.Bug(ctx, link.bug)
+		b, _, err := cl.State.Bug(ctx, f.link.bug)
 		if err != nil {
 			return 0, false, cl.stateFailed(p, is, StageClaim, err)
 		}
-		if b.Number > 0 {
-			return b.Number, false, outcome{}
-		}
+		f.bug = &bugFacts{number: b.Number}
 		replacing := ""
-		if c := b.Claim; c != nil && c.BugsinkIssueID != is.ID {
-			n, o, decided := cl.settleClaim(ctx, p, is, *c)
-			if decided || n > 0 {
-				return n, false, o
-			}
-			replacing = c.BugsinkIssueID
-		} else if c != nil {
-			replacing = is.ID // its own, from a run that stopped
+		if c := b.Claim; c != nil {
+			// Another issue's, or its own from a run that stopped.
+			f.bug.claimant, f.bug.claimedAt, replacing = c.BugsinkIssueID, c.At, c.BugsinkIssueID
 		}
-		won, _, err := cl.State.ClaimBug(ctx, link.bug, syncstate.BugClaim{BugsinkIssueID: is.ID, At: cl.Now(), Run: cl.Opts.RunID}, replacing)
+		d := cl.judge(&f)
+		if d.action == needClaimant {
+			n, o, failed := cl.findClaimant(ctx, p, is, *b.Claim)
+			if failed {
+				return 0, false, o
+			}
+			f.bug.claimantLookup = &claimantFacts{number: n}
+			d = cl.judge(&f)
+		}
+		switch d.action {
+		case actJoin:
+			return d.number, false, outcome{}
+		case actDefer:
+			return 0, false, outcome{deferred: true, warnings: []string{fmt.Sprintf(
+				"%s: the gitea issue of the same error in another environment (%s, %s ago) may still be landing; deferred to a later run",
+				is.ID, f.bug.claimant, cl.Now().Sub(f.bug.claimedAt).Round(time.Second))}}
+		}
+		won, _, err := cl.State.ClaimBug(ctx, f.link.bug, syncstate.BugClaim{BugsinkIssueID: is.ID, At: cl.Now(), Run: cl.Opts.RunID}, replacing)
 		if err != nil {
 			return 0, false, cl.stateFailed(p, is, StageClaim, err)
 		}
@@ -87,29 +98,24 @@ func (cl *claimer) claimBug(ctx context.Context, p bugsink.Project, is bugsink.I
 	return 0, false, cl.failed(p, is, StageClaim, errors.New("the claim on this error's gitea issue kept changing; the next run tries again"))
 }
 
-// settleClaim looks for the Gitea issue of another Bugsink issue's claim
+// findClaimant looks for the Gitea issue of another Bugsink issue's claim
 // (left by a run that stopped, or by a create that failed with an unknown
-// outcome): its mapping, else its marker in Gitea. Found, its number is
-// returned. Not found, the claim is stale once older than PendingGrace
-// (decided false: take it over); before that the issue is deferred.
-func (cl *claimer) settleClaim(ctx context.Context, p bugsink.Project, is bugsink.Issue, c syncstate.BugClaim) (int, outcome, bool) {
+// outcome): its mapping, else its marker in Gitea; 0 when not found.
+// failed is true when o is the issue's outcome (a read failed).
+func (cl *claimer) findClaimant(ctx context.Context, p bugsink.Project, is bugsink.Issue, c syncstate.BugClaim) (int, outcome, bool) {
 	entry, ok, err := cl.State.Get(ctx, c.BugsinkIssueID)
 	if err != nil {
 		return 0, cl.stateFailed(p, is, StageClaim, err), true
 	}
 	if ok && entry.Record != nil && entry.Record.GiteaIssueNumber > 0 {
-		return entry.Record.GiteaIssueNumber, outcome{}, true
+		return entry.Record.GiteaIssueNumber, outcome{}, false
 	}
 	gi, err := cl.write.findExisting(ctx, c.BugsinkIssueID, c.At)
 	if err != nil {
 		return 0, cl.failed(p, is, StageRecover, fmt.Errorf("looking in Gitea for the issue %s was creating for this error failed: %w", c.BugsinkIssueID, err)), true
 	}
 	if gi != nil {
-		return gi.Number, outcome{}, true
-	}
-	if age := cl.Now().Sub(c.At); age < cl.Opts.PendingGrace {
-		return 0, outcome{deferred: true, warnings: []string{fmt.Sprintf(
-			"%s: the gitea issue of the same error in another environment (%s, %s ago) may still be landing; deferred to a later run", is.ID, c.BugsinkIssueID, age.Round(time.Second))}}, true
+		return gi.Number, outcome{}, false
 	}
 	return 0, outcome{}, false
 }
@@ -157,8 +163,12 @@ func (lc *lifecycle) linkTo(ctx context.Context, p bugsink.Project, is bugsink.I
 	if err := lc.write.writeBug(ctx, gi, prep.link.bug, b.Members, lc.newRow(p, is, prep.link)); err != nil {
 		return fail(err)
 	}
-	if err := lc.write.announceEscape(ctx, gi, p, is, prep.link, b.Members); err != nil {
-		return fail(err)
+	f := prep.facts
+	f.bug = &bugFacts{number: number, members: b.Members, madeThisRun: lc.bugs.madeNow(gi.Number)}
+	if d := lc.judge(&f); d.announce {
+		if err := lc.write.announceEscape(ctx, gi, p, is, prep.link, b.Members); err != nil {
+			return fail(err)
+		}
 	}
 	o, rec := lc.rec.recordCreated(ctx, p, is, gi, labelNames(gi.Labels, prep.link.place.EnvLabel()), nil, false, prep.link)
 	o.warnings = append(prep.warnings, o.warnings...)
@@ -203,23 +213,14 @@ func (w *writer) addEnvLabel(ctx context.Context, gi *gitea.Issue, place envlink
 }
 
 // announceEscape writes the one comment that says a bug seen only in other
-// environments reached production (news: the defect escaped), unless a
-// comment carries its marker already. A bug that reached both before its
-// issue was filed (in this run) is not news: the issue says it from the
-// start.
+// environments reached production (news: the defect escaped; decideBug
+// says when), unless a comment carries its marker already.
 func (w *writer) announceEscape(ctx context.Context, gi *gitea.Issue, p bugsink.Project, is bugsink.Issue, link linkInfo, members map[string]string) error {
-	if w.bugs.madeNow(gi.Number) || link.place.Env != envlink.Production {
-		return nil
-	}
 	var before []string
 	for id, env := range members {
-		if id == is.ID {
-			continue
+		if id != is.ID {
+			before = appendOnce(before, env)
 		}
-		if env == envlink.Production {
-			return nil
-		}
-		before = appendOnce(before, env)
 	}
 	sort.Strings(before)
 	mark := render.EscapedMarker(link.bug)

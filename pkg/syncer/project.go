@@ -213,39 +213,42 @@ func merge(rep *Report, pr *ProjectReport, o outcome) {
 	rep.Warnings = append(rep.Warnings, o.warnings...)
 }
 
-// settled reports the outcome of an issue that needs no work at all: one
-// already mapped whose state calls for nothing (not seen again, and left
-// unresolved on purpose or in a dry run), or one a dry run's reindex found.
+// settled reports the outcome of an issue that needs no work at all, as
+// decided from the listing and the state alone: one already mapped whose
+// state calls for nothing (not seen again, and left unresolved on purpose),
+// one under a threshold, or one a dry run's reindex found.
 func (lc *lifecycle) settled(is bugsink.Issue, st syncstate.IssueState) (outcome, bool) {
-	if !st.Entry.Mapped() {
-		if lc.recovered[is.ID] {
-			return outcome{skipped: true}, true
-		}
-		if reason := lc.belowThreshold(is); reason != "" {
-			return outcome{below: true}, true
-		}
-		return outcome{}, false
-	}
-	if st.Entry.Record == nil || lc.Opts.DryRun {
-		return outcome{}, false // revisit reports these
-	}
-	if rec := *st.Entry.Record; !seenAgain(is, rec) && (lc.Opts.NoResolve || !rec.ReopenedAt.IsZero()) {
-		// Not seen again, and left unresolved on purpose (by the options,
-		// or by a person who reopened it in Bugsink).
+	f := lc.factsOf(is, st)
+	switch lc.judge(&f).action {
+	case actSkip:
 		return outcome{skipped: true}, true
+	case actBelow:
+		return outcome{below: true}, true
 	}
 	return outcome{}, false
 }
 
-// handle decides what one wanted issue needs.
+// handle carries out what one wanted issue needs, one stage after the
+// other.
 func (lc *lifecycle) handle(ctx context.Context, p bugsink.Project, is bugsink.Issue, st syncstate.IssueState) outcome {
-	if st.Entry.Mapped() {
-		return lc.revisit(ctx, p, is, st.Entry)
+	f := lc.factsOf(is, st)
+	if f.entry != nil {
+		return lc.revisit(ctx, p, is, f)
 	}
-	if lc.recovered[is.ID] {
+	if lc.judge(&f).action == actSkip {
 		return outcome{skipped: true}
 	}
-	return lc.create(ctx, p, is, st.Pending)
+	return lc.create(ctx, p, is, f)
+}
+
+// factsOf is what the listing and the state say of an issue.
+func (lc *lifecycle) factsOf(is bugsink.Issue, st syncstate.IssueState) facts {
+	f := facts{issue: is, recovered: lc.recovered[is.ID], pending: st.Pending}
+	if st.Entry.Mapped() {
+		entry := st.Entry
+		f.entry = &entry
+	}
+	return f
 }
 
 type pageResult struct {

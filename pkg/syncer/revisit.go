@@ -13,51 +13,49 @@ import (
 	"bsync/pkg/syncstate"
 )
 
-// revisit handles an unresolved issue that already has a Gitea issue
-// (DESIGN.md, "The life of a mapped issue"). Seen again since it was
-// recorded, it came back: news only when its Gitea issue is closed (a
-// regression); while the issue is open, its figures are kept current
-// without a word. Not seen since, either bsync's resolve did not take
-// (resolve again) or a person reopened it in Bugsink (left alone).
-func (lc *lifecycle) revisit(ctx context.Context, p bugsink.Project, is bugsink.Issue, entry syncstate.Entry) outcome {
+// revisit carries out the decision on an unresolved issue that already
+// has a Gitea issue (DESIGN.md, "The life of a mapped issue";
+// decideMapped). Seen again since it was recorded, it came back: news only
+// when its Gitea issue is closed (a regression); while the issue is open,
+// its figures are kept current without a word. Not seen since, either
+// bsync's resolve did not take (resolve again) or a person reopened it in
+// Bugsink (left alone).
+func (lc *lifecycle) revisit(ctx context.Context, p bugsink.Project, is bugsink.Issue, f facts) outcome {
 	out := outcome{skipped: true}
-	if entry.Record == nil {
-		out.warnings = append(out.warnings, fmt.Sprintf("%s: mapping record is unreadable (%v); left alone", is.ID, entry.Err))
-		return out
-	}
-	rec := *entry.Record
-	if lc.Opts.DryRun {
-		return out
-	}
-	if !seenAgain(is, rec) {
-		return lc.unresolvedAgain(ctx, p, is, rec, out)
-	}
-	if same, err := lc.sameRelease(ctx, is, rec); err != nil {
-		out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: StageReadEvent, Message: err.Error(), GiteaIssueNumber: rec.GiteaIssueNumber})
-		return out
-	} else if same {
+	d := lc.judge(&f)
+	if d.action == needEvent {
 		// Resolved "in the next release", Bugsink keeps digesting events of
 		// the releases it knows (last_seen grows) without reopening the
-		// issue: unresolved with no newer release, a person reopened it.
-		return lc.unresolvedAgain(ctx, p, is, rec, out)
+		// issue: the newest event's release tells a return from a reopen.
+		ev, err := lc.Bugsink.LatestEvent(ctx, is.ID)
+		if err != nil {
+			out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: StageReadEvent, Message: err.Error(), GiteaIssueNumber: f.entry.Record.GiteaIssueNumber})
+			return out
+		}
+		f.event = &eventFacts{level: eventLevel(ev), release: ev.Data.Release}
+		d = lc.judge(&f)
 	}
-	if rec.BugID != "" {
-		// One environment at a time on a shared issue: one comment per close.
-		defer lc.bugs.lock(rec.BugID)()
+	switch d.action {
+	case actUnreadable:
+		out.warnings = append(out.warnings, fmt.Sprintf("%s: mapping record is unreadable (%v); left alone", is.ID, f.entry.Err))
+		return out
+	case actRespectReopen, actResolveAgain:
+		return lc.unresolvedAgain(ctx, p, is, *f.entry.Record, out, d)
+	case needGitea:
+		if bug := f.entry.Record.BugID; bug != "" {
+			// One environment at a time on a shared issue: one comment per close.
+			defer lc.bugs.lock(bug)()
+		}
+		return lc.recur(ctx, p, is, f, out)
 	}
-	return lc.recur(ctx, p, is, rec, out)
+	return out // actSkip, actDryRun
 }
 
-// unresolvedAgain handles a mapped issue unresolved with no new event. The
-// mapping says whether bsync's last resolve took: if it did, a person
-// reopened the issue in Bugsink, which is their decision: it is counted
-// once and never resolved again. Otherwise (or for a mapping written
-// before bsync recorded its resolves) the resolve is repeated.
-func (lc *lifecycle) unresolvedAgain(ctx context.Context, p bugsink.Project, is bugsink.Issue, rec syncstate.Record, out outcome) outcome {
-	if lc.Opts.NoResolve || !rec.ReopenedAt.IsZero() {
-		return out
-	}
-	if !rec.ResolvedAt.IsZero() {
+// unresolvedAgain carries out the decision on a mapped issue unresolved
+// with no new event: a person's reopen is recorded (counted once, never
+// resolved again); a resolve that did not take is repeated.
+func (lc *lifecycle) unresolvedAgain(ctx context.Context, p bugsink.Project, is bugsink.Issue, rec syncstate.Record, out outcome, d decision) outcome {
+	if d.action == actRespectReopen {
 		rec.ReopenedAt = lc.Now()
 		// The events digested while it was resolved in the next release
 		// are not a return.
@@ -94,7 +92,8 @@ func (lc *lifecycle) unresolvedAgain(ctx context.Context, p bugsink.Project, is 
 // skipped for an open issue; figures that are current are not written. A
 // regression found half done (its issue reopened already) is finished
 // and counted by the next run.
-func (lc *lifecycle) recur(ctx context.Context, p bugsink.Project, is bugsink.Issue, rec syncstate.Record, out outcome) outcome {
+func (lc *lifecycle) recur(ctx context.Context, p bugsink.Project, is bugsink.Issue, f facts, out outcome) outcome {
+	rec := *f.entry.Record
 	fail := func(stage Stage, err error) outcome {
 		out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: stage, Message: err.Error(), GiteaIssueNumber: rec.GiteaIssueNumber})
 		return out
@@ -108,7 +107,9 @@ func (lc *lifecycle) recur(ctx context.Context, p bugsink.Project, is bugsink.Is
 		return fail(StageReadGiteaIssue, err)
 	}
 	key := reportedKey(gi, rec)
-	reg, stage, err := lc.reportRegression(ctx, p, is, gi, &rec, key)
+	f.gitea = &giteaFacts{closed: gi.State == "closed", close: key, wontFix: wontFix(gi.Labels, lc.Opts.WontFixLabels)}
+	d := lc.judge(&f)
+	reg, stage, err := lc.reportRegression(ctx, p, is, gi, &rec, key, d.action)
 	if err != nil {
 		return fail(stage, err)
 	}
@@ -142,7 +143,7 @@ func (lc *lifecycle) recur(ctx context.Context, p bugsink.Project, is bugsink.Is
 	} else {
 		out.recurring = true
 	}
-	if lc.Opts.NoResolve || !rec.ReopenedAt.IsZero() {
+	if !d.resolve {
 		return out
 	}
 	if err := lc.res.resolve(ctx, is.ID); err != nil {
@@ -202,9 +203,9 @@ func reportedKey(gi *gitea.Issue, rec syncstate.Record) string {
 // its comment made sure of; an issue a person reopened before bsync could
 // ends that close, counted only if its comment was written. It returns nil
 // when there is nothing to report, and on failure the stage that failed.
-func (lc *lifecycle) reportRegression(ctx context.Context, p bugsink.Project, is bugsink.Issue, gi *gitea.Issue, rec *syncstate.Record, key string) (*Regression, Stage, error) {
-	switch {
-	case gi.State == "closed" && rec.ReportedClose != key:
+func (lc *lifecycle) reportRegression(ctx context.Context, p bugsink.Project, is bugsink.Issue, gi *gitea.Issue, rec *syncstate.Record, key string, act action) (*Regression, Stage, error) {
+	switch act {
+	case actRegress, actRegressWontFix:
 		reg := &Regression{BugsinkIssueID: is.ID, Project: p.Slug, GiteaIssueNumber: gi.Number}
 		if rec.PendingClose != key {
 			rec.PendingClose, rec.ReopeningClose = key, ""
@@ -215,7 +216,7 @@ func (lc *lifecycle) reportRegression(ctx context.Context, p bugsink.Project, is
 		if err := lc.write.commentOnce(ctx, gi.Number, is, *rec, gi.ClosedAt); err != nil {
 			return nil, StageRegressionComment, err
 		}
-		if wontFix(gi.Labels, lc.Opts.WontFixLabels) {
+		if act == actRegressWontFix {
 			reg.WontFix = true
 			return reg, "", nil
 		}
@@ -238,13 +239,13 @@ func (lc *lifecycle) reportRegression(ctx context.Context, p bugsink.Project, is
 		}
 		reg.Reopened = true
 		return reg, "", nil
-	case gi.State == "open" && rec.PendingClose != "" && rec.ReopeningClose == rec.PendingClose:
+	case actFinishRegression:
 		reg := &Regression{BugsinkIssueID: is.ID, Project: p.Slug, GiteaIssueNumber: gi.Number, Reopened: true}
 		if err := lc.write.commentOnce(ctx, gi.Number, is, *rec, nil); err != nil {
 			return nil, StageRegressionComment, err
 		}
 		return reg, "", nil
-	case gi.State == "open" && rec.PendingClose != "":
+	case actCloseOver:
 		found, err := lc.write.commented(ctx, gi.Number, regressionSearch(is.ID, *rec))
 		if err != nil {
 			return nil, StageRegressionComment, err
@@ -319,20 +320,4 @@ func (w *writer) commented(ctx context.Context, number int, mark string) (bool, 
 		}
 	}
 	return false, nil
-}
-
-// sameRelease reports whether, in next-release mode, the issue's latest
-// event comes from the release recorded when bsync's resolve took: Bugsink
-// reopens such an issue only for a release it did not know then, so
-// unresolved without one it was reopened by a person. A mapping without
-// the release (written before bsync recorded it) answers false.
-func (lc *lifecycle) sameRelease(ctx context.Context, is bugsink.Issue, rec syncstate.Record) (bool, error) {
-	if lc.Opts.ResolveMode != ResolveNextRelease || rec.ResolvedRelease == nil || rec.ResolvedAt.IsZero() || !rec.ReopenedAt.IsZero() {
-		return false, nil
-	}
-	ev, err := lc.Bugsink.LatestEvent(ctx, is.ID)
-	if err != nil {
-		return false, err
-	}
-	return ev.Data.Release == *rec.ResolvedRelease, nil
 }

@@ -60,7 +60,7 @@ func (r *run) work(ctx context.Context, p bugsink.Project, is bugsink.Issue, st 
 	var prep prepared
 	if !simple {
 		var ok bool
-		if prep, o, ok = r.life.prep.prepare(ctx, p, is); !ok {
+		if prep, o, ok = r.life.prep.prepare(ctx, p, is, r.life.factsOf(is, st)); !ok {
 			return o, ctx.Err() == nil
 		}
 		// Reserved while it waits for Gitea, so that the create's slot

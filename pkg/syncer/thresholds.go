@@ -50,18 +50,6 @@ func eventLevel(ev *bugsink.Event) string {
 	return ev.Data.Level
 }
 
-// belowThreshold names the threshold a new issue misses, or "" when it
-// meets them all (the level is checked once the event is read).
-func (e *Engine) belowThreshold(is bugsink.Issue) string {
-	if e.Opts.MinOccurrences > 0 && is.DigestedEventCount < e.Opts.MinOccurrences {
-		return "occurrences"
-	}
-	if e.Opts.MaxAge > 0 && !is.LastSeen.IsZero() && e.Now().Sub(is.LastSeen) > e.Opts.MaxAge {
-		return "age"
-	}
-	return ""
-}
-
 // createCapped creates the run's new issues under MaxCreate: the oldest
 // (by first seen) MaxCreate of them, kept in a bounded heap while the
 // projects were listed, a batch of at most Concurrency at a time, until the
@@ -87,7 +75,7 @@ func (r *run) createCapped(ctx context.Context, rep *Report) error {
 				defer wg.Done()
 				ictx, cancel := r.pipe.inHand()
 				defer cancel()
-				outs[i] = r.life.create(ictx, c.project, c.issue, c.pending)
+				outs[i] = r.life.create(ictx, c.project, c.issue, facts{issue: c.issue, pending: c.pending})
 			}(i, c)
 		}
 		wg.Wait()
