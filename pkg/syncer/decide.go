@@ -5,6 +5,7 @@ import (
 
 	"bsync/pkg/bugsink"
 	"bsync/pkg/envlink"
+	"bsync/pkg/gitea"
 	"bsync/pkg/syncstate"
 )
 
@@ -107,6 +108,12 @@ type giteaFacts struct {
 	// close names the close (closeKey, or the pending one: reportedKey).
 	close   string
 	wontFix bool
+}
+
+// giteaFactsOf is what a mapped issue's Gitea issue says: its state, the
+// close it is in (reportedKey) and whether it is won't fix.
+func giteaFactsOf(gi *gitea.Issue, rec syncstate.Record, wontFixLabels []string) *giteaFacts {
+	return &giteaFacts{closed: gi.State == "closed", close: reportedKey(gi, rec), wontFix: wontFix(gi.Labels, wontFixLabels)}
 }
 
 // bugFacts is what the state and the run know of a new issue's bug.

@@ -107,7 +107,7 @@ func (lc *lifecycle) recur(ctx context.Context, p bugsink.Project, is bugsink.Is
 		return fail(StageReadGiteaIssue, err)
 	}
 	key := reportedKey(gi, rec)
-	f.gitea = &giteaFacts{closed: gi.State == "closed", close: key, wontFix: wontFix(gi.Labels, lc.Opts.WontFixLabels)}
+	f.gitea = giteaFactsOf(gi, rec, lc.Opts.WontFixLabels)
 	d := lc.judge(&f)
 	reg, stage, err := lc.reportRegression(ctx, p, is, gi, &rec, key, d.action)
 	if err != nil {
