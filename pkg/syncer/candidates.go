@@ -33,10 +33,14 @@ type candidateHeap struct {
 	list []candidate
 }
 
-func (h *candidateHeap) Len() int           { return len(h.list) }
+func (h *candidateHeap) Len() int { return len(h.list) }
+
 func (h *candidateHeap) Less(i, j int) bool { return older(h.list[j].issue, h.list[i].issue) }
-func (h *candidateHeap) Swap(i, j int)      { h.list[i], h.list[j] = h.list[j], h.list[i] }
-func (h *candidateHeap) Push(x any)         { h.list = append(h.list, x.(candidate)) }
+
+func (h *candidateHeap) Swap(i, j int) { h.list[i], h.list[j] = h.list[j], h.list[i] }
+
+func (h *candidateHeap) Push(x any) { h.list = append(h.list, x.(candidate)) }
+
 func (h *candidateHeap) Pop() any {
 	last := h.list[len(h.list)-1]
 	h.list = h.list[:len(h.list)-1]

@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 
+	"bsync/pkg/bugsink"
+	"bsync/pkg/gitea"
+	"bsync/pkg/render"
 	"bsync/pkg/syncstate"
 )
 
@@ -23,6 +26,12 @@ const (
 // default).
 func ValidResolveMode(m string) bool {
 	return m == "" || m == ResolvePlain || m == ResolveNextRelease
+}
+
+// resolver resolves recorded issues in Bugsink.
+type resolver struct {
+	*Engine
+	rec *recorder
 }
 
 // resolve resolves an issue in Bugsink the configured way.
@@ -56,4 +65,24 @@ func (rv *resolver) markResolved(ctx context.Context, id string, rec syncstate.R
 		return fmt.Sprintf("%s: resolved in Bugsink, but recording that failed: %v", id, err)
 	}
 	return warn
+}
+
+// afterRecord resolves a recorded issue in Bugsink and leaves the
+// back-link comment.
+func (rv *resolver) afterRecord(ctx context.Context, p bugsink.Project, is bugsink.Issue, gi *gitea.Issue, rec syncstate.Record, out *outcome) {
+	if rv.Opts.NoResolve {
+		// left unresolved in Bugsink on purpose
+	} else if err := rv.resolve(ctx, is.ID); err != nil {
+		rv.Log.Warn("resolve failed; the next run resolves it again", "bugsink_issue", is.ID, "err", err)
+		out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: StageResolve, Message: err.Error(), GiteaIssueNumber: gi.Number})
+	} else if w := rv.markResolved(ctx, is.ID, rec); w != "" {
+		out.warnings = append(out.warnings, w)
+	}
+	if rv.Opts.BackLink {
+		if err := rv.Bugsink.Comment(ctx, is.ID, render.BackLink(gi.Number, gi.HTMLURL)); err != nil {
+			// Best effort, and never repeated: the issue is recorded.
+			out.warnings = append(out.warnings, fmt.Sprintf("%s: could not leave the back-link comment in Bugsink: %v", is.ID, err))
+		}
+	}
+	rv.Log.Info("synced", "bugsink_issue", is.ID, "project", p.Slug, "gitea_issue", gi.Number, "adopted", out.created != nil && out.created.Adopted)
 }

@@ -9,7 +9,6 @@ import (
 
 	"bsync/pkg/bugsink"
 	"bsync/pkg/gitea"
-	"bsync/pkg/render"
 	"bsync/pkg/syncstate"
 )
 
@@ -98,12 +97,8 @@ func (lc *lifecycle) recur(ctx context.Context, p bugsink.Project, is bugsink.Is
 		out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: stage, Message: err.Error(), GiteaIssueNumber: rec.GiteaIssueNumber})
 		return out
 	}
-	// Gitea answers 500, not 404, for a comment on a missing issue: read first.
-	gi, err := lc.Gitea.Issue(ctx, rec.GiteaIssueNumber)
+	gi, err := lc.write.mappedIssue(ctx, is.ID, rec.GiteaIssueNumber)
 	if err != nil {
-		if gitea.IsNotFound(err) {
-			err = fmt.Errorf("mapped gitea issue #%d no longer exists; `bsync forget %s` lets the next run create a new one", rec.GiteaIssueNumber, is.ID)
-		}
 		return fail(StageReadGiteaIssue, err)
 	}
 	key := reportedKey(gi, rec)
@@ -291,33 +286,3 @@ func closeKey(gi *gitea.Issue) string {
 
 // updatedKey starts the key of a close without closed_at.
 const updatedKey = "updated "
-
-// commentOnce writes the regression comment for the close rec.PendingClose
-// names, unless one of the issue's comments carries its marker already (a
-// retried step never repeats a comment).
-func (w *writer) commentOnce(ctx context.Context, number int, is bugsink.Issue, rec syncstate.Record, closedAt *time.Time) error {
-	if found, err := w.commented(ctx, number, regressionSearch(is.ID, rec)); err != nil || found {
-		return err
-	}
-	r := render.Regression{Issue: is, Close: rec.PendingClose,
-		ClosedAt: closedAt, EventCount: rec.EventCount, LastSeen: rec.LastSeen, BugsinkURL: w.Opts.Render.BugsinkURL}
-	if rec.BugID != "" {
-		r.Env, r.Project = rec.Environment, rec.Project
-	}
-	_, err := w.Gitea.Comment(ctx, number, render.RegressionComment(r))
-	return err
-}
-
-// commented reports whether one of an issue's comments carries mark.
-func (w *writer) commented(ctx context.Context, number int, mark string) (bool, error) {
-	cs, err := w.Gitea.Comments(ctx, number)
-	if err != nil {
-		return false, err
-	}
-	for _, c := range cs {
-		if strings.Contains(c.Body, mark) {
-			return true, nil
-		}
-	}
-	return false, nil
-}

@@ -2,8 +2,6 @@ package syncer
 
 import (
 	"context"
-	"errors"
-	"iter"
 	"sync"
 	"sync/atomic"
 
@@ -211,90 +209,4 @@ func merge(rep *Report, pr *ProjectReport, o outcome) {
 	}
 	rep.Errors = append(rep.Errors, o.errs...)
 	rep.Warnings = append(rep.Warnings, o.warnings...)
-}
-
-// settled reports the outcome of an issue that needs no work at all, as
-// decided from the listing and the state alone: one already mapped whose
-// state calls for nothing (not seen again, and left unresolved on purpose),
-// one under a threshold, or one a dry run's reindex found.
-func (lc *lifecycle) settled(is bugsink.Issue, st syncstate.IssueState) (outcome, bool) {
-	f := lc.factsOf(is, st)
-	switch lc.judge(&f).action {
-	case actSkip:
-		return outcome{skipped: true}, true
-	case actBelow:
-		return outcome{below: true}, true
-	}
-	return outcome{}, false
-}
-
-// handle carries out what one wanted issue needs, one stage after the
-// other.
-func (lc *lifecycle) handle(ctx context.Context, p bugsink.Project, is bugsink.Issue, st syncstate.IssueState) outcome {
-	f := lc.factsOf(is, st)
-	if f.entry != nil {
-		return lc.revisit(ctx, p, is, f)
-	}
-	if lc.judge(&f).action == actSkip {
-		return outcome{skipped: true}
-	}
-	return lc.create(ctx, p, is, f)
-}
-
-// factsOf is what the listing and the state say of an issue.
-func (lc *lifecycle) factsOf(is bugsink.Issue, st syncstate.IssueState) facts {
-	f := facts{issue: is, recovered: lc.recovered[is.ID], pending: st.Pending}
-	if st.Entry.Mapped() {
-		entry := st.Entry
-		f.entry = &entry
-	}
-	return f
-}
-
-type pageResult struct {
-	rows []bugsink.Issue
-	err  error
-}
-
-// prefetch reads seq one page ahead in a goroutine. Cancelling ctx (or
-// stopping the loop) ends the goroutine. A listing that stops because ctx
-// ended always ends in an error, never silently: its caller must not take
-// a cut listing for a complete one.
-func prefetch(ctx context.Context, seq iter.Seq2[[]bugsink.Issue, error]) iter.Seq2[[]bugsink.Issue, error] {
-	return func(yield func([]bugsink.Issue, error) bool) {
-		ch := make(chan pageResult, 1)
-		done := make(chan struct{})
-		defer close(done)
-		complete := false // written before ch is closed, read after
-		go func() {
-			defer close(ch)
-			for rows, err := range seq {
-				select {
-				case ch <- pageResult{rows, err}:
-				case <-done:
-					return
-				case <-ctx.Done():
-					return
-				}
-				if err != nil {
-					return
-				}
-			}
-			complete = true
-		}()
-		var last error
-		for r := range ch {
-			if !yield(r.rows, r.err) {
-				return
-			}
-			last = r.err
-		}
-		if !complete && last == nil {
-			err := ctx.Err()
-			if err == nil {
-				err = errors.New("listing stopped before its end")
-			}
-			yield(nil, err)
-		}
-	}
 }

@@ -267,3 +267,51 @@ func (r *run) wantedRows(p bugsink.Project, pi int, rows []bugsink.Issue, rep *R
 	}
 	return wanted
 }
+
+type pageResult struct {
+	rows []bugsink.Issue
+	err  error
+}
+
+// prefetch reads seq one page ahead in a goroutine. Cancelling ctx (or
+// stopping the loop) ends the goroutine. A listing that stops because ctx
+// ended always ends in an error, never silently: its caller must not take
+// a cut listing for a complete one.
+func prefetch(ctx context.Context, seq iter.Seq2[[]bugsink.Issue, error]) iter.Seq2[[]bugsink.Issue, error] {
+	return func(yield func([]bugsink.Issue, error) bool) {
+		ch := make(chan pageResult, 1)
+		done := make(chan struct{})
+		defer close(done)
+		complete := false // written before ch is closed, read after
+		go func() {
+			defer close(ch)
+			for rows, err := range seq {
+				select {
+				case ch <- pageResult{rows, err}:
+				case <-done:
+					return
+				case <-ctx.Done():
+					return
+				}
+				if err != nil {
+					return
+				}
+			}
+			complete = true
+		}()
+		var last error
+		for r := range ch {
+			if !yield(r.rows, r.err) {
+				return
+			}
+			last = r.err
+		}
+		if !complete && last == nil {
+			err := ctx.Err()
+			if err == nil {
+				err = errors.New("listing stopped before its end")
+			}
+			yield(nil, err)
+		}
+	}
+}

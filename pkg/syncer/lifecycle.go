@@ -1,0 +1,266 @@
+package syncer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"bsync/pkg/bugsink"
+	"bsync/pkg/gitea"
+	"bsync/pkg/syncstate"
+)
+
+// The lifecycle carries one Bugsink issue through the stages: decide
+// (decide.go) says what it needs, prepare reads and renders, claim reserves
+// the create and the bug, write makes the Gitea side, record writes the
+// mapping, resolve resolves it in Bugsink. A mapped issue's return is
+// revisit.go. Every step can be repeated after a crash without writing
+// twice (docs/exactly-once.md).
+
+// lifecycle carries out what happens to one Bugsink issue, stage by
+// stage: it holds the stages and what they share about bugs, and nothing
+// of one issue (each issue's state travels with its call).
+type lifecycle struct {
+	*Engine
+	prep  *preparer
+	claim *claimer
+	write *writer
+	rec   *recorder
+	res   *resolver
+	bugs  *bugBook
+	// recovered holds what a read-only reindex found (dry runs on a state
+	// that is new or was lost), so the preview does not list them as new.
+	recovered map[string]bool
+}
+
+// handle carries out what one wanted issue needs, one stage after the
+// other.
+func (lc *lifecycle) handle(ctx context.Context, p bugsink.Project, is bugsink.Issue, st syncstate.IssueState) outcome {
+	f := lc.factsOf(is, st)
+	if f.entry != nil {
+		return lc.revisit(ctx, p, is, f)
+	}
+	if lc.judge(&f).action == actSkip {
+		return outcome{skipped: true}
+	}
+	return lc.create(ctx, p, is, f)
+}
+
+// factsOf is what the listing and the state say of an issue.
+func (lc *lifecycle) factsOf(is bugsink.Issue, st syncstate.IssueState) facts {
+	f := facts{issue: is, recovered: lc.recovered[is.ID], pending: st.Pending}
+	if st.Entry.Mapped() {
+		entry := st.Entry
+		f.entry = &entry
+	}
+	return f
+}
+
+// settled reports the outcome of an issue that needs no work at all, as
+// decided from the listing and the state alone: one already mapped whose
+// state calls for nothing (not seen again, and left unresolved on purpose),
+// one under a threshold, or one a dry run's reindex found.
+func (lc *lifecycle) settled(is bugsink.Issue, st syncstate.IssueState) (outcome, bool) {
+	f := lc.factsOf(is, st)
+	switch lc.judge(&f).action {
+	case actSkip:
+		return outcome{skipped: true}, true
+	case actBelow:
+		return outcome{below: true}, true
+	}
+	return outcome{}, false
+}
+
+// create carries out the way of an unmapped issue to its Gitea issue:
+// read, render, reserve, create (or join its bug's issue), record,
+// resolve, back-link, one step after the other (syncPage runs the same
+// steps as stages, see stages.go).
+func (lc *lifecycle) create(ctx context.Context, p bugsink.Project, is bugsink.Issue, f facts) outcome {
+	if d := lc.judge(&f); d.action == needLookup {
+		if o, done := lc.recoverPending(ctx, p, is, &f); done {
+			return o
+		}
+	}
+	prep, o, ok := lc.prep.prepare(ctx, p, is, f)
+	if !ok {
+		return o
+	}
+	prep.replaces = f.pending
+	o, after := lc.createPrepared(ctx, p, is, prep, func() {})
+	if after != nil {
+		after(ctx, &o)
+	}
+	return o
+}
+
+// recoverPending handles a reservation left by an interrupted run: the
+// Gitea issue may exist already, so it is looked for (by its marker)
+// first. done is false when the create should go ahead.
+func (lc *lifecycle) recoverPending(ctx context.Context, p bugsink.Project, is bugsink.Issue, f *facts) (outcome, bool) {
+	pending := f.pending
+	gi, err := lc.write.findExisting(ctx, is.ID, pending.At)
+	if err != nil {
+		return lc.failed(p, is, StageRecover, fmt.Errorf("an earlier run stopped while creating this issue, and looking for it in Gitea failed: %w", err)), true
+	}
+	f.lookup = &lookupFacts{found: gi != nil}
+	switch lc.judge(f).action {
+	case actAdopt:
+		return lc.finish(ctx, p, is, gi, lc.labelsFor(p.Slug), nil, true, pendingLink(pending)), true
+	case actDefer:
+		return outcome{deferred: true, warnings: []string{fmt.Sprintf(
+			"%s: an earlier create (%s ago) may still be landing in Gitea; deferred to a later run", is.ID, lc.Now().Sub(pending.At).Round(time.Second))}}, true
+	}
+	return outcome{}, false
+}
+
+// createPrepared reserves, creates and records the Gitea issue; created is
+// called as soon as Gitea answered the create (the record and what
+// follows need Gitea no more). The steps that follow the record (resolve,
+// back-link) are returned as after, to be run now or by a later stage;
+// after is nil when there is nothing more.
+func (lc *lifecycle) createPrepared(ctx context.Context, p bugsink.Project, is bugsink.Issue, prep prepared, created func()) (outcome, func(context.Context, *outcome)) {
+	reservedAt := prep.reservedAt
+	if reservedAt.IsZero() {
+		if o, ok := lc.claim.reserve(ctx, p, is, prep.link, prep.replaces); !ok {
+			return o, nil
+		}
+		reservedAt = lc.Now()
+	}
+	if prep.link.bug != "" {
+		unlock := lc.bugs.lock(prep.link.bug)
+		defer unlock()
+		number, create, o := lc.claim.claimBug(ctx, p, is, prep.facts)
+		if number > 0 {
+			defer created()
+			return lc.linkTo(ctx, p, is, prep, number)
+		}
+		if !create {
+			created()
+			lc.claim.clearReservation(ctx, is.ID)
+			return o, nil
+		}
+	}
+	gi, err := lc.write.createIssue(ctx, is, &prep)
+	created()
+	var mismatch *gitea.LabelMismatchError
+	if err != nil && !errors.As(err, &mismatch) {
+		if definite(err) {
+			lc.claim.clearReservation(ctx, is.ID)
+			lc.claim.releaseClaim(ctx, prep.link.bug, is.ID)
+			return lc.failed(p, is, StageCreate, err), nil
+		}
+		// The create may have reached Gitea: establish its outcome before
+		// anything else (never repeat it blindly).
+		found, ferr := lc.write.findExisting(ctx, is.ID, reservedAt)
+		if ferr == nil && found != nil {
+			o := lc.finish(ctx, p, is, found, prep.names, nil, true, prep.link)
+			o.warnings = append(o.warnings, fmt.Sprintf("%s: the create answered %v, but the issue exists as #%d and was taken over", is.ID, err, found.Number))
+			return o, nil
+		}
+		return lc.failed(p, is, StageCreate, fmt.Errorf("%w (the outcome is unknown; the next run looks for the issue in Gitea before creating it)", err)), nil
+	}
+	lc.bugs.made(gi.Number)
+	o, rec := lc.rec.recordCreated(ctx, p, is, gi, prep.names, mismatch, false, prep.link)
+	o.warnings = append(prep.warnings, o.warnings...)
+	if o.created != nil {
+		for _, u := range gi.Assignees {
+			o.created.Assignees = append(o.created.Assignees, u.Login)
+		}
+	}
+	if rec == nil {
+		return o, nil
+	}
+	return o, func(ctx context.Context, o *outcome) { lc.res.afterRecord(ctx, p, is, gi, *rec, o) }
+}
+
+// linkTo records a new issue on its bug's Gitea issue: the environment's
+// label, its row and hidden lines in the body, the one comment when the
+// bug reaches production, then the mapping (each step can be repeated
+// after a crash without writing twice). The resolve and back-link are
+// returned as after.
+func (lc *lifecycle) linkTo(ctx context.Context, p bugsink.Project, is bugsink.Issue, prep prepared, number int) (outcome, func(context.Context, *outcome)) {
+	fail := func(err error) (outcome, func(context.Context, *outcome)) {
+		lc.claim.clearReservation(ctx, is.ID)
+		return lc.failed(p, is, StageLink, err), nil
+	}
+	gi, err := lc.Gitea.Issue(ctx, number)
+	if gitea.IsNotFound(err) {
+		err = fmt.Errorf("gitea issue #%d, filed for this error in another environment, no longer exists; `bsync forget` of the bugsink issues mapped to it lets the next run file the error anew", number)
+	}
+	if err != nil {
+		return fail(err)
+	}
+	b, _, err := lc.State.Bug(ctx, prep.link.bug)
+	if err != nil {
+		return fail(err)
+	}
+	if err := lc.write.addEnvLabel(ctx, gi, prep.link.place); err != nil {
+		return fail(err)
+	}
+	if err := lc.write.writeBug(ctx, gi, prep.link.bug, b.Members, lc.newRow(p, is, prep.link)); err != nil {
+		return fail(err)
+	}
+	f := prep.facts
+	f.bug = &bugFacts{number: number, members: b.Members, madeThisRun: lc.bugs.madeNow(gi.Number)}
+	if d := lc.judge(&f); d.announce {
+		if err := lc.write.announceEscape(ctx, gi, p, is, prep.link, b.Members); err != nil {
+			return fail(err)
+		}
+	}
+	o, rec := lc.rec.recordCreated(ctx, p, is, gi, labelNames(gi.Labels, prep.link.place.EnvLabel()), nil, false, prep.link)
+	o.warnings = append(prep.warnings, o.warnings...)
+	if o.created != nil {
+		o.created.Linked = true
+	}
+	if rec == nil {
+		return o, nil
+	}
+	lc.Log.Info("linked", "bugsink_issue", is.ID, "project", p.Slug, "gitea_issue", gi.Number, "environment", prep.link.place.Env)
+	return o, func(ctx context.Context, o *outcome) { lc.res.afterRecord(ctx, p, is, gi, *rec, o) }
+}
+
+// finish records a Gitea issue (created now, or found and adopted), then
+// repairs labels, resolves the Bugsink issue and leaves the back-link.
+func (lc *lifecycle) finish(ctx context.Context, p bugsink.Project, is bugsink.Issue, gi *gitea.Issue, names []string, mismatch *gitea.LabelMismatchError, adopted bool, link linkInfo) outcome {
+	out, rec := lc.rec.recordCreated(ctx, p, is, gi, names, mismatch, adopted, link)
+	if rec == nil {
+		return out
+	}
+	if adopted && link.bug != "" {
+		// Another environment's issue may have been recorded on it since
+		// (its row replaced the section this one was created with).
+		if w := lc.write.rejoinBug(ctx, p, is, gi, link); w != "" {
+			out.warnings = append(out.warnings, w)
+		}
+	}
+	lc.res.afterRecord(ctx, p, is, gi, *rec, &out)
+	return out
+}
+
+// failed is the outcome of an issue that failed at stage. An error that
+// every other issue would meet too (a refused token) stops the run.
+func (e *Engine) failed(p bugsink.Project, is bugsink.Issue, stage Stage, err error) outcome {
+	e.Log.Warn("issue failed", "bugsink_issue", is.ID, "project", p.Slug, "stage", stage, "err", err)
+	o := outcome{failed: true, errs: []IssueError{{BugsinkIssueID: is.ID, Project: p.Slug, Stage: stage, Message: err.Error()}}}
+	if refused(err) {
+		o.fatal = err
+	}
+	return o
+}
+
+// stateFailed is the outcome of an issue the sync state failed for: the
+// run stops (continuing could duplicate work).
+func (e *Engine) stateFailed(p bugsink.Project, is bugsink.Issue, stage Stage, err error) outcome {
+	o := e.failed(p, is, stage, err)
+	o.fatal = fmt.Errorf("the sync state cannot be read or written, so nothing more is created: %w", err)
+	return o
+}
+
+// refused reports whether an API refused the run as a whole: the token
+// (revoked, mistyped or without the needed scope), or the Gitea repository
+// (missing or invisible to the token). Every other issue would fail the
+// same way.
+func refused(err error) bool {
+	return gitea.IsUnauthorized(err) || bugsink.IsUnauthorized(err) || gitea.IsRepoNotFound(err)
+}
