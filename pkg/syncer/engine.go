@@ -1,7 +1,3 @@
-// Package syncer is one sync pass: list the unresolved Bugsink issues of
-// the selected projects, skip those already mapped in the sync state,
-// create a labelled Gitea issue for each new one, record the mapping, and
-// resolve the Bugsink issue. It knows nothing about the command line.
 package syncer
 
 import (
