@@ -60,15 +60,23 @@ func (cl *claimer) reserve(ctx context.Context, p bugsink.Project, is bugsink.Is
 // outcome: deferred while an earlier claimant's create may still land, or
 // failed.
 func (cl *claimer) claimBug(ctx context.Context, p bugsink.Project, is bugsink.Issue, f facts) (number int, create bool, o outcome) {
-	for attempt := 0; attempt < 3; attempt++ {
-		b, _, err := cl.State.Bug(ctx, f.link.bug)
+	// needBug: the bug is claimed outright, which the state refuses when
+	// the bug has its Gitea issue or another issue's claim (a claim of its
+	// own, left by a run that stopped, is taken up again); then what the
+	// state holds decides. One round trip for the first issue of a bug.
+	// After the first try, three more, each informed by what the state
+	// held.
+	replacing := is.ID
+	for attempt := 0; attempt < 4; attempt++ {
+		won, b, err := cl.State.ClaimBug(ctx, f.link.bug, syncstate.BugClaim{BugsinkIssueID: is.ID, At: cl.Now(), Run: cl.Opts.RunID}, replacing)
 		if err != nil {
 			return 0, false, cl.stateFailed(p, is, StageClaim, err)
 		}
-		f.bug = &bugFacts{number: b.Number}
-		replacing := ""
+		if won {
+			return 0, true, outcome{}
+		}
+		f.bug, replacing = &bugFacts{number: b.Number}, ""
 		if c := b.Claim; c != nil {
-			// Another issue's, or its own from a run that stopped.
 			f.bug.claimant, f.bug.claimedAt, replacing = c.BugsinkIssueID, c.At, c.BugsinkIssueID
 		}
 		d := cl.judge(&f)
@@ -88,13 +96,7 @@ func (cl *claimer) claimBug(ctx context.Context, p bugsink.Project, is bugsink.I
 				"%s: the gitea issue of the same error in another environment (%s, %s ago) may still be landing; deferred to a later run",
 				is.ID, f.bug.claimant, cl.Now().Sub(f.bug.claimedAt).Round(time.Second))}}
 		}
-		won, _, err := cl.State.ClaimBug(ctx, f.link.bug, syncstate.BugClaim{BugsinkIssueID: is.ID, At: cl.Now(), Run: cl.Opts.RunID}, replacing)
-		if err != nil {
-			return 0, false, cl.stateFailed(p, is, StageClaim, err)
-		}
-		if won {
-			return 0, true, outcome{}
-		}
+		// actCreate: the claim found stale is taken over on the next try.
 	}
 	return 0, false, cl.failed(p, is, StageClaim, errors.New("the claim on this error's gitea issue kept changing; the next run tries again"))
 }
