@@ -8,8 +8,10 @@
 # Optionally (-real-gitea N, off by default) a first sync of N issues against
 # the real Gitea 1.25.4 started from the peers folder (-peers, or
 # BSYNC_PEERS_DIR, or ../shared/peers), the Bugsink side still the fake,
-# beside a bare client replaying the same issues, with each process's CPU;
-# about ten minutes on a quiet machine.
+# beside a bare client replaying the same issues at 1, 4 and 8 connections,
+# with each process's CPU, Gitea's busy cores beside every wall, and bsync's
+# Gitea requests and Redis round trips per issue; about ten minutes on a
+# quiet machine.
 #   scripts/bench.sh
 #   scripts/bench.sh -sizes 1000 -concurrency 1,2,4,8
 #   scripts/bench.sh -sizes "" -status-mappings 0          # the last four only

@@ -165,7 +165,15 @@ type realRun struct {
 	redis   time.Duration
 	machine time.Duration // every process on the host, all cores
 	load    string        // 1-minute load average at the start
+	// giteaCalls and redisTrips are bsync's requests to Gitea and Redis
+	// round trips, as its report counts them (0 for a bare replay, whose
+	// Gitea requests are its creates).
+	giteaCalls, redisTrips int64
 }
+
+// giteaBusy is how many cores Gitea kept busy during the run: its CPU
+// over the wall time.
+func (r realRun) giteaBusy() float64 { return float64(r.gitea) / float64(r.wall) }
 
 func (r *realRun) take(before, after cpuSnap) {
 	r.gitea = after.gitea - before.gitea
@@ -220,6 +228,7 @@ func (g *realGitea) bsyncRun(bin, dir string, latency time.Duration, n int) (rea
 	}
 	run.take(before, after)
 	run.wall, run.own, run.standIn = r.wall, r.cpu, after.self-before.self
+	run.giteaCalls, run.redisTrips = r.req("gitea"), r.req("redis_round_trips")
 	run.tail, err = g.settle()
 	return run, c, err
 }

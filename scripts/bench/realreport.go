@@ -15,17 +15,20 @@ import (
 var realPairs = 4
 
 // pairResult is one pair: bsync's first sync and the bare replays of its
-// issues at 1 and 4 connections.
+// issues at 1, 4 and 8 connections.
 type pairResult struct {
-	bsync, bare1, bare4 realRun
+	bsync, bare1, bare4, bare8 realRun
 }
 
-// best is the faster of the two bare replays.
+// best is the fastest of the bare replays.
 func (p pairResult) best() realRun {
-	if p.bare1.wall < p.bare4.wall {
-		return p.bare1
+	b := p.bare1
+	for _, r := range []realRun{p.bare4, p.bare8} {
+		if r.wall < b.wall {
+			b = r
+		}
 	}
-	return p.bare4
+	return b
 }
 
 func (p pairResult) ratio() float64 { return float64(p.bsync.wall) / float64(p.best().wall) }
@@ -101,19 +104,20 @@ func (g *realGitea) fixedCost(bin, dir string, latency time.Duration, rp *replay
 	return nil
 }
 
-// pair times the i-th pair (from 0): bsync, then the bare replays at 1
-// and 4 connections, or the reverse when i is odd.
+// pair times the i-th pair (from 0): bsync, then the bare replays at 1, 4
+// and 8 connections, or the reverse when i is odd.
 func (g *realGitea) pair(bin, dir string, latency time.Duration, n int, rp *replay, i int) (pairResult, error) {
 	var p pairResult
 	steps := []func() error{
 		func() (err error) { p.bsync, _, err = g.bsyncRun(bin, dir, latency, n); return err },
 		func() (err error) { p.bare1, err = g.bareRun(rp, 1); return err },
 		func() (err error) { p.bare4, err = g.bareRun(rp, 4); return err },
+		func() (err error) { p.bare8, err = g.bareRun(rp, 8); return err },
 	}
-	runs := []*realRun{&p.bsync, &p.bare1, &p.bare4}
-	order := []int{0, 1, 2}
+	runs := []*realRun{&p.bsync, &p.bare1, &p.bare4, &p.bare8}
+	order := []int{0, 1, 2, 3}
 	if i%2 == 1 {
-		order = []int{2, 1, 0}
+		order = []int{3, 2, 1, 0}
 	}
 	for _, k := range order {
 		if err := steps[k](); err != nil {
@@ -125,8 +129,8 @@ func (g *realGitea) pair(bin, dir string, latency time.Duration, n int, rp *repl
 }
 
 func printRealHeader() {
-	fmt.Println("| pair | run | load (1 min) | wall | creates/s | Gitea CPU per create | Gitea CPU after the run (indexer) | bsync's / the bare client's CPU per issue | Bugsink fake's CPU per issue | Redis CPU | host busy (cores) | of which other work (cores) |")
-	fmt.Println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+	fmt.Println("| pair | run | load (1 min) | wall (loaded host) | Gitea busy (cores) | creates/s | Gitea requests per issue | Redis round trips per issue | Gitea CPU per create | Gitea CPU after the run (indexer) | bsync's / the bare client's CPU per issue | Bugsink fake's CPU per issue | Redis CPU | host busy (cores) | of which other work (cores) |")
+	fmt.Println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 }
 
 func printRealRow(pair string, r realRun) {
@@ -136,9 +140,14 @@ func printRealRow(pair string, r realRun) {
 	if r.standIn > 0 {
 		standIn = fmt.Sprintf("%.2f ms", ms1(r.standIn/n))
 	}
-	fmt.Printf("| %s | %s | %s | %s | %.1f | %.1f ms | %s | %.2f ms | %s | %s | %s | %s |\n",
-		pair, r.what, r.load, ms(r.wall), float64(r.creates)/r.wall.Seconds(), ms1(r.gitea/n), ms(r.tail),
-		ms1(r.own/n), standIn, ms(r.redis), cores(r.machine), cores(r.others()))
+	giteaCalls, redisTrips := 1.0, "–" // a bare replay sends its creates, and no Redis
+	if r.what == "bsync" {
+		giteaCalls = float64(r.giteaCalls) / float64(r.creates)
+		redisTrips = fmt.Sprintf("%.2f", float64(r.redisTrips)/float64(r.creates))
+	}
+	fmt.Printf("| %s | %s | %s | %s | %.2f | %.1f | %.2f | %s | %.1f ms | %s | %.2f ms | %s | %s | %s | %s |\n",
+		pair, r.what, r.load, ms(r.wall), r.giteaBusy(), float64(r.creates)/r.wall.Seconds(), giteaCalls, redisTrips,
+		ms1(r.gitea/n), ms(r.tail), ms1(r.own/n), standIn, ms(r.redis), cores(r.machine), cores(r.others()))
 }
 
 // printRealSummary prints each pair's ratio, their median and the median
@@ -147,13 +156,13 @@ func printRealSummary(pairs []pairResult) {
 	if len(pairs) == 0 {
 		return
 	}
-	fmt.Println("\n| pair | bsync | best bare replay | ratio |\n| --- | --- | --- | --- |")
+	fmt.Println("\n| pair | bsync (wall, loaded host) | Gitea busy (cores) | best bare replay | Gitea busy (cores) | ratio |\n| --- | --- | --- | --- | --- | --- |")
 	var ratios []float64
-	var bs, b1, b4 []realRun
+	var bs, b1, b4, b8 []realRun
 	for i, p := range pairs {
-		fmt.Printf("| %d | %s | %s (%s) | %.2f |\n", i+1, ms(p.bsync.wall), ms(p.best().wall), p.best().what, p.ratio())
+		fmt.Printf("| %d | %s | %.2f | %s (%s) | %.2f | %.2f |\n", i+1, ms(p.bsync.wall), p.bsync.giteaBusy(), ms(p.best().wall), p.best().what, p.best().giteaBusy(), p.ratio())
 		ratios = append(ratios, p.ratio())
-		bs, b1, b4 = append(bs, p.bsync), append(b1, p.bare1), append(b4, p.bare4)
+		bs, b1, b4, b8 = append(bs, p.bsync), append(b1, p.bare1), append(b4, p.bare4), append(b8, p.bare8)
 	}
 	sort.Float64s(ratios)
 	fmt.Printf("\nbsync ÷ best bare replay: median %.2f (goal ≤ 1.15), %.2f–%.2f over %d pairs\n",
@@ -174,7 +183,16 @@ func printRealSummary(pairs []pairResult) {
 	}
 	gt := func(r realRun) time.Duration { return r.gitea }
 	own := func(r realRun) time.Duration { return r.own }
-	fmt.Printf("Gitea's CPU per create (medians): bsync %.1f ms, bare 4 conn. %.1f ms, bare 1 conn. %.1f ms\n", per(bs, gt), per(b4, gt), per(b1, gt))
+	fmt.Printf("Gitea's CPU per create (medians): bsync %.1f ms, bare 8 conn. %.1f ms, bare 4 conn. %.1f ms, bare 1 conn. %.1f ms\n", per(bs, gt), per(b8, gt), per(b4, gt), per(b1, gt))
+	busy := func(runs []realRun) float64 {
+		var xs []float64
+		for _, r := range runs {
+			xs = append(xs, r.giteaBusy())
+		}
+		return median(xs)
+	}
+	fmt.Printf("Gitea busy (cores, medians; walls measured on this host, loaded or not): bsync %.2f, bare 8 conn. %.2f, bare 4 conn. %.2f, bare 1 conn. %.2f\n",
+		busy(bs), busy(b8), busy(b4), busy(b1))
 	fmt.Printf("CPU per issue (medians): bsync %.2f ms, the Bugsink fake %.2f ms, Redis %.2f ms; the bare client %.2f ms (4 conn.)\n",
 		per(bs, own), per(bs, func(r realRun) time.Duration { return r.standIn }), per(bs, func(r realRun) time.Duration { return r.redis }), per(b4, own))
 	fmt.Printf("cores busy during the bsync runs (medians, of %d): Gitea %.2f, bsync %.2f, Bugsink fake %.2f, Redis %.2f, other work %.2f\n",
