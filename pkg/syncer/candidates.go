@@ -73,3 +73,9 @@ func (h *candidateHeap) sorted() []candidate {
 	sort.SliceStable(out, func(i, j int) bool { return older(out[i].issue, out[j].issue) })
 	return out
 }
+
+// waiting lists the candidates held (in no order).
+func (h *candidateHeap) waiting() []candidate { return h.list }
+
+// keep holds cands again (the rest of a run cut short, oldest first).
+func (h *candidateHeap) keep(cands []candidate) { h.list = cands }

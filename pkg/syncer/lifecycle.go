@@ -47,6 +47,34 @@ func (lc *lifecycle) handle(ctx context.Context, p bugsink.Project, is bugsink.I
 	return lc.create(ctx, p, is, f)
 }
 
+// staged reports whether an issue goes through the stages one by one (a
+// new issue with nothing left of an earlier run: pipeline.work), rather
+// than in one call to handle.
+func (lc *lifecycle) staged(is bugsink.Issue, st syncstate.IssueState) bool {
+	return !st.Entry.Mapped() && st.Pending == nil && !lc.recovered[is.ID]
+}
+
+// recover notes the issues a dry run's reindex found in Gitea.
+func (lc *lifecycle) recover(found map[string]bool) { lc.recovered = found }
+
+// prepareNew is the prepare stage of a staged issue.
+func (lc *lifecycle) prepareNew(ctx context.Context, p bugsink.Project, is bugsink.Issue, st syncstate.IssueState) (prepared, outcome, bool) {
+	return lc.prep.prepare(ctx, p, is, lc.factsOf(is, st))
+}
+
+// reserveNew reserves a prepared issue's create ahead of its Gitea slot.
+func (lc *lifecycle) reserveNew(ctx context.Context, p bugsink.Project, is bugsink.Issue, prep *prepared) (outcome, bool) {
+	o, ok := lc.claim.reserve(ctx, p, is, prep.link, nil)
+	if ok {
+		prep.reservedAt = lc.Now()
+	}
+	return o, ok
+}
+
+// unreserve drops the reservation of a staged issue that never reached
+// its Gitea slot.
+func (lc *lifecycle) unreserve(ctx context.Context, id string) { lc.claim.clearReservation(ctx, id) }
+
 // factsOf is what the listing and the state say of an issue.
 func (lc *lifecycle) factsOf(is bugsink.Issue, st syncstate.IssueState) facts {
 	f := facts{issue: is, recovered: lc.recovered[is.ID], pending: st.Pending}

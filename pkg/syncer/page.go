@@ -89,17 +89,17 @@ func (r *run) startPage(ctx context.Context, p bugsink.Project, pi int, wanted [
 			pw.queued[i] = true
 			continue
 		}
-		if !acquire(ctx, r.pipe.ahead) {
+		if !r.pipe.takeAhead(ctx) {
 			break
 		}
 		if r.stop.Load() {
-			<-r.pipe.ahead
+			r.pipe.releaseAhead()
 			break
 		}
 		pw.wg.Add(1)
 		go func(i int, is bugsink.Issue) {
 			defer pw.wg.Done()
-			pw.outs[i], pw.started[i] = r.work(ctx, p, is, known[is.ID])
+			pw.outs[i], pw.started[i] = r.pipe.work(ctx, r.life, p, is, known[is.ID])
 			if pw.outs[i].fatal != nil {
 				r.stop.Store(true)
 			}

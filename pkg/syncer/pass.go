@@ -65,6 +65,12 @@ type planner struct {
 	primed map[int]listings
 }
 
+// planned returns a project's plan, if planAll made one.
+func (pn *planner) planned(id int) (plan, bool) {
+	pl, ok := pn.plans[id]
+	return pl, ok
+}
+
 // plan is how one project is listed this run.
 type plan struct {
 	full   bool
@@ -124,7 +130,7 @@ func (e *Engine) settingsKey() string {
 // next run lists the same range again.
 func (r *run) runProject(ctx context.Context, p bugsink.Project, pi int, rep *Report) error {
 	pr := &rep.Projects[pi]
-	pl, ok := r.plans.plans[p.ID]
+	pl, ok := r.plans.planned(p.ID)
 	if !ok {
 		var err error
 		if pl, err = r.plans.planFor(ctx, p, rep); err != nil {

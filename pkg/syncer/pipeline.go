@@ -46,21 +46,20 @@ func newPipeline(o Options) *pipeline {
 // write began, an issue is finished even when the run is interrupted, for
 // FinishGrace at most (inHand): it ends untouched or fully recorded, or,
 // when a server held a request past that, as a crash would leave it.
-func (r *run) work(ctx context.Context, p bugsink.Project, is bugsink.Issue, st syncstate.IssueState) (o outcome, started bool) {
-	sg := r.pipe
+func (pipe *pipeline) work(ctx context.Context, lc *lifecycle, p bugsink.Project, is bugsink.Issue, st syncstate.IssueState) (o outcome, started bool) {
 	held := true
 	releaseAhead := func() {
 		if held {
-			<-sg.ahead
+			pipe.releaseAhead()
 			held = false
 		}
 	}
 	defer releaseAhead()
-	simple := st.Entry.Mapped() || st.Pending != nil || r.life.recovered[is.ID]
+	staged := lc.staged(is, st)
 	var prep prepared
-	if !simple {
+	if staged {
 		var ok bool
-		if prep, o, ok = r.life.prep.prepare(ctx, p, is, r.life.factsOf(is, st)); !ok {
+		if prep, o, ok = lc.prepareNew(ctx, p, is, st); !ok {
 			return o, ctx.Err() == nil
 		}
 		// Reserved while it waits for Gitea, so that the create's slot
@@ -68,37 +67,40 @@ func (r *run) work(ctx context.Context, p bugsink.Project, is bugsink.Issue, st 
 		if ctx.Err() != nil {
 			return outcome{}, false
 		}
-		if o, ok := r.life.claim.reserve(context.WithoutCancel(ctx), p, is, prep.link, nil); !ok {
+		if o, ok := lc.reserveNew(context.WithoutCancel(ctx), p, is, &prep); !ok {
 			return o, true
 		}
-		prep.reservedAt = r.Now()
 	}
-	if !acquire(ctx, sg.gitea) {
-		if !simple {
+	if !acquire(ctx, pipe.gitea) {
+		if staged {
 			// Nothing was created: the issue is left untouched.
-			if err := r.State.ClearReservation(context.WithoutCancel(ctx), is.ID); err != nil {
-				r.Log.Warn("could not clear a reservation; the next run checks Gitea first", "bugsink_issue", is.ID, "err", err)
-			}
+			lc.unreserve(context.WithoutCancel(ctx), is.ID)
 		}
 		return outcome{}, false
 	}
 	releaseAhead()
-	ictx, cancel := r.pipe.inHand()
+	ictx, cancel := pipe.inHand()
 	defer cancel()
-	if simple {
-		defer func() { <-sg.gitea }()
-		return r.life.handle(ictx, p, is, st), true
+	if !staged {
+		defer func() { <-pipe.gitea }()
+		return lc.handle(ictx, p, is, st), true
 	}
 	var once sync.Once
-	release := func() { once.Do(func() { <-sg.gitea }) }
+	release := func() { once.Do(func() { <-pipe.gitea }) }
 	defer release()
-	o, after := r.life.createPrepared(ictx, p, is, prep, release)
+	o, after := lc.createPrepared(ictx, p, is, prep, release)
 	release()
 	if after != nil {
 		after(ictx, &o)
 	}
 	return o, true
 }
+
+// takeAhead takes a read-ahead slot, unless ctx ends first.
+func (pipe *pipeline) takeAhead(ctx context.Context) bool { return acquire(ctx, pipe.ahead) }
+
+// releaseAhead gives a read-ahead slot back.
+func (pipe *pipeline) releaseAhead() { <-pipe.ahead }
 
 // acquire takes one of slots, or reports false when ctx ends first (or
 // ended while the slot was taken: then nothing new starts).

@@ -152,7 +152,7 @@ func (r *run) ensureState(ctx context.Context, rep *Report) error {
 	}
 	rep.Reindex = rr
 	if r.Opts.DryRun {
-		r.life.recovered = found
+		r.life.recover(found)
 		return nil
 	}
 	r.Log.Info("sync state was new or lost; rebuilt it from gitea", "scanned", rr.Scanned, "found", rr.Found, "written", rr.Written)

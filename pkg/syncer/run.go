@@ -134,7 +134,7 @@ func (r *run) pass(ctx context.Context, rep *Report) error {
 // whose new issues still wait for a create under MaxCreate.
 func (r *run) interrupted(rep *Report, rest []bugsink.Project) error {
 	var names []string
-	for _, c := range r.queue.list {
+	for _, c := range r.queue.waiting() {
 		if !slices.Contains(names, c.project.Slug) {
 			names = append(names, c.project.Slug)
 		}

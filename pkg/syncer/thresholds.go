@@ -109,7 +109,7 @@ func (r *run) createCapped(ctx context.Context, rep *Report) error {
 	if ctx.Err() != nil && created < r.Opts.MaxCreate && next < len(cands) {
 		// Cut short with room left under the cap: the waiting issues'
 		// projects are not finished.
-		r.queue.list = cands[next:]
+		r.queue.keep(cands[next:])
 		return r.interrupted(rep, nil)
 	}
 	return nil
