@@ -103,7 +103,7 @@ func (lc *lifecycle) settled(is bugsink.Issue, st syncstate.IssueState) (outcome
 // create carries out the way of an unmapped issue to its Gitea issue:
 // read, render, reserve, create (or join its bug's issue), record,
 // resolve, back-link, one step after the other (syncPage runs the same
-// steps as stages, see stages.go).
+// steps as stages, see pipeline.go).
 func (lc *lifecycle) create(ctx context.Context, p bugsink.Project, is bugsink.Issue, f facts) outcome {
 	if d := lc.judge(&f); d.action == needLookup {
 		if o, done := lc.recoverPending(ctx, p, is, &f); done {

@@ -235,7 +235,7 @@ func (r *run) workRows(ctx context.Context, p bugsink.Project, pi int, rows []bu
 	return nil
 }
 
-// wantedRows claims the unresolved rows for this run (claims.go: every
+// wantedRows claims the unresolved rows for this run (taken.go: every
 // path comes through here), counts them and the muted ones, and returns
 // those to work on (unresolved, not muted unless IncludeMuted, with a
 // valid id). A row claimed already this run is skipped.

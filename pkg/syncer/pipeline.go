@@ -11,7 +11,7 @@ import (
 
 // The work on a page's new issues runs in stages, so that Gitea, the slow
 // server, never waits on Bugsink: event reads run ahead of the creates
-// (up to readAhead issues), creates run Concurrency at a time against
+// (up to the ahead slots), creates run Concurrency at a time against
 // Gitea, and the resolve and back-link of each created issue run behind
 // them, as Bugsink calls like the reads (bounded by BugsinkConcurrency).
 // Each issue still goes through its steps in order: recorded before it is
