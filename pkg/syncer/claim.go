@@ -8,6 +8,7 @@ import (
 
 	"bsync/pkg/bugsink"
 	"bsync/pkg/envlink"
+	"bsync/pkg/gitea"
 	"bsync/pkg/syncstate"
 )
 
@@ -24,7 +25,13 @@ import (
 // claimer reserves an issue's create and claims its bug.
 type claimer struct {
 	*Engine
-	write *writer
+	find issueFinder
+}
+
+// issueFinder finds the Gitea issue of a create whose outcome is unknown,
+// by its marker (the writer: find.go).
+type issueFinder interface {
+	findExisting(ctx context.Context, id string, since time.Time) (*gitea.Issue, error)
 }
 
 // reserve writes the reservation that precedes a create (naming the bug
@@ -113,7 +120,7 @@ func (cl *claimer) findClaimant(ctx context.Context, p bugsink.Project, is bugsi
 	if ok && entry.Record != nil && entry.Record.GiteaIssueNumber > 0 {
 		return entry.Record.GiteaIssueNumber, outcome{}, false
 	}
-	gi, err := cl.write.findExisting(ctx, c.BugsinkIssueID, c.At)
+	gi, err := cl.find.findExisting(ctx, c.BugsinkIssueID, c.At)
 	if err != nil {
 		return 0, cl.failed(p, is, StageRecover, fmt.Errorf("looking in Gitea for the issue %s was creating for this error failed: %w", c.BugsinkIssueID, err)), true
 	}

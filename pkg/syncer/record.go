@@ -17,7 +17,12 @@ import (
 // recorder writes mappings to the sync state.
 type recorder struct {
 	*Engine
-	write *writer
+	labels labelRepairer
+}
+
+// labelRepairer adds the labels Gitea dropped from a create (the writer).
+type labelRepairer interface {
+	repairLabels(ctx context.Context, number int, missing []int64) string
 }
 
 // recordAttempts is how often a mapping write is tried after its Gitea
@@ -48,7 +53,7 @@ func (rc *recorder) recordCreated(ctx context.Context, p bugsink.Project, is bug
 		return out, nil
 	}
 	if mismatch != nil {
-		out.warnings = append(out.warnings, rc.write.repairLabels(ctx, gi.Number, mismatch.Missing))
+		out.warnings = append(out.warnings, rc.labels.repairLabels(ctx, gi.Number, mismatch.Missing))
 	}
 	return out, &rec
 }

@@ -31,7 +31,12 @@ func ValidResolveMode(m string) bool {
 // resolver resolves recorded issues in Bugsink.
 type resolver struct {
 	*Engine
-	rec *recorder
+	rec mappingWriter
+}
+
+// mappingWriter updates a mapping (the recorder).
+type mappingWriter interface {
+	record(ctx context.Context, id string, rec syncstate.Record) error
 }
 
 // resolve resolves an issue in Bugsink the configured way.

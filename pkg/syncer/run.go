@@ -43,10 +43,10 @@ func newRun(given *Engine) *run {
 	labels := &labelBook{gitea: e.Gitea, create: !e.Opts.DryRun}
 	bugs := &bugBook{}
 	write := &writer{Engine: eng, labels: labels, bugs: bugs}
-	rec := &recorder{Engine: eng, write: write}
+	rec := &recorder{Engine: eng, labels: write}
 	life := &lifecycle{Engine: eng, bugs: bugs, write: write, rec: rec,
 		prep:  &preparer{Engine: eng, labels: labels, bugs: bugs},
-		claim: &claimer{Engine: eng, write: write},
+		claim: &claimer{Engine: eng, find: write},
 		res:   &resolver{Engine: eng, rec: rec}}
 	return &run{Engine: eng, labels: labels, life: life,
 		plans: &planner{Engine: eng, slots: slots},
