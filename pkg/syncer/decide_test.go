@@ -193,6 +193,10 @@ func decideRows() []decideRow {
 			f: facts{issue: backNow, entry: mapped(func(r *syncstate.Record) { r.BugID, r.Environment = "b1", "test" }), gitea: closed}, want: actRegress},
 		{doc: env, rule: "On a shared issue reopened for a close, the other environment's return is quiet",
 			f: facts{issue: backNow, entry: mapped(func(r *syncstate.Record) { r.BugID, r.Environment = "b1", envlink.Production }), gitea: open}, want: actRecur},
+		{doc: env, rule: "After bsync forget of one environment's issue, it rejoins the shared issue on the next sync",
+			f: linked("test", &bugFacts{number: 9, members: map[string]string{"a": envlink.Production}}), want: actJoin, check: func(d decision) bool { return d.number == 9 }, expect: "joins #9"},
+		{doc: env, rule: "After bsync forget of every issue of the bug, it is filed anew",
+			f: linked("test", &bugFacts{}), want: actCreate},
 		{doc: env, rule: "A person's Reopen in Bugsink is left alone for that Bugsink issue only",
 			f: facts{issue: notSince, entry: mapped(func(r *syncstate.Record) { reopenedByPerson(r); r.BugID = "b1" })}, want: actSkip},
 	}
