@@ -634,7 +634,7 @@ func TestRunFunctionsWithoutCobra(t *testing.T) {
 		t.Errorf("status --fail-if-stale on an empty state: %v, printed %s", err, out.String())
 	}
 	out.Reset()
-	if err := runVersion(a); err != nil || !strings.Contains(out.String(), `"commit": "abc"`) {
+	if err := runVersion(a); err != nil || !strings.Contains(out.String(), `"commit":"abc"`) {
 		t.Errorf("version: %v %s", err, out.String())
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"time"
 
@@ -51,12 +52,16 @@ exits 0. Each flag below overrides the variable it names.`,
 
 // disabledReport is the data of a sync that did nothing because it is off.
 type disabledReport struct {
-	Synced     int    `json:"synced"`
-	Skipped    int    `json:"skipped"`
-	Failed     int    `json:"failed"`
-	DurationMS int64  `json:"duration_ms"`
-	Enabled    bool   `json:"enabled"`
-	Message    string `json:"message"`
+	Synced     int      `json:"synced"`
+	Skipped    int      `json:"skipped"`
+	Failed     int      `json:"failed"`
+	DurationMS int64    `json:"duration_ms"`
+	Enabled    bool     `json:"enabled"`
+	Message    string   `json:"message"`
+	NewIssues  int      `json:"new_issues"`
+	Linked     int      `json:"linked"`
+	Errors     []string `json:"errors"`
+	Warnings   []string `json:"warnings"`
 }
 
 // syncRun is one sync in progress: what its steps share.
@@ -121,7 +126,8 @@ func (a *app) syncDisabled(cfg *config) error {
 			a.logger().Warn("metrics", "err", err)
 		}
 	}
-	d := disabledReport{Enabled: false, Message: "sync is disabled: set BUGSINK_SYNC_ENABLED=true to enable it"}
+	d := disabledReport{Enabled: false, Message: "sync is disabled: set BUGSINK_SYNC_ENABLED=true to enable it",
+		Errors: []string{}, Warnings: []string{}}
 	return a.emit(d, nil, func(w io.Writer) { fmt.Fprintln(w, d.Message) })
 }
 
@@ -139,7 +145,7 @@ func (r *syncRun) open(ctx context.Context) error {
 		return nil
 	}
 	now := r.opts.now().UTC()
-	info := syncstate.LockInfo{Token: r.eng.Opts.RunID, Host: r.host, PID: os.Getpid(), StartedAt: now}
+	info := syncstate.LockInfo{Token: r.eng.Opts.RunID, Host: r.host, PID: os.Getpid(), StartedAt: now, BootID: syncstate.BootID()}
 	lock, holder, err := store.AcquireLock(ctx, info, lockTTL(r.cfg.Timeout))
 	if errors.Is(err, syncstate.ErrLockHeld) {
 		r.opts.saveRun(store, syncstate.RunRecord{StartedAt: now, FinishedAt: now, Outcome: syncstate.OutcomeLocked, Version: r.opts.build.Version, Host: r.host})
@@ -150,6 +156,7 @@ func (r *syncRun) open(ctx context.Context) error {
 		store.Close()
 		return err
 	}
+	logTakeOver(r.opts.logger(), lock)
 	released := false
 	r.release = func() {
 		if released {
@@ -294,9 +301,25 @@ func runRecord(rep *syncer.Report, runErr error, version, host string) syncstate
 	return r
 }
 
-func holderView(h *syncstate.LockInfo) any {
+// logTakeOver says when a run took the lock of a dead holder.
+func logTakeOver(log *slog.Logger, lock *syncstate.Lock) {
+	if h := lock.TookOver; h != nil {
+		log.Warn("took over the run lock of a run that is gone (its pid no longer exists on this host)",
+			"pid", h.PID, "host", h.Host, "started_at", h.StartedAt)
+	}
+}
+
+// lockHolder is the run lock's holder as status and a locked run show it.
+type lockHolder struct {
+	Host      string    `json:"host"`
+	PID       int       `json:"pid"`
+	StartedAt time.Time `json:"started_at"`
+}
+
+// holderView is h for output; nil (JSON null) when the lock is free.
+func holderView(h *syncstate.LockInfo) *lockHolder {
 	if h == nil {
 		return nil
 	}
-	return map[string]any{"host": h.Host, "pid": h.PID, "started_at": h.StartedAt}
+	return &lockHolder{Host: h.Host, PID: h.PID, StartedAt: h.StartedAt}
 }
