@@ -1,0 +1,222 @@
+package cmd
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"bsync/pkg/bugsink/bugsinktest"
+	"bsync/pkg/syncstate"
+)
+
+// An operator's first day: what the output looks like in a log and at a
+// terminal, and the mistakes a first install makes.
+
+// runAt runs bsync with stdout a terminal or not.
+func (w *world) runAt(t *testing.T, tty bool, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	a := testApp(w.env, &out, &errb)
+	a.isTerminal = func(io.Writer) bool { return tty }
+	code := a.run(context.Background(), append(args, "--env-file", w.emptyEnv))
+	return code, out.String(), errb.String()
+}
+
+// Off a terminal (a cron log) the report is one line; on a terminal it is
+// indented, the same document.
+func TestReportIsOneLineOffATerminal(t *testing.T) {
+	w := newWorld(t)
+	w.bs.SeedDemo(time.Now())
+	_, line, _ := w.runAt(t, false, "sync", "--dry-run")
+	_, pretty, _ := w.runAt(t, true, "sync", "--dry-run")
+	if strings.Count(line, "\n") != 1 || !json.Valid([]byte(line)) {
+		t.Errorf("off a terminal the report is not one JSON line: %d lines", strings.Count(line, "\n"))
+	}
+	if strings.Count(pretty, "\n") < 20 || !strings.Contains(pretty, "\n  \"data\": {") {
+		t.Errorf("on a terminal the report is not indented:\n%s", pretty)
+	}
+}
+
+// list-synced is indented like every other document on a terminal, one
+// line off it, and an empty list is [].
+func TestListSyncedJSONIsWellFormed(t *testing.T) {
+	w := newWorld(t)
+	for _, tty := range []bool{true, false} {
+		_, got, _ := w.runAt(t, tty, "list-synced")
+		var want bytes.Buffer
+		if tty {
+			if err := json.Indent(&want, []byte(`{"data":{"mappings":[],"count":0},"success":true}`), "", "  "); err != nil {
+				t.Fatal(err)
+			}
+			want.WriteString("\n")
+		} else {
+			want.WriteString(`{"data":{"mappings":[],"count":0},"success":true}` + "\n")
+		}
+		if got != want.String() {
+			t.Errorf("empty list-synced (terminal %v):\n%s\nwant:\n%s", tty, got, want.String())
+		}
+	}
+	w.bs.SeedDemo(time.Now())
+	w.bsync(t, "sync")
+	_, got, _ := w.runAt(t, true, "list-synced")
+	var compact, want bytes.Buffer
+	if err := json.Compact(&compact, []byte(got)); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, got)
+	}
+	json.Indent(&want, compact.Bytes(), "", "  ")
+	want.WriteString("\n")
+	if got != want.String() {
+		t.Errorf("list-synced is not indented as json.Indent would:\n%s", got)
+	}
+	if _, line, _ := w.runAt(t, false, "list-synced"); line != compact.String()+"\n" {
+		t.Errorf("off a terminal list-synced is not one line:\n%s", line)
+	}
+}
+
+// A disabled run's report has the lists every other report has, empty.
+func TestDisabledReportHasEmptyLists(t *testing.T) {
+	w := newWorld(t, withRedis)
+	w.env["BUGSINK_SYNC_ENABLED"] = "false"
+	d := data(w.bsync(t, "sync"))
+	if e, ok := d["errors"].([]any); !ok || len(e) != 0 {
+		t.Errorf("disabled report errors = %#v, want []", d["errors"])
+	}
+	if e, ok := d["warnings"].([]any); !ok || len(e) != 0 {
+		t.Errorf("disabled report warnings = %#v, want []", d["warnings"])
+	}
+}
+
+// Two environments of one error are one new Gitea issue and one linked:
+// synced keeps counting both, new_issues and linked tell them apart, in
+// the report, the table and the metrics; a dry run says "would create".
+func TestCreatedAndLinkedCountedApart(t *testing.T) {
+	w := newWorld(t)
+	w.bs.AddProject("flyer-crawler-backend", "Backend")
+	w.bs.AddProject("flyer-crawler-backend-test", "Backend test")
+	at := time.Now().Add(-time.Hour)
+	w.bs.AddIssue("flyer-crawler-backend-test", bugsinktest.IssueSpec{Type: "E", Value: "boom", LastSeen: at})
+	w.bs.AddIssue("flyer-crawler-backend", bugsinktest.IssueSpec{Type: "E", Value: "other", LastSeen: at})
+	w.bs.AddIssue("flyer-crawler-backend", bugsinktest.IssueSpec{Type: "E", Value: "boom", LastSeen: at})
+	dry := w.bsync(t, "sync", "--dry-run", "-o", "table")
+	if !strings.Contains(dry.stdout, "dry run") || !strings.Contains(dry.stdout, "would create 3") || strings.Contains(dry.stdout, "synced") {
+		t.Errorf("the dry run's table does not say would create:\n%s", dry.stdout)
+	}
+	metrics := t.TempDir() + "/bsync.prom"
+	r := w.bsync(t, "sync", "--metrics-file", metrics)
+	d := data(r)
+	if d["synced"] != float64(3) || d["new_issues"] != float64(2) || d["linked"] != float64(1) || len(w.gt.Issues()) != 2 {
+		t.Fatalf("report: synced %v new_issues %v linked %v, %d gitea issues", d["synced"], d["new_issues"], d["linked"], len(w.gt.Issues()))
+	}
+	var created, linked float64
+	for _, p := range d["projects"].([]any) {
+		created += p.(map[string]any)["new_issues"].(float64)
+		linked += p.(map[string]any)["linked"].(float64)
+	}
+	if created != 2 || linked != 1 {
+		t.Errorf("projects count %v created, %v linked", created, linked)
+	}
+	prom, _ := os.ReadFile(metrics)
+	if !strings.Contains(string(prom), `bsync_last_run_issues{result="created"} 2`) || !strings.Contains(string(prom), `bsync_last_run_issues{result="linked"} 1`) {
+		t.Errorf("metrics:\n%s", prom)
+	}
+	w.bs.AddIssue("flyer-crawler-backend", bugsinktest.IssueSpec{Type: "E", Value: "third", LastSeen: time.Now()})
+	tab := w.bsync(t, "sync", "-o", "table")
+	if !strings.Contains(tab.stdout, "created 1, linked 0") || !strings.Contains(tab.stdout, "CREATED") || !strings.Contains(tab.stdout, "LINKED") {
+		t.Errorf("the table does not count created and linked apart:\n%s", tab.stdout)
+	}
+}
+
+// status -o table names the lock's holder in words, not as a Go map.
+func TestStatusTableShowsTheHolder(t *testing.T) {
+	w := newWorld(t, withRedis)
+	store, err := syncstate.Open(w.redis.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	started := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
+	if _, _, err := store.AcquireLock(t.Context(), syncstate.LockInfo{Token: "x", Host: "cron-host", PID: 42, StartedAt: started}, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	r := w.bsync(t, "status", "-o", "table")
+	if strings.Contains(r.stdout, "map[") || !strings.Contains(r.stdout, "pid 42 on cron-host since 2026-05-01 10:00:00 UTC") {
+		t.Errorf("status table:\n%s", r.stdout)
+	}
+}
+
+// deadPID returns the pid of a process that has exited and been reaped.
+func deadPID(t *testing.T) int {
+	c := exec.Command("true")
+	if err := c.Run(); err != nil {
+		t.Skip("no true:", err)
+	}
+	return c.Process.Pid
+}
+
+// A lock left by a run on this host whose pid is gone (SIGKILL) is taken
+// over at once, and status does not show it as running.
+func TestDeadHoldersLockIsTakenOver(t *testing.T) {
+	w := newWorld(t)
+	w.bs.SeedDemo(time.Now())
+	store, err := syncstate.Open(w.redis.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	host, _ := os.Hostname()
+	if syncstate.BootID() == "" {
+		t.Skip("no boot id on this system")
+	}
+	dead := syncstate.LockInfo{Token: "killed", Host: host, PID: deadPID(t), StartedAt: time.Now().Add(-time.Minute), BootID: syncstate.BootID()}
+	if _, _, err := store.AcquireLock(t.Context(), dead, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	st := data(w.bsync(t, "status"))
+	if st["running"] != nil || st["dead_lock_holder"] == nil {
+		t.Errorf("status shows a dead holder as running: running %v, dead_lock_holder %v", st["running"], st["dead_lock_holder"])
+	}
+	if r := w.bsync(t, "sync"); r.code != exitOK || data(r)["synced"] != float64(10) || !strings.Contains(r.stderr, "took over the run lock") {
+		t.Errorf("sync after a killed run: exit %d\n%s", r.code, r.stderr)
+	}
+	// A live holder on this host, or one on another host, still turns a run away.
+	for _, h := range []syncstate.LockInfo{
+		{Token: "live", Host: host, PID: os.Getpid(), BootID: syncstate.BootID()},
+		{Token: "elsewhere", Host: "other-host", PID: dead.PID, BootID: syncstate.BootID()},
+	} {
+		if _, _, err := store.AcquireLock(t.Context(), h, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		if r := w.bsync(t, "sync"); r.code != exitLocked {
+			t.Errorf("holder %s: exit %d, want 4", h.Token, r.code)
+		}
+		if st := data(w.bsync(t, "status")); st["running"] == nil {
+			t.Errorf("holder %s: status shows nothing running", h.Token)
+		}
+		w.redis.Client(t, 15).Del(t.Context(), syncstate.LockKey)
+	}
+}
+
+// A disabled sync is not stale and has no next run in the past.
+func TestDisabledSyncIsNotStale(t *testing.T) {
+	w := newWorld(t)
+	w.bs.SeedDemo(time.Now())
+	w.bsync(t, "sync")
+	w.env["BUGSINK_SYNC_ENABLED"] = "false"
+	w.env["BUGSINK_SYNC_INTERVAL"] = "1"
+	var out, errb bytes.Buffer
+	a := testApp(w.env, &out, &errb)
+	a.now = func() time.Time { return time.Now().Add(24 * time.Hour) }
+	code := a.run(context.Background(), []string{"status", "--fail-if-stale", "--env-file", w.emptyEnv})
+	var doc map[string]any
+	json.Unmarshal(out.Bytes(), &doc)
+	d := data(result{doc: doc})
+	if code != exitOK || d["stale"] != false || d["next_run"] != nil {
+		t.Errorf("status of a disabled sync a day later: exit %d, stale %v, next_run %v", code, d["stale"], d["next_run"])
+	}
+}
