@@ -33,7 +33,7 @@ type statusData struct {
 	// DeadHolder is a lock left by a run that is gone (same host, pid no
 	// longer exists): not running; the next run takes the lock over.
 	DeadHolder *lockHolder `json:"dead_lock_holder,omitempty"`
-	RedisDB         int                  `json:"redis_db"`
+	RedisDB    int         `json:"redis_db"`
 }
 
 func newStatusCmd(a *app) *cobra.Command {
