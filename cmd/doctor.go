@@ -77,8 +77,11 @@ func runDoctor(ctx context.Context, opts *doctorOptions) error {
 		return a.finishDoctor(d)
 	}
 	d.add("config", statusOK, "all variables are set and well-formed")
+	if len(a.configWarnings) > 0 {
+		d.add("config_names", statusWarn, "%s", strings.Join(a.configWarnings, "; "))
+	}
 	if !cfg.Enabled {
-		d.add("enabled", statusWarn, "BUGSINK_SYNC_ENABLED is not true: `bsync sync` will do nothing")
+		d.add("enabled", statusWarn, "BUGSINK_SYNC_ENABLED is not true: `bsync sync` will do nothing; set it to true once `bsync sync --dry-run` shows what the first run would create")
 	}
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()

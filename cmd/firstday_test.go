@@ -220,3 +220,96 @@ func TestDisabledSyncIsNotStale(t *testing.T) {
 		t.Errorf("status of a disabled sync a day later: exit %d, stale %v, next_run %v", code, d["stale"], d["next_run"])
 	}
 }
+
+// envFile writes text to an env file and returns its path.
+func envFile(t *testing.T, text string) string {
+	p := t.TempDir() + "/bsync.env"
+	if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// runWith runs bsync with env as the environment (listed by environ too)
+// and args as given.
+func runWith(t *testing.T, env map[string]string, args ...string) (int, string, string) {
+	var out, errb bytes.Buffer
+	a := testApp(env, &out, &errb)
+	a.environ = func() []string {
+		var l []string
+		for k, v := range env {
+			l = append(l, k+"="+v)
+		}
+		return l
+	}
+	code := a.run(context.Background(), args)
+	return code, out.String(), errb.String()
+}
+
+// A misspelt variable is named beside the right name, by sync and by
+// doctor, in the env file and in the environment; other programs'
+// GITEA_*/REDIS_* variables are left alone.
+func TestMisspeltVariablesAreNamed(t *testing.T) {
+	w := newWorld(t)
+	env := map[string]string{}
+	for k, v := range w.env {
+		if k != "BUGSINK_SYNC_ENABLED" {
+			env[k] = v
+		}
+	}
+	file := envFile(t, "BUGSINK_SYNC_ENABLE=true\n")
+	for _, c := range []string{"sync", "doctor"} {
+		code, out, errb := runWith(t, env, c, "--env-file", file)
+		if code == exitOK || !strings.Contains(out, "BUGSINK_SYNC_ENABLE in "+file) || !strings.Contains(out, "did you mean BUGSINK_SYNC_ENABLED?") {
+			t.Errorf("%s with BUGSINK_SYNC_ENABLE in the env file: exit %d\n%s%s", c, code, out, errb)
+		}
+	}
+	env["BUGSINK_SYNC_ENABLE"] = "true"
+	code, out, _ := runWith(t, env, "sync", "--env-file", w.emptyEnv)
+	if code != exitUsage || !strings.Contains(out, "the environment sets BUGSINK_SYNC_ENABLE, which bsync does not read: did you mean BUGSINK_SYNC_ENABLED?") {
+		t.Errorf("sync with BUGSINK_SYNC_ENABLE in the environment: exit %d\n%s", code, out)
+	}
+	delete(env, "BUGSINK_SYNC_ENABLE")
+	env["REDIS_URI"], env["REDIS_HOST"], env["GITEA_WORK_DIR"] = "x", "x", "x"
+	file = envFile(t, "BSYNC_OLD_SETTING=1\nGITEA_CUSTOM=/x\nREDIS_PASSWORD=y\n")
+	code, out, errb := runWith(t, env, "sync", "--env-file", file)
+	if code != exitOK || !strings.Contains(out, "BSYNC_OLD_SETTING in "+file+" is not a bsync variable") ||
+		!strings.Contains(out, "REDIS_URI, which bsync does not read: did you mean REDIS_URL?") || !strings.Contains(errb, "REDIS_URI") {
+		t.Errorf("unknown names are not named: exit %d\n%s%s", code, out, errb)
+	}
+	for _, other := range []string{"REDIS_HOST", "GITEA_WORK_DIR", "GITEA_CUSTOM", "REDIS_PASSWORD"} {
+		if strings.Contains(out, other) {
+			t.Errorf("another program's %s is named:\n%s", other, out)
+		}
+	}
+	if code, out, _ := runWith(t, env, "doctor", "--env-file", file); !strings.Contains(out, `"config_names"`) || !strings.Contains(out, "REDIS_URI") {
+		t.Errorf("doctor does not name the unknown variables: exit %d\n%s", code, out)
+	}
+}
+
+// A run that read no configuration at all says so, rather than only
+// "disabled".
+func TestARunThatReadNothingSaysSo(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	code, out, _ := runWith(t, map[string]string{}, "sync")
+	if code != exitOK || !strings.Contains(out, "no configuration was read: there is no "+dir+"/.env") || !strings.Contains(out, "--env-file") {
+		t.Errorf("sync with nothing to read: exit %d\n%s", code, out)
+	}
+	code, out, _ = runWith(t, map[string]string{}, "doctor")
+	if code != exitFatal || !strings.Contains(out, "no configuration was read") {
+		t.Errorf("doctor with nothing to read: exit %d\n%s", code, out)
+	}
+}
+
+func TestTypoDistance(t *testing.T) {
+	for _, c := range []struct {
+		a, b string
+		d    int
+	}{{"BUGSINK_SYNC_ENABLE", "BUGSINK_SYNC_ENABLED", 1}, {"GITAE_URL", "GITEA_URL", 1}, {"REDIS_URL", "REDIS_URL", 0},
+		{"BSYNC_TIMEOUTS", "BSYNC_TIMEOUT", 1}, {"REDIS_HOST", "REDIS_URL", 4}, {"ABCDEF", "ABC", 3}} {
+		if got := typoDistance(c.a, c.b); got != c.d {
+			t.Errorf("typoDistance(%s, %s) = %d, want %d", c.a, c.b, got, c.d)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -83,6 +84,7 @@ func runSync(ctx context.Context, opts *syncOptions) error {
 	if err != nil {
 		return err
 	}
+	opts.warnConfig()
 	if !pre.Enabled && !opts.dryRun {
 		return opts.syncDisabled(pre)
 	}
@@ -127,8 +129,16 @@ func (a *app) syncDisabled(cfg *config) error {
 		}
 	}
 	d := disabledReport{Enabled: false, Message: "sync is disabled: set BUGSINK_SYNC_ENABLED=true to enable it",
-		Errors: []string{}, Warnings: []string{}}
-	return a.emit(d, nil, func(w io.Writer) { fmt.Fprintln(w, d.Message) })
+		Errors: []string{}, Warnings: append([]string{}, a.configWarnings...)}
+	if a.origin != "" {
+		d.Message = "sync is disabled: " + a.origin
+	}
+	return a.emit(d, nil, func(w io.Writer) {
+		fmt.Fprintln(w, d.Message)
+		for _, warning := range d.Warnings {
+			fmt.Fprintln(w, "warning: "+warning)
+		}
+	})
 }
 
 // open opens the state and, unless this is a dry run, takes the run lock.
@@ -234,6 +244,9 @@ func (e *lockHeldError) details() any  { return map[string]any{"holder": holderV
 
 // finishSync prints the report and picks the exit code.
 func (a *app) finishSync(rep *syncer.Report, runErr error) error {
+	if len(a.configWarnings) > 0 {
+		rep.Warnings = append(slices.Clip(a.configWarnings), rep.Warnings...)
+	}
 	failure := runErr
 	if failure == nil && len(rep.Errors) > 0 {
 		failure = &exitError{code: exitPartial, name: codePartial, err: fmt.Errorf("%d of the run's steps failed (%d issue(s) not synced); see data.errors", len(rep.Errors), rep.Failed)}
