@@ -23,10 +23,10 @@ type app struct {
 	// environ lists the environment's variables (names bsync does not
 	// read are checked for typos); nil: none.
 	environ func() []string
-	stdout    io.Writer
-	stderr    io.Writer
-	now       func() time.Time
-	build     buildInfo
+	stdout  io.Writer
+	stderr  io.Writer
+	now     func() time.Time
+	build   buildInfo
 	// isTerminal tells whether stderr is a person's terminal (progress is
 	// shown only there).
 	isTerminal func(io.Writer) bool
