@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"bsync/pkg/bugsink/bugsinktest"
+	"bsync/pkg/gitea/giteatest"
 	"bsync/pkg/syncstate"
 )
 
@@ -311,5 +312,95 @@ func TestTypoDistance(t *testing.T) {
 		if got := typoDistance(c.a, c.b); got != c.d {
 			t.Errorf("typoDistance(%s, %s) = %d, want %d", c.a, c.b, got, c.d)
 		}
+	}
+}
+
+// A broken Gitea setup fails every run, also one with nothing new: a
+// revoked token, a token without write:issue, a wrong repository. Each
+// exits 1 with its own error code naming what to fix; nothing is written.
+func TestABrokenGiteaSetupFailsWhileNothingIsNew(t *testing.T) {
+	cases := []struct {
+		name, key, value string
+		code             errorCode
+		hint             string
+	}{
+		{"revoked token", "GITEA_API_TOKEN", strings.Repeat("d", 40), codeGiteaToken, "write:issue and read:repository"},
+		{"token without write:issue", "GITEA_API_TOKEN", giteatest.ReadOnlyToken, codeGiteaScope, "lacks the write:issue scope"},
+		{"wrong repository", "GITEA_REPO", "nope", codeGiteaRepository, "GITEA_OWNER and GITEA_REPO"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWorld(t)
+			w.bs.SeedDemo(time.Now())
+			if r := w.bsync(t, "sync"); r.code != exitOK {
+				t.Fatalf("first sync: exit %d", r.code)
+			}
+			w.env[tc.key] = tc.value
+			for _, args := range [][]string{{"sync"}, {"sync", "--dry-run"}} {
+				r := w.bsync(t, args...)
+				if r.code != exitFatal || errCode(r) != string(tc.code) || !strings.Contains(r.stdout, tc.hint) {
+					t.Errorf("%v with nothing new: exit %d, code %s\n%s", args, r.code, errCode(r), r.stdout)
+				}
+			}
+			if st := w.bsync(t, "status", "--fail-if-stale"); st.code != exitStale {
+				t.Errorf("status after the failed run: exit %d, want 5", st.code)
+			}
+		})
+	}
+}
+
+// With write:issue alone, issues are filed but carry no code links or
+// owners: the report says which scope is missing, and doctor names it
+// instead of a raw 403.
+func TestATokenWithoutReadRepositoryIsNamed(t *testing.T) {
+	w := newWorld(t)
+	w.bs.SeedDemo(time.Now())
+	w.env["GITEA_API_TOKEN"] = giteatest.IssueOnlyToken
+	r := w.bsync(t, "sync")
+	if r.code != exitOK || data(r)["synced"] != float64(10) {
+		t.Fatalf("sync with write:issue only: exit %d\n%s", r.code, r.stdout)
+	}
+	if !strings.Contains(r.stdout, "code links and owners are off: GITEA_API_TOKEN lacks the read:repository scope") {
+		t.Errorf("the report does not name read:repository: %v", data(r)["warnings"])
+	}
+	d := w.bsync(t, "doctor")
+	c := checks(d)["gitea_repository_scope"]
+	if c == nil || c["status"] != "warn" || !strings.Contains(c["message"].(string), "lacks the read:repository scope") {
+		t.Errorf("doctor with write:issue only: %v\n%s", c, d.stdout)
+	}
+	if s := checks(d)["gitea_token_scope"]; s == nil || s["status"] != "ok" {
+		t.Errorf("doctor's write:issue check: %v", s)
+	}
+}
+
+// A user without write access to the repository: the run warns that
+// issues come without labels, each run.
+func TestNoWriteAccessIsSaidEveryRun(t *testing.T) {
+	w := newWorld(t, withBugsink, withRedis)
+	w.gt = giteatest.New("acme", "app", giteatest.WithoutWriteAccess())
+	t.Cleanup(w.gt.Close)
+	w.env["GITEA_URL"], w.env["GITEA_API_TOKEN"] = w.gt.URL, giteatest.Token
+	r := w.bsync(t, "sync")
+	if r.code != exitOK || !strings.Contains(r.stdout, "has no write access to acme/app") {
+		t.Errorf("sync without write access: exit %d\n%s", r.code, r.stdout)
+	}
+}
+
+// doctor names the checks it skipped because one they need failed.
+func TestDoctorNamesWhatItSkipped(t *testing.T) {
+	w := newWorld(t)
+	w.bs.SeedDemo(time.Now())
+	w.env["GITEA_REPO"] = "nope"
+	r := w.bsync(t, "doctor")
+	msg := r.doc["error"].(map[string]any)["message"].(string)
+	if !strings.Contains(msg, "failed: gitea_repository") || !strings.Contains(msg, "skipped, as they need what failed: gitea_write_access, gitea_token_scope, gitea_labels") {
+		t.Errorf("doctor's error: %s", msg)
+	}
+	if sk := data(r)["skipped"].([]any); len(sk) != 5 {
+		t.Errorf("skipped %v", sk)
+	}
+	tab := w.bsync(t, "doctor", "-o", "table")
+	if !strings.Contains(tab.stdout, "SKIP  gitea_labels") && !strings.Contains(tab.stdout, "SKIP    gitea_labels") {
+		t.Errorf("doctor's table does not show the skipped checks:\n%s", tab.stdout)
 	}
 }

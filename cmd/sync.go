@@ -71,6 +71,7 @@ type syncRun struct {
 	cfg     *config
 	eng     *syncer.Engine
 	store   *syncstate.Store
+	gitea   *gitea.Client
 	beat    heartbeat
 	host    string
 	release func()
@@ -97,6 +98,7 @@ func runSync(ctx context.Context, opts *syncOptions) error {
 	r := &syncRun{opts: opts, cfg: cfg, release: func() {}}
 	r.host, _ = os.Hostname()
 	gc := opts.giteaClient(cfg)
+	r.gitea = gc
 	r.eng = &syncer.Engine{Bugsink: opts.bugsinkClient(cfg), Gitea: gc, Log: opts.logger(), Now: opts.now,
 		Opts: engineOptions(cfg, opts),
 		Code: codeindex.New(gc, codeindex.Options{Mappings: cfg.CodeMappings, Assign: cfg.Assign == "codeowners"})}
@@ -185,9 +187,19 @@ func (r *syncRun) open(ctx context.Context) error {
 // work runs the engine, with progress on a terminal, and names a run that
 // its deadline or a signal cut short.
 func (r *syncRun) work(ctx context.Context) (*syncer.Report, error) {
-	stopProgress := r.opts.startProgress(r.eng)
-	rep, err := r.eng.Run(ctx)
-	stopProgress()
+	warnings, err := giteaPreflight(ctx, r.gitea, r.cfg)
+	var rep *syncer.Report
+	if err != nil {
+		rep = syncer.NewReport(r.opts.now(), r.opts.dryRun)
+		rep.FinishedAt = rep.StartedAt
+	} else {
+		stopProgress := r.opts.startProgress(r.eng)
+		rep, err = r.eng.Run(ctx)
+		stopProgress()
+	}
+	if len(warnings) > 0 {
+		rep.Warnings = append(warnings, rep.Warnings...)
+	}
 	rep.Requests = &syncer.RequestStats{Bugsink: r.opts.bugsinkRequests.Load(), Gitea: r.opts.giteaRequests.Load(),
 		RedisRoundTrips: r.store.RoundTrips(), PeakRSSKB: peakRSSKB()}
 	if gitea.IsRepoNotFound(err) {

@@ -174,6 +174,10 @@ type IssueError struct {
 	GiteaIssueNumber int    `json:"gitea_issue_number,omitempty"`
 }
 
+// NewReport is the empty report of a run that stops before its pass (on a
+// command's own checks).
+func NewReport(now time.Time, dryRun bool) *Report { return newReport(now, dryRun) }
+
 func newReport(now time.Time, dryRun bool) *Report {
 	return &Report{
 		Enabled: true, DryRun: dryRun, StartedAt: now.UTC(),
