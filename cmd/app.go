@@ -138,7 +138,8 @@ func (a *app) openStore(ctx context.Context, cfg *config) (*syncstate.Store, err
 	}
 	if err := store.Ping(ctx); err != nil {
 		store.Close()
-		return nil, fmt.Errorf("the sync state is unreachable: %w", err)
+		return nil, &exitError{code: exitFatal, name: codeRedis,
+			err: fmt.Errorf("the sync state is unreachable: %w; check REDIS_URL and that Redis runs (`bsync doctor` checks it)", err)}
 	}
 	return store, nil
 }

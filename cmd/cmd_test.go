@@ -586,7 +586,7 @@ func TestEveryCommandPrintsATable(t *testing.T) {
 	// A failure under -o table is a line for a person, not JSON.
 	w.redis.Stop()
 	r := w.bsync(t, "status", "-o", "table")
-	if r.code != exitFatal || !strings.HasPrefix(r.stdout, "error (error, exit 1): ") {
+	if r.code != exitFatal || !strings.HasPrefix(r.stdout, "error (redis, exit 1): ") {
 		t.Errorf("failed status -o table: exit %d, stdout %q", r.code, r.stdout)
 	}
 }

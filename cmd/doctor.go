@@ -344,7 +344,7 @@ func allLabelNames(cfg *config, slugs []string) []string {
 func (a *app) doctorRedis(ctx context.Context, cfg *config, d *doctorData) {
 	store, err := a.openStore(ctx, cfg)
 	if err != nil {
-		d.add("redis", statusFail, "%v; check REDIS_URL", err)
+		d.add("redis", statusFail, "%v", err)
 		d.skip(redisChecks[1:]...)
 		return
 	}

@@ -404,3 +404,81 @@ func TestDoctorNamesWhatItSkipped(t *testing.T) {
 		t.Errorf("doctor's table does not show the skipped checks:\n%s", tab.stdout)
 	}
 }
+
+// A URL copied from the browser is named with the URL to use, before
+// anything is contacted (exit 2).
+func TestURLMistakesAreNamedWithTheFix(t *testing.T) {
+	cases := []struct{ key, value, want string }{
+		{"BUGSINK_URL", "https://bugsink.example.com/projects/", "BUGSINK_URL https://bugsink.example.com/projects is a page of Bugsink (/projects), not its base URL: set BUGSINK_URL=https://bugsink.example.com"},
+		{"BUGSINK_URL", "https://example.com/bugsink/issues/3/", "set BUGSINK_URL=https://example.com/bugsink"},
+		{"GITEA_URL", "https://git.example.com/acme/app", "GITEA_URL https://git.example.com/acme/app is the page of repository acme/app, not Gitea's base URL: set GITEA_URL=https://git.example.com"},
+		{"GITEA_URL", "https://git.example.com/api/v1/", "set GITEA_URL=https://git.example.com (bsync adds /api/v1)"},
+	}
+	for _, tc := range cases {
+		w := newWorld(t, withRedis)
+		w.env[tc.key] = tc.value
+		for _, c := range []string{"sync", "doctor"} {
+			r := w.bsync(t, c)
+			if r.code == exitOK || !strings.Contains(r.stdout, tc.want) {
+				t.Errorf("%s with %s=%s: exit %d\n%s", c, tc.key, tc.value, r.code, r.stdout)
+			}
+		}
+		if r := w.bsync(t, "status"); r.code != exitOK {
+			t.Errorf("status, which does not talk to the remotes, refused %s=%s: exit %d", tc.key, tc.value, r.code)
+		}
+	}
+}
+
+// A base URL with a wrong sub-path reaches a web page, not the API: the
+// error names the path really requested and the fix, without the page,
+// and a JSON error code of its own.
+func TestAWebPageInsteadOfTheAPIIsNamed(t *testing.T) {
+	w := newWorld(t)
+	w.bs.SeedDemo(time.Now())
+	w.env["BUGSINK_URL"] = w.bs.URL + "/bugsink"
+	r := w.bsync(t, "sync")
+	msg, _ := r.doc["error"].(map[string]any)["message"].(string)
+	if r.code != exitFatal || errCode(r) != "bugsink_url" || !strings.Contains(msg, "/bugsink/api/canonical/0/projects/") ||
+		!strings.Contains(msg, "set BUGSINK_URL to Bugsink's base URL") || strings.Contains(r.stdout, "<") {
+		t.Errorf("sync with a wrong Bugsink sub-path: exit %d, code %s\n%s", r.code, errCode(r), r.stdout)
+	}
+	w = newWorld(t)
+	w.bs.SeedDemo(time.Now())
+	w.env["GITEA_URL"] = w.gt.URL + "/git"
+	r = w.bsync(t, "sync")
+	if r.code != exitFatal || errCode(r) != "gitea_url" || !strings.Contains(r.stdout, "/git/api/v1/repos/acme/app/labels") || !strings.Contains(r.stdout, "set GITEA_URL to Gitea's base URL") {
+		t.Errorf("sync with a wrong Gitea sub-path: exit %d, code %s\n%s", r.code, errCode(r), r.stdout)
+	}
+}
+
+// Sync's errors carry doctor's fixes and codes of their own.
+func TestSyncErrorsCarryTheFix(t *testing.T) {
+	w := newWorld(t)
+	w.bs.SeedDemo(time.Now())
+	w.env["BUGSINK_API_TOKEN"] = strings.Repeat("c", 40)
+	if r := w.bsync(t, "sync"); r.code != exitFatal || errCode(r) != "bugsink_token" || !strings.Contains(r.stdout, "bugsink-manage create_auth_token") {
+		t.Errorf("a wrong Bugsink token: exit %d, code %s\n%s", r.code, errCode(r), r.stdout)
+	}
+	w = newWorld(t, withBugsink, withRedis)
+	w.bs.SeedDemo(time.Now())
+	w.env["GITEA_API_TOKEN"] = giteatest.Token
+	if r := w.bsync(t, "sync"); r.code != exitFatal || errCode(r) != "gitea_unreachable" || !strings.Contains(r.stdout, "GITEA_URL=http://127.0.0.1:1") {
+		t.Errorf("Gitea down: exit %d, code %s\n%s", r.code, errCode(r), r.stdout)
+	}
+}
+
+// status and list-synced against a Redis that is down name REDIS_URL.
+func TestADownRedisNamesRedisURL(t *testing.T) {
+	w := newWorld(t, withRedis)
+	w.redis.Stop()
+	for _, c := range []string{"status", "list-synced", "forget"} {
+		args := []string{c}
+		if c == "forget" {
+			args = append(args, "00000000-0000-4000-8000-000000000009")
+		}
+		r := w.bsync(t, args...)
+		if r.code != exitFatal || errCode(r) != "redis" || !strings.Contains(r.stdout, "check REDIS_URL") {
+			t.Errorf("%s with Redis down: exit %d, code %s\n%s", c, r.code, errCode(r), r.stdout)
+		}
+	}
+}

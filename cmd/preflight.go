@@ -58,6 +58,14 @@ func giteaPreflight(ctx context.Context, gc *gitea.Client, cfg *config) ([]strin
 		warnings = append(warnings, fmt.Sprintf("the token's user has no write access to %s: Gitea files its issues without labels or assignees; make the user a collaborator with write access", repo))
 		err = gc.ProbeIssueWrite(ctx)
 	}
+	if gitea.IsNotFound(err) {
+		// Gitea's API answers for an existing version: if it does not,
+		// GITEA_URL is not Gitea's base URL; else the repository is missing.
+		if _, verr := gc.Version(ctx); verr != nil {
+			return nil, &exitError{code: exitFatal, name: codeGiteaURL, err: fmt.Errorf(
+				"Gitea's API is not at GITEA_URL=%s (%v): set GITEA_URL to Gitea's base URL, the address of its home page (with its sub-path, if any)", cfg.GiteaURL, err)}
+		}
+	}
 	if err != nil {
 		return nil, preflightError(err, cfg)
 	}
@@ -83,11 +91,11 @@ func preflightError(err error, cfg *config) error {
 	case missingScope(err) != "":
 		return fatal(codeGiteaScope, "GITEA_API_TOKEN lacks the %s scope (%v); %s", missingScope(err), err, tokenHelp)
 	case status == http.StatusNotFound:
-		return fatal(codeGiteaRepository, "gitea repository %s not found (%v): it does not exist, the token's user cannot see it, or its issues are turned off; check GITEA_OWNER and GITEA_REPO", repo, err)
+		return fatal(codeGiteaRepository, "%v; check GITEA_OWNER and GITEA_REPO", err)
 	case status == http.StatusLocked:
 		return fatal(codeGiteaRepository, "gitea repository %s is archived: issues cannot be created", repo)
 	case status == http.StatusForbidden:
 		return fatal(codeGiteaToken, "Gitea does not let the token's user file issues in %s (%v): give the user access to the repository", repo, err)
 	}
-	return fmt.Errorf("check that issues can be filed in gitea repository %s: %w", repo, err)
+	return explain(fmt.Errorf("check that issues can be filed in gitea repository %s: %w", repo, err), cfg)
 }

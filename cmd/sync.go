@@ -202,8 +202,8 @@ func (r *syncRun) work(ctx context.Context) (*syncer.Report, error) {
 	}
 	rep.Requests = &syncer.RequestStats{Bugsink: r.opts.bugsinkRequests.Load(), Gitea: r.opts.giteaRequests.Load(),
 		RedisRoundTrips: r.store.RoundTrips(), PeakRSSKB: peakRSSKB()}
-	if gitea.IsRepoNotFound(err) {
-		err = &exitError{code: exitFatal, name: codeGiteaRepository, err: fmt.Errorf("nothing was synced: %w; check GITEA_OWNER and GITEA_REPO, and that the token's user can see the repository", err)}
+	if err != nil && ctx.Err() == nil {
+		err = explain(err, r.cfg)
 	}
 	if err != nil && ctx.Err() != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
