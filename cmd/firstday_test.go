@@ -482,3 +482,53 @@ func TestADownRedisNamesRedisURL(t *testing.T) {
 		}
 	}
 }
+
+// forget says which old Gitea issue it left open; with --close it closes
+// it with a comment, and leaves alone one another environment still uses.
+func TestForgetSaysOrClosesTheOldIssue(t *testing.T) {
+	w := newWorld(t)
+	w.bs.AddProject("flyer-crawler-backend", "Backend")
+	w.bs.AddProject("flyer-crawler-backend-test", "Backend test")
+	at := time.Now().Add(-time.Hour)
+	lone := w.bs.AddIssue("flyer-crawler-backend", bugsinktest.IssueSpec{Type: "E", Value: "alone", LastSeen: at})
+	lone2 := w.bs.AddIssue("flyer-crawler-backend", bugsinktest.IssueSpec{Type: "E", Value: "alone too", LastSeen: at})
+	test := w.bs.AddIssue("flyer-crawler-backend-test", bugsinktest.IssueSpec{Type: "E", Value: "boom", LastSeen: at})
+	w.bs.AddIssue("flyer-crawler-backend", bugsinktest.IssueSpec{Type: "E", Value: "boom", LastSeen: at})
+	w.bsync(t, "sync")
+	number := func(id string) float64 {
+		for _, m := range data(w.bsync(t, "list-synced"))["mappings"].([]any) {
+			if m.(map[string]any)["bugsink_issue_id"] == id {
+				return m.(map[string]any)["gitea_issue_number"].(float64)
+			}
+		}
+		t.Fatalf("%s not mapped", id)
+		return 0
+	}
+	n1, n2 := number(lone), number(lone2)
+	r := w.bsync(t, "forget", lone)
+	if open := data(r)["left_open"].([]any); len(open) != 1 || open[0] != n1 || !strings.Contains(r.stderr, "forget with --close") {
+		t.Errorf("forget without --close: %s\n%s", r.stdout, r.stderr)
+	}
+	r = w.bsync(t, "forget", "--close", lone2, test)
+	closed := data(r)["closed"].([]any)
+	if r.code != exitOK || len(closed) != 1 || closed[0] != n2 || len(data(r)["left_open"].([]any)) != 0 {
+		t.Fatalf("forget --close: exit %d %s", r.code, r.stdout)
+	}
+	for _, gi := range w.gt.Issues() {
+		switch float64(gi.Number) {
+		case n2:
+			cs := w.gt.Comments(gi.Number)
+			if gi.State != "closed" || len(cs) != 1 || !strings.Contains(cs[0].Body, lone2) {
+				t.Errorf("the forgotten issue #%d: state %s, comments %v", gi.Number, gi.State, cs)
+			}
+		case n1:
+			if gi.State != "open" {
+				t.Errorf("#%d closed without --close", gi.Number)
+			}
+		default:
+			if gi.State != "open" {
+				t.Errorf("the shared issue #%d was closed", gi.Number)
+			}
+		}
+	}
+}
