@@ -38,7 +38,7 @@ func explain(err error, cfg *config) error {
 	case bugsink.IsUnauthorized(err):
 		return fatal(codeBugsinkToken, "Bugsink refused the token (%v): create one with `bugsink-manage create_auth_token` and set BUGSINK_API_TOKEN", err)
 	case status == http.StatusNotFound || isHTMLAnswer(err) && status != 0:
-		return fatal(codeBugsinkURL, "Bugsink's API is not at BUGSINK_URL=%s (%v): set BUGSINK_URL to Bugsink's base URL, the address of its home page (with its sub-path, if any)", cfg.BugsinkURL, err)
+		return fatal(codeBugsinkURL, "the Bugsink API is not at BUGSINK_URL=%s (%v): set BUGSINK_URL to Bugsink's base URL, the address of its home page (with its sub-path, if any)", cfg.BugsinkURL, err)
 	case gitea.IsRepoNotFound(err):
 		return fatal(codeGiteaRepository, "nothing was synced: %v; check GITEA_OWNER and GITEA_REPO, and that the token's user can see the repository", err)
 	case gitea.StatusCode(err) == http.StatusUnauthorized:

@@ -63,7 +63,7 @@ func giteaPreflight(ctx context.Context, gc *gitea.Client, cfg *config) ([]strin
 		// GITEA_URL is not Gitea's base URL; else the repository is missing.
 		if _, verr := gc.Version(ctx); verr != nil {
 			return nil, &exitError{code: exitFatal, name: codeGiteaURL, err: fmt.Errorf(
-				"Gitea's API is not at GITEA_URL=%s (%v): set GITEA_URL to Gitea's base URL, the address of its home page (with its sub-path, if any)", cfg.GiteaURL, err)}
+				"the Gitea API is not at GITEA_URL=%s (%v): set GITEA_URL to Gitea's base URL, the address of its home page (with its sub-path, if any)", cfg.GiteaURL, err)}
 		}
 	}
 	if err != nil {
