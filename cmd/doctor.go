@@ -118,7 +118,10 @@ func (a *app) finishDoctor(d *doctorData) error {
 			}
 		}
 		msg := fmt.Sprintf("%d of %d checks failed: %s", d.Fail, len(d.Checks), strings.Join(failed, ", "))
-		if len(d.Skipped) > 0 {
+		switch {
+		case len(d.Skipped) == len(everyCheck):
+			msg += "; every other check skipped: fix the configuration first"
+		case len(d.Skipped) > 0:
 			msg += fmt.Sprintf("; %d skipped, as they need what failed: %s", len(d.Skipped), strings.Join(d.Skipped, ", "))
 		}
 		failure = &exitError{code: exitFatal, name: codeDoctor, err: errors.New(msg)}
@@ -128,8 +131,12 @@ func (a *app) finishDoctor(d *doctorData) error {
 		for _, c := range d.Checks {
 			fmt.Fprintf(tw, "%s\t%s\t%s\n", strings.ToUpper(string(c.Status)), c.Name, c.Message)
 		}
-		for _, name := range d.Skipped {
-			fmt.Fprintf(tw, "SKIP\t%s\tnot checked: it needs a check that failed\n", name)
+		if len(d.Skipped) == len(everyCheck) {
+			fmt.Fprintf(tw, "SKIP\t(every other check)\tnot checked: fix the configuration first\n")
+		} else {
+			for _, name := range d.Skipped {
+				fmt.Fprintf(tw, "SKIP\t%s\tnot checked: a check it needs did not pass\n", name)
+			}
 		}
 		tw.Flush()
 	})
@@ -257,8 +264,9 @@ func (a *app) doctorGitea(ctx context.Context, cfg *config, d *doctorData, slugs
 		d.skip(giteaChecks[2:]...)
 		return
 	case missingScope(err) == scopeRepo:
-		d.add("gitea_repository_scope", statusWarn, "GITEA_API_TOKEN lacks the %s scope: issues get no code links or owners, and the repository cannot be checked (Gitea: %v); %s", scopeRepo, err, tokenHelp)
-		d.skip("gitea_repository", "gitea_write_access", "gitea_code", "gitea_codeowners")
+		d.add("gitea_repository_scope", statusWarn, "GITEA_API_TOKEN lacks the %s scope: issues get no code links or owners (Gitea: %v); %s", scopeRepo, err, tokenHelp)
+		doctorWriteByProbe(ctx, gc, cfg, d)
+		d.skip("gitea_code", "gitea_codeowners")
 		a.doctorIssueScope(ctx, gc, d)
 		doctorLabels(ctx, gc, cfg, d, slugs)
 		return
@@ -283,6 +291,26 @@ func (a *app) doctorGitea(ctx context.Context, cfg *config, d *doctorData, slugs
 	a.doctorIssueScope(ctx, gc, d)
 	doctorLabels(ctx, gc, cfg, d, slugs)
 	doctorCode(ctx, gc, cfg, d, repo, slugs)
+}
+
+// doctorWriteByProbe checks the repository and the user's write access
+// without read:repository: an empty label create is refused with 422 only
+// once both have passed (see giteaPreflight).
+func doctorWriteByProbe(ctx context.Context, gc *gitea.Client, cfg *config, d *doctorData) {
+	repo := cfg.GiteaOwner + "/" + cfg.GiteaRepo
+	err := gc.ProbeLabelWrite(ctx)
+	switch {
+	case err == nil:
+		d.add("gitea_repository", statusOK, "repository %s found", repo)
+		d.add("gitea_write_access", statusOK, "the token's user can write to %s", repo)
+	case gitea.IsNotFound(err):
+		d.add("gitea_repository", statusFail, "repository %s does not exist or the token's user cannot see it: check GITEA_OWNER and GITEA_REPO", repo)
+	case gitea.StatusCode(err) == 403 && missingScope(err) == "":
+		d.add("gitea_repository", statusOK, "repository %s found", repo)
+		d.add("gitea_write_access", statusFail, "the token's user has no write access to %s: Gitea would create issues without labels; make the user a collaborator with write access", repo)
+	default:
+		d.add("gitea_write_access", statusFail, "cannot check write access to %s: %v", repo, err)
+	}
 }
 
 // doctorIssueScope checks, creating nothing, that the token may create
