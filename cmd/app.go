@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -19,10 +20,13 @@ import (
 // use.
 type app struct {
 	lookupEnv func(string) (string, bool)
-	stdout    io.Writer
-	stderr    io.Writer
-	now       func() time.Time
-	build     buildInfo
+	// environ lists the environment's variables (names bsync does not
+	// read are checked for typos); nil: none.
+	environ func() []string
+	stdout  io.Writer
+	stderr  io.Writer
+	now     func() time.Time
+	build   buildInfo
 	// isTerminal tells whether stderr is a person's terminal (progress is
 	// shown only there).
 	isTerminal func(io.Writer) bool
@@ -34,6 +38,11 @@ type app struct {
 	flags   map[string]string
 	log     *slog.Logger
 	printed bool
+	// configWarnings names what the configuration holds that bsync does
+	// not read (see names.go); origin says where the configuration came
+	// from when nothing was read.
+	configWarnings []string
+	origin         string
 
 	bugsinkRequests atomic.Int64
 	giteaRequests   atomic.Int64
@@ -46,12 +55,40 @@ func (a *app) config(need needs) (*config, error) {
 	if err != nil {
 		return nil, &configError{problems: []string{err.Error()}}
 	}
+	var environ []string
+	if a.environ != nil {
+		environ = a.environ()
+	}
+	names := checkNames(file, a.envFile, environ)
+	a.configWarnings = names.warnings
+	a.origin = configOrigin(file, a.envFile, a.envNamed, a.lookupEnv, a.flags)
 	cfg, err := loadConfig(source{lookup: a.lookupEnv, file: file, flags: a.flags}, need)
-	if err != nil {
+	var ce *configError
+	switch {
+	case errors.As(err, &ce):
+		ce.problems = append(names.errors, ce.problems...)
+		if a.origin != "" {
+			ce.problems = append(ce.problems, a.origin)
+		}
+		return nil, ce
+	case err != nil:
 		return nil, err
+	case len(names.errors) > 0:
+		return nil, &configError{problems: names.errors}
 	}
 	a.setupLogger(cfg)
 	return cfg, nil
+}
+
+// warnConfig logs what the configuration holds that bsync does not read,
+// and where it came from when nothing was read.
+func (a *app) warnConfig() {
+	for _, w := range a.configWarnings {
+		a.logger().Warn(w)
+	}
+	if a.origin != "" {
+		a.logger().Warn(a.origin)
+	}
 }
 
 // setupLogger builds the stderr logger the configuration names.
@@ -101,7 +138,8 @@ func (a *app) openStore(ctx context.Context, cfg *config) (*syncstate.Store, err
 	}
 	if err := store.Ping(ctx); err != nil {
 		store.Close()
-		return nil, fmt.Errorf("the sync state is unreachable: %w", err)
+		return nil, &exitError{code: exitFatal, name: codeRedis,
+			err: fmt.Errorf("the sync state is unreachable: %w; check REDIS_URL and that Redis runs (`bsync doctor` checks it)", err)}
 	}
 	return store, nil
 }

@@ -586,7 +586,7 @@ func TestEveryCommandPrintsATable(t *testing.T) {
 	// A failure under -o table is a line for a person, not JSON.
 	w.redis.Stop()
 	r := w.bsync(t, "status", "-o", "table")
-	if r.code != exitFatal || !strings.HasPrefix(r.stdout, "error (error, exit 1): ") {
+	if r.code != exitFatal || !strings.HasPrefix(r.stdout, "error (redis, exit 1): ") {
 		t.Errorf("failed status -o table: exit %d, stdout %q", r.code, r.stdout)
 	}
 }
@@ -634,7 +634,7 @@ func TestRunFunctionsWithoutCobra(t *testing.T) {
 		t.Errorf("status --fail-if-stale on an empty state: %v, printed %s", err, out.String())
 	}
 	out.Reset()
-	if err := runVersion(a); err != nil || !strings.Contains(out.String(), `"commit": "abc"`) {
+	if err := runVersion(a); err != nil || !strings.Contains(out.String(), `"commit":"abc"`) {
 		t.Errorf("version: %v %s", err, out.String())
 	}
 }

@@ -142,6 +142,7 @@ func loadConfig(src source, need needs) (*config, error) {
 			problems = append(problems, fmt.Sprintf("%s is malformed (%v)", from, err))
 		}
 	}
+	problems = append(problems, urlMistakes(c, need)...)
 	if len(problems) > 0 {
 		return nil, &configError{problems: problems}
 	}

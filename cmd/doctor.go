@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -36,7 +37,22 @@ type doctorData struct {
 	OK     int     `json:"ok"`
 	Warn   int     `json:"warn"`
 	Fail   int     `json:"fail"`
+	// Skipped names the checks not made because one they need failed.
+	Skipped []string `json:"skipped"`
 }
+
+// The checks in the order doctor makes them; a failure skips the ones
+// after it that need it.
+var (
+	bugsinkChecks = []string{"bugsink_token", "bugsink_version", "bugsink_projects"}
+	giteaChecks   = []string{"gitea_reachable", "gitea_token", "gitea_repository", "gitea_write_access", "gitea_token_scope", "gitea_labels", "gitea_code", "gitea_codeowners"}
+	redisChecks   = []string{"redis", "redis_durability"}
+	bugsinkLater  = bugsinkChecks[1:]
+	everyCheck    = append(append(append([]string{}, bugsinkChecks...), giteaChecks...), redisChecks...)
+)
+
+// skip records checks that were not made.
+func (d *doctorData) skip(names ...string) { d.Skipped = append(d.Skipped, names...) }
 
 func (d *doctorData) add(name string, status checkStatus, format string, a ...any) {
 	d.Checks = append(d.Checks, check{Name: name, Status: status, Message: fmt.Sprintf(format, a...)})
@@ -70,15 +86,19 @@ type doctorOptions struct{ *app }
 
 func runDoctor(ctx context.Context, opts *doctorOptions) error {
 	a := opts.app
-	d := &doctorData{Checks: []check{}}
+	d := &doctorData{Checks: []check{}, Skipped: []string{}}
 	cfg, err := a.config(needBugsink | needGitea)
 	if err != nil {
 		d.add("config", statusFail, "%v", err)
+		d.skip(everyCheck...)
 		return a.finishDoctor(d)
 	}
 	d.add("config", statusOK, "all variables are set and well-formed")
+	if len(a.configWarnings) > 0 {
+		d.add("config_names", statusWarn, "%s", strings.Join(a.configWarnings, "; "))
+	}
 	if !cfg.Enabled {
-		d.add("enabled", statusWarn, "BUGSINK_SYNC_ENABLED is not true: `bsync sync` will do nothing")
+		d.add("enabled", statusWarn, "BUGSINK_SYNC_ENABLED is not true: `bsync sync` will do nothing; set it to true once `bsync sync --dry-run` shows what the first run would create")
 	}
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
@@ -91,12 +111,32 @@ func runDoctor(ctx context.Context, opts *doctorOptions) error {
 func (a *app) finishDoctor(d *doctorData) error {
 	var failure error
 	if d.Fail > 0 {
-		failure = &exitError{code: exitFatal, name: codeDoctor, err: fmt.Errorf("%d of %d checks failed", d.Fail, len(d.Checks))}
+		var failed []string
+		for _, c := range d.Checks {
+			if c.Status == statusFail {
+				failed = append(failed, c.Name)
+			}
+		}
+		msg := fmt.Sprintf("%d of %d checks failed: %s", d.Fail, len(d.Checks), strings.Join(failed, ", "))
+		switch {
+		case len(d.Skipped) == len(everyCheck):
+			msg += "; every other check skipped: fix the configuration first"
+		case len(d.Skipped) > 0:
+			msg += fmt.Sprintf("; %d skipped, as they need what failed: %s", len(d.Skipped), strings.Join(d.Skipped, ", "))
+		}
+		failure = &exitError{code: exitFatal, name: codeDoctor, err: errors.New(msg)}
 	}
 	return a.emit(d, failure, func(w io.Writer) {
 		tw := newTable(w)
 		for _, c := range d.Checks {
 			fmt.Fprintf(tw, "%s\t%s\t%s\n", strings.ToUpper(string(c.Status)), c.Name, c.Message)
+		}
+		if len(d.Skipped) == len(everyCheck) {
+			fmt.Fprintf(tw, "SKIP\t(every other check)\tnot checked: fix the configuration first\n")
+		} else {
+			for _, name := range d.Skipped {
+				fmt.Fprintf(tw, "SKIP\t%s\tnot checked: a check it needs did not pass\n", name)
+			}
 		}
 		tw.Flush()
 	})
@@ -111,9 +151,11 @@ func (a *app) doctorBugsink(ctx context.Context, cfg *config, d *doctorData) []s
 	switch {
 	case bugsink.IsUnauthorized(err):
 		d.add("bugsink_token", statusFail, "Bugsink refused the token (%v): create one with `bugsink-manage create_auth_token` and set BUGSINK_API_TOKEN", err)
+		d.skip(bugsinkLater...)
 		return nil
 	case err != nil:
 		d.add("bugsink_reachable", statusFail, "cannot list Bugsink projects at %s: %v", cfg.BugsinkURL, err)
+		d.skip(bugsinkChecks...)
 		return nil
 	}
 	d.add("bugsink_token", statusOK, "the token is accepted; it sees %d project(s)", len(projects))
@@ -206,23 +248,35 @@ func (a *app) doctorGitea(ctx context.Context, cfg *config, d *doctorData, slugs
 	case gitea.StatusCode(err) == 401:
 		// Gitea refuses an unknown token even on its public routes.
 		d.add("gitea_reachable", statusOK, "Gitea answers at %s", cfg.GiteaURL)
-		d.add("gitea_token", statusFail, "Gitea refused the token (%v): create an access token with the write:issue scope and set GITEA_API_TOKEN", err)
+		d.add("gitea_token", statusFail, "Gitea refused the token (%v): %s", err, tokenHelp)
+		d.skip(giteaChecks[2:]...)
 		return
 	case err != nil:
 		d.add("gitea_reachable", statusFail, "Gitea does not answer at %s: %v", cfg.GiteaURL, err)
+		d.skip(giteaChecks[1:]...)
 		return
 	}
 	d.add("gitea_reachable", statusOK, "Gitea %s answers", v)
 	repo, err := gc.Repository(ctx)
 	switch {
 	case gitea.StatusCode(err) == 401:
-		d.add("gitea_token", statusFail, "Gitea refused the token (%v): create an access token with the write:issue scope and set GITEA_API_TOKEN", err)
+		d.add("gitea_token", statusFail, "Gitea refused the token (%v): %s", err, tokenHelp)
+		d.skip(giteaChecks[2:]...)
+		return
+	case missingScope(err) == scopeRepo:
+		d.add("gitea_repository_scope", statusWarn, "GITEA_API_TOKEN lacks the %s scope: issues get no code links or owners (Gitea: %v); %s", scopeRepo, err, tokenHelp)
+		doctorWriteByProbe(ctx, gc, cfg, d)
+		d.skip("gitea_code", "gitea_codeowners")
+		a.doctorIssueScope(ctx, gc, d)
+		doctorLabels(ctx, gc, cfg, d, slugs)
 		return
 	case gitea.IsNotFound(err):
 		d.add("gitea_repository", statusFail, "repository %s/%s does not exist or the token's user cannot see it: check GITEA_OWNER and GITEA_REPO", cfg.GiteaOwner, cfg.GiteaRepo)
+		d.skip(giteaChecks[3:]...)
 		return
 	case err != nil:
 		d.add("gitea_repository", statusFail, "%v", err)
+		d.skip(giteaChecks[3:]...)
 		return
 	}
 	d.add("gitea_repository", statusOK, "repository %s found", repo.FullName)
@@ -234,13 +288,43 @@ func (a *app) doctorGitea(ctx context.Context, cfg *config, d *doctorData, slugs
 	} else {
 		d.add("gitea_write_access", statusOK, "the token's user can write to %s", repo.FullName)
 	}
-	if err := gc.ProbeIssueWrite(ctx); err != nil {
-		d.add("gitea_token_scope", statusFail, "the token cannot create issues (%v): give it the write:issue scope", err)
-	} else {
-		d.add("gitea_token_scope", statusOK, "the token has the write:issue scope")
-	}
+	a.doctorIssueScope(ctx, gc, d)
 	doctorLabels(ctx, gc, cfg, d, slugs)
 	doctorCode(ctx, gc, cfg, d, repo, slugs)
+}
+
+// doctorWriteByProbe checks the repository and the user's write access
+// without read:repository: an empty label create is refused with 422 only
+// once both have passed (see giteaPreflight).
+func doctorWriteByProbe(ctx context.Context, gc *gitea.Client, cfg *config, d *doctorData) {
+	repo := cfg.GiteaOwner + "/" + cfg.GiteaRepo
+	err := gc.ProbeLabelWrite(ctx)
+	switch {
+	case err == nil:
+		d.add("gitea_repository", statusOK, "repository %s found", repo)
+		d.add("gitea_write_access", statusOK, "the token's user can write to %s", repo)
+	case gitea.IsNotFound(err):
+		d.add("gitea_repository", statusFail, "repository %s does not exist or the token's user cannot see it: check GITEA_OWNER and GITEA_REPO", repo)
+	case gitea.StatusCode(err) == 403 && missingScope(err) == "":
+		d.add("gitea_repository", statusOK, "repository %s found", repo)
+		d.add("gitea_write_access", statusFail, "the token's user has no write access to %s: Gitea would create issues without labels; make the user a collaborator with write access", repo)
+	default:
+		d.add("gitea_write_access", statusFail, "cannot check write access to %s: %v", repo, err)
+	}
+}
+
+// doctorIssueScope checks, creating nothing, that the token may create
+// issues (the write:issue scope).
+func (a *app) doctorIssueScope(ctx context.Context, gc *gitea.Client, d *doctorData) {
+	err := gc.ProbeIssueWrite(ctx)
+	switch {
+	case err == nil:
+		d.add("gitea_token_scope", statusOK, "the token has the write:issue scope")
+	case missingScope(err) != "":
+		d.add("gitea_token_scope", statusFail, "GITEA_API_TOKEN lacks the %s scope (Gitea: %v); %s", missingScope(err), err, tokenHelp)
+	default:
+		d.add("gitea_token_scope", statusFail, "the token cannot create issues (%v); %s", err, tokenHelp)
+	}
 }
 
 // doctorLabels checks that the labels the projects use exist or can be
@@ -288,7 +372,8 @@ func allLabelNames(cfg *config, slugs []string) []string {
 func (a *app) doctorRedis(ctx context.Context, cfg *config, d *doctorData) {
 	store, err := a.openStore(ctx, cfg)
 	if err != nil {
-		d.add("redis", statusFail, "%v; check REDIS_URL", err)
+		d.add("redis", statusFail, "%v", err)
+		d.skip(redisChecks[1:]...)
 		return
 	}
 	defer store.Close()

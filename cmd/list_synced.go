@@ -130,25 +130,43 @@ func viewOf(e syncstate.Entry, issueBase string) mappingView {
 const tableBlock = 500
 
 // listWriter streams mappings as they are read: JSON items one by one
-// (with the encoder settings of every other document), or table rows in
-// blocks. In JSON, "success" comes last, so a failure halfway still ends as
-// one valid document that says so.
+// (with the encoder settings of every other document: indented on a
+// terminal, one line otherwise), or table rows in blocks. In JSON,
+// "success" comes last, so a failure halfway still ends as one valid
+// document that says so.
 type listWriter struct {
-	a     *app
-	tw    *tabwriter.Writer
-	count int
+	a      *app
+	tw     *tabwriter.Writer
+	indent string // "" for one line
+	count  int
 }
 
 func newListWriter(a *app) *listWriter {
 	a.printed = true
-	w := &listWriter{a: a}
+	w := &listWriter{a: a, indent: a.jsonIndent()}
 	if a.output == outputTable {
 		w.tw = newTable(a.stdout)
 		fmt.Fprintln(w.tw, "BUGSINK ISSUE\tGITEA\tSYNCED AT\tPROJECT\tTITLE")
 	} else {
-		fmt.Fprint(a.stdout, "{\n  \"data\": {\n    \"mappings\": [")
+		fmt.Fprintf(a.stdout, `{%s"data":%s{%s"mappings":%s[`, w.nl(1), w.sp(), w.nl(2), w.sp())
 	}
 	return w
+}
+
+// nl is a new line indented to depth, or nothing on one line.
+func (w *listWriter) nl(depth int) string {
+	if w.indent == "" {
+		return ""
+	}
+	return "\n" + strings.Repeat(w.indent, depth)
+}
+
+// sp is the space after a key's colon, or nothing on one line.
+func (w *listWriter) sp() string {
+	if w.indent == "" {
+		return ""
+	}
+	return " "
 }
 
 func (w *listWriter) add(v mappingView) {
@@ -163,14 +181,18 @@ func (w *listWriter) add(v mappingView) {
 		if w.count == 0 {
 			sep = ""
 		}
-		fmt.Fprintf(w.a.stdout, "%s\n      %s", sep, marshalJSON(v, "      ", ""))
+		fmt.Fprintf(w.a.stdout, "%s%s%s", sep, w.nl(3), marshalJSON(v, strings.Repeat(w.indent, 3), w.indent))
 	}
 	w.count++
 }
 
 // closing ends the mappings list and the data object.
 func (w *listWriter) closing() string {
-	return fmt.Sprintf("\n    ],\n    \"count\": %d\n  },\n", w.count)
+	end := w.nl(2)
+	if w.count == 0 {
+		end = ""
+	}
+	return fmt.Sprintf(`%s],%s"count":%s%d%s},%s`, end, w.nl(2), w.sp(), w.count, w.nl(1), w.nl(1))
 }
 
 func (w *listWriter) finish() {
@@ -178,7 +200,7 @@ func (w *listWriter) finish() {
 		w.tw.Flush()
 		return
 	}
-	fmt.Fprint(w.a.stdout, w.closing()+"  \"success\": true\n}\n")
+	fmt.Fprintf(w.a.stdout, `%s"success":%strue%s}`+"\n", w.closing(), w.sp(), w.nl(0))
 }
 
 // abort ends a listing that was cut short and returns err: in JSON, the
@@ -190,7 +212,7 @@ func (w *listWriter) abort(err error) error {
 		return err
 	}
 	code, name := classify(err)
-	body := marshalJSON(errorBody{Code: name, Message: err.Error(), ExitCode: code}, "  ", "  ")
-	fmt.Fprintf(w.a.stdout, "%s  \"success\": false,\n  \"error\": %s\n}\n", w.closing(), body)
+	body := marshalJSON(errorBody{Code: name, Message: err.Error(), ExitCode: code}, w.indent, w.indent)
+	fmt.Fprintf(w.a.stdout, `%s"success":%sfalse,%s"error":%s%s%s}`+"\n", w.closing(), w.sp(), w.nl(1), w.sp(), body, w.nl(0))
 	return err
 }

@@ -64,6 +64,16 @@ func marshalJSON(v any, prefix, indent string) []byte {
 // newTable returns the tabwriter every table is printed with.
 func newTable(w io.Writer) *tabwriter.Writer { return tabwriter.NewWriter(w, 0, 4, 2, ' ', 0) }
 
+// jsonIndent is how a JSON document is indented: pretty ("  ") for a
+// person at a terminal; one line otherwise, so a cron log gains one line a
+// run and `tail -1 log | jq` reads the last report.
+func (a *app) jsonIndent() string {
+	if a.isTerminal != nil && a.isTerminal(a.stdout) {
+		return "  "
+	}
+	return ""
+}
+
 // emit is the one way a command prints its result: with --output table,
 // table(w) for a person (when there is data) and the failure's line; else one
 // JSON document, a success with data or a failure with data. It returns
@@ -80,7 +90,7 @@ func (a *app) emit(data any, failure error, table func(io.Writer)) error {
 		return failure
 	}
 	if failure == nil {
-		return encodeJSON(a.stdout, envelope{Success: true, Data: data}, "", "  ")
+		return encodeJSON(a.stdout, envelope{Success: true, Data: data}, "", a.jsonIndent())
 	}
 	code, name := classify(failure)
 	var details any
@@ -88,7 +98,7 @@ func (a *app) emit(data any, failure error, table func(io.Writer)) error {
 		details = d.details()
 	}
 	_ = encodeJSON(a.stdout, envelope{Success: false, Data: data,
-		Error: &errorBody{Code: name, Message: failure.Error(), ExitCode: code, Details: details}}, "", "  ")
+		Error: &errorBody{Code: name, Message: failure.Error(), ExitCode: code, Details: details}}, "", a.jsonIndent())
 	return failure
 }
 

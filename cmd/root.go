@@ -23,7 +23,7 @@ import (
 // calls os.Exit, so tests can call it.
 func Main(ctx context.Context, args []string, lookupEnv func(string) (string, bool), stdout, stderr io.Writer, version, commit string) int {
 	syncstate.SilenceDriverLogs()
-	a := &app{lookupEnv: lookupEnv, stdout: stdout, stderr: stderr, now: time.Now,
+	a := &app{lookupEnv: lookupEnv, environ: os.Environ, stdout: stdout, stderr: stderr, now: time.Now,
 		build: readBuildInfo(version, commit, debug.ReadBuildInfo), isTerminal: isTerminal}
 	return a.run(ctx, args)
 }

@@ -14,7 +14,7 @@ import (
 // returned release gives the lock back.
 func (a *app) holdRunLock(ctx context.Context, cfg *config, store *syncstate.Store) (release func(), err error) {
 	host, _ := os.Hostname()
-	info := syncstate.LockInfo{Token: randomToken(), Host: host, PID: os.Getpid(), StartedAt: a.now().UTC()}
+	info := syncstate.LockInfo{Token: randomToken(), Host: host, PID: os.Getpid(), StartedAt: a.now().UTC(), BootID: syncstate.BootID()}
 	lock, holder, err := store.AcquireLock(ctx, info, lockTTL(cfg.Timeout))
 	if errors.Is(err, syncstate.ErrLockHeld) {
 		return nil, &lockHeldError{holder: holder}
@@ -22,5 +22,6 @@ func (a *app) holdRunLock(ctx context.Context, cfg *config, store *syncstate.Sto
 	if err != nil {
 		return nil, err
 	}
+	logTakeOver(a.logger(), lock)
 	return func() { _ = lock.Release(context.WithoutCancel(ctx)) }, nil
 }

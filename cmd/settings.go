@@ -42,7 +42,7 @@ var settings = []setting{
 		parse: token(func(c *config) *secret { return &c.BugsinkToken }, reBugsinkToken, "Bugsink tokens are 40 lowercase hex characters")},
 	{env: "GITEA_URL", needs: needGitea, help: "Gitea base URL",
 		parse: baseURL(func(c *config) *string { return &c.GiteaURL })},
-	{env: "GITEA_API_TOKEN", needs: needGitea, help: "Gitea access token with the `write:issue` scope; its user needs write access to the repository (else Gitea silently drops labels)",
+	{env: "GITEA_API_TOKEN", needs: needGitea, help: "Gitea access token with the scopes `write:issue` (issues, labels, comments) and `read:repository` (code links and owners; without it the report warns and issues carry neither); its user needs write access to the repository (else Gitea silently drops labels). Every run checks both first",
 		parse: token(func(c *config) *secret { return &c.GiteaToken }, reNoSpace, "it contains white space")},
 	{env: "GITEA_OWNER", needs: needGitea, help: "owner (user or organisation) of the repository that receives the issues",
 		parse: repoName(func(c *config) *string { return &c.GiteaOwner })},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -28,8 +29,11 @@ type statusData struct {
 	StaleReason     string               `json:"stale_reason,omitempty"`
 	LastOutcome     syncstate.Outcome    `json:"last_outcome,omitempty"`
 	LastRunDetail   *syncstate.RunRecord `json:"last_run_detail"`
-	Running         any                  `json:"running"`
-	RedisDB         int                  `json:"redis_db"`
+	Running         *lockHolder          `json:"running"`
+	// DeadHolder is a lock left by a run that is gone (same host, pid no
+	// longer exists): not running; the next run takes the lock over.
+	DeadHolder *lockHolder `json:"dead_lock_holder,omitempty"`
+	RedisDB    int         `json:"redis_db"`
 }
 
 func newStatusCmd(a *app) *cobra.Command {
@@ -42,7 +46,8 @@ when it last ran and with what outcome, when it should run next, how many
 Bugsink issues are mapped, and whether a run is in progress.
 
 The last run is stale when it failed, never happened, or finished more than
-twice BUGSINK_SYNC_INTERVAL ago. With --fail-if-stale, a stale state exits 5,
+twice BUGSINK_SYNC_INTERVAL ago; a disabled sync (BUGSINK_SYNC_ENABLED not
+true) is never stale and has no next run. With --fail-if-stale, a stale state exits 5,
 so a CI step can gate on it.`,
 		Args: positional(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error { return runStatus(cmd.Context(), opts) },
@@ -72,12 +77,22 @@ func (opts *statusOptions) status(ctx context.Context, cfg *config, store *syncs
 	}
 	d := statusData{Enabled: cfg.Enabled, TotalSynced: total, IntervalMinutes: int(cfg.Interval / time.Minute),
 		LastRunDetail: last, Running: holderView(holder), RedisDB: store.DB()}
+	host, _ := os.Hostname()
+	if holder.Gone(syncstate.LockInfo{Host: host, BootID: syncstate.BootID()}) {
+		d.Running, d.DeadHolder = nil, holderView(holder)
+	}
 	if last != nil {
 		lr := last.FinishedAt.UTC()
-		nr := lr.Add(cfg.Interval)
-		d.LastRun, d.NextRun, d.LastOutcome = &lr, &nr, last.Outcome
+		d.LastRun, d.LastOutcome = &lr, last.Outcome
 	}
-	d.Stale, d.StaleReason = staleness(last, cfg.Interval, opts.now())
+	// A disabled sync runs no more: no next run, and never stale.
+	if cfg.Enabled {
+		if last != nil {
+			nr := d.LastRun.Add(cfg.Interval)
+			d.NextRun = &nr
+		}
+		d.Stale, d.StaleReason = staleness(last, cfg.Interval, opts.now())
+	}
 	var failure error
 	if opts.failIfStale && d.Stale {
 		failure = &exitError{code: exitStale, name: codeStale, err: fmt.Errorf("the sync is stale: %s", d.StaleReason)}

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -51,12 +53,16 @@ exits 0. Each flag below overrides the variable it names.`,
 
 // disabledReport is the data of a sync that did nothing because it is off.
 type disabledReport struct {
-	Synced     int    `json:"synced"`
-	Skipped    int    `json:"skipped"`
-	Failed     int    `json:"failed"`
-	DurationMS int64  `json:"duration_ms"`
-	Enabled    bool   `json:"enabled"`
-	Message    string `json:"message"`
+	Synced     int      `json:"synced"`
+	Skipped    int      `json:"skipped"`
+	Failed     int      `json:"failed"`
+	DurationMS int64    `json:"duration_ms"`
+	Enabled    bool     `json:"enabled"`
+	Message    string   `json:"message"`
+	NewIssues  int      `json:"new_issues"`
+	Linked     int      `json:"linked"`
+	Errors     []string `json:"errors"`
+	Warnings   []string `json:"warnings"`
 }
 
 // syncRun is one sync in progress: what its steps share.
@@ -65,6 +71,7 @@ type syncRun struct {
 	cfg     *config
 	eng     *syncer.Engine
 	store   *syncstate.Store
+	gitea   *gitea.Client
 	beat    heartbeat
 	host    string
 	release func()
@@ -78,6 +85,7 @@ func runSync(ctx context.Context, opts *syncOptions) error {
 	if err != nil {
 		return err
 	}
+	opts.warnConfig()
 	if !pre.Enabled && !opts.dryRun {
 		return opts.syncDisabled(pre)
 	}
@@ -90,6 +98,7 @@ func runSync(ctx context.Context, opts *syncOptions) error {
 	r := &syncRun{opts: opts, cfg: cfg, release: func() {}}
 	r.host, _ = os.Hostname()
 	gc := opts.giteaClient(cfg)
+	r.gitea = gc
 	r.eng = &syncer.Engine{Bugsink: opts.bugsinkClient(cfg), Gitea: gc, Log: opts.logger(), Now: opts.now,
 		Opts: engineOptions(cfg, opts),
 		Code: codeindex.New(gc, codeindex.Options{Mappings: cfg.CodeMappings, Assign: cfg.Assign == "codeowners"})}
@@ -121,8 +130,17 @@ func (a *app) syncDisabled(cfg *config) error {
 			a.logger().Warn("metrics", "err", err)
 		}
 	}
-	d := disabledReport{Enabled: false, Message: "sync is disabled: set BUGSINK_SYNC_ENABLED=true to enable it"}
-	return a.emit(d, nil, func(w io.Writer) { fmt.Fprintln(w, d.Message) })
+	d := disabledReport{Enabled: false, Message: "sync is disabled: set BUGSINK_SYNC_ENABLED=true to enable it",
+		Errors: []string{}, Warnings: append([]string{}, a.configWarnings...)}
+	if a.origin != "" {
+		d.Message = "sync is disabled: " + a.origin
+	}
+	return a.emit(d, nil, func(w io.Writer) {
+		fmt.Fprintln(w, d.Message)
+		for _, warning := range d.Warnings {
+			fmt.Fprintln(w, "warning: "+warning)
+		}
+	})
 }
 
 // open opens the state and, unless this is a dry run, takes the run lock.
@@ -139,7 +157,7 @@ func (r *syncRun) open(ctx context.Context) error {
 		return nil
 	}
 	now := r.opts.now().UTC()
-	info := syncstate.LockInfo{Token: r.eng.Opts.RunID, Host: r.host, PID: os.Getpid(), StartedAt: now}
+	info := syncstate.LockInfo{Token: r.eng.Opts.RunID, Host: r.host, PID: os.Getpid(), StartedAt: now, BootID: syncstate.BootID()}
 	lock, holder, err := store.AcquireLock(ctx, info, lockTTL(r.cfg.Timeout))
 	if errors.Is(err, syncstate.ErrLockHeld) {
 		r.opts.saveRun(store, syncstate.RunRecord{StartedAt: now, FinishedAt: now, Outcome: syncstate.OutcomeLocked, Version: r.opts.build.Version, Host: r.host})
@@ -150,6 +168,7 @@ func (r *syncRun) open(ctx context.Context) error {
 		store.Close()
 		return err
 	}
+	logTakeOver(r.opts.logger(), lock)
 	released := false
 	r.release = func() {
 		if released {
@@ -168,13 +187,23 @@ func (r *syncRun) open(ctx context.Context) error {
 // work runs the engine, with progress on a terminal, and names a run that
 // its deadline or a signal cut short.
 func (r *syncRun) work(ctx context.Context) (*syncer.Report, error) {
-	stopProgress := r.opts.startProgress(r.eng)
-	rep, err := r.eng.Run(ctx)
-	stopProgress()
+	warnings, err := giteaPreflight(ctx, r.gitea, r.cfg)
+	var rep *syncer.Report
+	if err != nil {
+		rep = syncer.NewReport(r.opts.now(), r.opts.dryRun)
+		rep.FinishedAt = rep.StartedAt
+	} else {
+		stopProgress := r.opts.startProgress(r.eng)
+		rep, err = r.eng.Run(ctx)
+		stopProgress()
+	}
+	if len(warnings) > 0 {
+		rep.Warnings = append(warnings, rep.Warnings...)
+	}
 	rep.Requests = &syncer.RequestStats{Bugsink: r.opts.bugsinkRequests.Load(), Gitea: r.opts.giteaRequests.Load(),
 		RedisRoundTrips: r.store.RoundTrips(), PeakRSSKB: peakRSSKB()}
-	if gitea.IsRepoNotFound(err) {
-		err = &exitError{code: exitFatal, name: codeGiteaRepository, err: fmt.Errorf("nothing was synced: %w; check GITEA_OWNER and GITEA_REPO, and that the token's user can see the repository", err)}
+	if err != nil && ctx.Err() == nil {
+		err = explain(err, r.cfg)
 	}
 	if err != nil && ctx.Err() != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
@@ -227,6 +256,9 @@ func (e *lockHeldError) details() any  { return map[string]any{"holder": holderV
 
 // finishSync prints the report and picks the exit code.
 func (a *app) finishSync(rep *syncer.Report, runErr error) error {
+	if len(a.configWarnings) > 0 {
+		rep.Warnings = append(slices.Clip(a.configWarnings), rep.Warnings...)
+	}
 	failure := runErr
 	if failure == nil && len(rep.Errors) > 0 {
 		failure = &exitError{code: exitPartial, name: codePartial, err: fmt.Errorf("%d of the run's steps failed (%d issue(s) not synced); see data.errors", len(rep.Errors), rep.Failed)}
@@ -294,9 +326,25 @@ func runRecord(rep *syncer.Report, runErr error, version, host string) syncstate
 	return r
 }
 
-func holderView(h *syncstate.LockInfo) any {
+// logTakeOver says when a run took the lock of a dead holder.
+func logTakeOver(log *slog.Logger, lock *syncstate.Lock) {
+	if h := lock.TookOver; h != nil {
+		log.Warn("took over the run lock of a run that is gone (its pid no longer exists on this host)",
+			"pid", h.PID, "host", h.Host, "started_at", h.StartedAt)
+	}
+}
+
+// lockHolder is the run lock's holder as status and a locked run show it.
+type lockHolder struct {
+	Host      string    `json:"host"`
+	PID       int       `json:"pid"`
+	StartedAt time.Time `json:"started_at"`
+}
+
+// holderView is h for output; nil (JSON null) when the lock is free.
+func holderView(h *syncstate.LockInfo) *lockHolder {
 	if h == nil {
 		return nil
 	}
-	return map[string]any{"host": h.Host, "pid": h.PID, "started_at": h.StartedAt}
+	return &lockHolder{Host: h.Host, PID: h.PID, StartedAt: h.StartedAt}
 }

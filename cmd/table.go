@@ -3,24 +3,25 @@ package cmd
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	"bsync/pkg/syncer"
 )
 
 func printSyncTable(w io.Writer, rep *syncer.Report) {
 	tw := newTable(w)
-	mode := "sync"
+	mode, created, linked := "sync", "created", "linked"
 	if rep.DryRun {
-		mode = "dry run"
+		mode, created, linked = "dry run", "would create", "would link"
 	}
 	if rep.Pass != "" {
 		mode += " (" + rep.Pass + " pass)"
 	}
-	fmt.Fprintf(tw, "%s: synced %d, skipped %d, failed %d, regressed %d, recurring %d, reopened in bugsink %d, re-resolved %d, deferred %d, below threshold %d, muted ignored %d in %d ms\n\n",
-		mode, rep.Synced, rep.Skipped, rep.Failed, rep.Regressed, rep.Recurring, rep.ReopenedInBugsink, rep.Resolved, rep.Deferred, rep.BelowThreshold, rep.Muted, rep.DurationMS)
-	fmt.Fprintln(tw, "PROJECT\tPASS\tSEEN\tUNRESOLVED\tSYNCED\tSKIPPED\tFAILED\tDEFERRED\tBELOW")
+	fmt.Fprintf(tw, "%s: %s %d, %s %d, skipped %d, failed %d, regressed %d, recurring %d, reopened in bugsink %d, re-resolved %d, deferred %d, below threshold %d, muted ignored %d in %d ms\n\n",
+		mode, created, rep.NewIssues, linked, rep.Linked, rep.Skipped, rep.Failed, rep.Regressed, rep.Recurring, rep.ReopenedInBugsink, rep.Resolved, rep.Deferred, rep.BelowThreshold, rep.Muted, rep.DurationMS)
+	fmt.Fprintf(tw, "PROJECT\tPASS\tSEEN\tUNRESOLVED\t%s\t%s\tSKIPPED\tFAILED\tDEFERRED\tBELOW\n", strings.ToUpper(created), strings.ToUpper(linked))
 	for _, p := range rep.Projects {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", p.Slug, p.Pass, p.Seen, p.Unresolved, p.Synced, p.Skipped, p.Failed, p.Deferred, p.Below)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", p.Slug, p.Pass, p.Seen, p.Unresolved, p.NewIssues, p.Linked, p.Skipped, p.Failed, p.Deferred, p.Below)
 	}
 	list := rep.Created
 	if rep.DryRun {
@@ -51,9 +52,14 @@ func printStatusTable(w io.Writer, d statusData) {
 	fmt.Fprintf(tw, "enabled:\t%v\n", d.Enabled)
 	if d.LastRun != nil {
 		fmt.Fprintf(tw, "last run:\t%s (%s)\n", d.LastRun.Format("2006-01-02 15:04:05 UTC"), d.LastOutcome)
-		fmt.Fprintf(tw, "next run:\t%s\n", d.NextRun.Format("2006-01-02 15:04:05 UTC"))
 	} else {
 		fmt.Fprintf(tw, "last run:\tnever\n")
+	}
+	switch {
+	case !d.Enabled:
+		fmt.Fprintf(tw, "next run:\tnone: the sync is disabled\n")
+	case d.NextRun != nil:
+		fmt.Fprintf(tw, "next run:\t%s\n", d.NextRun.Format("2006-01-02 15:04:05 UTC"))
 	}
 	fmt.Fprintf(tw, "total synced:\t%d\n", d.TotalSynced)
 	stale := "no"
@@ -61,8 +67,11 @@ func printStatusTable(w io.Writer, d statusData) {
 		stale = "yes: " + d.StaleReason
 	}
 	fmt.Fprintf(tw, "stale:\t%s\n", stale)
-	if d.Running != nil {
-		fmt.Fprintf(tw, "running:\t%v\n", d.Running)
+	if h := d.Running; h != nil {
+		fmt.Fprintf(tw, "running:\tpid %d on %s since %s\n", h.PID, h.Host, h.StartedAt.UTC().Format("2006-01-02 15:04:05 UTC"))
+	}
+	if h := d.DeadHolder; h != nil {
+		fmt.Fprintf(tw, "lock:\tleft by pid %d on %s (started %s), which is gone; the next run takes it over\n", h.PID, h.Host, h.StartedAt.UTC().Format("2006-01-02 15:04:05 UTC"))
 	}
 	tw.Flush()
 }

@@ -75,3 +75,20 @@ func (c *Client) EnsureLabels(ctx context.Context, want []LabelSpec, create bool
 	}
 	return out, nil
 }
+
+// ProbeLabelWrite checks, creating nothing, that the token may write the
+// repository's labels: Gitea refuses an empty create with 422 ("[Name]:
+// Required") only once the token, its write:issue scope, the repository
+// and its user's write access have passed (routers/api/v1/api.go routes it
+// through reqToken, reqRepoWriter, then bind; seen on 1.25.4). It returns
+// nil for that 422 and the refusal otherwise.
+func (c *Client) ProbeLabelWrite(ctx context.Context) error {
+	err := c.do(ctx, http.MethodPost, c.repoPath("/labels"), nil, map[string]any{}, nil)
+	if StatusCode(err) == http.StatusUnprocessableEntity {
+		return nil
+	}
+	if err == nil {
+		return fmt.Errorf("an empty label was accepted; check the repository")
+	}
+	return err
+}

@@ -172,10 +172,14 @@ func merge(rep *Report, pr *ProjectReport, o outcome) {
 		}
 		if o.created.Linked {
 			rep.Linked++
+			pr.Linked++
+		} else {
+			rep.NewIssues++
+			pr.NewIssues++
 		}
 	case o.would != nil:
-		rep.Synced++
-		pr.Synced++
+		rep.Synced, rep.NewIssues = rep.Synced+1, rep.NewIssues+1
+		pr.Synced, pr.NewIssues = pr.Synced+1, pr.NewIssues+1
 		rep.WouldCreate = append(rep.WouldCreate, *o.would)
 	case o.failed:
 		rep.Failed++

@@ -42,6 +42,9 @@ type Report struct {
 	// Linked counts synced issues recorded on the Gitea issue of the same
 	// error in another environment of their component (no new issue).
 	Linked int `json:"linked"`
+	// NewIssues counts the synced issues filed as new Gitea issues (in a
+	// dry run: that would be): Synced is NewIssues plus Linked.
+	NewIssues int `json:"new_issues"`
 	// Reindex is set when the state was new or lost and was rebuilt from
 	// the markers in Gitea before anything was created.
 	Reindex *ReindexReport `json:"reindex,omitempty"`
@@ -94,6 +97,8 @@ type ProjectReport struct {
 	Resolved   int    `json:"re_resolved"`
 	Deferred   int    `json:"deferred"`
 	Below      int    `json:"below_threshold"`
+	NewIssues  int    `json:"new_issues"`
+	Linked     int    `json:"linked"`
 	// Pass is how the project was listed (PassFull or PassIncremental),
 	// and PassReason why it was listed in full.
 	Pass       string `json:"pass"`
@@ -168,6 +173,10 @@ type IssueError struct {
 	Message          string `json:"message"`
 	GiteaIssueNumber int    `json:"gitea_issue_number,omitempty"`
 }
+
+// NewReport is the empty report of a run that stops before its pass (on a
+// command's own checks).
+func NewReport(now time.Time, dryRun bool) *Report { return newReport(now, dryRun) }
 
 func newReport(now time.Time, dryRun bool) *Report {
 	return &Report{

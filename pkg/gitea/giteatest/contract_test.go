@@ -187,6 +187,7 @@ func TestRealGiteaContractAccess(t *testing.T) {
 		call("GET", "{repo}", nil),
 		call("GET", "{repo}/labels?page=1&limit=50", nil),
 		call("POST", "{repo}/labels", map[string]any{"name": "bug", "color": "#d73a4a"}),
+		call("POST", "{repo}/labels", map[string]any{}),
 		call("GET", "{repo}/issues?type=issues&state=all&page=1&limit=50", nil),
 		call("POST", "{repo}/issues", map[string]any{}),
 		call("GET", "{repo}/issues/1", nil),
@@ -209,6 +210,16 @@ func TestRealGiteaContractAccess(t *testing.T) {
 		for _, c := range routes {
 			p.sameError(t, c)
 		}
+	})
+	// Every sync's first request (cmd/preflight.go): an empty label create.
+	t.Run("a token with write:issue alone", func(t *testing.T) {
+		q := newGiteaPair(t)
+		u := q.real.NewUser(t, "write:issue")
+		q.real.AddCollaborator(t, q.acct, u.Login)
+		q.Real.Auth, q.Fake.Auth = "token "+u.Token, "token "+giteatest.IssueOnlyToken
+		q.sameError(t, call("GET", "{repo}", nil))
+		q.Same(t, call("POST", "{repo}/labels", map[string]any{}), peertest.Exact())
+		q.Same(t, call("POST", "{repo}/issues", map[string]any{}), peertest.Exact())
 	})
 	t.Run("a repository that is not there", func(t *testing.T) {
 		q := newGiteaPair(t)
@@ -239,6 +250,7 @@ func TestRealGiteaContractNoWriteAccess(t *testing.T) {
 	p.Same(t, call("GET", "{repo}", nil), p.fewer(t), peertest.Values("permissions.admin", "permissions.push", "permissions.pull"))
 	p.Same(t, call("POST", "{repo}/issues", []byte(`{"title": "by a stranger", "labels": [{bug}]}`)), p.fewer(t), peertest.Values("title", "labels"))
 	p.Same(t, call("POST", "{repo}/labels", map[string]any{"name": "mine", "color": "#abc"}), peertest.Exact())
+	p.Same(t, call("POST", "{repo}/labels", map[string]any{}), peertest.Exact()) // the write check before the body's
 	p.Same(t, call("POST", "{repo}/issues/1/labels", []byte(`{"labels": [{bug}]}`)), peertest.Exact())
 }
 
