@@ -15,7 +15,7 @@ import (
 // mappings, and the CODEOWNERS file Gitea's rules find, with its warnings
 // and the owners it names that cannot be assigned.
 func doctorCode(ctx context.Context, gc *gitea.Client, cfg *config, d *doctorData, repo *gitea.Repository, slugs []string) {
-	tree, err := gc.Tree(ctx, repo.DefaultBranch)
+	tree, err := gc.Tree(ctx, repo.DefaultBranch, 0)
 	if err != nil {
 		d.add("gitea_code", statusWarn, "cannot read the default branch %q of %s (%v): issues carry no code links", repo.DefaultBranch, repo.FullName, err)
 	} else {

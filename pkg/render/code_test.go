@@ -35,7 +35,7 @@ func codeEvent(release string) *bugsink.Event {
 }
 
 func TestCodeLinksSayWhereTheyPoint(t *testing.T) {
-	files := codeindex.NewFiles([]string{"src/server.ts", "src/cart.ts", "lib/index.js"})
+	files := codeindex.NewFiles([]string{"src/server.ts", "src/cart.ts", "lib/index.js"}, nil)
 	const sha = "0123456789abcdef0123456789abcdef01234567"
 	cases := []struct {
 		release string
@@ -82,7 +82,7 @@ func TestNoCodeLinksWhenNothingIsFound(t *testing.T) {
 	ev := codeEvent("shop@1.4.2")
 	without := Issue(Input{Issue: issue("TypeError", "x"), Event: ev, Project: "p", Options: Options{BugsinkURL: safetyBase}}).Body
 	nowhere := Issue(Input{Issue: issue("TypeError", "x"), Event: ev, Project: "p", Options: Options{BugsinkURL: safetyBase},
-		Code: codeIn(ev, codeindex.NewFiles([]string{"go.mod"}), codeindex.Ref{Kind: codeindex.Branch, Name: "main", SHA: "ab"})}).Body
+		Code: codeIn(ev, codeindex.NewFiles([]string{"go.mod"}, nil), codeindex.Ref{Kind: codeindex.Branch, Name: "main", SHA: "ab"})}).Body
 	if without != nowhere {
 		t.Errorf("a repository without the frames changed the body:\n%s\n---\n%s", without, nowhere)
 	}
