@@ -45,9 +45,10 @@ func TestCodeLinksSayWhereTheyPoint(t *testing.T) {
 		{"shop@1.4.2", codeindex.Ref{Kind: codeindex.Tag, Name: "v1.4.2", SHA: sha}, []string{
 			"| **Release** | [`shop@1.4.2`](" + safetyRepo + "src/tag/v1.4.2) |",
 			"| **Environment** | `staging` |",
-			"In `acme/app` at tag `v1.4.2`, the event's release:\n\n" +
+			"| **Where** | [`src/cart.ts:12`](" + safetyRepo + "src/tag/v1.4.2/src/cart.ts#L12) in `total` |",
+			"## In the code\n\nIn `acme/app` at tag `v1.4.2`, the event's release:\n\n" +
 				"- [`src/cart.ts:12`](" + safetyRepo + "src/tag/v1.4.2/src/cart.ts#L12) in `total`\n" +
-				"- [`src/server.ts:3`](" + safetyRepo + "src/tag/v1.4.2/src/server.ts#L3) in `main`\n\n<details>",
+				"- [`src/server.ts:3`](" + safetyRepo + "src/tag/v1.4.2/src/server.ts#L3) in `main`\n\n<!-- bsync:figures -->",
 		}},
 		{"shop@9.9.9", codeindex.Ref{Kind: codeindex.Branch, Name: "main", SHA: sha}, []string{
 			"| **Release** | `shop@9.9.9` |",
@@ -86,7 +87,8 @@ func TestNoCodeLinksWhenNothingIsFound(t *testing.T) {
 	if without != nowhere {
 		t.Errorf("a repository without the frames changed the body:\n%s\n---\n%s", without, nowhere)
 	}
-	if strings.Contains(without, "In `") || strings.Contains(without, "](https://git") || !strings.Contains(without, "| **Release** | `shop@1.4.2` |") {
+	if strings.Contains(without, "In `") || strings.Contains(without, "](https://git") || !strings.Contains(without, "| **Release** | `shop@1.4.2` |") ||
+		!strings.Contains(without, "| **Where** | `/srv/app/src/cart.ts:12` in `total` |") {
 		t.Errorf("body:\n%s", without)
 	}
 }
