@@ -57,6 +57,25 @@ func TestPreviewAndDryRunShowLinksAndAssignees(t *testing.T) {
 	if keys, _ := w.redis.Client(t, 15).Keys(t.Context(), "bugsink:codemap:*").Result(); !slices.Equal(keys, []string{"bugsink:codemap:acme/app:flyer-crawler-backend"}) {
 		t.Errorf("a sync keeps the mapping it earned under %v", keys)
 	}
+	checkDoctorShowsMappings(t, w)
+}
+
+// checkDoctorShowsMappings: doctor names each project's mappings, the
+// earned one with a frame it linked.
+func checkDoctorShowsMappings(t *testing.T, w *world) {
+	t.Helper()
+	r := w.bsync(t, "doctor")
+	checks, _ := data(r)["checks"].([]any)
+	var msgs []string
+	for _, c := range checks {
+		if c, _ := c.(map[string]any); c["name"] == "code_mappings" {
+			msgs = append(msgs, c["message"].(string))
+		}
+	}
+	want := `project flyer-crawler-backend: earned "/srv/app/" → backend/, e.g. "/srv/app/src/server/app.ts" → backend/src/server/app.ts`
+	if !slices.Contains(msgs, want) {
+		t.Errorf("doctor's code mappings %q, want %q", msgs, want)
+	}
 }
 
 func anyStrings(v any) []string {

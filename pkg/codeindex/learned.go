@@ -172,13 +172,19 @@ func consistent(files *Files, m Mapping, paths []string, lines []int, pm *projec
 	return n > 0
 }
 
-// describe shows an earned mapping for doctor.
-func (l Learned) describe() string {
-	src := l.SourcePrefix
+// DescribeMapping shows a mapping for doctor: stack prefix → source
+// prefix.
+func DescribeMapping(m Mapping) string {
+	src := m.SourcePrefix
 	if src == "" {
 		src = "(the repository's root)"
 	}
-	s := quote(l.StackPrefix) + " → " + src
+	return quote(m.StackPrefix) + " → " + src
+}
+
+// Describe shows an earned mapping for doctor, with one frame it linked.
+func (l Learned) Describe() string {
+	s := DescribeMapping(l.mapping())
 	if l.Example != "" {
 		s += ", e.g. " + quote(l.Example) + " → " + l.ExampleFile
 	}
