@@ -242,8 +242,9 @@ func (x *Index) open(ctx context.Context, release string) (*gitea.Repository, Re
 
 // linkFrame links one eligible frame through the mapping that covers it:
 // the explicit one with the longest stack prefix, else the trusted earned
-// one. A frame whose file is missing there or shorter than its line is
-// not linked, and counts against an earned mapping.
+// one. A frame whose file is missing there is not linked; one whose file
+// is shorter than its line is not linked either, and counts against an
+// earned mapping (the file at that revision is not the code that ran).
 func (x *Index) linkFrame(ctx context.Context, files *Files, ref Ref, repoURL string, f Frame,
 	explicit []Mapping, pm *projectMaps, st *projectStats) Link {
 	x.mu.Lock()
@@ -268,7 +269,10 @@ func (x *Index) linkFrame(ctx context.Context, files *Files, ref Ref, repoURL st
 	}
 	l := &pm.list[i]
 	file := files.Through(f.primary(), l.mapping())
-	if file == "" || !x.holdsLine(ctx, files, ref, file, f.Line) {
+	if file == "" {
+		return Link{} // a file the repository does not hold (a build's output, say): no link
+	}
+	if !x.holdsLine(ctx, files, ref, file, f.Line) {
 		l.Misses++
 		pm.dirty = true
 		return Link{}

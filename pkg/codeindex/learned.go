@@ -26,8 +26,8 @@ type Learned struct {
 	Example     string `json:"example"`
 	ExampleFile string `json:"example_file"`
 	// Hits counts frames linked through it; Misses frames under its stack
-	// prefix whose file was not in the repository or was shorter than the
-	// frame's line. It is trusted while Misses ≤ Hits.
+	// prefix whose file was shorter than the frame's line. It is trusted
+	// while Misses ≤ Hits.
 	Hits   int       `json:"hits"`
 	Misses int       `json:"misses"`
 	Since  time.Time `json:"since"`
