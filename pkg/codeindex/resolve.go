@@ -82,7 +82,7 @@ func (x *Index) tree(ctx context.Context, ref Ref) (*Files, error) {
 	return l.get(func() (*Files, error) {
 		t, err := x.src.Tree(ctx, ref.SHA, x.opt.MaxTreeEntries)
 		if errors.Is(err, gitea.ErrTreeTooBig) {
-			return nil, fmt.Errorf("the revision is larger than a run reads (BSYNC_CODE_MAX_TREE_ENTRIES): %w", err)
+			return nil, fmt.Errorf("the revision is larger than a run reads, so its issues carry no code links or assignees: %w", err)
 		}
 		if err != nil {
 			return nil, err
