@@ -107,23 +107,27 @@ func runPreview(ctx context.Context, opts *previewOptions) error {
 			d.Link.GiteaIssueNumber = n
 		}
 	}
-	return a.emit(d, nil, func(w io.Writer) {
-		fmt.Fprintf(w, "Title:  %s\nLabels: %s\n", d.Title, strings.Join(d.Labels, ", "))
-		if len(d.Assignees) > 0 {
-			fmt.Fprintf(w, "Assign: %s\n", strings.Join(d.Assignees, ", "))
-		}
-		if l := d.Link; l != nil && l.GiteaIssueNumber > 0 {
-			fmt.Fprintf(w, "Link:   %s, environment %s: joins Gitea issue #%d\n", l.Component, l.Environment, l.GiteaIssueNumber)
-		} else if l != nil && l.Unknown != "" {
-			fmt.Fprintf(w, "Link:   %s, environment %s: %s\n", l.Component, l.Environment, l.Unknown)
-		} else if l != nil {
-			fmt.Fprintf(w, "Link:   %s, environment %s: no Gitea issue yet\n", l.Component, l.Environment)
-		}
-		fmt.Fprintf(w, "\n%s", d.Body)
-		for _, m := range d.Warnings {
-			fmt.Fprintf(w, "\nwarning: %s", m)
-		}
-	})
+	return a.emit(d, nil, func(w io.Writer) { d.table(w) })
+}
+
+// table prints the preview for reading: title, labels, assignees, the
+// bug it joins, the raw Markdown and the warnings.
+func (d previewData) table(w io.Writer) {
+	fmt.Fprintf(w, "Title:  %s\nLabels: %s\n", d.Title, strings.Join(d.Labels, ", "))
+	if len(d.Assignees) > 0 {
+		fmt.Fprintf(w, "Assign: %s\n", strings.Join(d.Assignees, ", "))
+	}
+	if l := d.Link; l != nil && l.GiteaIssueNumber > 0 {
+		fmt.Fprintf(w, "Link:   %s, environment %s: joins Gitea issue #%d\n", l.Component, l.Environment, l.GiteaIssueNumber)
+	} else if l != nil && l.Unknown != "" {
+		fmt.Fprintf(w, "Link:   %s, environment %s: %s\n", l.Component, l.Environment, l.Unknown)
+	} else if l != nil {
+		fmt.Fprintf(w, "Link:   %s, environment %s: no Gitea issue yet\n", l.Component, l.Environment)
+	}
+	fmt.Fprintf(w, "\n%s", d.Body)
+	for _, m := range d.Warnings {
+		fmt.Fprintf(w, "\nwarning: %s", m)
+	}
 }
 
 // previewCode is the code index a sync would consult, reading the code
