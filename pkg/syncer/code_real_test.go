@@ -37,7 +37,7 @@ func TestRealCodeLinks(t *testing.T) {
 	g.AddCollaboratorAs(t, a, pyOwner.Login, "write")
 	g.AddCollaboratorAs(t, a, jsOwner.Login, "write")
 	g.AddCollaboratorAs(t, a, reader.Login, "read")
-	lines := strings.Repeat("// line\n", 200)
+	lines := strings.Repeat("// line\n", 300) // the recorded frames reach line 235
 	g.AddFile(t, a, "shop/record_node.js", lines)
 	head := g.AddFile(t, a, "shop/record_python.py", lines)
 	g.AddTag(t, a, "v1.4.2", head)
