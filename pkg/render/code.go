@@ -138,13 +138,25 @@ var reSafeURL = regexp.MustCompile(`^https?://[A-Za-z0-9\-._~:/?#@!$&*+,;=%]+$`)
 func safeURL(u string) bool { return len(u) <= maxLinkURLBytes && reSafeURL.MatchString(u) }
 
 // releaseCell shows the event's release in the details table, linked to
-// the tag or commit it names when the repository has one.
+// the tag or commit it names when the repository has one and a frame of
+// the event was linked there (a repository that is not the event's
+// source may have a tag of the same name).
 func (c *Code) releaseCell(release string) string {
 	text := cell(release, maxReleaseBytes)
-	if c == nil || text == "—" || !safeURL(c.ReleaseURL) {
+	if c == nil || text == "—" || !safeURL(c.ReleaseURL) || !c.linksAny() {
 		return text
 	}
 	return "[" + text + "](" + c.ReleaseURL + ")"
+}
+
+// linksAny reports whether a frame was linked.
+func (c *Code) linksAny() bool {
+	for _, l := range c.Links {
+		if l.URL != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // section lists the frames linked to the repository under a line that
