@@ -2,12 +2,14 @@ package cmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
 	"bsync/pkg/codeindex"
 	"bsync/pkg/gitea"
+	"bsync/pkg/syncstate"
 )
 
 // doctorCode shows what the code links and the assignees of new issues
@@ -15,7 +17,7 @@ import (
 // mappings, and the CODEOWNERS file Gitea's rules find, with its warnings
 // and the owners it names that cannot be assigned.
 func doctorCode(ctx context.Context, gc *gitea.Client, cfg *config, d *doctorData, repo *gitea.Repository, slugs []string) {
-	tree, err := gc.Tree(ctx, repo.DefaultBranch)
+	tree, err := gc.Tree(ctx, repo.DefaultBranch, 0)
 	if err != nil {
 		d.add("gitea_code", statusWarn, "cannot read the default branch %q of %s (%v): issues carry no code links", repo.DefaultBranch, repo.FullName, err)
 	} else {
@@ -35,11 +37,46 @@ func doctorCode(ctx context.Context, gc *gitea.Client, cfg *config, d *doctorDat
 	if len(stray) > 0 {
 		d.add("code_mappings", statusWarn, "BSYNC_CODE_MAPPINGS names project(s) a sync does not work on: %s", strings.Join(stray, ", "))
 	}
+	doctorMappings(ctx, gc, cfg, d, slugs)
 	if cfg.Assign == "off" {
 		d.add("gitea_codeowners", statusOK, "BSYNC_ASSIGN=off: new issues get no assignees")
 		return
 	}
 	doctorCodeOwners(ctx, gc, d, repo)
+}
+
+// doctorMappings shows, per project, the code mappings its frames are
+// linked through: the explicit ones and those it earned (with one frame
+// each linked), or that it has none yet.
+func doctorMappings(ctx context.Context, gc *gitea.Client, cfg *config, d *doctorData, slugs []string) {
+	x := codeindex.New(gc, codeindex.Options{})
+	store, err := syncstate.Open(cfg.RedisURL.reveal())
+	if err == nil {
+		defer store.Close()
+		if err = store.Ping(ctx); err == nil {
+			x.Remember(store, false)
+		}
+	}
+	for _, slug := range slugs {
+		var parts []string
+		for _, m := range cfg.CodeMappings {
+			if m.Project == slug {
+				parts = append(parts, "explicit "+codeindex.DescribeMapping(m))
+			}
+		}
+		learned, lerr := x.Mappings(ctx, slug)
+		for _, l := range learned {
+			parts = append(parts, "earned "+l.Describe())
+		}
+		switch {
+		case err != nil || lerr != nil:
+			d.add("code_mappings", statusWarn, "project %s: the mappings it earned cannot be read (%v)", slug, errors.Join(err, lerr))
+		case len(parts) == 0:
+			d.add("code_mappings", statusOK, "project %s: no code mapping yet; one is earned when a frame's path ends in exactly one file of the repository by two or more path segments, or set BSYNC_CODE_MAPPINGS", slug)
+		default:
+			d.add("code_mappings", statusOK, "project %s: %s", slug, strings.Join(parts, "; "))
+		}
+	}
 }
 
 func doctorCodeOwners(ctx context.Context, gc *gitea.Client, d *doctorData, repo *gitea.Repository) {

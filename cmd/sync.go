@@ -153,6 +153,9 @@ func (r *syncRun) open(ctx context.Context) error {
 	}
 	r.store = store
 	r.eng.State = store
+	if x, ok := r.eng.Code.(*codeindex.Index); ok {
+		x.Remember(store, !r.opts.dryRun) // a dry run uses the mappings earned, and earns none
+	}
 	if r.opts.dryRun {
 		return nil
 	}

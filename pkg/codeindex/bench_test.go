@@ -19,16 +19,16 @@ func bigTree(n int) []string {
 func BenchmarkNewFiles(b *testing.B) {
 	paths := bigTree(100_000)
 	for b.Loop() {
-		NewFiles(paths)
+		NewFiles(paths, nil)
 	}
 }
 
-// BenchmarkFind looks up one frame path in a 100,000-file tree whose file
-// name is shared by 100 files.
-func BenchmarkFind(b *testing.B) {
-	f := NewFiles(bigTree(100_000))
+// BenchmarkSuggest finds the file one frame path ends in, in a
+// 100,000-file tree whose file name is shared by 100 files.
+func BenchmarkSuggest(b *testing.B) {
+	f := NewFiles(bigTree(100_000), nil)
 	for b.Loop() {
-		if _, m := f.Find("/srv/app/src/pkg123/sub/file0042.ts", nil); m != Found {
+		if _, _, ok := f.suggest("/srv/app/src/pkg123/sub/file0042.ts"); !ok {
 			b.Fatal("not found")
 		}
 	}

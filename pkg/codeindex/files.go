@@ -6,21 +6,25 @@ import (
 	"unicode/utf8"
 )
 
-// Files is the set of file paths of one revision, indexed by file name
-// for suffix matching.
+// Files is the set of file paths of one revision, with their sizes,
+// indexed by file name for suffix matching.
 type Files struct {
-	all    map[string]bool
+	size   map[string]int64
 	byBase map[string][][]string // file name → the paths with it, split
 }
 
-// NewFiles indexes the file paths of a tree.
-func NewFiles(paths []string) *Files {
-	f := &Files{all: make(map[string]bool, len(paths)), byBase: map[string][][]string{}}
-	for _, p := range paths {
-		if !validRepoPath(p) || f.all[p] {
+// NewFiles indexes the file paths of a tree; sizes, when given, are the
+// files' sizes in bytes in the same order (an unknown size is -1).
+func NewFiles(paths []string, sizes []int64) *Files {
+	f := &Files{size: make(map[string]int64, len(paths)), byBase: map[string][][]string{}}
+	for i, p := range paths {
+		if _, dup := f.size[p]; dup || !validRepoPath(p) {
 			continue
 		}
-		f.all[p] = true
+		f.size[p] = -1
+		if i < len(sizes) {
+			f.size[p] = sizes[i]
+		}
 		segs := strings.Split(p, "/")
 		base := segs[len(segs)-1]
 		f.byBase[base] = append(f.byBase[base], segs)
@@ -29,76 +33,77 @@ func NewFiles(paths []string) *Files {
 }
 
 // Len is the number of files.
-func (f *Files) Len() int { return len(f.all) }
+func (f *Files) Len() int { return len(f.size) }
 
 // Has reports whether path is a file of the revision.
-func (f *Files) Has(path string) bool { return f.all[path] }
+func (f *Files) Has(path string) bool { _, ok := f.size[path]; return ok }
 
-// Match is what a frame path came to.
-type Match int
-
-// What a frame path came to.
-const (
-	NotFound  Match = iota // no file of the repository is it
-	Found                  // one file is
-	Ambiguous              // several files fit equally well: not guessed
-)
-
-// Find returns the repository file a frame path names. An explicit
-// mapping whose stack prefix the path starts with decides alone (the
-// longest such prefix): the mapped path is the file or nothing. Otherwise
-// the file is the one sharing the longest run of trailing path segments
-// with the frame, where the shared part is the whole of one of them (a
-// repository path that ends the frame's, "/srv/app/src/a.ts" for
-// "src/a.ts", or a frame path that ends the repository's, "a/b.ts" for
-// "src/a/b.ts"). Two files tied at the longest are ambiguous.
-func (f *Files) Find(framePath string, maps []Mapping) (string, Match) {
-	raw := strings.ReplaceAll(framePath, `\`, "/")
-	if !utf8.ValidString(raw) || strings.IndexFunc(raw, unicode.IsControl) >= 0 {
-		return "", NotFound
+// Through returns the repository file a frame path names through a
+// mapping whose stack prefix it starts with: the source prefix followed
+// by the rest of the frame path. It is "" when the path does not start
+// with the prefix or the file is not in the revision: a mapping decides
+// alone, nothing else is tried.
+func (f *Files) Through(framePath string, m Mapping) string {
+	p, ok := normPath(framePath)
+	if !ok || !hasPathPrefix(p, m.StackPrefix) {
+		return ""
 	}
-	if m, ok := longestMapping(raw, maps); ok {
-		p := m.SourcePrefix + strings.Join(frameSegments(strings.TrimPrefix(raw, m.StackPrefix)), "/")
-		if f.all[p] {
-			return p, Found
+	rest := p[len(normPrefix(m.StackPrefix)):]
+	var segs []string
+	for _, seg := range strings.Split(rest, "/") {
+		switch seg {
+		case "", ".":
+		case "..":
+			return ""
+		default:
+			segs = append(segs, seg)
 		}
-		return "", NotFound
 	}
-	segs := frameSegments(raw)
 	if len(segs) == 0 {
-		return "", NotFound
+		return ""
 	}
-	best, ties, bestPath := 0, 0, ""
+	repoPath := m.SourcePrefix + strings.Join(segs, "/")
+	if !f.Has(repoPath) {
+		return ""
+	}
+	return repoPath
+}
+
+// MinSuffixSegments is how many trailing path segments a frame path must
+// share with exactly one repository file to suggest a code mapping: a
+// file name alone ("tasks.py", "__init__.py") says nothing of where the
+// code lives.
+const MinSuffixSegments = 2
+
+// suggest returns the mapping a frame path suggests: the one file of
+// the revision sharing the most trailing path segments with it, at least
+// MinSuffixSegments, turned into "stack prefix → source prefix" (the
+// frame's path and the file's without the shared part). ok is false when
+// no file shares that many or two share the most (nothing is guessed).
+func (f *Files) suggest(framePath string) (m Mapping, file string, ok bool) {
+	p, valid := normPath(framePath)
+	segs := frameSegments(p)
+	if !valid || len(segs) < MinSuffixSegments {
+		return Mapping{}, "", false
+	}
+	best, ties, bestPath := 0, 0, []string(nil)
 	for _, cand := range f.byBase[segs[len(segs)-1]] {
-		k := commonTail(segs, cand)
-		if k != len(cand) && k != len(segs) {
-			continue
-		}
-		switch {
+		switch k := commonTail(segs, cand); {
 		case k > best:
-			best, ties, bestPath = k, 1, strings.Join(cand, "/")
+			best, ties, bestPath = k, 1, cand
 		case k == best:
 			ties++
 		}
 	}
-	switch {
-	case ties == 0:
-		return "", NotFound
-	case ties > 1:
-		return "", Ambiguous
+	if best < MinSuffixSegments || ties != 1 {
+		return Mapping{}, "", false
 	}
-	return bestPath, Found
-}
-
-func longestMapping(raw string, maps []Mapping) (Mapping, bool) {
-	var best Mapping
-	found := false
-	for _, m := range maps {
-		if strings.HasPrefix(raw, m.StackPrefix) && (!found || len(m.StackPrefix) > len(best.StackPrefix)) {
-			best, found = m, true
-		}
+	tail := strings.Join(bestPath[len(bestPath)-best:], "/")
+	if p != tail && !strings.HasSuffix(p, "/"+tail) {
+		return Mapping{}, "", false // "." or ".." inside the shared part: not a plain prefix
 	}
-	return best, found
+	file = strings.Join(bestPath, "/")
+	return Mapping{StackPrefix: p[:len(p)-len(tail)], SourcePrefix: file[:len(file)-len(tail)]}, file, true
 }
 
 func commonTail(a, b []string) int {
@@ -109,15 +114,46 @@ func commonTail(a, b []string) int {
 	return k
 }
 
-// frameSegments reduces a frame's file name or URL to its path segments:
-// no scheme or host ("https://host/", "webpack://name/", "app:///"), no
-// query or fragment, no drive letter, and no ".", ".." or "~" segments
-// (a relative path from a source map cannot be resolved, only matched by
-// its tail).
-func frameSegments(p string) []string {
+// normPath makes a frame's path comparable with a stack prefix:
+// backslashes become slashes (a Windows path matches as written) and a
+// query or fragment is cut. ok is false for a path bsync never links (not
+// UTF-8, control characters).
+func normPath(p string) (string, bool) {
+	if p == "" || !utf8.ValidString(p) || strings.IndexFunc(p, unicode.IsControl) >= 0 {
+		return "", false
+	}
+	p = strings.ReplaceAll(p, `\`, "/")
 	if i := strings.IndexAny(p, "?#"); i >= 0 {
 		p = p[:i]
 	}
+	return p, p != ""
+}
+
+// normPrefix is a stack prefix as normPath leaves a frame path.
+func normPrefix(prefix string) string { return strings.ReplaceAll(prefix, `\`, "/") }
+
+// hasPathPrefix reports whether a normalised frame path starts with a
+// stack prefix; a Windows path (a drive letter) compares without case, as
+// Windows does.
+func hasPathPrefix(p, prefix string) bool {
+	prefix = normPrefix(prefix)
+	if len(p) < len(prefix) {
+		return false
+	}
+	if hasDrive(p) {
+		return strings.EqualFold(p[:len(prefix)], prefix)
+	}
+	return strings.HasPrefix(p, prefix)
+}
+
+func hasDrive(p string) bool {
+	return len(p) >= 3 && p[1] == ':' && p[2] == '/' && (p[0]|0x20) >= 'a' && (p[0]|0x20) <= 'z'
+}
+
+// frameSegments reduces a frame's file name or URL to its path segments:
+// no scheme or host ("https://host/", "webpack://name/", "app:///"), no
+// drive letter, and no ".", ".." or "~" segments.
+func frameSegments(p string) []string {
 	if i := strings.Index(p, "://"); i >= 0 {
 		p = p[i+3:]
 		if j := strings.IndexByte(p, '/'); j >= 0 {
@@ -126,7 +162,7 @@ func frameSegments(p string) []string {
 			p = ""
 		}
 	}
-	if len(p) >= 2 && p[1] == ':' && (p[0]|0x20) >= 'a' && (p[0]|0x20) <= 'z' {
+	if hasDrive(p) {
 		p = p[2:]
 	}
 	var out []string
@@ -138,6 +174,35 @@ func frameSegments(p string) []string {
 		}
 	}
 	return out
+}
+
+// libraryMarks are the folders of interpreters and package managers: a
+// frame in one is never the application's code, whatever the SDK's in_app
+// says (sentry-python 1.x marks the standard library in-app when the app
+// runs from /usr/lib).
+var libraryMarks = []string{"/site-packages/", "/dist-packages/", "/node_modules/", "/.venv/", "/vendor/bundle/"}
+
+// IsLibraryPath reports whether a frame path lies in an interpreter's or
+// a package manager's folder: /usr/lib/python3*, /usr/local/lib/python3*,
+// site-packages, dist-packages, node_modules, or a Node.js built-in
+// ("node:internal/…"), or any "lib/python3.x" folder (a virtualenv's
+// or pyenv's interpreter).
+func IsLibraryPath(path string) bool {
+	p := strings.ToLower(strings.ReplaceAll(path, `\`, "/"))
+	if strings.HasPrefix(p, "node:") || strings.HasPrefix(p, "<frozen ") {
+		return true
+	}
+	for _, m := range libraryMarks {
+		if strings.Contains(p, m) || strings.HasPrefix(p, m[1:]) {
+			return true
+		}
+	}
+	for _, dir := range []string{"/usr/lib/python", "/usr/local/lib/python"} {
+		if strings.HasPrefix(p, dir) {
+			return true
+		}
+	}
+	return strings.Contains(p, "/lib/python3.") || strings.Contains(p, "/lib/python2.")
 }
 
 // validRepoPath reports whether a tree path is one bsync links to:

@@ -5,59 +5,60 @@ import (
 	"testing"
 )
 
-func TestFindLongestSuffix(t *testing.T) {
-	f := NewFiles([]string{"src/server/app.ts", "src/server/util/format.ts", "src/client/util/format.ts",
-		"lib/index.js", "index.js", "a/b/c.py", "x/a/b/c.py"})
-	cases := []struct {
-		frame string
-		want  string
-		m     Match
-	}{
-		{"/srv/app/src/server/app.ts", "src/server/app.ts", Found},                // the repo path ends the frame's
-		{"webpack://flyer/./src/server/app.ts?abc#x", "src/server/app.ts", Found}, // scheme, host, query cut
-		{"app:///src/server/app.ts", "src/server/app.ts", Found},
-		{`C:\build\src\server\app.ts`, "src/server/app.ts", Found},
-		{"../../server/app.ts", "src/server/app.ts", Found}, // the frame's path ends the repo's
-		{"util/format.ts", "", Ambiguous},                   // two files end so: not guessed
-		{"/srv/app/src/client/util/format.ts", "src/client/util/format.ts", Found},
-		{"/srv/lib/index.js", "lib/index.js", Found}, // longer beats the root index.js
-		{"/other/index.js", "index.js", Found},
-		{"/srv/x/a/b/c.py", "x/a/b/c.py", Found},
-		{"/srv/y/a/b/c.py", "a/b/c.py", Found},
-		{"b/c.py", "", Ambiguous},
-		{"nothing.go", "", NotFound},
-		{"", "", NotFound},
-		{"https://cdn.example.com/", "", NotFound},
-		{"src/server/app.ts\x00", "", NotFound},
-		{"/srv/app/format.ts", "", NotFound}, // a file name alone, under another directory
+func TestSuggestWholeMatchesOnly(t *testing.T) {
+	f := NewFiles([]string{"backend/flyer_crawler/worker/tasks.py", "worker/tasks.py", "src/server/app.ts",
+		"src/client/util/format.ts", "src/server/util/format.ts", "server.js", "a/b/c.py", "x/a/b/c.py"}, nil)
+	cases := []struct{ frame, stack, source, file string }{
+		{"/srv/flyer-crawler/flyer_crawler/worker/tasks.py", "/srv/flyer-crawler/", "backend/", "backend/flyer_crawler/worker/tasks.py"},
+		{"webpack://flyer/./src/server/app.ts?abc#x", "webpack://flyer/./", "", "src/server/app.ts"},
+		{`C:\build\src\server\app.ts`, "C:/build/", "", "src/server/app.ts"},
+		{"/srv/x/a/b/c.py", "/srv/", "", "x/a/b/c.py"}, // four segments beat a/b/c.py's three
+		{"/srv/y/a/b/c.py", "", "", ""},       // two files end it by three segments
+		{"util/format.ts", "", "", ""},        // two files end so: not guessed
+		{"app:///dist/server.js", "", "", ""}, // one segment: a file name says nothing
+		{"/srv/app/format.ts", "", "", ""},
+		{"", "", "", ""},
+		{"src/server/app.ts\x00", "", "", ""},
 	}
 	for _, c := range cases {
-		got, m := f.Find(c.frame, nil)
-		if got != c.want || m != c.m {
-			t.Errorf("Find(%q) = %q, %d; want %q, %d", c.frame, got, m, c.want, c.m)
+		m, file, ok := f.suggest(c.frame)
+		if ok != (c.file != "") || file != c.file || m.StackPrefix != c.stack || m.SourcePrefix != c.source {
+			t.Errorf("suggest(%q) = %+v, %q, %v; want %q → %q (%q)", c.frame, m, file, ok, c.stack, c.source, c.file)
 		}
 	}
 }
 
-func TestFindExplicitMappingDecides(t *testing.T) {
-	f := NewFiles([]string{"src/server/util/format.ts", "src/client/util/format.ts", "app.ts", "src/app.ts"})
-	maps, err := ParseMappings("web:/srv/app/=src/client/; web:/srv/app/server/=src/server/;api:/x/=./")
-	if err != nil {
-		t.Fatal(err)
-	}
-	web := maps[:2]
+func TestThroughAMappingOnly(t *testing.T) {
+	f := NewFiles([]string{"src/client/util/format.ts", "app.ts"}, nil)
+	web := Mapping{StackPrefix: "/srv/app/", SourcePrefix: "src/client/"}
 	for frame, want := range map[string]string{
-		"/srv/app/util/format.ts":        "src/client/util/format.ts", // ambiguous alone: the mapping decides
-		"/srv/app/server/util/format.ts": "src/server/util/format.ts", // the longest stack prefix wins
-		"/srv/app/missing.ts":            "",                          // mapped, not there: nothing, no guess
-		"/srv/app/../../etc/passwd":      "",
+		"/srv/app/util/format.ts":   "src/client/util/format.ts",
+		"/srv/app/missing.ts":       "", // mapped, not there: nothing, no guess
+		"/srv/app/../../etc/passwd": "",
+		"/other/util/format.ts":     "",
 	} {
-		if got, _ := f.Find(frame, web); got != want {
-			t.Errorf("Find(%q) = %q, want %q", frame, got, want)
+		if got := f.Through(frame, web); got != want {
+			t.Errorf("Through(%q) = %q, want %q", frame, got, want)
 		}
 	}
-	if got, _ := f.Find("/x/app.ts", maps[2:]); got != "app.ts" {
-		t.Errorf("a mapping to the root: %q", got)
+	if got := f.Through(`C:\Srv\App\app.ts`, Mapping{StackPrefix: `c:\srv\app\`}); got != "app.ts" {
+		t.Errorf("a Windows prefix as written: %q", got)
+	}
+}
+
+func TestLibraryPaths(t *testing.T) {
+	for _, p := range []string{"/usr/lib/python3.11/logging/__init__.py", "/usr/local/lib/python3.12/asyncio/x.py",
+		"/app/.venv/lib/python3.11/site-packages/django/x.py", "/usr/lib/python3/dist-packages/x.py",
+		"/srv/app/node_modules/express/index.js", "node:internal/process/task_queues", `C:\app\node_modules\x.js`,
+		"/root/.pyenv/versions/3.11.4/lib/python3.11/json/x.py"} {
+		if !IsLibraryPath(p) {
+			t.Errorf("%q is not taken for a library", p)
+		}
+	}
+	for _, p := range []string{"/srv/app/flyer_crawler/x.py", "webpack:///./src/index.js", "/srv/app/lib/python_helpers/x.py"} {
+		if IsLibraryPath(p) {
+			t.Errorf("%q is taken for a library", p)
+		}
 	}
 }
 
@@ -74,7 +75,7 @@ func TestParseMappingsRefusesMalformed(t *testing.T) {
 }
 
 func TestHostileRepoPathsAreNotIndexed(t *testing.T) {
-	f := NewFiles([]string{"ok.ts", "a/../b.ts", "bad\u202e.ts", "/abs.ts", "x//y.ts"})
+	f := NewFiles([]string{"ok.ts", "a/../b.ts", "bad\u202e.ts", "/abs.ts", "x//y.ts"}, nil)
 	if f.Len() != 1 {
 		t.Errorf("%d files indexed, want only ok.ts", f.Len())
 	}
@@ -103,6 +104,7 @@ func TestReleaseCandidates(t *testing.T) {
 		"release-3":           "release-3",
 		"":                    "",
 		"1.0@":                "1.0@ v1.0@",
+		"app@1.4.2+b7":        "app@1.4.2+b7 1.4.2+b7 v1.4.2+b7 app@1.4.2 1.4.2 v1.4.2",
 	} {
 		if got := strings.Join(releaseCandidates(rel), " "); got != want {
 			t.Errorf("releaseCandidates(%q) = %q, want %q", rel, got, want)

@@ -2,10 +2,10 @@ package codeindex
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"bsync/pkg/gitea"
 )
@@ -13,49 +13,73 @@ import (
 // Source is the Gitea repository an index reads (a *gitea.Client).
 type Source interface {
 	Repository(ctx context.Context) (*gitea.Repository, error)
-	Tree(ctx context.Context, ref string) (*gitea.Tree, error)
-	Tags(ctx context.Context, maxPages int) ([]gitea.Tag, error)
+	Tree(ctx context.Context, ref string, maxEntries int) (*gitea.Tree, error)
+	TagSHA(ctx context.Context, name string) (string, error)
+	BranchSHA(ctx context.Context, name string) (string, error)
 	CommitSHA(ctx context.Context, sha string) (string, error)
 	RawFile(ctx context.Context, ref, path string) ([]byte, error)
 	Assignees(ctx context.Context) ([]gitea.User, error)
 }
 
-// maxTagPages bounds the tag listing (5,000 tags at Gitea's default page).
-const maxTagPages = 100
+// DefaultMaxTreeEntries is the largest tree (files and directories) a run
+// reads: 250 pages of Gitea's default 1,000 entries.
+const DefaultMaxTreeEntries = 250_000
 
 // Options configure an index.
 type Options struct {
 	Mappings []Mapping // explicit code mappings, of every project
 	Assign   bool      // read CODEOWNERS and the assignees
+	// MaxTreeEntries bounds the tree a run reads (0: DefaultMaxTreeEntries);
+	// a larger revision links nothing, and the run says so once.
+	MaxTreeEntries int
+	Now            func() time.Time // when a mapping is earned (time.Now)
 }
 
 // Index answers, for the events of one run, where their frames live and
-// who owns them. Each ref's tree, the tags, the CODEOWNERS file and the
-// assignees are read at most once per index, on first need; an index
-// lives for one run. It is safe for concurrent use.
+// who owns them. Each revision's tree, each release's ref, the CODEOWNERS
+// file and the assignees are read at most once per index, on first need;
+// an index lives for one run. It is safe for concurrent use.
 type Index struct {
 	src Source
 	opt Options
 
 	repo      lazy[*gitea.Repository]
-	tags      lazy[[]gitea.Tag]
+	branch    lazy[Ref]
 	owners    lazy[*CodeOwners]
 	assignees lazy[map[string]string] // lower-case login → login
 
-	mu       sync.Mutex
-	releases map[string]*lazy[Ref]
-	trees    map[string]*lazy[*Files] // by commit id
-	notes    []string
-	noted    map[string]bool
-	projects map[string]*projectStats
+	mu         sync.Mutex
+	releases   map[string]*lazy[Ref]
+	trees      map[string]*lazy[*Files] // by commit id
+	lines      map[string]*lazy[int]    // by commit id and path
+	notes      []string
+	noted      map[string]bool
+	projects   map[string]*projectStats
+	store      MappingStore
+	writeStore bool
+
+	learnMu sync.Mutex // held while a project's earned mappings are read or changed
+	learned map[string]*projectMaps
 }
 
-type projectStats struct{ inApp, found, ambiguous int }
+// projectStats counts a project's frames over the run, for the hint when
+// none was linked.
+type projectStats struct {
+	eligible, linked, unmapped int
+	example                    string // a frame path no mapping covered
+}
 
 // New returns an index over src. It reads nothing yet.
 func New(src Source, opt Options) *Index {
+	if opt.MaxTreeEntries <= 0 {
+		opt.MaxTreeEntries = DefaultMaxTreeEntries
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
 	return &Index{src: src, opt: opt, releases: map[string]*lazy[Ref]{}, trees: map[string]*lazy[*Files]{},
-		noted: map[string]bool{}, projects: map[string]*projectStats{}}
+		lines: map[string]*lazy[int]{}, noted: map[string]bool{}, projects: map[string]*projectStats{},
+		learned: map[string]*projectMaps{}}
 }
 
 // lazy computes a value once, on first need.
@@ -82,11 +106,36 @@ func (x *Index) note(format string, args ...any) {
 }
 
 // Frame is what the index needs of a stack frame. Paths are the frame's
-// file names to try, in order (abs_path, then filename).
+// file names (abs_path, then filename): an explicit mapping may match
+// either; an earned mapping is learned and matched on the first one given.
 type Frame struct {
 	Paths []string
 	Line  int
 	InApp bool
+}
+
+// primary is the path a frame is learned and matched by.
+func (f Frame) primary() string {
+	for _, p := range f.Paths {
+		if p != "" {
+			return p
+		}
+	}
+	return ""
+}
+
+// eligible reports whether a frame may be linked at all: in-app by the
+// SDK, and not in an interpreter's or package manager's folder.
+func (f Frame) eligible() bool {
+	if !f.InApp || f.primary() == "" {
+		return false
+	}
+	for _, p := range f.Paths {
+		if p != "" && IsLibraryPath(p) {
+			return false
+		}
+	}
+	return true
 }
 
 // Link is where a frame lives: a repository path and line, and the web
@@ -107,8 +156,9 @@ type Located struct {
 	FromRelease bool
 	// Links holds one entry per frame given, in their order.
 	Links []Link
-	// Owners are the assignable owners (CODEOWNERS) of the first in-app
-	// frame found; empty when assigning is off or nobody applies.
+	// Owners are the assignable owners (CODEOWNERS) of the first frame
+	// linked; empty when assigning is off, nothing was linked or nobody
+	// applies.
 	Owners []string
 }
 
@@ -123,71 +173,145 @@ func (l *Located) Found() int {
 	return n
 }
 
-// Locate finds an event's frames in the repository at the revision its
-// release names (else the default branch). Frames are given innermost
-// first; the owners are those of the first in-app frame found. It returns
-// nil when the repository cannot be read this run (the reason is a note).
+// Locate links an event's frames to the repository at the revision its
+// release names (else the default branch), each only through a code
+// mapping of the project: an explicit one (BSYNC_CODE_MAPPINGS), which
+// decides alone, or one the project earned (see Learned). Frames are
+// given innermost first; the owners are those of the first frame linked.
+// It returns nil when the repository cannot be read this run (the reason
+// is a note).
 func (x *Index) Locate(ctx context.Context, project, release string, frames []Frame) *Located {
-	repo, err := x.repo.get(func() (*gitea.Repository, error) { return x.src.Repository(ctx) })
-	switch {
-	case gitea.IsRepoNotFound(err) || gitea.IsUnauthorized(err):
-		return nil // the run fails on it at its first write, and says so there
-	case err != nil || repo.HTMLURL == "" || repo.DefaultBranch == "":
-		x.note("code links are off this run: the repository could not be read (%v)", errOr(err, "it names no web URL or default branch"))
-		return nil
-	}
-	ref, err := x.releaseRef(ctx, repo, release)
-	if err != nil {
-		x.note("code links are off this run: %v", err)
-		return nil
-	}
-	files, err := x.tree(ctx, ref)
-	if err != nil {
-		x.note("code links at %s are off this run: %v", ref.Name, err)
+	repo, ref, files := x.open(ctx, release)
+	if files == nil {
 		return nil
 	}
 	loc := &Located{RepoURL: repo.HTMLURL, FullName: repo.FullName, Ref: ref, FromRelease: ref.Kind != Branch,
 		Links: make([]Link, len(frames))}
-	maps := x.projectMappings(project)
+	x.learnMu.Lock()
+	pm := x.learnedFor(ctx, repo.FullName, project)
+	var paths []string
+	var lines []int
+	for _, f := range frames {
+		if f.eligible() {
+			paths, lines = append(paths, f.primary()), append(lines, f.Line)
+		}
+	}
+	x.learn(pm, files, paths, lines, x.opt.Now().UTC())
+	explicit := x.projectMappings(project)
 	st := x.stats(project)
 	for i, f := range frames {
-		if !f.InApp {
-			continue
+		if f.eligible() {
+			loc.Links[i] = x.linkFrame(ctx, files, ref, repo.HTMLURL, f, explicit, pm, st)
 		}
-		path, m := findAny(files, f.Paths, maps)
-		x.count(st, m)
-		if m != Found {
-			continue
-		}
-		line := f.Line
-		if line < 0 || line > MaxLine {
-			line = 0
-		}
-		loc.Links[i] = Link{Path: path, Line: line, URL: ref.FileURL(repo.HTMLURL, path, line)}
-		if loc.Owners == nil && x.opt.Assign {
-			loc.Owners = x.assignable(ctx, repo, path)
+	}
+	x.saveLearned(ctx, repo.FullName, project, pm)
+	x.learnMu.Unlock()
+	for _, l := range loc.Links {
+		if l.Path != "" && x.opt.Assign {
+			loc.Owners = x.assignable(ctx, repo, l.Path)
+			break
 		}
 	}
 	return loc
 }
 
-// findAny tries a frame's paths in order: the first found wins; several
-// files fitting one of them equally is ambiguous unless another is found.
-func findAny(files *Files, paths []string, maps []Mapping) (string, Match) {
-	res := NotFound
-	for _, p := range paths {
-		if p == "" {
+// open reads what every event needs: the repository, the release's ref
+// and that revision's files (nil when any cannot be read; the reason is a
+// note).
+func (x *Index) open(ctx context.Context, release string) (*gitea.Repository, Ref, *Files) {
+	repo, err := x.repo.get(func() (*gitea.Repository, error) { return x.src.Repository(ctx) })
+	switch {
+	case gitea.IsRepoNotFound(err) || gitea.IsUnauthorized(err):
+		return nil, Ref{}, nil // the run fails on it at its first write, and says so there
+	case err != nil || repo.HTMLURL == "" || repo.DefaultBranch == "":
+		x.note("code links are off this run: the repository could not be read (%v)", errOr(err, "it names no web URL or default branch"))
+		return nil, Ref{}, nil
+	}
+	ref, err := x.releaseRef(ctx, repo, release)
+	if err != nil {
+		x.note("code links are off this run: %v", err)
+		return nil, Ref{}, nil
+	}
+	files, err := x.tree(ctx, ref)
+	if err != nil {
+		x.note("code links at %s %s are off this run: %v", ref.kindName(), ref.Name, err)
+		return nil, Ref{}, nil
+	}
+	return repo, ref, files
+}
+
+// linkFrame links one eligible frame through the mapping that covers it:
+// the explicit one with the longest stack prefix, else the trusted earned
+// one. A frame whose file is missing there is not linked; one whose file
+// is shorter than its line is not linked either, and counts against an
+// earned mapping (the file at that revision is not the code that ran).
+func (x *Index) linkFrame(ctx context.Context, files *Files, ref Ref, repoURL string, f Frame,
+	explicit []Mapping, pm *projectMaps, st *projectStats) Link {
+	x.mu.Lock()
+	st.eligible++
+	x.mu.Unlock()
+	if m, path, ok := longestExplicit(f.Paths, explicit); ok {
+		file := files.Through(path, m)
+		if file == "" || !x.holdsLine(ctx, files, ref, file, f.Line) {
+			return Link{}
+		}
+		return x.linked(st, ref, repoURL, file, f.Line)
+	}
+	i := pm.covering(f.primary())
+	if i < 0 {
+		x.mu.Lock()
+		st.unmapped++
+		if st.example == "" {
+			st.example = f.primary()
+		}
+		x.mu.Unlock()
+		return Link{}
+	}
+	l := &pm.list[i]
+	file := files.Through(f.primary(), l.mapping())
+	if file == "" {
+		return Link{} // a file the repository does not hold (a build's output, say): no link
+	}
+	if !x.holdsLine(ctx, files, ref, file, f.Line) {
+		l.Misses++
+		pm.dirty = true
+		return Link{}
+	}
+	l.Hits++
+	if l.Example == "" {
+		l.Example, l.ExampleFile = f.primary(), file
+	}
+	pm.dirty = true
+	return x.linked(st, ref, repoURL, file, f.Line)
+}
+
+func (x *Index) linked(st *projectStats, ref Ref, repoURL, file string, line int) Link {
+	x.mu.Lock()
+	st.linked++
+	x.mu.Unlock()
+	if line < 0 || line > MaxLine {
+		line = 0
+	}
+	return Link{Path: file, Line: line, URL: ref.FileURL(repoURL, file, line)}
+}
+
+// longestExplicit returns the explicit mapping with the longest stack
+// prefix one of the frame's paths starts with, and that path.
+func longestExplicit(paths []string, maps []Mapping) (Mapping, string, bool) {
+	var best Mapping
+	bestPath, found := "", false
+	for _, path := range paths {
+		p, ok := normPath(path)
+		if !ok {
 			continue
 		}
-		path, m := files.Find(p, maps)
-		if m == Found {
-			return path, Found
-		}
-		if m == Ambiguous {
-			res = Ambiguous
+		for _, m := range maps {
+			if hasPathPrefix(p, m.StackPrefix) && (!found || len(normPrefix(m.StackPrefix)) > len(normPrefix(best.StackPrefix))) {
+				best, bestPath, found = m, path, true
+			}
 		}
 	}
-	return "", res
+	return best, bestPath, found
 }
 
 func errOr(err error, text string) any {
@@ -218,102 +342,12 @@ func (x *Index) stats(project string) *projectStats {
 	return st
 }
 
-func (x *Index) count(st *projectStats, m Match) {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	st.inApp++
-	switch m {
-	case Found:
-		st.found++
-	case Ambiguous:
-		st.ambiguous++
-	}
-}
-
-// releaseRef resolves a release to a tag, a commit, or the default branch
-// (once per release and run).
-func (x *Index) releaseRef(ctx context.Context, repo *gitea.Repository, release string) (Ref, error) {
-	x.mu.Lock()
-	l := x.releases[release]
-	if l == nil {
-		l = &lazy[Ref]{}
-		x.releases[release] = l
-	}
-	x.mu.Unlock()
-	return l.get(func() (Ref, error) { return x.resolveRelease(ctx, repo, release) })
-}
-
-func (x *Index) resolveRelease(ctx context.Context, repo *gitea.Repository, release string) (Ref, error) {
-	if cands := releaseCandidates(release); len(cands) > 0 {
-		tags, err := x.tags.get(func() ([]gitea.Tag, error) { return x.src.Tags(ctx, maxTagPages) })
-		if err != nil {
-			x.note("the repository's tags could not be read, so frames are linked at the default branch: %v", err)
-		}
-		for _, c := range cands {
-			for _, t := range tags {
-				if t.Name == c && t.Commit.SHA != "" {
-					return Ref{Kind: Tag, Name: t.Name, SHA: t.Commit.SHA}, nil
-				}
-			}
-		}
-		if c := commitCandidate(release); c != "" {
-			sha, err := x.src.CommitSHA(ctx, c)
-			switch {
-			case err == nil:
-				return Ref{Kind: Commit, Name: sha, SHA: sha}, nil
-			case !errors.Is(err, gitea.ErrRefNotFound):
-				x.note("a release's commit could not be looked up, so its frames are linked at the default branch: %v", err)
-			}
-		}
-		x.note("release %s names no tag or commit of %s: its frames are linked at the default branch %s",
-			quote(release), repo.FullName, repo.DefaultBranch)
-	}
-	t, err := x.src.Tree(ctx, repo.DefaultBranch)
-	if errors.Is(err, gitea.ErrRefNotFound) {
-		return Ref{}, fmt.Errorf("%s has no commit on its default branch %s", repo.FullName, repo.DefaultBranch)
-	}
-	if err != nil {
-		return Ref{}, fmt.Errorf("the default branch %s could not be read: %w", repo.DefaultBranch, err)
-	}
-	x.storeTree(t)
-	return Ref{Kind: Branch, Name: repo.DefaultBranch, SHA: t.SHA}, nil
-}
-
-// quote shows a release in a note: cut short, on one line, in quotes. The
-// notes go to the run report and the log, never into Gitea.
+// quote shows event text or a release in a note: cut short, on one line,
+// in quotes. The notes go to the run report and the log, never into Gitea.
 func quote(s string) string {
 	s = strings.Join(strings.Fields(strings.ToValidUTF8(s, "?")), " ")
 	if len(s) > 80 {
 		s = strings.ToValidUTF8(s[:80], "") + "…"
 	}
 	return fmt.Sprintf("%q", s)
-}
-
-// storeTree keeps a tree read while resolving a ref.
-func (x *Index) storeTree(t *gitea.Tree) {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	if x.trees[t.SHA] == nil {
-		l := &lazy[*Files]{}
-		l.get(func() (*Files, error) { return NewFiles(t.Files), nil })
-		x.trees[t.SHA] = l
-	}
-}
-
-// tree returns the files of a ref's commit, read once per run.
-func (x *Index) tree(ctx context.Context, ref Ref) (*Files, error) {
-	x.mu.Lock()
-	l := x.trees[ref.SHA]
-	if l == nil {
-		l = &lazy[*Files]{}
-		x.trees[ref.SHA] = l
-	}
-	x.mu.Unlock()
-	return l.get(func() (*Files, error) {
-		t, err := x.src.Tree(ctx, ref.SHA)
-		if err != nil {
-			return nil, err
-		}
-		return NewFiles(t.Files), nil
-	})
 }

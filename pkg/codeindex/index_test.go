@@ -22,8 +22,10 @@ func newRepo(t *testing.T, files map[string]string) (*giteatest.Server, *gitea.C
 		apiclient.Options{RetryWait: time.Millisecond, RetryMaxWait: 10 * time.Millisecond, Timeout: 2 * time.Second}), head
 }
 
+var lines20 = strings.Repeat("x\n", 20)
+
 var appFiles = map[string]string{
-	"src/server/app.ts": "x", "src/server/db.ts": "x", "src/client/main.ts": "x", "README.md": "x",
+	"src/server/app.ts": lines20, "src/server/db.ts": lines20, "src/client/main.ts": lines20, "README.md": "x",
 	"CODEOWNERS": "src/server/.* @wri @rea @ghost @acme/backend\nsrc/client/.* @wri\n",
 }
 
@@ -37,7 +39,7 @@ func inApp(line int, paths ...string) codeindex.Frame {
 func TestLocateReadsOncePerRunAndRef(t *testing.T) {
 	srv, c, head := newRepo(t, appFiles)
 	srv.Tag("v1.4.2", head)
-	srv.Commit("", map[string]string{"src/server/app.ts": "changed"})
+	srv.Commit("", map[string]string{"src/server/app.ts": lines20 + "changed\n"})
 	srv.AddUser("wri", "write")
 	srv.AddUser("rea", "read")
 	x := codeindex.New(c, codeindex.Options{Assign: true})
@@ -72,7 +74,9 @@ func TestLocateReadsOncePerRunAndRef(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	for route, want := range map[string]int{"/git/trees/": 2, "/tags": 1, "/raw/CODEOWNERS": 1, "/assignees": 1} {
+	// Three tag names tried per release, one branch look-up, one tree per
+	// commit: nothing per event.
+	for route, want := range map[string]int{"/git/trees/": 2, "/tags/": 6, "/branches/": 1, "/raw/CODEOWNERS": 1, "/assignees": 1} {
 		if n := srv.CountRequests("GET", route); n != want*pages(route) {
 			t.Errorf("GET %s: %d requests, want %d", route, n, want*pages(route))
 		}
@@ -99,14 +103,14 @@ func TestLocateAtACommitRelease(t *testing.T) {
 	srv, c, head := newRepo(t, appFiles)
 	srv.Commit("", map[string]string{"src/server/app.ts": ""}) // deleted on main since
 	x := codeindex.New(c, codeindex.Options{})
-	loc := x.Locate(t.Context(), "api", "backend@"+head[:9], []codeindex.Frame{inApp(7, "src/server/app.ts")})
+	loc := x.Locate(t.Context(), "api", "backend@"+head[:9], []codeindex.Frame{inApp(7, "/srv/api/src/server/app.ts")})
 	if loc == nil || loc.Ref.Kind != codeindex.Commit || loc.Ref.SHA != head || loc.Found() != 1 {
 		t.Fatalf("located %+v", loc)
 	}
 	if loc.Owners != nil {
 		t.Errorf("owners %q with assigning off", loc.Owners)
 	}
-	if srv.CountRequests("GET", "/raw/") != 0 || srv.CountRequests("GET", "/assignees") != 0 {
+	if srv.CountRequests("GET", "/raw/CODEOWNERS") != 0 || srv.CountRequests("GET", "/assignees") != 0 {
 		t.Error("CODEOWNERS or the assignees were read with assigning off")
 	}
 }
@@ -124,15 +128,15 @@ func TestLocateQuietWhenNothingApplies(t *testing.T) {
 		}
 	}
 	notes := x.Notes()
-	if len(notes) != 1 || !strings.Contains(notes[0], "project web: none of 3 in-app frames matched") {
+	if len(notes) != 1 || !strings.Contains(notes[0], "project web: none of 3 in-app frames was linked") {
 		t.Errorf("notes %q", notes)
 	}
-	srv2, c2, _ := newRepo(t, map[string]string{"a.ts": "x"})
+	srv2, c2, _ := newRepo(t, map[string]string{"src/a.ts": "x"})
 	x2 := codeindex.New(c2, codeindex.Options{Assign: true})
-	if loc := x2.Locate(t.Context(), "web", "", []codeindex.Frame{inApp(1, "a.ts")}); loc.Found() != 1 || len(loc.Owners) != 0 {
+	if loc := x2.Locate(t.Context(), "web", "", []codeindex.Frame{inApp(1, "/srv/app/src/a.ts")}); loc.Found() != 1 || len(loc.Owners) != 0 {
 		t.Errorf("located %+v", loc)
 	}
-	if n := srv2.CountRequests("GET", "/raw/"); n != 3 {
+	if n := srv2.CountRequests("GET", "/raw/") - srv2.CountRequests("GET", "/raw/src/"); n != 3 {
 		t.Errorf("%d CODEOWNERS reads, want the three places Gitea looks", n)
 	}
 	if notes := x2.Notes(); len(notes) != 1 || !strings.Contains(notes[0], "has no CODEOWNERS") {
@@ -165,7 +169,7 @@ func TestLocateOffInAnEmptyRepository(t *testing.T) {
 	if notes := x.Notes(); len(notes) != 1 || !strings.Contains(notes[0], "acme/app has no commit on its default branch main") {
 		t.Errorf("notes %q", notes)
 	}
-	if n := srv.CountRequests("GET", "/git/trees/"); n != 1 {
-		t.Errorf("%d tree reads, want 1 per run", n)
+	if n := srv.CountRequests("GET", "/branches/"); n != 1 {
+		t.Errorf("%d branch reads, want 1 per run", n)
 	}
 }

@@ -86,7 +86,7 @@ func (x *Index) assignable(ctx context.Context, repo *gitea.Repository, path str
 
 // Notes returns what the run should say once: refs it could not read,
 // releases without a tag, CODEOWNERS problems, and projects none of whose
-// in-app frames matched a file of the repository.
+// in-app frames was linked.
 func (x *Index) Notes() []string {
 	x.mu.Lock()
 	defer x.mu.Unlock()
@@ -97,13 +97,20 @@ func (x *Index) Notes() []string {
 	}
 	sort.Strings(projects)
 	for _, p := range projects {
-		st := x.projects[p]
-		switch {
-		case st.inApp > 0 && st.found == 0:
-			out = append(out, fmt.Sprintf("project %s: none of %d in-app frames matched a file of the repository, so its issues carry no code links (is it the application's source? BSYNC_CODE_MAPPINGS maps stack paths to repository paths)", p, st.inApp))
-		case st.ambiguous > 0:
-			out = append(out, fmt.Sprintf("project %s: %d in-app frames matched several files of the repository equally and were not linked (BSYNC_CODE_MAPPINGS decides)", p, st.ambiguous))
+		if st := x.projects[p]; st.eligible > 0 && st.linked == 0 {
+			out = append(out, nothingLinked(p, st))
 		}
 	}
 	return out
+}
+
+// nothingLinked is the hint for a project none of whose frames was linked
+// this run: an example frame path and the setting that maps it.
+func nothingLinked(project string, st *projectStats) string {
+	s := fmt.Sprintf("project %s: none of %d in-app frames was linked to a file of the repository, so its issues carry no code links", project, st.eligible)
+	if st.example == "" {
+		return s + " (their files are not in the repository there, or are shorter than the frames' lines)"
+	}
+	return s + fmt.Sprintf(" (no code mapping covers a frame such as %s yet: one is earned when a frame's path ends in exactly one file of the repository by %d or more path segments; if this repository is the project's source, set BSYNC_CODE_MAPPINGS=%s:<the frame's path up to the repository's part>=<that part's folder in the repository>, e.g. %s:/srv/app/=backend/)",
+		quote(st.example), MinSuffixSegments, project, project)
 }

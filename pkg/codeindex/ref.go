@@ -3,6 +3,7 @@ package codeindex
 import (
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -22,6 +23,16 @@ type Ref struct {
 	Kind RefKind
 	Name string // branch or tag name, or the full commit id
 	SHA  string // the commit it resolved to
+}
+
+func (r Ref) kindName() string {
+	switch r.Kind {
+	case Tag:
+		return "tag"
+	case Commit:
+		return "commit"
+	}
+	return "branch"
 }
 
 // webPath is the ref's part of a Gitea web URL: src/tag/<tag> or
@@ -73,32 +84,37 @@ var reCommitish = regexp.MustCompile(`^[0-9a-fA-F]{7,40}$`)
 
 // releaseCandidates are the tag names a release can stand for, best
 // first: the release as given, then the version of Sentry's
-// "package@version" form, each also with its "v" added or dropped
-// ("flyer-crawler@1.4.2" → "flyer-crawler@1.4.2", "1.4.2", "v1.4.2").
+// "package@version" form, each also with its "v" added or dropped, and
+// then the same without build metadata ("flyer-crawler@1.4.2+b5" →
+// "flyer-crawler@1.4.2+b5", "1.4.2+b5", "v1.4.2+b5", "flyer-crawler@1.4.2",
+// "1.4.2", "v1.4.2").
 func releaseCandidates(release string) []string {
 	release = strings.TrimSpace(release)
-	if release == "" {
+	if release == "" || len(release) > 200 {
 		return nil
-	}
-	bases := []string{release}
-	if i := strings.LastIndex(release, "@"); i > 0 && i < len(release)-1 {
-		bases = append(bases, release[i+1:])
 	}
 	var out []string
 	add := func(s string) {
-		for _, o := range out {
-			if o == s {
-				return
-			}
+		if s != "" && !slices.Contains(out, s) {
+			out = append(out, s)
 		}
-		out = append(out, s)
 	}
-	for _, b := range bases {
-		add(b)
-		if len(b) > 1 && b[0] == 'v' && isDigit(b[1]) {
-			add(b[1:])
-		} else if isDigit(b[0]) {
-			add("v" + b)
+	full := []string{release}
+	if i := strings.IndexByte(release, '+'); i > 0 {
+		full = append(full, release[:i])
+	}
+	for _, r := range full {
+		bases := []string{r}
+		if i := strings.LastIndex(r, "@"); i > 0 && i < len(r)-1 {
+			bases = append(bases, r[i+1:])
+		}
+		for _, b := range bases {
+			add(b)
+			if len(b) > 1 && b[0] == 'v' && isDigit(b[1]) {
+				add(b[1:])
+			} else if isDigit(b[0]) {
+				add("v" + b)
+			}
 		}
 	}
 	return out

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -26,6 +27,9 @@ const MaxTreePages = 1000
 // that name.
 var ErrRefNotFound = errors.New("no such branch, tag or commit in the repository")
 
+// ErrTreeTooBig says a tree holds more entries than the caller will read.
+var ErrTreeTooBig = errors.New("tree too big to read")
+
 // Tree is the recursive file listing of one commit.
 type Tree struct {
 	// SHA is the commit the ref resolved to (Gitea answers the resolved id
@@ -34,6 +38,8 @@ type Tree struct {
 	// Files are the paths of the blobs (files and symlinks; directories
 	// and submodules left out), as Gitea lists them.
 	Files []string
+	// Sizes holds each file's size in bytes, in the order of Files.
+	Sizes []int64
 }
 
 // treePage is one page of GET /repos/{owner}/{repo}/git/trees/{sha}.
@@ -42,6 +48,7 @@ type treePage struct {
 	Entries []struct {
 		Path string `json:"path"`
 		Type string `json:"type"`
+		Size int64  `json:"size"`
 	} `json:"tree"`
 	Truncated  bool `json:"truncated"`
 	Page       int  `json:"page"`
@@ -51,36 +58,44 @@ type treePage struct {
 // Tree reads the whole recursive tree of ref (a branch, tag or commit) a
 // page at a time: Gitea cuts a recursive listing into pages of at most
 // DEFAULT_GIT_TREES_PER_PAGE entries and sets truncated while more follow.
-// An unknown ref is ErrRefNotFound (Gitea answers 400 "sha not found").
+// The first page names the commit the ref resolved to, and every later
+// page is read by that commit's id, so a push while the tree is read
+// cannot change it. A tree of more than maxEntries entries (files and
+// directories; 0: no bound but MaxTreePages) is ErrTreeTooBig, known from
+// the first page's total_count. An unknown ref is ErrRefNotFound (Gitea
+// answers 400 "sha not found").
 //
 // Gitea API: GET /repos/{owner}/{repo}/git/trees/{sha}?recursive=1&page=&per_page=
-func (c *Client) Tree(ctx context.Context, ref string) (*Tree, error) {
+func (c *Client) Tree(ctx context.Context, ref string, maxEntries int) (*Tree, error) {
 	t := &Tree{}
 	perPage := c.treePerPage
 	if perPage <= 0 {
 		perPage = DefaultTreePerPage
 	}
+	at := ref
 	for page := 1; ; page++ {
 		if page > MaxTreePages {
 			return nil, fmt.Errorf("read gitea tree at %q: %w (%d pages of %d)", ref, ErrPageCap, MaxTreePages, perPage)
 		}
-		q := url.Values{"recursive": {"1"}, "page": {strconv.Itoa(page)}, "per_page": {strconv.Itoa(perPage)}}
-		var p treePage
-		err := c.get(ctx, c.repoPath("/git/trees/"+url.PathEscape(ref)), q, &p)
-		if s := StatusCode(err); s == http.StatusBadRequest || s == http.StatusNotFound {
-			return nil, fmt.Errorf("read gitea tree at %q: %w (%v)", ref, ErrRefNotFound, err)
-		}
+		p, err := c.treePage(ctx, at, page, perPage)
 		if err != nil {
 			return nil, fmt.Errorf("read gitea tree at %q: %w", ref, err)
 		}
 		if page == 1 {
+			if maxEntries > 0 && p.TotalCount > maxEntries {
+				return nil, fmt.Errorf("read gitea tree at %q: %w (%d entries, at most %d read)", ref, ErrTreeTooBig, p.TotalCount, maxEntries)
+			}
 			t.SHA = p.SHA
+			if reFullSHA.MatchString(p.SHA) {
+				at = p.SHA
+			}
 		} else if p.SHA != t.SHA {
 			return nil, fmt.Errorf("read gitea tree at %q: %q moved from %s to %s while it was read", ref, ref, t.SHA, p.SHA)
 		}
 		for _, e := range p.Entries {
 			if e.Type == "blob" {
 				t.Files = append(t.Files, e.Path)
+				t.Sizes = append(t.Sizes, e.Size)
 			}
 		}
 		if !p.Truncated || len(p.Entries) == 0 {
@@ -89,12 +104,68 @@ func (c *Client) Tree(ctx context.Context, ref string) (*Tree, error) {
 	}
 }
 
+var reFullSHA = regexp.MustCompile(`^([0-9a-f]{40}|[0-9a-f]{64})$`)
+
+func (c *Client) treePage(ctx context.Context, ref string, page, perPage int) (*treePage, error) {
+	q := url.Values{"recursive": {"1"}, "page": {strconv.Itoa(page)}, "per_page": {strconv.Itoa(perPage)}}
+	var p treePage
+	err := c.get(ctx, c.repoPath("/git/trees/"+url.PathEscape(ref)), q, &p)
+	if s := StatusCode(err); s == http.StatusBadRequest || s == http.StatusNotFound {
+		return nil, fmt.Errorf("%w (%v)", ErrRefNotFound, err)
+	}
+	return &p, err
+}
+
 // Tag is a repository tag and the commit it names.
 type Tag struct {
 	Name   string `json:"name"`
 	Commit struct {
 		SHA string `json:"sha"`
 	} `json:"commit"`
+}
+
+// TagSHA returns the commit a tag names, or ErrRefNotFound when the
+// repository has no tag of that name (Gitea answers 404 "tag doesn't
+// exist"; a name with '@', '+' or '/' is found as written, checked on
+// Gitea 1.25.4).
+//
+// Gitea API: GET /repos/{owner}/{repo}/tags/{tag}
+func (c *Client) TagSHA(ctx context.Context, name string) (string, error) {
+	var t Tag
+	err := c.get(ctx, c.repoPath("/tags/"+url.PathEscape(name)), nil, &t)
+	if StatusCode(err) == http.StatusNotFound {
+		return "", fmt.Errorf("read gitea tag %q: %w", name, ErrRefNotFound)
+	}
+	if err != nil {
+		return "", fmt.Errorf("read gitea tag %q: %w", name, err)
+	}
+	if t.Commit.SHA == "" {
+		return "", fmt.Errorf("read gitea tag %q: it names no commit", name)
+	}
+	return t.Commit.SHA, nil
+}
+
+// BranchSHA returns the commit a branch points at, or ErrRefNotFound when
+// the repository has no such branch (Gitea answers 404).
+//
+// Gitea API: GET /repos/{owner}/{repo}/branches/{branch}
+func (c *Client) BranchSHA(ctx context.Context, name string) (string, error) {
+	var b struct {
+		Commit struct {
+			ID string `json:"id"`
+		} `json:"commit"`
+	}
+	err := c.get(ctx, c.repoPath("/branches/"+url.PathEscape(name)), nil, &b)
+	if StatusCode(err) == http.StatusNotFound {
+		return "", fmt.Errorf("read gitea branch %q: %w", name, ErrRefNotFound)
+	}
+	if err != nil {
+		return "", fmt.Errorf("read gitea branch %q: %w", name, err)
+	}
+	if b.Commit.ID == "" {
+		return "", fmt.Errorf("read gitea branch %q: it names no commit", name)
+	}
+	return b.Commit.ID, nil
 }
 
 // Tags lists every tag of the repository (newest first, as Gitea lists

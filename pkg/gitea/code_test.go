@@ -105,7 +105,7 @@ func checkCodeCalls(t *testing.T, repo codeRepo) {
 	c := repo.client(t)
 	gitea.SetTreePerPage(c, 3) // the tree has 5 files and 6 directories: four pages
 
-	tr, err := c.Tree(ctx, "v1.4.2")
+	tr, err := c.Tree(ctx, "v1.4.2", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,20 +116,24 @@ func checkCodeCalls(t *testing.T, repo codeRepo) {
 	if tr.SHA != head {
 		t.Errorf("the tag's tree resolved to %s, want the commit %s", tr.SHA, head)
 	}
-	if short, err := c.Tree(ctx, head[:7]); err != nil || short.SHA != head {
+	if short, err := c.Tree(ctx, head[:7], 0); err != nil || short.SHA != head {
 		t.Errorf("tree at a short id: %v, %v", short, err)
 	}
-	if main, err := c.Tree(ctx, "main"); err != nil || !slices.Contains(main.Files, "later.txt") {
+	if main, err := c.Tree(ctx, "main", 0); err != nil || !slices.Contains(main.Files, "later.txt") {
 		t.Errorf("tree at main: %v, %v", main, err)
 	}
-	if _, err := c.Tree(ctx, "no-such-ref"); !errors.Is(err, gitea.ErrRefNotFound) {
+	if _, err := c.Tree(ctx, "no-such-ref", 0); !errors.Is(err, gitea.ErrRefNotFound) {
 		t.Errorf("tree at an unknown ref: %v, want ErrRefNotFound", err)
 	}
 
+	if _, err := c.Tree(ctx, "main", 5); !errors.Is(err, gitea.ErrTreeTooBig) {
+		t.Errorf("tree of 12 entries read with a budget of 5: %v, want ErrTreeTooBig", err)
+	}
 	tags, err := c.Tags(ctx, 10)
 	if err != nil || len(tags) != 1 || tags[0].Name != "v1.4.2" || tags[0].Commit.SHA != head {
 		t.Errorf("tags: %+v, %v", tags, err)
 	}
+	checkRefLookups(t, repo, c, head)
 	if sha, err := c.CommitSHA(ctx, head[:8]); err != nil || sha != head {
 		t.Errorf("commit by short id: %q, %v", sha, err)
 	}
@@ -143,6 +147,30 @@ func checkCodeCalls(t *testing.T, repo codeRepo) {
 		t.Errorf("a missing file: %v, want a 404", err)
 	}
 	checkAssignees(t, repo, c)
+}
+
+// checkRefLookups: a tag is found by its name as written, with '@', '+'
+// or '/' in it, and a missing one is ErrRefNotFound; the default branch
+// names the commit it points at.
+func checkRefLookups(t *testing.T, repo codeRepo, c *gitea.Client, head string) {
+	ctx := t.Context()
+	for _, name := range []string{"flyer-crawler@1.4.2", "1.4.2+build.5", "release/1.4"} {
+		repo.tag(t, name, head)
+		if sha, err := c.TagSHA(ctx, name); err != nil || sha != head {
+			t.Errorf("tag %q: %q, %v; want %s", name, sha, err, head)
+		}
+	}
+	for _, name := range []string{"1.4.2", "1.4.2 build.5", "no-such-tag"} {
+		if _, err := c.TagSHA(ctx, name); !errors.Is(err, gitea.ErrRefNotFound) {
+			t.Errorf("missing tag %q: %v, want ErrRefNotFound", name, err)
+		}
+	}
+	if sha, err := c.BranchSHA(ctx, "main"); err != nil || len(sha) != 40 {
+		t.Errorf("branch main: %q, %v", sha, err)
+	}
+	if _, err := c.BranchSHA(ctx, "no-such-branch"); !errors.Is(err, gitea.ErrRefNotFound) {
+		t.Errorf("missing branch: %v, want ErrRefNotFound", err)
+	}
 }
 
 // checkAssignees: the list holds writers only, yet on a public repository

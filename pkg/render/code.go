@@ -2,10 +2,13 @@ package render
 
 import (
 	"regexp"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 
 	"bsync/pkg/bugsink"
+	"bsync/pkg/codeindex"
 )
 
 // MaxCodeLinks caps the frames an issue links to the repository.
@@ -25,6 +28,10 @@ type CodeFrame struct {
 	Paths    []string // the frame's abs_path and filename, to try in that order
 	Line     int
 	Function string
+	// Group is the exception the frame belongs to: 0 the main one, 1 its
+	// cause, and so on down the chain (for an event without an exception,
+	// the stack it is in).
+	Group int
 }
 
 // RefKind says which revision the links point at.
@@ -74,7 +81,7 @@ func CodeFrames(ev *bugsink.Event) []CodeFrame {
 	}
 	var out []CodeFrame
 	seen := map[string]bool{}
-	for _, frames := range codeStacks(ev) {
+	for g, frames := range codeStacks(ev) {
 		for i := len(frames) - 1; i >= 0; i-- {
 			f := frames[i]
 			if f.InApp == nil || !*f.InApp {
@@ -85,7 +92,7 @@ func CodeFrames(ev *bugsink.Event) []CodeFrame {
 				continue
 			}
 			seen[key] = true
-			out = append(out, CodeFrame{Paths: []string{f.AbsPath, f.Filename}, Line: int(f.Lineno), Function: f.Function})
+			out = append(out, CodeFrame{Paths: []string{f.AbsPath, f.Filename}, Line: int(f.Lineno), Function: f.Function, Group: g})
 			if len(out) == MaxCodeLinks {
 				return out
 			}
@@ -131,41 +138,130 @@ var reSafeURL = regexp.MustCompile(`^https?://[A-Za-z0-9\-._~:/?#@!$&*+,;=%]+$`)
 func safeURL(u string) bool { return len(u) <= maxLinkURLBytes && reSafeURL.MatchString(u) }
 
 // releaseCell shows the event's release in the details table, linked to
-// the tag or commit it names when the repository has one.
+// the tag or commit it names when the repository has one and a frame of
+// the event was linked there (a repository that is not the event's
+// source may have a tag of the same name).
 func (c *Code) releaseCell(release string) string {
 	text := cell(release, maxReleaseBytes)
-	if c == nil || text == "—" || !safeURL(c.ReleaseURL) {
+	if c == nil || text == "—" || !safeURL(c.ReleaseURL) || !c.linksAny() {
 		return text
 	}
 	return "[" + text + "](" + c.ReleaseURL + ")"
 }
 
-// section lists the frames found in the repository, linked at their line,
-// under a line that says at which revision and why; "" when none was
-// found.
-func (c *Code) section(release string) string {
+// linksAny reports whether a frame was linked.
+func (c *Code) linksAny() bool {
+	for _, l := range c.Links {
+		if l.URL != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// section lists the frames linked to the repository under a line that
+// says at which revision and why, one group per exception of a chain (the
+// main exception's first, then each cause's, "Caused by …"), each group in
+// the trace's own order (oldest call first for Python, newest first
+// elsewhere), a frame shown once; "" when none was linked.
+func (c *Code) section(release string, frames []CodeFrame, python bool, excs bugsink.ExceptionList) string {
 	if c == nil {
 		return ""
 	}
-	var lines []string
-	for _, l := range c.Links {
-		if l.URL == "" || !safeURL(l.URL) {
+	groups := map[int][]string{}
+	var order []int
+	for i, l := range c.Links {
+		if l.URL == "" || !safeURL(l.URL) || i >= len(frames) {
 			continue
 		}
-		where := truncateBytes(l.Path, maxLinkPath)
-		if l.Line > 0 && l.Line <= maxLinkLine {
-			where += ":" + strconv.Itoa(l.Line)
+		g := frames[i].Group
+		if _, ok := groups[g]; !ok {
+			order = append(order, g)
 		}
-		line := "- [" + codeSpan(where, false) + "](" + l.URL + ")"
-		if fn := codeSpan(truncateBytes(oneLine(untrusted(l.Function)), maxFunctionBytes), false); fn != "" {
-			line += " in " + fn
-		}
-		lines = append(lines, line)
+		groups[g] = append(groups[g], "- "+l.markdown())
 	}
-	if len(lines) == 0 {
+	if len(order) == 0 {
 		return ""
 	}
-	return c.refLine(release) + "\n\n" + strings.Join(lines, "\n")
+	sort.Ints(order)
+	parts := []string{c.refLine(release)}
+	for _, g := range order {
+		lines := groups[g]
+		if python {
+			slices.Reverse(lines)
+		}
+		if g > 0 {
+			parts = append(parts, causedBy(excs, g))
+		}
+		parts = append(parts, strings.Join(lines, "\n"))
+	}
+	return strings.Join(parts, "\n\n")
+}
+
+// markdown is a linked frame: its file and line linked, and its function.
+func (l CodeLink) markdown() string {
+	where := truncateBytes(l.Path, maxLinkPath)
+	if l.Line > 0 && l.Line <= maxLinkLine {
+		where += ":" + strconv.Itoa(l.Line)
+	}
+	s := "[" + codeSpan(where, false) + "](" + l.URL + ")"
+	if fn := codeSpan(truncateBytes(oneLine(untrusted(l.Function)), maxFunctionBytes), false); fn != "" {
+		s += " in " + fn
+	}
+	return s
+}
+
+// causedBy heads the frames of the exception g steps down the chain from
+// the main one.
+func causedBy(excs bugsink.ExceptionList, g int) string {
+	if i := len(excs) - 1 - g; i >= 0 && i < len(excs) {
+		return "Caused by " + codeSpan(exceptionHeader(excs[i]), false) + ":"
+	}
+	return "In another stack:"
+}
+
+// culprit is the first row of the details table: where the error
+// happened. It is the innermost in-app frame outside an interpreter's or
+// package manager's folder, as "file:line in function", linked to the
+// repository when the code index linked it; without such a frame, the
+// culprit Bugsink reports.
+func culprit(frames []CodeFrame, code *Code, bugsinkCulprit string) string {
+	for i, f := range frames {
+		if isLibraryFrame(f) {
+			continue
+		}
+		if code != nil && i < len(code.Links) && code.Links[i].URL != "" && safeURL(code.Links[i].URL) {
+			return code.Links[i].markdown()
+		}
+		file := f.Paths[len(f.Paths)-1]
+		if file == "" {
+			file = f.Paths[0]
+		}
+		if strings.Contains(file, "://") || strings.Contains(file, "?") {
+			file = redactURL(file)
+		}
+		where := truncateBytes(oneLine(untrusted(file)), maxLinkPath)
+		if f.Line > 0 && f.Line <= maxLinkLine {
+			where += ":" + strconv.Itoa(f.Line)
+		}
+		s := codeSpan(where, false)
+		if fn := codeSpan(truncateBytes(oneLine(untrusted(f.Function)), maxFunctionBytes), false); fn != "" {
+			s += " in " + fn
+		}
+		if s != "" {
+			return s
+		}
+	}
+	return cell(bugsinkCulprit, maxFunctionBytes*2)
+}
+
+func isLibraryFrame(f CodeFrame) bool {
+	for _, p := range f.Paths {
+		if p != "" && codeindex.IsLibraryPath(p) {
+			return true
+		}
+	}
+	return false
 }
 
 // refLine says where the links point: the release's tag or commit, or the

@@ -47,7 +47,7 @@ func FuzzRender(f *testing.F) {
 		const limit = 16 << 10
 		// The repository holds the fuzzed path (and one under src/) and is
 		// tagged with the fuzzed release, so the frame is linked.
-		files := codeindex.NewFiles([]string{file, "src/" + file, "src/app.ts"})
+		files := codeindex.NewFiles([]string{file, "src/" + file, "src/app.ts"}, nil)
 		code := codeIn(ev, files, codeindex.Ref{Kind: codeindex.Tag, Name: value, SHA: shopSHA})
 		r := Issue(Input{Issue: is, Event: ev, Project: file, Options: Options{BugsinkURL: safetyBase, MaxBodyBytes: limit}, Code: code})
 		for _, v := range append(checkTitle(r.Title), checkBody(r.Body, limit)...) {

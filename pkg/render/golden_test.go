@@ -94,7 +94,11 @@ func renderThroughFake(t testing.TB, data []byte, typ, value string, opts ...bug
 // shopFiles is the repository the golden issues link into: the recording
 // scripts at its root and the bundle's original source under src/ (the
 // minified bundle is not in it).
-var shopFiles = codeindex.NewFiles([]string{"README.md", "record_node.js", "record_python.py", "src/cart.ts"})
+var shopFiles = codeindex.NewFiles([]string{"README.md", "record_node.js", "record_python.py", "src/cart.ts"}, nil)
+
+// shopMappings are the code mappings the shop's frames are linked
+// through.
+var shopMappings = []codeindex.Mapping{{StackPrefix: "/srv/shop/"}, {StackPrefix: "webpack://shop/./"}, {StackPrefix: "/srv/app/"}, {StackPrefix: ""}}
 
 const shopSHA = "5f3c2a1b0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b"
 
@@ -110,7 +114,8 @@ func goldenCode(ev *bugsink.Event) *Code {
 }
 
 // codeIn places an event's frames in files at ref, with the code index's
-// own pieces (Find, FileURL, RefURL), in the repository at safetyRepo.
+// own pieces (IsLibraryPath, Through, FileURL, RefURL), in the repository
+// at safetyRepo.
 func codeIn(ev *bugsink.Event, files *codeindex.Files, ref codeindex.Ref) *Code {
 	c := &Code{Repo: "acme/app", Kind: AtBranch, RefName: ref.Name, RefSHA: ref.SHA}
 	if ref.Kind == codeindex.Tag {
@@ -119,9 +124,10 @@ func codeIn(ev *bugsink.Event, files *codeindex.Files, ref codeindex.Ref) *Code 
 	for _, f := range CodeFrames(ev) {
 		l := CodeLink{Function: f.Function}
 		for _, p := range f.Paths {
-			if path, m := files.Find(p, nil); m == codeindex.Found {
-				l.Path, l.Line, l.URL = path, f.Line, ref.FileURL(safetyRepo, path, f.Line)
-				break
+			for _, m := range shopMappings {
+				if path := files.Through(p, m); path != "" && !codeindex.IsLibraryPath(p) && l.Path == "" {
+					l.Path, l.Line, l.URL = path, f.Line, ref.FileURL(safetyRepo, path, f.Line)
+				}
 			}
 		}
 		c.Links = append(c.Links, l)

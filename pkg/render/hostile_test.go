@@ -27,7 +27,7 @@ func hostileCode(ev *bugsink.Event, s string) *Code {
 			name = "plain"
 		}
 	}
-	files := codeindex.NewFiles([]string{name, "src/" + name, name + "/x.ts", "src/app.ts", "etc/passwd"})
+	files := codeindex.NewFiles([]string{name, "src/" + name, name + "/x.ts", "src/app.ts", "etc/passwd"}, nil)
 	return codeIn(ev, files, codeindex.Ref{Kind: codeindex.Tag, Name: name, SHA: shopSHA})
 }
 

@@ -108,7 +108,7 @@ func Issue(in Input) Output {
 	}
 	tr := stackLines(ev, opt.MaxFrames)
 	v := bodyView{is: is, data: data, hasEvent: ev != nil, slug: projectSlug, link: link,
-		message: issueMessage(is, data), missingMaps: tr.missingMaps, code: in.Code}
+		message: issueMessage(is, data), missingMaps: tr.missingMaps, code: in.Code, frames: CodeFrames(ev)}
 	stack := tr.lines
 	body := v.render(stack, "")
 	if len(body) > opt.MaxBodyBytes {
@@ -139,6 +139,7 @@ type bodyView struct {
 	message     string
 	missingMaps bool
 	code        *Code // nil: the repository was not consulted
+	frames      []CodeFrame
 }
 
 // fit drops stack lines from the middle until the body fits; if even no
@@ -181,6 +182,9 @@ func (v bodyView) render(stack []string, note string) string {
 	is, data, hasEvent := v.is, v.data, v.hasEvent
 	var b strings.Builder
 	v.details(&b)
+	if links := v.code.section(data.Release, v.frames, data.Platform == "python", data.Exception); links != "" {
+		b.WriteString("\n## In the code\n\n" + links + "\n")
+	}
 
 	b.WriteString("\n" + FiguresSection(is, time.Time{}, 0))
 
@@ -204,9 +208,6 @@ func (v bodyView) render(stack []string, note string) string {
 	default:
 		if v.missingMaps {
 			b.WriteString(missingMapsLine(data.Release) + "\n\n")
-		}
-		if links := v.code.section(data.Release); links != "" {
-			b.WriteString(links + "\n\n")
 		}
 		b.WriteString("<details>\n<summary>Click to expand</summary>\n\n")
 		b.WriteString(codeBlock(strings.Join(stack, "\n")))
@@ -236,6 +237,7 @@ func (v bodyView) details(b *strings.Builder) {
 	}
 	b.WriteString("## Error Details\n\n")
 	b.WriteString("| Field | Value |\n| ------------ | ----------------------- |\n")
+	fmt.Fprintf(b, "| **Where** | %s |\n", culprit(v.frames, v.code, v.is.Transaction))
 	fmt.Fprintf(b, "| **Type** | %s |\n", cell(typ, 200))
 	fmt.Fprintf(b, "| **Message** | %s |\n", cell(v.message, maxMessageBytes))
 	fmt.Fprintf(b, "| **Platform** | %s |\n", cell(platform, 64))

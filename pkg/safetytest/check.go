@@ -33,6 +33,9 @@ var (
 	reOwnHTML     = regexp.MustCompile(`^(?:<details>|<summary>Click to expand</summary>|</details>|<!-- bugsink-issue: [0-9a-f-]{36} -->|<!-- /?bsync:figures -->` +
 		`|<!-- /?bsync:environments -->|<!-- bsync-bug: [0-9a-f]{32} -->|<!-- bsync-env: [0-9a-f-]{36} [A-Za-z0-9._-]+ [a-z0-9][a-z0-9_-]* -->)$`)
 	wantHeadings = []string{"Error Details", "Occurrence Statistics", "Request Context", "Stacktrace"}
+	// codeHeading may follow the first heading: the frames linked to the
+	// repository.
+	codeHeading = "In the code"
 	// envHeading ends the body of an error linked across environments,
 	// with a table of six columns, a row per environment.
 	envHeading = "Environments"
@@ -63,7 +66,8 @@ func CheckTitle(title string, maxBytes int) []string {
 // in a text node, an image, a link or autolink anywhere but under one of
 // linkBases (Bugsink's, and the repository's for code links), HTML other
 // than the template's own, and a layout other than the template's (its
-// four headings, one two-column table of six rows, at most one code block
+// four headings (and In the code after the first when frames are linked),
+// one two-column table of seven rows, at most one code block
 // and one <details>; for an error linked across environments, then an
 // Environments heading and a six-column table).
 func CheckBody(body string, maxBytes int, linkBases ...string) []string {
@@ -76,8 +80,11 @@ func CheckBody(body string, maxBytes int, linkBases ...string) []string {
 	}
 	_ = ast.Walk(md.Parser().Parse(text.NewReader(c.src)), c.visit)
 	var want []string
-	for _, h := range wantHeadings {
+	for i, h := range wantHeadings {
 		want = append(want, "2:"+h)
+		if i == 0 && len(c.headings) > 1 && c.headings[1] == "2:"+codeHeading {
+			want = append(want, "2:"+codeHeading)
+		}
 	}
 	tables := 1
 	if len(c.headings) == len(want)+1 && c.headings[len(want)] == "2:"+envHeading {
@@ -181,7 +188,7 @@ func (c *bodyCheck) htmlBlock(n *ast.HTMLBlock) {
 	}
 }
 
-// table checks the Error Details table (two columns, header and four
+// table checks the Error Details table (two columns, header and seven
 // rows) or, second, the Environments table (six columns, header and a row
 // or more).
 func (c *bodyCheck) table(n *east.Table) {
@@ -197,8 +204,8 @@ func (c *bodyCheck) table(n *east.Table) {
 		rows++
 	}
 	switch {
-	case cells == 2 && rows != 7:
-		c.add("table has %d rows, want header + 6", rows)
+	case cells == 2 && rows != 8:
+		c.add("table has %d rows, want header + 7", rows)
 	case cells == 6 && rows < 2:
 		c.add("environments table has %d rows, want header + 1 or more", rows)
 	}

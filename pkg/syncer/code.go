@@ -52,3 +52,17 @@ func codeView(loc *codeindex.Located, frames []render.CodeFrame) *render.Code {
 	}
 	return c
 }
+
+// PreviewNew renders the Gitea issue a sync would create for a Bugsink
+// issue, with the code links and the assignees it would write: code is
+// consulted as a sync consults it (nil: no repository read). It writes
+// nothing. owners is empty when nobody would be assigned.
+func PreviewNew(ctx context.Context, p bugsink.Project, is bugsink.Issue, ev *bugsink.Event, opts Options, code CodeIndex) (out render.Output, link *Link, owners []string) {
+	pp := &preparer{Engine: &Engine{Opts: opts, Code: code}}
+	view, owners := pp.locate(ctx, p.Slug, ev)
+	out, l := pp.renderNew(p, is, ev, view)
+	if l.bug != "" {
+		link = &Link{Component: l.place.Component, Environment: l.place.Env, BugID: l.bug}
+	}
+	return out, link, owners
+}

@@ -22,7 +22,9 @@ import (
 )
 
 // TestRealCodeLinks syncs the recorded SDK events from a real Bugsink into
-// a real Gitea repository that holds the recording scripts, a CODEOWNERS
+// a real Gitea repository that holds the recording scripts under shop/
+// (the frames' /srv/shop/… end in them by two segments, so the project
+// earns the mapping /srv/ → the root), a CODEOWNERS
 // and the backend's release tag: every issue with a frame in a script
 // links it at its line (the Python release at its tag, the Node release,
 // which has no tag, at the default branch's commit), the link opens, and
@@ -35,11 +37,11 @@ func TestRealCodeLinks(t *testing.T) {
 	g.AddCollaboratorAs(t, a, pyOwner.Login, "write")
 	g.AddCollaboratorAs(t, a, jsOwner.Login, "write")
 	g.AddCollaboratorAs(t, a, reader.Login, "read")
-	lines := strings.Repeat("// line\n", 200)
-	g.AddFile(t, a, "record_node.js", lines)
-	head := g.AddFile(t, a, "record_python.py", lines)
+	lines := strings.Repeat("// line\n", 300) // the recorded frames reach line 235
+	g.AddFile(t, a, "shop/record_node.js", lines)
+	head := g.AddFile(t, a, "shop/record_python.py", lines)
 	g.AddTag(t, a, "v1.4.2", head)
-	g.AddFile(t, a, "CODEOWNERS", `record_python\.py @`+pyOwner.Login+"\nrecord_node\\.js @"+jsOwner.Login+" @"+reader.Login+"\n")
+	g.AddFile(t, a, "CODEOWNERS", `shop/record_python\.py @`+pyOwner.Login+"\nshop/record_node\\.js @"+jsOwner.Login+" @"+reader.Login+"\n")
 
 	p := b.NewProject(t, "shop")
 	events, err := filepath.Glob("../render/testdata/events/*.json")
@@ -104,7 +106,7 @@ func checkRealIssues(t *testing.T, g *peertest.Gitea, a *peertest.Account, gc *g
 				}
 			case m[2] == "record_python.py":
 				kinds[0]++
-				checkRealLink(t, g, is, "/src/tag/v1.4.2/record_python.py#L", logins, pyOwner)
+				checkRealLink(t, g, is, "/src/tag/v1.4.2/shop/record_python.py#L", logins, pyOwner)
 			default:
 				kinds[1]++
 				checkRealLink(t, g, is, "/src/commit/", logins, jsOwner)

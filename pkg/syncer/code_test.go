@@ -29,7 +29,8 @@ func nodeEvent(rel, file string, line int) map[string]any {
 // later reassignment stands through a regression.
 func TestSyncLinksFramesAndAssignsOwnersAtCreateOnly(t *testing.T) {
 	e := newEnv(t)
-	head := e.gt.Commit("", map[string]string{"src/server/app.ts": "x", "src/client/cart.ts": "x",
+	src := strings.Repeat("x\n", 20)
+	head := e.gt.Commit("", map[string]string{"src/server/app.ts": src, "src/client/cart.ts": src,
 		"CODEOWNERS": "src/server/.* @backend-dev\nsrc/client/.* @frontend-dev @acme/web\n"})
 	e.gt.Tag("v1.4.2", head)
 	e.gt.AddUser("backend-dev", "write")
@@ -73,7 +74,10 @@ func TestSyncLinksFramesAndAssignsOwnersAtCreateOnly(t *testing.T) {
 			}
 		}
 	}
-	for route, want := range map[string]int{"/git/trees/": 1, "/tags": 1, "/raw/CODEOWNERS": 1, "/assignees": 1} {
+	// The release's three tag names are tried once, each linked file read
+	// once for its length.
+	for route, want := range map[string]int{"/git/trees/": 1, "/tags/": 3, "/raw/CODEOWNERS": 1, "/assignees": 1,
+		"/raw/src/server/app.ts": 1} {
 		if n := e.gt.CountRequests("GET", route); n != want {
 			t.Errorf("GET %s: %d requests for 9 issues, want %d", route, n, want)
 		}
@@ -127,7 +131,7 @@ func TestSyncQuietWithoutTheSource(t *testing.T) {
 		}
 	}
 	w := strings.Join(rep.Warnings, "\n")
-	if strings.Count(w, "none of 3 in-app frames matched") != 1 || strings.Count(w, "no CODEOWNERS") != 0 {
+	if strings.Count(w, "none of 3 in-app frames was linked") != 1 || strings.Count(w, "no CODEOWNERS") != 0 {
 		t.Errorf("warnings:\n%s", w)
 	}
 }

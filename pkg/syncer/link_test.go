@@ -72,10 +72,10 @@ func sharedIssue(t *testing.T, e *env, ids ...string) giteatest.Issue {
 	if b, ok, _ := e.store.Bug(t.Context(), bug); !ok || b.Number != gi.Number || len(b.Members) != len(ids) {
 		t.Errorf("bug index %+v, want #%d with %d members", b, gi.Number, len(ids))
 	}
-	if n := strings.Count(gi.Body, "\n| "); n != 10+len(ids) {
-		// Error Details: a header, a separator and 6 rows; Environments: a
+	if n := strings.Count(gi.Body, "\n| "); n != 11+len(ids) {
+		// Error Details: a header, a separator and 7 rows; Environments: a
 		// header, a separator and a row per environment.
-		t.Errorf("#%d body has %d table lines, want %d:\n%s", gi.Number, n, 10+len(ids), gi.Body)
+		t.Errorf("#%d body has %d table lines, want %d:\n%s", gi.Number, n, 11+len(ids), gi.Body)
 	}
 	return gi
 }

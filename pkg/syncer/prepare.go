@@ -158,15 +158,3 @@ type Link struct {
 	Environment string `json:"environment"`
 	BugID       string `json:"bug_id"`
 }
-
-// RenderNew renders the Gitea issue a sync with opts would create for a
-// new Bugsink issue, and the bug it would be filed under (nil when it is
-// filed on its own).
-func RenderNew(p bugsink.Project, is bugsink.Issue, ev *bugsink.Event, opts Options) (render.Output, *Link) {
-	pp := &preparer{Engine: &Engine{Opts: opts}}
-	out, link := pp.renderNew(p, is, ev, nil) // no repository read: no code links
-	if link.bug == "" {
-		return out, nil
-	}
-	return out, &Link{Component: link.place.Component, Environment: link.place.Env, BugID: link.bug}
-}

@@ -52,6 +52,19 @@ func (s *Server) code() *codeState {
 func (s *Server) Commit(branch string, files map[string]string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.commit(branch, files)
+}
+
+// OnTreePage calls f after each page of a tree is served; files it
+// returns are committed to the default branch then, as a push while a
+// tree is read would.
+func (s *Server) OnTreePage(f func(page int) map[string]string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onTreePage = f
+}
+
+func (s *Server) commit(branch string, files map[string]string) string {
 	g := s.code()
 	if branch == "" {
 		branch = DefaultBranch
@@ -233,6 +246,11 @@ func (s *Server) getTree(w http.ResponseWriter, r *http.Request, ref string) {
 	}
 	w.Header().Set("X-Total-Count", strconv.Itoa(len(entries)))
 	writeJSON(w, 200, resp)
+	if s.onTreePage != nil {
+		if files := s.onTreePage(page); files != nil {
+			s.commit("", files)
+		}
+	}
 }
 
 // listTags serves GET /tags: newest first, paged like every list.
@@ -246,6 +264,32 @@ func (s *Server) listTags(w http.ResponseWriter, r *http.Request) {
 		out = append(out, map[string]any{"name": t.name, "id": t.sha, "commit": map[string]any{"sha": t.sha}})
 	}
 	writeJSON(w, 200, out)
+}
+
+// getTag serves GET /tags/{tag}: the tag by its exact name (slashes
+// included: the route is /tags/*), or a 404 "tag doesn't exist: name"
+// (routers/api/v1/repo/tag.go GetTag; checked on 1.25.4).
+func (s *Server) getTag(w http.ResponseWriter, name string) {
+	g := s.code()
+	for i := len(g.tags) - 1; i >= 0; i-- {
+		if t := g.tags[i]; t.name == name {
+			writeJSON(w, 200, map[string]any{"name": t.name, "id": t.sha, "commit": map[string]any{"sha": t.sha}})
+			return
+		}
+	}
+	s.notFoundWith(w, "tag doesn't exist: "+name)
+}
+
+// getBranch serves GET /branches/{branch}: the commit it points at, or a
+// 404 "not found" (routers/api/v1/repo/branch.go GetBranch).
+func (s *Server) getBranch(w http.ResponseWriter, name string) {
+	g := s.code()
+	sha, ok := g.branches[name]
+	if !ok {
+		s.notFoundWith(w, "not found")
+		return
+	}
+	writeJSON(w, 200, map[string]any{"name": name, "commit": map[string]any{"id": sha}})
 }
 
 // getCommit serves GET /git/commits/{sha}: a commit by full or abbreviated

@@ -9,7 +9,8 @@ import (
 
 // TestRealGiteaContractCode covers the code routes bsync reads for its
 // links and owners: the recursive tree at a branch, a tag and a short id,
-// across pages and past the end; the tags; a commit; a raw file; the
+// across pages and past the end; the tags, listed and one by name; the
+// default branch's commit; a commit; a raw file; the
 // assignees; with their errors.
 func TestRealGiteaContractCode(t *testing.T) {
 	t.Parallel() // each has its own user and repository
@@ -34,6 +35,10 @@ func TestRealGiteaContractCode(t *testing.T) {
 	p.Same(t, call("GET", "{repo}/git/trees/no-such-ref?recursive=1", nil), peertest.Exact())
 	p.Same(t, call("GET", "{repo}/tags?page=1&limit=50", nil), p.fewer(t), peertest.Fits("[]", gitea.Tag{}), peertest.Values("[].name"))
 	p.Same(t, call("GET", "{repo}/tags?page=2&limit=50", nil), peertest.Exact())
+	p.Same(t, call("GET", "{repo}/tags/v1.4.2", nil), p.fewer(t), peertest.Fits("", gitea.Tag{}), peertest.Values("name"))
+	p.Same(t, call("GET", "{repo}/tags/v9.9.9", nil), peertest.Exact())
+	p.Same(t, call("GET", "{repo}/branches/main", nil), p.fewer(t), peertest.Values("name"))
+	p.Same(t, call("GET", "{repo}/branches/no-such-branch", nil), peertest.Exact())
 	commit := "?stat=false&verification=false&files=false"
 	p.Same(t, call("GET", "{repo}/git/commits/{short}"+commit, nil), p.fewer(t))
 	p.Same(t, call("GET", "{repo}/git/commits/0000000deadbeef"+commit, nil), peertest.Exact())

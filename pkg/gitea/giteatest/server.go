@@ -98,6 +98,7 @@ type Server struct {
 	onRead      func(is *Issue, reads int)
 	git         *codeState // code.go
 	treePerPage int
+	onTreePage  func(page int) map[string]string // code.go
 }
 
 // Label is a stored label (colour kept with '#', as Gitea stores it).
@@ -289,6 +290,10 @@ func (s *Server) serveCode(w http.ResponseWriter, r *http.Request, rest string) 
 		s.getCommit(w, pathParam(reCommit, rest))
 	case rest == "/tags":
 		s.listTags(w, r)
+	case strings.HasPrefix(rest, "/tags/"):
+		s.getTag(w, strings.TrimPrefix(rest, "/tags/"))
+	case strings.HasPrefix(rest, "/branches/"):
+		s.getBranch(w, strings.TrimPrefix(rest, "/branches/"))
 	case rest == "/assignees":
 		s.listAssignees(w)
 	default:
@@ -311,6 +316,8 @@ func repoRoutes(rest string) string {
 	case reIssueLbls.MatchString(rest):
 		return "POST"
 	case reTree.MatchString(rest), reCommit.MatchString(rest), rest == "/tags", rest == "/assignees",
+		strings.HasPrefix(rest, "/tags/") && len(rest) > len("/tags/"),
+		strings.HasPrefix(rest, "/branches/") && len(rest) > len("/branches/"),
 		strings.HasPrefix(rest, "/raw/") && len(rest) > len("/raw/"):
 		return "GET" // code.go
 	}
