@@ -157,6 +157,8 @@ func decideRows() []decideRow {
 			f: facts{issue: listed(t0, 3), recovered: true}, opts: Options{DryRun: true}, want: actSkip},
 		{doc: env, rule: "An earlier run stopped while creating it: Gitea is searched for its issue first",
 			f: facts{issue: listed(t0, 3), pending: &syncstate.Reservation{At: t0.Add(-time.Hour)}}, want: needLookup},
+		{doc: env, rule: "An interrupted create admitted at its listing is looked for in Gitea even when it aged past BSYNC_MAX_AGE since",
+			f: facts{issue: listed(t0.Add(-48*time.Hour), 3), admitted: true, pending: &syncstate.Reservation{At: t0.Add(-time.Hour)}}, opts: Options{MaxAge: 24 * time.Hour}, want: needLookup},
 		{doc: env, rule: "The interrupted create landed: its issue is taken over (adopted), not created again",
 			f: facts{issue: listed(t0, 3), pending: &syncstate.Reservation{At: t0.Add(-time.Hour)}, lookup: &lookupFacts{found: true}}, want: actAdopt},
 		{doc: env, rule: "Not found within BSYNC_PENDING_GRACE of the interrupted create, it may still be landing: deferred",

@@ -105,6 +105,8 @@ func (lc *lifecycle) settled(is bugsink.Issue, st syncstate.IssueState) (outcome
 // resolve, back-link, one step after the other (syncPage runs the same
 // steps as stages, see pipeline.go).
 func (lc *lifecycle) create(ctx context.Context, p bugsink.Project, is bugsink.Issue, f facts) outcome {
+	// Only an issue settled did not turn away reaches here.
+	f.admitted = true
 	if d := lc.judge(&f); d.action == needLookup {
 		if o, done := lc.recoverPending(ctx, p, is, &f); done {
 			return o
