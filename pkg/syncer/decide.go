@@ -160,6 +160,13 @@ func decide(f facts, o *Options) decision {
 	return decideMapped(f, o)
 }
 
+// judge is how a stage asks: decide on f, as of now, with the run's
+// options. The stages call it again as they learn the facts it asks for.
+func (e *Engine) judge(f *facts) decision {
+	f.now = e.Now()
+	return decide(*f, &e.Opts)
+}
+
 // decideMapped is the life of a mapped issue (docs/regressions.md).
 func decideMapped(f facts, o *Options) decision {
 	rec := f.entry.Record
