@@ -267,30 +267,3 @@ func (lc *lifecycle) finish(ctx context.Context, p bugsink.Project, is bugsink.I
 	lc.res.afterRecord(ctx, p, is, gi, *rec, &out)
 	return out
 }
-
-// failed is the outcome of an issue that failed at stage. An error that
-// every other issue would meet too (a refused token) stops the run.
-func (e *Engine) failed(p bugsink.Project, is bugsink.Issue, stage Stage, err error) outcome {
-	e.Log.Warn("issue failed", "bugsink_issue", is.ID, "project", p.Slug, "stage", stage, "err", err)
-	o := outcome{failed: true, errs: []IssueError{{BugsinkIssueID: is.ID, Project: p.Slug, Stage: stage, Message: err.Error()}}}
-	if refused(err) {
-		o.fatal = err
-	}
-	return o
-}
-
-// stateFailed is the outcome of an issue the sync state failed for: the
-// run stops (continuing could duplicate work).
-func (e *Engine) stateFailed(p bugsink.Project, is bugsink.Issue, stage Stage, err error) outcome {
-	o := e.failed(p, is, stage, err)
-	o.fatal = fmt.Errorf("the sync state cannot be read or written, so nothing more is created: %w", err)
-	return o
-}
-
-// refused reports whether an API refused the run as a whole: the token
-// (revoked, mistyped or without the needed scope), or the Gitea repository
-// (missing or invisible to the token). Every other issue would fail the
-// same way.
-func refused(err error) bool {
-	return gitea.IsUnauthorized(err) || bugsink.IsUnauthorized(err) || gitea.IsRepoNotFound(err)
-}
