@@ -144,12 +144,13 @@ func (lc *lifecycle) recoverPending(ctx context.Context, p bugsink.Project, is b
 	return outcome{}, false
 }
 
-// createPrepared reserves, creates and records the Gitea issue; created is
-// called as soon as Gitea answered the create (the record and what
-// follows need Gitea no more). The steps that follow the record (resolve,
-// back-link) are returned as after, to be run now or by a later stage;
-// after is nil when there is nothing more.
-func (lc *lifecycle) createPrepared(ctx context.Context, p bugsink.Project, is bugsink.Issue, prep prepared, created func()) (outcome, func(context.Context, *outcome)) {
+// createPrepared reserves, creates (or joins) and records the Gitea
+// issue. giteaDone is called once the issue needs Gitea no more: as soon
+// as Gitea answered the create, after a join's record, or when nothing is
+// written (the pipeline frees its Gitea slot then). The steps that follow
+// the record (resolve, back-link) are returned as after, to be run now or
+// by a later stage; after is nil when there is nothing more.
+func (lc *lifecycle) createPrepared(ctx context.Context, p bugsink.Project, is bugsink.Issue, prep prepared, giteaDone func()) (outcome, func(context.Context, *outcome)) {
 	reservedAt := prep.reservedAt
 	if reservedAt.IsZero() {
 		if o, ok := lc.claim.reserve(ctx, p, is, prep.link, prep.replaces); !ok {
@@ -162,17 +163,17 @@ func (lc *lifecycle) createPrepared(ctx context.Context, p bugsink.Project, is b
 		defer unlock()
 		number, create, o := lc.claim.claimBug(ctx, p, is, prep.facts)
 		if number > 0 {
-			defer created()
+			defer giteaDone()
 			return lc.linkTo(ctx, p, is, prep, number)
 		}
 		if !create {
-			created()
+			giteaDone()
 			lc.claim.clearReservation(ctx, is.ID)
 			return o, nil
 		}
 	}
 	gi, err := lc.write.createIssue(ctx, is, &prep)
-	created()
+	giteaDone()
 	var mismatch *gitea.LabelMismatchError
 	if err != nil && !errors.As(err, &mismatch) {
 		if definite(err) {
