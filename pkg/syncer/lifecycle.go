@@ -215,10 +215,7 @@ func (lc *lifecycle) linkTo(ctx context.Context, p bugsink.Project, is bugsink.I
 		lc.claim.clearReservation(ctx, is.ID)
 		return lc.failed(p, is, StageLink, err), nil
 	}
-	gi, err := lc.Gitea.Issue(ctx, number)
-	if gitea.IsNotFound(err) {
-		err = fmt.Errorf("gitea issue #%d, filed for this error in another environment, no longer exists; `bsync forget` of the bugsink issues mapped to it lets the next run file the error anew", number)
-	}
+	gi, err := lc.write.bugIssue(ctx, number)
 	if err != nil {
 		return fail(err)
 	}
