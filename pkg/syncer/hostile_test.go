@@ -1,0 +1,89 @@
+package syncer
+
+import (
+	"maps"
+	"net/http"
+	"testing"
+	"time"
+
+	"bsync/pkg/httpfault"
+)
+
+// stateDump is every key of the sync state with its serialized value.
+func (e *env) stateDump(t *testing.T) map[string]string {
+	t.Helper()
+	rdb := e.redis.Client(t, 15)
+	keys, err := rdb.Keys(t.Context(), "*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, k := range keys {
+		v, err := rdb.Dump(t.Context(), k).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// Two environments of one bug under --max-create 1: the oldest is filed
+// in the first run, the other joins it in the next (never a second
+// issue), and, production arriving a run after test, the escape is one
+// comment.
+func TestHostileCappedRunsJoinAcrossRuns(t *testing.T) {
+	e := linkEnv(t)
+	opts := linkOpts
+	opts.MaxCreate = 1
+	test := e.addError(testSlug, "invalid literal for int() with base 10: 'x'", e.now.Add(-2*time.Hour))
+	prod := e.addError(prodSlug, "invalid literal for int() with base 10: 'x'", e.now.Add(-time.Hour))
+	first := e.run(t, opts)
+	if first.Synced != 1 || len(e.gt.Issues()) != 1 {
+		t.Fatalf("first run: synced %d, %d gitea issues", first.Synced, len(e.gt.Issues()))
+	}
+	second := e.run(t, opts)
+	if second.Linked != 1 || len(e.gt.Issues()) != 1 {
+		t.Fatalf("second run: linked %d, %d gitea issues, errors %+v", second.Linked, len(e.gt.Issues()), second.Errors)
+	}
+	gi := sharedIssue(t, e, test, prod)
+	if n := len(e.gt.Comments(gi.Number)); n != 1 {
+		t.Errorf("%d comments, want the one escape comment", n)
+	}
+}
+
+// A create whose answer was a 5xx leaves its reservation and its bug's
+// claim. A dry run after it writes nothing to the state or Gitea; the
+// runs after it file the bug once, both environments on it.
+func TestHostileDryRunAfterAFailedCreateWritesNothing(t *testing.T) {
+	e := linkEnv(t)
+	opts := linkOpts
+	opts.Concurrency = 1
+	test := e.addError(testSlug, "boom", e.now.Add(-2*time.Hour))
+	prod := e.addError(prodSlug, "boom", e.now.Add(-time.Hour))
+	e.gt.Faults.Add(httpfault.Rule{Kind: httpfault.Status, Status: http.StatusBadGateway, Method: http.MethodPost, PathContains: "/issues", Times: 1})
+	rep, _ := e.engine(opts).Run(t.Context())
+	if e.gt.Faults.Hits(httpfault.Status) != 1 || len(e.pendingKeys(t)) == 0 {
+		t.Fatalf("the 502 fired %d times, %d reservations left: the test does not test a failed create", e.gt.Faults.Hits(httpfault.Status), len(e.pendingKeys(t)))
+	}
+	if len(e.gt.Issues()) > 1 {
+		t.Fatalf("after the 502: %d gitea issues (report %+v)", len(e.gt.Issues()), rep.Errors)
+	}
+	before, issues := e.stateDump(t), len(e.gt.Issues())
+	dry := opts
+	dry.DryRun = true
+	if _, err := e.engine(dry).Run(t.Context()); err != nil {
+		t.Fatalf("dry run: %v", err)
+	}
+	if after := e.stateDump(t); !maps.Equal(before, after) || len(e.gt.Issues()) != issues {
+		t.Fatalf("the dry run wrote: state %d keys → %d, gitea issues %d → %d", len(before), len(after), issues, len(e.gt.Issues()))
+	}
+	for i := 0; i < 3; i++ {
+		e.run(t, opts)
+		e.now = e.now.Add(DefaultPendingGrace)
+	}
+	if n := len(e.gt.Issues()); n != 1 {
+		t.Fatalf("%d gitea issues for one bug, want 1", n)
+	}
+	sharedIssue(t, e, test, prod)
+}
