@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"bsync/pkg/httpfault"
+	"bsync/pkg/syncstate"
 )
 
 // stateDump is every key of the sync state with its serialized value.
@@ -86,4 +87,36 @@ func TestHostileDryRunAfterAFailedCreateWritesNothing(t *testing.T) {
 		t.Fatalf("%d gitea issues for one bug, want 1", n)
 	}
 	sharedIssue(t, e, test, prod)
+}
+
+// A bug whose claim in the state cannot be read (a hand edit, a format
+// this version does not know) stops the run before anything is filed for
+// it, as any state bsync cannot read does: the claim may be another run's
+// whose create landed, and overwriting it would file the bug twice.
+func TestHostileUnreadableBugClaimFilesNothing(t *testing.T) {
+	e := linkEnv(t)
+	opts := linkOpts
+	e.addError(testSlug, "boom", e.now.Add(-2*time.Hour))
+	e.gt.Faults.Add(httpfault.Rule{Kind: httpfault.Status, Status: http.StatusBadGateway, Method: http.MethodPost, PathContains: "/issues", Times: 1})
+	e.engine(opts).Run(t.Context())
+	rdb := e.redis.Client(t, 15)
+	bugs, err := rdb.Keys(t.Context(), syncstate.BugKey("*")).Result()
+	if err != nil || len(bugs) != 1 {
+		t.Fatalf("bug keys %v (%v), want the one claim the failed create left", bugs, err)
+	}
+	if err := rdb.HSet(t.Context(), bugs[0], "claim", "{not json").Err(); err != nil {
+		t.Fatal(err)
+	}
+	issues := len(e.gt.Issues())
+	e.addError(prodSlug, "boom", e.now.Add(-time.Hour))
+	_, err = e.engine(opts).Run(t.Context())
+	if err == nil {
+		t.Error("the run ended without an error over an unreadable claim")
+	}
+	if n := len(e.gt.Issues()); n != issues {
+		t.Errorf("%d gitea issues filed over an unreadable claim", n-issues)
+	}
+	if v, _ := rdb.HGet(t.Context(), bugs[0], "claim").Result(); v != "{not json" {
+		t.Errorf("the unreadable claim was overwritten with %s", v)
+	}
 }
