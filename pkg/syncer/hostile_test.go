@@ -120,3 +120,57 @@ func TestHostileUnreadableBugClaimFilesNothing(t *testing.T) {
 		t.Errorf("the unreadable claim was overwritten with %s", v)
 	}
 }
+
+// forget as the command does it: watermarks, mappings, bug members.
+func (e *env) forget(t *testing.T, ids ...string) {
+	t.Helper()
+	bugs := map[string]string{}
+	for _, id := range ids {
+		if entry, _, _ := e.store.Get(t.Context(), id); entry.Record != nil && entry.Record.BugID != "" {
+			bugs[id] = entry.Record.BugID
+		}
+	}
+	if _, err := e.store.ForgetWatermarks(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.store.Delete(t.Context(), ids); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.ForgetBugMembers(t.Context(), bugs); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// forget of one environment's issue, still unresolved in Bugsink, lets
+// it rejoin the shared issue on the next sync (no new issue, no second
+// escape comment); forgetting every issue of the bug files it anew, once.
+func TestHostileForgetThenSync(t *testing.T) {
+	e := linkEnv(t)
+	test, prod, number := shared(t, e, linkOpts)
+	e.bs.Reopen(test)
+	e.forget(t, test)
+	if rep := e.run(t, linkOpts); rep.Linked != 1 || len(e.gt.Issues()) != 1 {
+		t.Fatalf("after forgetting test: linked %d, %d gitea issues, errors %+v", rep.Linked, len(e.gt.Issues()), rep.Errors)
+	}
+	if gi := sharedIssue(t, e, test, prod); gi.Number != number || len(e.gt.Comments(number)) != 1 {
+		t.Fatalf("rejoined #%d with %d comments, want #%d with the one escape comment", gi.Number, len(e.gt.Comments(number)), number)
+	}
+	e.bs.Reopen(test)
+	e.bs.Reopen(prod)
+	e.forget(t, test, prod)
+	rep := e.run(t, linkOpts)
+	if n := len(e.gt.Issues()); n != 2 || rep.Linked != 1 {
+		t.Fatalf("after forgetting both: %d gitea issues (want the old and one new), linked %d, errors %+v", n, rep.Linked, rep.Errors)
+	}
+	var at []int
+	for _, id := range []string{test, prod} {
+		entry, _, err := e.store.Get(t.Context(), id)
+		if err != nil || entry.Record == nil {
+			t.Fatalf("%s not mapped: %v", id, err)
+		}
+		at = append(at, entry.Record.GiteaIssueNumber)
+	}
+	if at[0] != at[1] || at[0] == number {
+		t.Errorf("mapped to %v, want both on one new issue (not #%d)", at, number)
+	}
+}
