@@ -2,7 +2,9 @@ package syncer
 
 import (
 	"container/heap"
+	"context"
 	"sort"
+	"sync"
 
 	"bsync/pkg/bugsink"
 	"bsync/pkg/syncstate"
@@ -79,3 +81,68 @@ func (h *candidateHeap) waiting() []candidate { return h.list }
 
 // keep holds cands again (the rest of a run cut short, oldest first).
 func (h *candidateHeap) keep(cands []candidate) { h.list = cands }
+
+// createCapped creates the run's new issues under MaxCreate: the oldest
+// (by first seen) MaxCreate of them, kept in a bounded heap while the
+// projects were listed, a batch of at most Concurrency at a time, until the
+// cap is reached. The others were deferred as they were pushed out; they
+// are in the leftover set, so a later run takes them up.
+func (r *run) createCapped(ctx context.Context, rep *Report) error {
+	cands := r.queue.sorted()
+	if len(cands) == 0 {
+		return nil
+	}
+	created := 0
+	next := 0
+	var fatal error
+	for next < len(cands) && created < r.Opts.MaxCreate && fatal == nil && ctx.Err() == nil {
+		n := min(r.Opts.Concurrency, r.Opts.MaxCreate-created, len(cands)-next)
+		batch := cands[next : next+n]
+		next += n
+		outs := make([]outcome, n)
+		var wg sync.WaitGroup
+		for i, c := range batch {
+			wg.Add(1)
+			go func(i int, c candidate) {
+				defer wg.Done()
+				ictx, cancel := r.pipe.inHand()
+				defer cancel()
+				outs[i] = r.life.create(ictx, c.project, c.issue, facts{issue: c.issue, pending: c.pending})
+			}(i, c)
+		}
+		wg.Wait()
+		for i, o := range outs {
+			changes := syncstate.LeftoverChange{}
+			r.left.noteLeftover(changes, batch[i].issue.ID, o)
+			if err := r.left.saveLeftovers(ctx, batch[i].project.ID, changes); err != nil && fatal == nil {
+				fatal = err
+			}
+			if !merged(o) {
+				if fatal == nil {
+					fatal = o.fatal
+				}
+				continue
+			}
+			merge(rep, &rep.Projects[batch[i].report], o)
+			if o.created != nil && !o.created.Adopted || o.would != nil {
+				created++
+			}
+			if o.fatal != nil && fatal == nil {
+				fatal = o.fatal
+			}
+		}
+	}
+	for _, c := range cands[next:] {
+		merge(rep, &rep.Projects[c.report], outcome{deferred: true})
+	}
+	if fatal != nil {
+		return &FatalError{Err: fatal}
+	}
+	if ctx.Err() != nil && created < r.Opts.MaxCreate && next < len(cands) {
+		// Cut short with room left under the cap: the waiting issues'
+		// projects are not finished.
+		r.queue.keep(cands[next:])
+		return r.interrupted(rep, nil)
+	}
+	return nil
+}

@@ -81,6 +81,9 @@ type facts struct {
 	entry *syncstate.Entry
 	// recovered: a dry run's reindex found its Gitea issue.
 	recovered bool
+	// admitted: the listing's thresholds were judged when it was listed
+	// (lifecycle.settled), and met; they are not judged again.
+	admitted bool
 	// pending is a reservation an interrupted create left.
 	pending *syncstate.Reservation
 	// lookup is what looking in Gitea for pending's issue found.
@@ -157,6 +160,13 @@ func decide(f facts, o *Options) decision {
 	return decideMapped(f, o)
 }
 
+// judge is how a stage asks: decide on f, as of now, with the run's
+// options. The stages call it again as they learn the facts it asks for.
+func (e *Engine) judge(f *facts) decision {
+	f.now = e.Now()
+	return decide(*f, &e.Opts)
+}
+
 // decideMapped is the life of a mapped issue (docs/regressions.md).
 func decideMapped(f facts, o *Options) decision {
 	rec := f.entry.Record
@@ -213,8 +223,10 @@ func unresolvedAgain(rec *syncstate.Record, o *Options) decision {
 func decideNew(f facts, o *Options) decision {
 	is := f.issue
 	// The thresholds of the listing are judged on what the listing says,
-	// before anything is read.
-	listed := f.event == nil && f.lookup == nil
+	// once, before anything is read: an issue admitted then is not turned
+	// away later because the clock moved on (an interrupted create would
+	// otherwise skip its lookup and be filed twice).
+	listed := f.event == nil && f.lookup == nil && !f.admitted
 	switch {
 	case f.recovered:
 		return decision{action: actSkip, reason: "a dry run's reindex found its Gitea issue"}

@@ -30,6 +30,7 @@
 // lifecycle.go carries a new issue through the stages and revisit.go a
 // mapped one; page.go and pipeline.go run a page's issues side by side,
 // so that Gitea never waits on Bugsink (event reads run ahead of the
-// creates, resolves behind them). Every step can be repeated after a crash
-// without writing twice.
+// creates, resolves behind them); every stage reports what happened to the
+// issue as an outcome (outcome.go). Every step can be repeated after a
+// crash without writing twice.
 package syncer

@@ -340,9 +340,3 @@ func LabelsFor(slug string, overrides map[string][]string) []string {
 	}
 	return out
 }
-
-// judge decides on f (decide.go) as of now.
-func (e *Engine) judge(f *facts) decision {
-	f.now = e.Now()
-	return decide(*f, &e.Opts)
-}

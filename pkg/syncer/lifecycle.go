@@ -105,6 +105,8 @@ func (lc *lifecycle) settled(is bugsink.Issue, st syncstate.IssueState) (outcome
 // resolve, back-link, one step after the other (syncPage runs the same
 // steps as stages, see pipeline.go).
 func (lc *lifecycle) create(ctx context.Context, p bugsink.Project, is bugsink.Issue, f facts) outcome {
+	// Only an issue settled did not turn away reaches here.
+	f.admitted = true
 	if d := lc.judge(&f); d.action == needLookup {
 		if o, done := lc.recoverPending(ctx, p, is, &f); done {
 			return o
@@ -142,12 +144,13 @@ func (lc *lifecycle) recoverPending(ctx context.Context, p bugsink.Project, is b
 	return outcome{}, false
 }
 
-// createPrepared reserves, creates and records the Gitea issue; created is
-// called as soon as Gitea answered the create (the record and what
-// follows need Gitea no more). The steps that follow the record (resolve,
-// back-link) are returned as after, to be run now or by a later stage;
-// after is nil when there is nothing more.
-func (lc *lifecycle) createPrepared(ctx context.Context, p bugsink.Project, is bugsink.Issue, prep prepared, created func()) (outcome, func(context.Context, *outcome)) {
+// createPrepared reserves, creates (or joins) and records the Gitea
+// issue. giteaDone is called once the issue needs Gitea no more: as soon
+// as Gitea answered the create, after a join's record, or when nothing is
+// written (the pipeline frees its Gitea slot then). The steps that follow
+// the record (resolve, back-link) are returned as after, to be run now or
+// by a later stage; after is nil when there is nothing more.
+func (lc *lifecycle) createPrepared(ctx context.Context, p bugsink.Project, is bugsink.Issue, prep prepared, giteaDone func()) (outcome, func(context.Context, *outcome)) {
 	reservedAt := prep.reservedAt
 	if reservedAt.IsZero() {
 		if o, ok := lc.claim.reserve(ctx, p, is, prep.link, prep.replaces); !ok {
@@ -160,17 +163,17 @@ func (lc *lifecycle) createPrepared(ctx context.Context, p bugsink.Project, is b
 		defer unlock()
 		number, create, o := lc.claim.claimBug(ctx, p, is, prep.facts)
 		if number > 0 {
-			defer created()
+			defer giteaDone()
 			return lc.linkTo(ctx, p, is, prep, number)
 		}
 		if !create {
-			created()
+			giteaDone()
 			lc.claim.clearReservation(ctx, is.ID)
 			return o, nil
 		}
 	}
 	gi, err := lc.write.createIssue(ctx, is, &prep)
-	created()
+	giteaDone()
 	var mismatch *gitea.LabelMismatchError
 	if err != nil && !errors.As(err, &mismatch) {
 		if definite(err) {
@@ -212,10 +215,7 @@ func (lc *lifecycle) linkTo(ctx context.Context, p bugsink.Project, is bugsink.I
 		lc.claim.clearReservation(ctx, is.ID)
 		return lc.failed(p, is, StageLink, err), nil
 	}
-	gi, err := lc.Gitea.Issue(ctx, number)
-	if gitea.IsNotFound(err) {
-		err = fmt.Errorf("gitea issue #%d, filed for this error in another environment, no longer exists; `bsync forget` of the bugsink issues mapped to it lets the next run file the error anew", number)
-	}
+	gi, err := lc.write.bugIssue(ctx, number)
 	if err != nil {
 		return fail(err)
 	}
@@ -264,31 +264,4 @@ func (lc *lifecycle) finish(ctx context.Context, p bugsink.Project, is bugsink.I
 	}
 	lc.res.afterRecord(ctx, p, is, gi, *rec, &out)
 	return out
-}
-
-// failed is the outcome of an issue that failed at stage. An error that
-// every other issue would meet too (a refused token) stops the run.
-func (e *Engine) failed(p bugsink.Project, is bugsink.Issue, stage Stage, err error) outcome {
-	e.Log.Warn("issue failed", "bugsink_issue", is.ID, "project", p.Slug, "stage", stage, "err", err)
-	o := outcome{failed: true, errs: []IssueError{{BugsinkIssueID: is.ID, Project: p.Slug, Stage: stage, Message: err.Error()}}}
-	if refused(err) {
-		o.fatal = err
-	}
-	return o
-}
-
-// stateFailed is the outcome of an issue the sync state failed for: the
-// run stops (continuing could duplicate work).
-func (e *Engine) stateFailed(p bugsink.Project, is bugsink.Issue, stage Stage, err error) outcome {
-	o := e.failed(p, is, stage, err)
-	o.fatal = fmt.Errorf("the sync state cannot be read or written, so nothing more is created: %w", err)
-	return o
-}
-
-// refused reports whether an API refused the run as a whole: the token
-// (revoked, mistyped or without the needed scope), or the Gitea repository
-// (missing or invisible to the token). Every other issue would fail the
-// same way.
-func refused(err error) bool {
-	return gitea.IsUnauthorized(err) || bugsink.IsUnauthorized(err) || gitea.IsRepoNotFound(err)
 }

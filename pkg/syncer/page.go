@@ -9,27 +9,6 @@ import (
 	"bsync/pkg/syncstate"
 )
 
-// outcome is what happened to one issue; it is merged into the report in
-// listing order so the report does not depend on concurrency.
-type outcome struct {
-	created    *CreatedIssue
-	would      *CreatedIssue
-	regression *Regression
-	resolved   bool
-	skipped    bool
-	deferred   bool
-	below      bool
-	failed     bool
-	errs       []IssueError
-	warnings   []string
-	fatal      error
-
-	// recurring: came back while its Gitea issue was open (no comment).
-	recurring bool
-	// reopenedInBugsink: first found reopened by a person in Bugsink.
-	reopenedInBugsink bool
-}
-
 // syncPage looks a page of wanted issues up in one round trip and works on
 // them through the stages, then merges their outcomes.
 func (r *run) syncPage(ctx context.Context, p bugsink.Project, pi int, wanted []bugsink.Issue, rep *Report) error {
@@ -150,67 +129,4 @@ func (r *run) finishPage(ctx context.Context, pw *pageWork, rep *Report) error {
 		return ErrInterrupted
 	}
 	return nil
-}
-
-// merged reports whether an outcome belongs in the report. One stopped
-// by a refusal that concerns the whole run (token, repository) before it
-// did anything does not: the run's error names the cause once, rather
-// than once per issue in flight.
-func merged(o outcome) bool {
-	return o.fatal == nil || !refused(o.fatal) || o.created != nil || o.regression != nil || o.resolved ||
-		o.recurring || o.reopenedInBugsink
-}
-
-func merge(rep *Report, pr *ProjectReport, o outcome) {
-	switch {
-	case o.created != nil:
-		rep.Synced++
-		pr.Synced++
-		rep.Created = append(rep.Created, *o.created)
-		if o.created.Adopted {
-			rep.Adopted++
-		}
-		if o.created.Linked {
-			rep.Linked++
-			pr.Linked++
-		} else {
-			rep.NewIssues++
-			pr.NewIssues++
-		}
-	case o.would != nil:
-		rep.Synced, rep.NewIssues = rep.Synced+1, rep.NewIssues+1
-		pr.Synced, pr.NewIssues = pr.Synced+1, pr.NewIssues+1
-		rep.WouldCreate = append(rep.WouldCreate, *o.would)
-	case o.failed:
-		rep.Failed++
-		pr.Failed++
-	case o.skipped:
-		rep.Skipped++
-		pr.Skipped++
-	case o.deferred:
-		rep.Deferred++
-		pr.Deferred++
-	case o.below:
-		rep.BelowThreshold++
-		pr.Below++
-	}
-	if o.regression != nil {
-		rep.Regressed++
-		pr.Regressed++
-		rep.Regressions = append(rep.Regressions, *o.regression)
-	}
-	if o.resolved {
-		rep.Resolved++
-		pr.Resolved++
-	}
-	if o.recurring {
-		rep.Recurring++
-		pr.Recurring++
-	}
-	if o.reopenedInBugsink {
-		rep.ReopenedInBugsink++
-		pr.Reopened++
-	}
-	rep.Errors = append(rep.Errors, o.errs...)
-	rep.Warnings = append(rep.Warnings, o.warnings...)
 }

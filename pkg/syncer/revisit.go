@@ -101,8 +101,9 @@ func (lc *lifecycle) recur(ctx context.Context, p bugsink.Project, is bugsink.Is
 	if err != nil {
 		return fail(StageReadGiteaIssue, err)
 	}
-	key := reportedKey(gi, rec)
 	f.gitea = giteaFactsOf(gi, rec, lc.Opts.WontFixLabels)
+	// The close decide judged is the one reported and recorded.
+	key := f.gitea.close
 	d := lc.judge(&f)
 	reg, stage, err := lc.reportRegression(ctx, p, is, gi, &rec, key, d.action)
 	if err != nil {

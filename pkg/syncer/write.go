@@ -182,3 +182,13 @@ func (w *writer) mappedIssue(ctx context.Context, id string, number int) (*gitea
 	}
 	return gi, err
 }
+
+// bugIssue reads the Gitea issue a new issue joins (its bug's) before
+// anything is written to it.
+func (w *writer) bugIssue(ctx context.Context, number int) (*gitea.Issue, error) {
+	gi, err := w.Gitea.Issue(ctx, number)
+	if gitea.IsNotFound(err) {
+		err = fmt.Errorf("gitea issue #%d, filed for this error in another environment, no longer exists; `bsync forget` of the bugsink issues mapped to it lets the next run file the error anew", number)
+	}
+	return gi, err
+}

@@ -83,13 +83,15 @@ func decodeBug(bugID string, h map[string]string) (Bug, bool, error) {
 
 // claimScript sets a bug's claim unless its Gitea issue is recorded, or
 // another claim holds that does not name ARGV[2] (the Bugsink issue whose
-// claim the caller found stale, or the claimant itself). 1: claimed.
+// claim the caller found stale, or the claimant itself). A claim that
+// does not decode is never overwritten: it may be another run's, and
+// reading it then fails as for any unreadable state. 1: claimed.
 var claimScript = redis.NewScript(`
 if redis.call("HEXISTS", KEYS[1], "gitea_issue_number") == 1 then return 0 end
 local cur = redis.call("HGET", KEYS[1], "claim")
 if cur then
   local ok, obj = pcall(cjson.decode, cur)
-  if ok and type(obj) == "table" and obj.bugsink_issue_id ~= ARGV[2] then return 0 end
+  if not ok or type(obj) ~= "table" or obj.bugsink_issue_id ~= ARGV[2] then return 0 end
 end
 redis.call("HSET", KEYS[1], "claim", ARGV[1])
 return 1`)
@@ -98,7 +100,8 @@ return 1`)
 // yet, in one atomic step: when no claim is held, or the one held names
 // replacing (a claim found stale, or the claimant's own from an earlier
 // run). won is false when someone else holds the claim or the issue is
-// recorded; then current is what the state holds.
+// recorded, or the claim held cannot be read; then current is what the
+// state holds (or the error reading it).
 func (s *Store) ClaimBug(ctx context.Context, bugID string, c BugClaim, replacing string) (won bool, current Bug, err error) {
 	b, _ := json.Marshal(c)
 	n, err := claimScript.Run(ctx, s.rdb, []string{BugKey(bugID)}, string(b), replacing).Int()
