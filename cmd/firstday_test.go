@@ -532,3 +532,20 @@ func TestForgetSaysOrClosesTheOldIssue(t *testing.T) {
 		}
 	}
 }
+
+// The dry run the README has an operator make before turning the sync on
+// reports the sync as it is configured: off. It still previews.
+func TestADryRunOfADisabledSyncSaysItIsOff(t *testing.T) {
+	w := newWorld(t)
+	w.bs.SeedDemo(time.Now())
+	w.env["BUGSINK_SYNC_ENABLED"] = "false"
+	d := data(w.bsync(t, "sync", "--dry-run"))
+	if d["enabled"] != false || d["dry_run"] != true || d["new_issues"] == float64(0) {
+		t.Errorf("dry run of a disabled sync: enabled %v, dry_run %v, new_issues %v; want false, true, > 0",
+			d["enabled"], d["dry_run"], d["new_issues"])
+	}
+	w.env["BUGSINK_SYNC_ENABLED"] = "true"
+	if d := data(w.bsync(t, "sync", "--dry-run")); d["enabled"] != true {
+		t.Errorf("dry run of an enabled sync: enabled %v, want true", d["enabled"])
+	}
+}
