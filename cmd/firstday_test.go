@@ -506,8 +506,13 @@ func TestForgetSaysOrClosesTheOldIssue(t *testing.T) {
 	}
 	n1, n2 := number(lone), number(lone2)
 	r := w.bsync(t, "forget", lone)
-	if open := data(r)["left_open"].([]any); len(open) != 1 || open[0] != n1 || !strings.Contains(r.stderr, "forget with --close") {
+	if open := data(r)["left_open"].([]any); len(open) != 1 || open[0] != n1 || !strings.Contains(r.stderr, "close it in Gitea") {
 		t.Errorf("forget without --close: %s\n%s", r.stdout, r.stderr)
+	}
+	// Its mapping is gone: a second forget, with --close, cannot find the
+	// issue, so the hint must not send the operator there.
+	if again := w.bsync(t, "forget", "--close", lone); len(data(again)["closed"].([]any)) != 0 || strings.Contains(r.stderr, "or forget with --close") {
+		t.Errorf("the hint offers a forget --close that closes nothing: %s\n%s", r.stderr, again.stdout)
 	}
 	r = w.bsync(t, "forget", "--close", lone2, test)
 	closed := data(r)["closed"].([]any)
