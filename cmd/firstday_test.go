@@ -554,3 +554,22 @@ func TestADryRunOfADisabledSyncSaysItIsOff(t *testing.T) {
 		t.Errorf("dry run of an enabled sync: enabled %v, want true", d["enabled"])
 	}
 }
+
+// After a failed run, status says why and what to do, in its JSON, its
+// table and the --fail-if-stale message, not only "the last run ended
+// failed".
+func TestStatusOfAFailedRunNamesItsError(t *testing.T) {
+	w := newWorld(t)
+	w.bs.SeedDemo(time.Now())
+	w.bsync(t, "sync")
+	w.env["GITEA_API_TOKEN"] = strings.Repeat("d", 40)
+	w.bsync(t, "sync")
+	const why = "Gitea refused the token"
+	st := w.bsync(t, "status", "--fail-if-stale")
+	if st.code != exitStale || !strings.Contains(data(st)["stale_reason"].(string), why) || !strings.Contains(st.stderr, why) {
+		t.Errorf("status after a failed run: exit %d, stale_reason %q, stderr %q", st.code, data(st)["stale_reason"], st.stderr)
+	}
+	if tab := w.bsync(t, "status", "-o", "table"); !strings.Contains(tab.stdout, why) {
+		t.Errorf("status table after a failed run does not say why:\n%s", tab.stdout)
+	}
+}
