@@ -506,8 +506,13 @@ func TestForgetSaysOrClosesTheOldIssue(t *testing.T) {
 	}
 	n1, n2 := number(lone), number(lone2)
 	r := w.bsync(t, "forget", lone)
-	if open := data(r)["left_open"].([]any); len(open) != 1 || open[0] != n1 || !strings.Contains(r.stderr, "forget with --close") {
+	if open := data(r)["left_open"].([]any); len(open) != 1 || open[0] != n1 || !strings.Contains(r.stderr, "close it in Gitea") {
 		t.Errorf("forget without --close: %s\n%s", r.stdout, r.stderr)
+	}
+	// Its mapping is gone: a second forget, with --close, cannot find the
+	// issue, so the hint must not send the operator there.
+	if again := w.bsync(t, "forget", "--close", lone); len(data(again)["closed"].([]any)) != 0 || strings.Contains(r.stderr, "or forget with --close") {
+		t.Errorf("the hint offers a forget --close that closes nothing: %s\n%s", r.stderr, again.stdout)
 	}
 	r = w.bsync(t, "forget", "--close", lone2, test)
 	closed := data(r)["closed"].([]any)
@@ -530,5 +535,41 @@ func TestForgetSaysOrClosesTheOldIssue(t *testing.T) {
 				t.Errorf("the shared issue #%d was closed", gi.Number)
 			}
 		}
+	}
+}
+
+// The dry run the README has an operator make before turning the sync on
+// reports the sync as it is configured: off. It still previews.
+func TestADryRunOfADisabledSyncSaysItIsOff(t *testing.T) {
+	w := newWorld(t)
+	w.bs.SeedDemo(time.Now())
+	w.env["BUGSINK_SYNC_ENABLED"] = "false"
+	d := data(w.bsync(t, "sync", "--dry-run"))
+	if d["enabled"] != false || d["dry_run"] != true || d["new_issues"] == float64(0) {
+		t.Errorf("dry run of a disabled sync: enabled %v, dry_run %v, new_issues %v; want false, true, > 0",
+			d["enabled"], d["dry_run"], d["new_issues"])
+	}
+	w.env["BUGSINK_SYNC_ENABLED"] = "true"
+	if d := data(w.bsync(t, "sync", "--dry-run")); d["enabled"] != true {
+		t.Errorf("dry run of an enabled sync: enabled %v, want true", d["enabled"])
+	}
+}
+
+// After a failed run, status says why and what to do, in its JSON, its
+// table and the --fail-if-stale message, not only "the last run ended
+// failed".
+func TestStatusOfAFailedRunNamesItsError(t *testing.T) {
+	w := newWorld(t)
+	w.bs.SeedDemo(time.Now())
+	w.bsync(t, "sync")
+	w.env["GITEA_API_TOKEN"] = strings.Repeat("d", 40)
+	w.bsync(t, "sync")
+	const why = "Gitea refused the token"
+	st := w.bsync(t, "status", "--fail-if-stale")
+	if st.code != exitStale || !strings.Contains(data(st)["stale_reason"].(string), why) || !strings.Contains(st.stderr, why) {
+		t.Errorf("status after a failed run: exit %d, stale_reason %q, stderr %q", st.code, data(st)["stale_reason"], st.stderr)
+	}
+	if tab := w.bsync(t, "status", "-o", "table"); !strings.Contains(tab.stdout, why) {
+		t.Errorf("status table after a failed run does not say why:\n%s", tab.stdout)
 	}
 }

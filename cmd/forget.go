@@ -115,7 +115,7 @@ func (opts *forgetOptions) closeForgotten(ctx context.Context, gc *gitea.Client,
 		}
 		if gc == nil {
 			d.LeftOpen = append(d.LeftOpen, f.number)
-			opts.logger().Warn("the forgotten mapping's Gitea issue stays open beside the one the next sync files; close it, or forget with --close", "gitea_issue", f.number)
+			opts.logger().Warn("the forgotten mapping's Gitea issue stays open beside the one the next sync files; close it in Gitea (its mapping is gone, so a later forget --close cannot find it)", "gitea_issue", f.number)
 			continue
 		}
 		if err := closeWithComment(ctx, gc, f); err != nil {

@@ -106,7 +106,11 @@ func staleness(last *syncstate.RunRecord, interval time.Duration, now time.Time)
 	case last == nil:
 		return true, "no sync run has been recorded"
 	case last.Outcome == syncstate.OutcomeFailed || last.Outcome == syncstate.OutcomeTimeout || last.Outcome == syncstate.OutcomeInterrupted:
-		return true, fmt.Sprintf("the last run ended %s", last.Outcome)
+		reason := fmt.Sprintf("the last run ended %s", last.Outcome)
+		if len(last.Errors) > 0 {
+			reason += ": " + last.Errors[0] // the first error carries its fix
+		}
+		return true, reason
 	case now.Sub(last.FinishedAt) > 2*interval:
 		return true, fmt.Sprintf("the last run finished %s ago, more than twice the %s interval",
 			now.Sub(last.FinishedAt).Round(time.Second), interval)

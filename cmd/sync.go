@@ -203,6 +203,7 @@ func (r *syncRun) work(ctx context.Context) (*syncer.Report, error) {
 	if len(warnings) > 0 {
 		rep.Warnings = append(warnings, rep.Warnings...)
 	}
+	rep.Enabled = r.cfg.Enabled // a dry run previews a disabled sync too
 	rep.Requests = &syncer.RequestStats{Bugsink: r.opts.bugsinkRequests.Load(), Gitea: r.opts.giteaRequests.Load(),
 		RedisRoundTrips: r.store.RoundTrips(), PeakRSSKB: peakRSSKB()}
 	if err != nil && ctx.Err() == nil {
