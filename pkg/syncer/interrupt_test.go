@@ -6,6 +6,7 @@ import (
 	"iter"
 	"net/http"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -26,8 +27,13 @@ func TestADeadlineDuringTheListingIsNeverSuccess(t *testing.T) {
 	}
 	e.bs.Faults.Add(httpfault.Rule{Kind: httpfault.Slow, Method: http.MethodGet, PathContains: "/api/canonical/0/issues/", Delay: 5 * time.Second})
 	for i := 0; i < 20; i++ {
-		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Millisecond)
-		rep, err := e.engine(Options{}).Run(ctx)
+		// The run's end comes 30 ms after the listing starts, not after
+		// the run starts: on a loaded machine the project list alone can
+		// take longer, and the run would end before the listing.
+		ctx, cancel := context.WithCancel(t.Context())
+		eng := e.engine(Options{})
+		eng.Bugsink = &endAfterListingStarts{BugsinkAPI: e.bc, end: cancel, after: 30 * time.Millisecond}
+		rep, err := eng.Run(ctx)
 		cancel()
 		var ie *InterruptedError
 		if !errors.Is(err, ErrInterrupted) || !errors.As(err, &ie) {
@@ -40,6 +46,20 @@ func TestADeadlineDuringTheListingIsNeverSuccess(t *testing.T) {
 	if n := len(e.gt.Issues()); n != 0 {
 		t.Errorf("%d gitea issues from runs that never finished a listing", n)
 	}
+}
+
+// endAfterListingStarts ends the run a while after the first issue
+// listing starts.
+type endAfterListingStarts struct {
+	BugsinkAPI
+	end   context.CancelFunc
+	after time.Duration
+	once  sync.Once
+}
+
+func (s *endAfterListingStarts) IssuePagesBy(ctx context.Context, projectID int, sort string, desc bool) iter.Seq2[[]bugsink.Issue, error] {
+	s.once.Do(func() { time.AfterFunc(s.after, s.end) })
+	return s.BugsinkAPI.IssuePagesBy(ctx, projectID, sort, desc)
 }
 
 // Under --max-create the new issues are created after every project was
