@@ -45,12 +45,12 @@ func realisticText() string {
 	return b.String()
 }
 
-// BenchmarkShapes measures redaction of a large body: with no credential
+// BenchmarkText measures redaction of a large body: with no credential
 // (the usual case), and with one of each format's examples in every 4 KiB;
 // and of one frame's line, the size of most texts redacted.
 //
-//	go test ./pkg/redact -run '^$' -bench Shapes -benchmem
-func BenchmarkShapes(b *testing.B) {
+//	go test ./pkg/redact -run '^$' -bench Text -benchmem
+func BenchmarkText(b *testing.B) {
 	plain := realisticText()
 	var keys []string
 	for _, examples := range ruleExamples {
@@ -69,7 +69,7 @@ func BenchmarkShapes(b *testing.B) {
 			b.SetBytes(int64(len(text)))
 			start := cpuNanos()
 			for b.Loop() {
-				Shapes(text)
+				Text(text)
 			}
 			b.ReportMetric(float64(cpuNanos()-start)/float64(b.N), "cpu-ns/op")
 		})
