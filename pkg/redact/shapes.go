@@ -31,10 +31,44 @@ const maxHints = 12
 // text it is given.
 func anchored(expr string) *regexp.Regexp { return regexp.MustCompile(`^(?:` + expr + `)`) }
 
+// hintRef is one hint of one rule.
+type hintRef struct {
+	rule int
+	hint string
+}
+
+// hintIndex finds every hint in one pass over a text: the hints by their
+// first two bytes, and a bit for each pair of bytes some hint starts
+// with, so that most bytes of a text cost one bit test.
+var hintIndex = func() (x struct {
+	bits  [1 << 16 / 64]uint64
+	byKey map[uint16][]hintRef
+}) {
+	x.byKey = map[uint16][]hintRef{}
+	for i, r := range rules {
+		for _, h := range r.hints {
+			k := uint16(h[0])<<8 | uint16(h[1])
+			x.bits[k>>6] |= 1 << (k & 63)
+			x.byKey[k] = append(x.byKey[k], hintRef{i, h})
+		}
+	}
+	return x
+}()
+
 // findShapes appends the credentials of every known format in s.
 func findShapes(s string, cut bool, out []span) []span {
-	for i := range rules {
-		out = rules[i].find(s, out)
+	for i := 0; i+1 < len(s); i++ {
+		k := uint16(s[i])<<8 | uint16(s[i+1])
+		if hintIndex.bits[k>>6]&(1<<(k&63)) == 0 {
+			continue
+		}
+		for _, h := range hintIndex.byKey[k] {
+			if sp, end := rules[h.rule].matchAt(s, i, h.hint); end > i {
+				out = append(out, sp)
+				i = end - 1
+				break
+			}
+		}
 	}
 	if cut {
 		out = cutShape(s, out)
@@ -42,70 +76,48 @@ func findShapes(s string, cut bool, out []span) []span {
 	return out
 }
 
-// find appends the rule's matches in s. A hint that starts with a letter
-// or digit counts only at the start of a word (as \b would say), so
-// "task_test_…" is no Stripe key.
-func (r *rule) find(s string, out []span) []span {
-	var buf [maxHints]int
-	next := buf[:len(r.hints)] // where each hint stands next; -1: nowhere
-	found := false
-	for k, h := range r.hints {
-		next[k] = strings.Index(s, h)
-		found = found || next[k] >= 0
+// matchAt returns the rule's match where its hint stands at s[at:] (the
+// part to redact) and where the whole match ends (0 when there is none). A hint that starts
+// with a letter or digit counts only at the start of a word (as \b would
+// say), so "task_test_…" is no Stripe key.
+func (r *rule) matchAt(s string, at int, hint string) (span, int) {
+	if !strings.HasPrefix(s[at:], hint) {
+		return span{}, 0
 	}
-	if !found {
-		return out
+	start := at
+	if r.back != nil {
+		if start = r.back(s, at); start < 0 {
+			return span{}, 0
+		}
+	} else if isWordByte(hint[0]) && at > 0 && isWordByte(s[at-1]) {
+		return span{}, 0
 	}
-	from := 0
-	for {
-		at, hint := r.nextHint(s, from, next)
-		if at < 0 {
-			return out
-		}
-		from = at + 1
-		start := at
-		if r.back != nil {
-			if start = r.back(s, at); start < 0 {
-				continue
-			}
-		} else if isWordByte(hint[0]) && at > 0 && isWordByte(s[at-1]) {
-			continue
-		}
-		m := r.re.FindStringSubmatchIndex(s[start:])
-		if m == nil {
-			continue
-		}
-		sp := span{start + m[1], start + m[1]}
-		sp.from = start
-		if len(m) > 2 && m[2] >= 0 {
-			sp.from = start + m[3]
-		}
-		if len(m) > 4 && m[4] >= 0 {
-			sp.to = start + m[4]
-		}
-		out = append(out, sp)
-		from = max(from, start+m[1])
+	m := r.re.FindStringSubmatchIndex(s[start:])
+	if m == nil {
+		return span{}, 0
 	}
+	sp := span{start, start + m[1]}
+	if len(m) > 2 && m[2] >= 0 {
+		sp.from = start + m[3]
+	}
+	if len(m) > 4 && m[4] >= 0 {
+		sp.to = start + m[4]
+	}
+	return sp, start + m[1]
 }
 
-// nextHint returns where the first of the rule's hints at or after from
-// stands in s, and which hint it is; -1 when none does. next holds where
-// each hint was last found, so each is searched for again only once passed.
-func (r *rule) nextHint(s string, from int, next []int) (int, string) {
-	at, hint := -1, ""
-	for k, h := range r.hints {
-		if next[k] >= 0 && next[k] < from {
-			if i := strings.Index(s[from:], h); i >= 0 {
-				next[k] = from + i
-			} else {
-				next[k] = -1
+// find appends the rule's matches in s (the rule alone: for its tests).
+func (r *rule) find(s string, out []span) []span {
+	for i := 0; i < len(s); i++ {
+		for _, h := range r.hints {
+			if sp, end := r.matchAt(s, i, h); end > i {
+				out = append(out, sp)
+				i = end - 1
+				break
 			}
 		}
-		if next[k] >= 0 && (at < 0 || next[k] < at) {
-			at, hint = next[k], h
-		}
 	}
-	return at, hint
+	return out
 }
 
 // cutShape treats the last word of a cut text as a credential from the
@@ -128,7 +140,7 @@ func cutShape(s string, out []span) []span {
 				off += k + 1
 				ok := r.back != nil && r.back(s, at) >= 0 ||
 					r.back == nil && (!isWordByte(h[0]) || at == 0 || !isWordByte(s[at-1]))
-				if ok && !strings.HasPrefix(s[at+len(h):], Marker) {
+				if ok && !strings.Contains(s[at+len(h):end], Marker) {
 					if best < 0 || at < best {
 						best, keep = at, 0
 						if r.re.NumSubexp() > 0 {
