@@ -174,15 +174,25 @@ func lineEnd(s string, v int) int {
 	return len(s)
 }
 
-// tokenEnd is where an unquoted value that starts at v ends.
+// tokenEnd is where an unquoted value that starts at v ends: at a space,
+// a delimiter, or a closing bracket it did not open.
 func tokenEnd(s string, v int) int {
-	for v < len(s) && !strings.ContainsRune(stops, rune(s[v])) && !isSpace(s[v]) {
-		v++
+	depth := 0
+	for ; v < len(s) && !isSpace(s[v]); v++ {
+		switch c := s[v]; {
+		case strings.IndexByte("([{<", c) >= 0:
+			depth++
+		case strings.IndexByte(")]}>", c) >= 0:
+			if depth == 0 {
+				return v
+			}
+			depth--
+		case strings.IndexByte(",;&\"'`|\\", c) >= 0:
+			return v
+		}
 	}
 	return v
 }
-
-const stops = ",;&\"'`<>()[]{}|\\"
 
 // plainWordsEnd extends an unquoted value that ends at v over the words
 // after it on its line that are letters and digits only and not ordinary

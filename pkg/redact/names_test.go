@@ -91,7 +91,7 @@ var ordinaryMessages = []string{
 	"author=alice keyword=shoes",
 	"Sentry DSN https://0123456789abcdef0123456789abcdef@o1.ingest.sentry.io/1",
 	"x = a+b; y = c%d",
-	"token: [redacted] and password=[Filtered] and secret: ****",
+	"token: [redacted] and secret: ****",
 	"auth_type=basic token_url=https://auth.example.com/token",
 }
 

@@ -196,14 +196,15 @@ var ordinaryWords = words(`a an the and or but nor not no yes none null nil unde
 	digits number numbers upper lower case uppercase lowercase special symbol symbols allowed permitted
 	accepted supported unsupported algorithm audience issuer claim claims scope scopes not_found
 	contain contains containing include includes must_be least_one n/a na tbd todo
-	[redacted] [filtered] redacted filtered hidden masked omitted removed`)
+	[redacted] redacted hidden masked omitted removed`)
 
 // maxNumber is the longest run of digits read as a number: longer ones
 // (a card number, a numeric token) are not.
 const maxNumber = 10
 
 // ordinary reports whether a value is made of ordinary words and numbers
-// only, or is a redaction mark (ours, Sentry's "[Filtered]", "****").
+// only, or is a redaction mark (ours, "****"; Sentry's "[Filtered]" is
+// redacted again, as a request URL always showed it).
 func ordinary(v string) bool {
 	if strings.Trim(v, "*") == "" || has(ordinaryWords, v) {
 		return true
