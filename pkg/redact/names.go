@@ -208,7 +208,7 @@ func plainWordsEnd(s string, v int) int {
 		for e < len(s) && isAlnum(s[e]) {
 			e++
 		}
-		if e == k || e < len(s) && !isSpace(s[e]) && !strings.ContainsRune(".,;!?", rune(s[e])) || ordinary(s[k:e]) {
+		if e == k || e < len(s) && !isSpace(s[e]) && strings.IndexByte(".,;!?&)]}\"'`", s[e]) < 0 || ordinary(s[k:e]) {
 			return v
 		}
 		v = e

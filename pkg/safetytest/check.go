@@ -245,7 +245,7 @@ func HostileLogEvent(s string, threads bool) *bugsink.Event {
 		ev.Data.Threads = bugsink.ThreadList{{ID: bugsink.FlexString(s), Name: s, Current: true, Stacktrace: frames}, {Name: s, Stacktrace: frames}}
 	} else {
 		// unformatted, with its arguments apart
-		params, _ := json.Marshal([]any{s, map[string]string{"password": "hunter2", "x": s}})
+		params, _ := json.Marshal([]any{s, map[string]string{"password": "hunter2", "Authorization": "Basic EXAMPLEargAuth0", "x": s}})
 		ev.Data.LogEntry = &bugsink.LogEntry{Message: s, Params: params}
 	}
 	return ev
