@@ -33,18 +33,26 @@ func inFrame(f bugsink.Frame) bugsink.EventData {
 
 // places are every place error text enters an issue.
 var places = map[string]place{
-	"title":         func(s string) Output { return renderEvent(bugsink.Issue{CalculatedValue: s}, bugsink.EventData{}) },
-	"type":          func(s string) Output { return renderEvent(bugsink.Issue{CalculatedType: s}, bugsink.EventData{}) },
+	"title": func(s string) Output { return renderEvent(bugsink.Issue{CalculatedValue: s}, bugsink.EventData{}) },
+	"type":  func(s string) Output { return renderEvent(bugsink.Issue{CalculatedType: s}, bugsink.EventData{}) },
 	"title from the exception": func(s string) Output {
 		return renderEvent(bugsink.Issue{}, bugsink.EventData{Exception: bugsink.ExceptionList{{Type: "E", Value: s}}})
 	},
 	"exception type and module": func(s string) Output {
 		return renderEvent(bugsink.Issue{CalculatedValue: "v"}, bugsink.EventData{Exception: bugsink.ExceptionList{{Type: s, Module: s, Value: "v"}}})
 	},
-	"frame file":     func(s string) Output { return renderEvent(bugsink.Issue{}, inFrame(bugsink.Frame{Filename: s, Lineno: 1})) },
-	"frame abs_path": func(s string) Output { return renderEvent(bugsink.Issue{}, inFrame(bugsink.Frame{AbsPath: "https://cdn.example.com/" + s})) },
-	"frame function": func(s string) Output { return renderEvent(bugsink.Issue{}, inFrame(bugsink.Frame{Function: s, InApp: yes()})) },
-	"context line":   func(s string) Output { return renderEvent(bugsink.Issue{}, inFrame(bugsink.Frame{Filename: "a.js", ContextLine: s})) },
+	"frame file": func(s string) Output {
+		return renderEvent(bugsink.Issue{}, inFrame(bugsink.Frame{Filename: s, Lineno: 1}))
+	},
+	"frame abs_path": func(s string) Output {
+		return renderEvent(bugsink.Issue{}, inFrame(bugsink.Frame{AbsPath: "https://cdn.example.com/" + s}))
+	},
+	"frame function": func(s string) Output {
+		return renderEvent(bugsink.Issue{}, inFrame(bugsink.Frame{Function: s, InApp: yes()}))
+	},
+	"context line": func(s string) Output {
+		return renderEvent(bugsink.Issue{}, inFrame(bugsink.Frame{Filename: "a.js", ContextLine: s}))
+	},
 	"log message": func(s string) Output {
 		return renderEvent(bugsink.Issue{}, bugsink.EventData{LogEntry: &bugsink.LogEntry{Formatted: s}})
 	},
