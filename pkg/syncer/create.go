@@ -9,6 +9,7 @@ import (
 
 	"bsync/pkg/bugsink"
 	"bsync/pkg/gitea"
+	"bsync/pkg/redact"
 	"bsync/pkg/render"
 	"bsync/pkg/syncstate"
 )
@@ -250,12 +251,13 @@ func (e *Engine) finish(ctx context.Context, p bugsink.Project, is bugsink.Issue
 // record is nil when it could not be written (then nothing more may
 // happen).
 func (e *Engine) recordCreated(ctx context.Context, p bugsink.Project, is bugsink.Issue, gi *gitea.Issue, names []string, mismatch *gitea.LabelMismatchError, adopted bool, link linkInfo) (outcome, *syncstate.Record) {
+	title := redact.Text(gi.Title) // as Gitea holds it: an issue adopted from an older bsync's run may carry a secret
 	entry := CreatedIssue{BugsinkIssueID: is.ID, BugsinkURL: render.IssueLink(e.Opts.Render.BugsinkURL, is.ID),
-		Project: p.Slug, Title: gi.Title, Labels: names, GiteaIssueNumber: gi.Number, GiteaIssueURL: gi.HTMLURL, Adopted: adopted}
+		Project: p.Slug, Title: title, Labels: names, GiteaIssueNumber: gi.Number, GiteaIssueURL: gi.HTMLURL, Adopted: adopted}
 	out := outcome{created: &entry}
 	// The issue exists now: record it before anything else happens to it.
 	rec := syncstate.Record{
-		GiteaIssueNumber: gi.Number, SyncedAt: e.Now(), Project: p.Slug, Title: gi.Title,
+		GiteaIssueNumber: gi.Number, SyncedAt: e.Now(), Project: p.Slug, Title: title,
 		BugsinkIssueID: is.ID, GiteaIssueURL: gi.HTMLURL, LastSeen: is.LastSeen,
 		EventCount: is.DigestedEventCount, WrittenBy: "bsync " + e.Opts.Version, FirstSeen: is.FirstSeen,
 		BugID: link.bug,
