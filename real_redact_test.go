@@ -57,7 +57,7 @@ func TestRealRedaction(t *testing.T) {
 		if strings.Contains(gi.Title+gi.Body, "EXAMPLEdo") && strings.HasPrefix(gi.Title, "[CutError]") {
 			t.Errorf("#%d (%s): the cut token's first part shows", gi.Number, id)
 		}
-		p.giteaDo(t, "PATCH", p.repoPath()+"/issues/"+fmt.Sprint(gi.Number), map[string]any{"state": "closed"}, 201)
+		p.giteaDo(t, "PATCH", "/issues/"+fmt.Sprint(gi.Number), map[string]any{"state": "closed"}, 201)
 	}
 	for _, ev := range events {
 		b.Store(t, proj, ev)
