@@ -134,8 +134,8 @@ func valueOf(s string, v int, header bool, last string) value {
 		}
 	}
 	for _, q := range quotes {
-		if strings.HasPrefix(s[v:], q) {
-			return afterScheme(s, quotedValue(s, v+len(q), q))
+		if p := stringPrefix(s[v:]); strings.HasPrefix(s[v+p:], q) {
+			return afterScheme(s, quotedValue(s, v+p+len(q), q))
 		}
 	}
 	if header && (strings.EqualFold(last, "cookie") || strings.EqualFold(last, "cookies")) {
@@ -146,6 +146,19 @@ func valueOf(s string, v int, header bool, last string) value {
 		val.to = plainWordsEnd(s, val.to)
 	}
 	return val
+}
+
+// stringPrefix is the length of a string literal's prefix at the start
+// of s (Python's b'…', r"…", f'…', rb'…'), before a quote; 0 otherwise.
+func stringPrefix(s string) int {
+	n := 0
+	for n < len(s) && n < 2 && strings.IndexByte("bBrRuUfF", s[n]) >= 0 {
+		n++
+	}
+	if n < len(s) && (s[n] == '"' || s[n] == '\'') {
+		return n
+	}
+	return 0
 }
 
 // quotedValue is the value inside quote q that opens before v: up to the
@@ -175,10 +188,12 @@ func lineEnd(s string, v int) int {
 }
 
 // tokenEnd is where an unquoted value that starts at v ends: at a space,
-// a delimiter, or a closing bracket it did not open.
+// a delimiter, or a closing bracket it did not open. Inside brackets it
+// opened (a call, a tuple: auth=("bob", "hunter2"), HTTPBasicAuth(…))
+// spaces, quotes and commas do not end it, the line's end does.
 func tokenEnd(s string, v int) int {
 	depth := 0
-	for ; v < len(s) && !isSpace(s[v]); v++ {
+	for ; v < len(s) && s[v] != '\n' && (depth > 0 || !isSpace(s[v])); v++ {
 		switch c := s[v]; {
 		case strings.IndexByte("([{<", c) >= 0:
 			depth++
@@ -187,7 +202,7 @@ func tokenEnd(s string, v int) int {
 				return v
 			}
 			depth--
-		case strings.IndexByte(",;&\"'`|\\", c) >= 0:
+		case depth == 0 && strings.IndexByte(",;&\"'`|\\", c) >= 0:
 			return v
 		}
 	}

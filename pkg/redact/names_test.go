@@ -136,3 +136,20 @@ func TestCutTextsLoseTheirLastSecret(t *testing.T) {
 		}
 	}
 }
+
+// More forms found trying to leak past the model.
+var moreCases = []example{
+	{`auth=("bob", "hunter2")`, `auth=[redacted]`},
+	{`requests.get(url, auth=HTTPBasicAuth('bob', 'hunter 2'))`, `requests.get(url, auth=[redacted])`},
+	{`'secret': b'hunter2'`, `'secret': b'[redacted]'`},
+	{`password = os.environ["DB_PASSWORD"]`, `password = [redacted]`},
+	{`secret_key: str = Field(..., min_length=32)`, `secret_key: str = Field(..., min_length=32)`},
+}
+
+func TestMoreForms(t *testing.T) {
+	for _, c := range moreCases {
+		if got := Text(c.in); got != c.want {
+			t.Errorf("Text:\n in  %q\n got %q\nwant %q", c.in, got, c.want)
+		}
+	}
+}
