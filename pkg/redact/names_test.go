@@ -153,3 +153,29 @@ func TestMoreForms(t *testing.T) {
 		}
 	}
 }
+
+var escapedCases = []example{
+	{`password\u003dhunter2 for bob`, `password\u003d[redacted] for bob`},
+	{`{\u0022token\u0022: \u0022abc123\u0022}`, `{\u0022token\u0022: \u0022[redacted]\u0022}`},
+	{`password&#61;hunter2 &amp; more`, `password&#61;[redacted] &amp; more`},
+	{`{&quot;api_key&quot;: &quot;abc123&quot;}`, `{&quot;api_key&quot;: &quot;[redacted]&quot;}`},
+	{`dsn root:hunter2@tcp(db:3306)/shop failed`, `dsn root:[redacted]@tcp(db:3306)/shop failed`},
+	{`user:hunter2@db.example.com:5432`, `user:[redacted]@db.example.com:5432`},
+	{`guest:p@ss@rabbit`, `guest:[redacted]@rabbit`},
+}
+
+// JSON escapes and HTML references are decoded like percent-encoding; user
+// info is found without a scheme too; e-mail addresses, times and scoped
+// packages stay.
+func TestEscapesAndBareUserinfo(t *testing.T) {
+	for _, c := range escapedCases {
+		if got := Text(c.in); got != c.want {
+			t.Errorf("Text:\n in  %q\n got %q\nwant %q", c.in, got, c.want)
+		}
+	}
+	for _, s := range []string{"mail alice@example.com at 10:30@office", "git@github.com:shop/app.git", "@scope/pkg@1.2.3", "a &amp; b &#64;admin \\u0041"} {
+		if got := Text(s); got != s {
+			t.Errorf("Text(%q) = %q", s, got)
+		}
+	}
+}

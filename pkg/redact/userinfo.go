@@ -14,8 +14,10 @@ import "strings"
 // (https://host/a:b@c, the "user" holds '/') or a port and a path
 // (https://host:8080/@alice).
 
-// findUserinfo appends the passwords of the URLs in s.
+// findUserinfo appends the passwords of the URLs in s, and of user
+// info written without a scheme (Go's MySQL DSN, app:pw@tcp(db)/x).
 func findUserinfo(s string, cut bool, out []span) []span {
+	out = findBareUserinfo(s, out)
 	for off := 0; ; {
 		i := strings.Index(s[off:], "://")
 		if i < 0 {
@@ -43,6 +45,36 @@ func findUserinfo(s string, cut bool, out []span) []span {
 			continue
 		}
 		out = append(out, span{off + colon + 1, off + info})
+	}
+}
+
+// findBareUserinfo appends the password of every user:password@host
+// that stands as a word of its own, with no scheme: a user name (letters,
+// digits, '.', '_', '-'), a ':', a password that is not a port, an '@'
+// and a host (a letter or digit, or "tcp(").
+func findBareUserinfo(s string, out []span) []span {
+	for off := 0; ; {
+		i := strings.IndexByte(s[off:], '@')
+		if i < 0 {
+			return out
+		}
+		at := off + i
+		off = at + 1
+		if at+1 >= len(s) || !isAlnum(s[at+1]) {
+			continue
+		}
+		start := at
+		for start > 0 && !isSpace(s[start-1]) && strings.IndexByte("\"'`=(,[{<", s[start-1]) < 0 {
+			start--
+		}
+		seg := s[start:at]
+		colon := strings.IndexByte(seg, ':')
+		if colon <= 0 || strings.Contains(seg, "://") || strings.Trim(seg[:colon], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != "" {
+			continue
+		}
+		if pass := seg[colon+1:]; pass != "" && pass != Marker && !port(pass) {
+			out = append(out, span{start + colon + 1, at})
+		}
 	}
 }
 
