@@ -36,9 +36,10 @@ func TestTextIsIdempotent(t *testing.T) {
 			all = append(all, ex.in)
 		}
 	}
-	for _, c := range append(modelCases, cutCases...) {
+	for _, c := range append(append(append(modelCases, cutCases...), moreCases...), escapedCases...) {
 		all = append(all, c.in)
 	}
+	all = append(all, ordinaryMessages...)
 	for _, s := range all {
 		for _, f := range []func(string) string{Text, Cut} {
 			if once := f(s); f(once) != once {
