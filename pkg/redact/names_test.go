@@ -93,6 +93,8 @@ var ordinaryMessages = []string{
 	"x = a+b; y = c%d",
 	"token: [redacted] and secret: ****",
 	"auth_type=basic token_url=https://auth.example.com/token",
+	"SyntaxError: Unexpected token: punc (})",
+	"JWT header: alg=HS256, Signature: SHA256",
 }
 
 func TestModelRedactsSecrets(t *testing.T) {

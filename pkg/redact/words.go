@@ -196,7 +196,8 @@ var ordinaryWords = words(`a an the and or but nor not no yes none null nil unde
 	digits number numbers upper lower case uppercase lowercase special symbol symbols allowed permitted
 	accepted supported unsupported algorithm audience issuer claim claims scope scopes not_found
 	contain contains containing include includes must_be least_one n/a na tbd todo
-	[redacted] redacted hidden masked omitted removed str int bytes bool float dict list any object`)
+	[redacted] redacted hidden masked omitted removed str int bytes bool float dict list any object
+	punc eof operator keyword name num atom sha1 sha256 sha512 md5 hs256 hs512 rs256 es256`)
 
 // maxNumber is the longest run of digits read as a number: longer ones
 // (a card number, a numeric token) are not.
