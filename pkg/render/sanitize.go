@@ -28,7 +28,7 @@ func cleanText(s string) string {
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "\uFFFD")
 	}
-	return strings.ReplaceAll(strings.Map(func(r rune) rune {
+	s = strings.Map(func(r rune) rune {
 		switch {
 		case r == '\n' || r == '\t':
 			return r
@@ -40,8 +40,33 @@ func cleanText(s string) string {
 			return -1 // controls, bidi overrides, invisible formatting, line separators
 		}
 		return r
-	}, s), "<!--", "<!"+wordJoiner+"--")
+	}, s)
+	return strings.ReplaceAll(dropASCIIJoiners(s), "<!--", "<!"+wordJoiner+"--")
 }
+
+// dropASCIIJoiners removes the zero-width joiners (U+200C, U+200D) that
+// stand between two ASCII characters or at an end beside one: they join
+// nothing there, and kept they split a token's shape or a name
+// ("pass\u200cword=…") so its secret would read through.
+func dropASCIIJoiners(s string) string {
+	if !strings.Contains(s, "\u200c") && !strings.Contains(s, "\u200d") {
+		return s
+	}
+	var b strings.Builder
+	for i, r := range s {
+		if r == '\u200c' || r == '\u200d' {
+			before, _ := utf8.DecodeLastRuneInString(b.String())
+			after, _ := utf8.DecodeRuneInString(s[i+utf8.RuneLen(r):])
+			if asciiOrEnd(before) && asciiOrEnd(after) {
+				continue
+			}
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func asciiOrEnd(r rune) bool { return r < utf8.RuneSelf || r == utf8.RuneError }
 
 // maxUntrusted bounds how much of one untrusted value is looked at. Every
 // place it goes keeps far less (at most 2 KiB), and the value is redacted
