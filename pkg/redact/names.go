@@ -34,6 +34,9 @@ func findNames(s string, cut bool, out []span) []span {
 		if nameFrom == nameTo {
 			continue
 		}
+		if nameFrom > 0 && (s[nameFrom-1] == '/' || s[nameFrom-1] == '\\') && strings.Contains(s[nameFrom:nameTo], ".") {
+			continue // a file in a path: "/srv/app/secrets.py: permission denied"
+		}
 		query := nameFrom > 0 && (s[nameFrom-1] == '?' || s[nameFrom-1] == '&')
 		name := strings.TrimLeft(s[nameFrom:nameTo], "-.")
 		if !secretName(name, query) {
@@ -279,5 +282,36 @@ func keep(s string, v value, cut bool) bool {
 	if cut && v.to >= len(strings.TrimSuffix(s, "…")) {
 		return false
 	}
-	return ordinary(w)
+	return ordinary(w) || placeholder(w) || !v.quoted && diagnosis(s, v)
+}
+
+// placeholder reports whether a value starts with a query's bind
+// parameter (":password", "@token", "%s", "%(password)s") rather than a value:
+// "SET password = :password WHERE id = :id".
+func placeholder(w string) bool {
+	if f := strings.Fields(w); len(f) > 0 {
+		w = f[0]
+	}
+	if strings.HasPrefix(w, "%s") || strings.HasPrefix(w, "%(") && strings.HasSuffix(w, ")s") {
+		return true
+	}
+	if len(w) < 2 || w[0] != ':' && w[0] != '@' {
+		return false
+	}
+	for i := 1; i < len(w); i++ {
+		if !isWordByte(w[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// diagnosis reports whether an unquoted value is a secret word followed
+// by more words: it says what went wrong with one ("auth: password
+// mismatch for user bob"), it is not one. A secret word alone
+// ("password: password") is still redacted.
+func diagnosis(s string, v value) bool {
+	first, _, _ := strings.Cut(s[v.from:v.to], " ")
+	e := v.from + len(first)
+	return has(secretWords, first) && e+1 < len(s) && s[e] == ' ' && isAlnum(s[e+1])
 }

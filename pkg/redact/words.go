@@ -197,6 +197,7 @@ var ordinaryWords = words(`a an the and or but nor not no yes none null nil unde
 	accepted supported unsupported algorithm audience issuer claim claims scope scopes not_found
 	contain contains containing include includes must_be least_one n/a na tbd todo
 	[redacted] redacted hidden masked omitted removed str int bytes bool float dict list any object
+	illegal permission permissions ensure common access data input base64 path
 	punc eof operator keyword name num atom sha1 sha256 sha512 md5 hs256 hs512 rs256 es256`)
 
 // maxNumber is the longest run of digits read as a number: longer ones
