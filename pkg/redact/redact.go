@@ -57,6 +57,8 @@ func find(s string, cut bool, out []span) []span {
 	out = findShapes(s, cut, out)
 	out = findNames(s, cut, out)
 	out = findBearer(s, cut, out)
+	out = findBasic(s, cut, out)
+	out = findFlags(s, cut, out)
 	return findUserinfo(s, cut, out)
 }
 

@@ -187,6 +187,38 @@ var rules = []rule{
 		re:     anchored(`(discord(?:app)?\.com/api/(?:v[0-9]+/)?webhooks/)[0-9]+/[\w-]{20,}`),
 	},
 	{
+		name:   "New Relic key",
+		source: "gitleaks new-relic-user-api-key, new-relic-insert-key, new-relic-browser-api-token",
+		hints:  []string{"NRAK-", "NRII-", "NRJS-"},
+		re:     anchored(`(NR(?:AK|II|JS)-)[A-Za-z0-9-]{27,}`),
+	},
+	{
+		name:   "Linear API key",
+		source: "gitleaks linear-api-key",
+		hints:  []string{"lin_api_"},
+		re:     anchored(`(lin_api_)[A-Za-z0-9]{40,}`),
+	},
+	{
+		name:   "Doppler token",
+		source: "gitleaks doppler-api-token (service, CLI, SCIM and audit tokens too)",
+		hints:  []string{"dp.pt.", "dp.st.", "dp.ct.", "dp.sa.", "dp.scim.", "dp.audit."},
+		re:     anchored(`(dp\.(?:pt|st|ct|sa|scim|audit)\.)[\w.-]{40,}`),
+	},
+	{
+		// Widened from gitleaks' 186 characters (Atlassian) and 250
+		// (1Password) to 40: the prefixes are distinctive enough.
+		name:   "Atlassian API token",
+		source: "gitleaks atlassian-api-token (widened)",
+		hints:  []string{"ATATT3"},
+		re:     anchored(`(ATATT3)[\w=-]{40,}`),
+	},
+	{
+		name:   "1Password service account token",
+		source: "gitleaks 1password-service-account-token (widened)",
+		hints:  []string{"ops_eyJ"},
+		re:     anchored(`(ops_)eyJ[\w+/=-]{40,}`),
+	},
+	{
 		name:   "Django insecure secret key",
 		source: "gitleaks django-insecure-secret-key",
 		hints:  []string{"django-insecure-"},

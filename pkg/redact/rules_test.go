@@ -138,6 +138,23 @@ var ruleExamples = map[string][]example{
 		{"https://ptb.discordapp.com/api/v10/webhooks/123456789012345678/" + fake("", "EXAMPLEfake", 68),
 			"https://ptb.discordapp.com/api/v10/webhooks/[redacted]"},
 	},
+	"New Relic key": {
+		{"key NRAK-EXAMPLEFAKE0123456789ABCDEFGH rejected", "key NRAK-[redacted] rejected"},
+		{"NRJS-0123456789abcdefexample01234", "NRJS-[redacted]"},
+	},
+	"Linear API key": {
+		{"LINEAR=lin_api_EXAMPLEfake0123456789abcdefghijklmnopqrst", "LINEAR=lin_api_[redacted]"},
+	},
+	"Doppler token": {
+		{"dp.st.prd.EXAMPLEfake0123456789abcdefghijklmnopqrstuv denied", "dp.st.[redacted] denied"},
+		{"dp.pt.EXAMPLEfake0123456789abcdefghijklmnopqrstuvwxyz0", "dp.pt.[redacted]"},
+	},
+	"Atlassian API token": {
+		{"jira: ATATT3xFfGF0EXAMPLEfake0123456789abcdefghijklmnop=ABCD1234 bad", "jira: ATATT3[redacted] bad"},
+	},
+	"1Password service account token": {
+		{"op: ops_eyJFAKEexample0123456789abcdefghijklmnopqrstuvwxyz+/= x", "op: ops_[redacted] x"},
+	},
 	"Django insecure secret key": {
 		{"settings: django-insecure-EXAMPLEfake0123!%_&*^)abcdef loaded", "settings: django-insecure-[redacted] loaded"},
 	},
@@ -146,6 +163,7 @@ var ruleExamples = map[string][]example{
 // nearMisses are not credentials and stay as they are: gitleaks' false
 // examples that are not placeholders, and what error text is full of.
 var nearMisses = []string{
+	"NRAK-short", "lin_api_key is unset", "dp.st.dev is not set", "ATATT3 prefix", "ops_eyJ truncated",
 	"3f786850e387550fdab836ed7e6dc881de23001b",                                                                         // a git sha
 	"5d3f7b2a-9c1e-4f6a-8b0d-2e4c6a8f1b3d",                                                                             // a UUID
 	"https://0123456789abcdef0123456789abcdef@o1.ingest.sentry.io/1",                                                   // a Sentry DSN: its key is public
