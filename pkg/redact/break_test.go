@@ -48,3 +48,16 @@ func TestBreakOrdinary(t *testing.T) {
 		}
 	}
 }
+
+// "Bearer:" with a colon, as a name of its own.
+func TestBearerWithAColon(t *testing.T) {
+	for in, want := range map[string]string{
+		"Bearer: abcdef0123456789abcdef": "Bearer: [redacted]",
+		"bearer: expired":                "bearer: expired",
+		"bearer:abcdef0123456789abcdef":  "bearer:[redacted]",
+	} {
+		if got := Text(in); got != want {
+			t.Errorf("Text(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
