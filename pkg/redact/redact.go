@@ -102,3 +102,14 @@ func lastWordStart(s string) (start, end int) {
 	}
 	return start, end
 }
+
+// Named returns Marker for a value given apart from its name (a logged
+// message's argument that its template names, "password %s"): when the
+// name bears a secret and the value is not an ordinary word or a number.
+// Any other value is returned as it is.
+func Named(name, value string) string {
+	if value == "" || !secretName(strings.TrimLeft(name, "-."), false) || ordinary(value) {
+		return value
+	}
+	return Marker
+}

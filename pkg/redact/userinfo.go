@@ -107,7 +107,7 @@ func port(pass string) bool {
 }
 
 // findBearer appends the credentials that follow the word "Bearer" and a
-// space, anywhere (Authorization headers quoted in prose, logged request
+// space or a colon, anywhere (Authorization headers quoted in prose, logged request
 // lines), unless what follows is an ordinary word: "Expected bearer
 // token in Authorization header" stays.
 func findBearer(s string, cut bool, out []span) []span {
@@ -123,6 +123,9 @@ func findBearer(s string, cut bool, out []span) []span {
 				continue
 			}
 			k := off
+			if k < len(s) && s[k] == ':' { // "Bearer: …", as a name of its own
+				k++
+			}
 			for k < len(s) && (s[k] == ' ' || s[k] == '\t') {
 				k++
 			}
