@@ -95,4 +95,10 @@ var Ordinary = []string{
 	"api_key: missing",
 	"KeyError: 'secret_key'",
 	"TokenExpiredError: jwt expired",
+	"open /srv/app/secrets.py: permission denied",
+	"UPDATE users SET password = :password WHERE id = :id",
+	"error parsing token: illegal base64 data at input byte 4",
+	"auth: password mismatch for user bob",
+	"ValidationError: password: Path 'password' is required.",
+	"bearer: expired",
 }

@@ -37,6 +37,11 @@ var shapedCredentials = []Credential{
 	{"Telegram bot token", "123456789:A" + pad("AHEXAMPLEfakeTelegram", 34), "EXAMPLEfakeTelegram"},
 	{"Discord webhook URL", "https://discord.com/api/webhooks/123456789012345678/" + pad("EXAMPLEfakeDiscordWebhook", 68), "EXAMPLEfakeDiscord"},
 	{"Django insecure secret key", "django-insecure-EXAMPLEfakeDjangoKey!%_&*", "EXAMPLEfakeDjango"},
+	{"New Relic key", "NRAK-" + pad("EXAMPLEFAKENEWRELIC", 27), "EXAMPLEFAKENEWRELIC"},
+	{"Linear API key", "lin_api_" + pad("EXAMPLEfakeLinear", 40), "EXAMPLEfakeLinear"},
+	{"Doppler token", "dp.st.prd." + pad("EXAMPLEfakeDoppler", 40), "EXAMPLEfakeDoppler"},
+	{"Atlassian API token", "ATATT3xFfGF0" + pad("EXAMPLEfakeAtlassian", 60) + "=ABCD1234", "EXAMPLEfakeAtlassian"},
+	{"1Password service account token", "ops_eyJ" + pad("EXAMPLEfakeOnePassword", 60), "EXAMPLEfakeOnePassword"},
 	{"URL password", "https://deploy:EXAMPLEfakeURLpassword@git.example.com/shop.git", "EXAMPLEfakeURLpassword"},
 }
 
@@ -57,6 +62,11 @@ var formCredentials = []Credential{
 	{"Bearer encoded", "GET /x?h=Bearer%20EXAMPLEencodedBearer0123", "EXAMPLEencodedBearer"},
 	{"AWS key in a file name", "/srv/cache/s3%3AAKIAEXAMPLEFILENAMEZ%2Fapp.js", "EXAMPLEFILENAMEZ"},
 	{"password in a '+' query", "?data=password%3Dcorrect+EXAMPLEplusWord", "EXAMPLEplusWord"},
+	{"a long flag's argument", "exec: pg_dump --db-password EXAMPLEflagArgument -h db", "EXAMPLEflagArgument"},
+	{"Basic credentials in prose", "retry with Basic ZGVwbG95OkVYQU1QTEVwbGFpbkJhc2ljMDE=", "OkVYQU1QTEVwbGFpbkJhc2ljMDE"},
+	{"Basic encoded", "GET /x?h=Basic%20ZGVwbG95OkVYQU1QTEVlbmNCYXNpYzAxMjM%3D", "OkVYQU1QTEVlbmNCYXNpYzAxMjM"},
+	{"Bearer with a colon", "Bearer: EXAMPLEcolonBearer0123", "EXAMPLEcolonBearer"},
+	{"a joiner inside a token", "ghp_EXAMPLE\u200djoinedFAKEToken0000000000000000", "joinedFAKEToken"},
 }
 
 // credentialText returns the text of the credential named name.
