@@ -8,7 +8,8 @@ import (
 // Basic credentials are "user:password" in base64. After the word "Basic"
 // (a header quoted in prose, a logged or percent-encoded one) the next
 // word goes when it decodes so: printable text with a colon inside.
-// Other words after "Basic" ("Basic realm=…", "basic auth failed") stay.
+// Other words after "Basic" ("Basic realm=…", "basic auth failed") stay,
+// but for one a text cut short ends in (it may be a credential's start).
 
 // findBasic appends the Basic credentials that follow the word "Basic".
 func findBasic(s string, cut bool, out []span) []span {
@@ -32,7 +33,7 @@ func findBasic(s string, cut bool, out []span) []span {
 				for e < len(s) && (isAlnum(s[e]) || s[e] == '+' || s[e] == '/' || s[e] == '=') {
 					e++
 				}
-				if e > k && userPassword(s[k:e]) || cut && e == len(s) && e > k && !ordinary(s[k:e]) {
+				if e > k && userPassword(s[k:e]) || cut && e > k && e >= len(strings.TrimSuffix(s, "…")) && !ordinary(s[k:e]) {
 					out = append(out, span{k, e})
 					break
 				}
