@@ -77,7 +77,7 @@ var Corpus = map[string]string{
 // Secrets are the secrets hidden in the corpus and the hostile events
 // (beside a name, and the credentials known by their shape only): none may
 // reach a rendered issue.
-var Secrets = append([]string{"hunter2", "eyJhbGciOiJIUzI1NiJ9", "dXNlcjpwYXNz", "sk_live_123456", "s3cret", "T0KEN", "S1GN", "EXAMPLEargAuth"},
+var Secrets = append([]string{"hunter2", "eyJhbGciOiJIUzI1NiJ9", "dXNlcjpwYXNz", "sk_live_123456", "s3cret", "T0KEN", "S1GN", "EXAMPLEargAuth", "EXAMPLEposArg", "EXAMPLEquoteArg"},
 	Marks()...)
 
 // Ordinary are error messages that name a credential but carry none: the
