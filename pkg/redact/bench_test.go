@@ -48,7 +48,7 @@ func realisticText() string {
 // BenchmarkText measures redaction of a large body: with no credential
 // (the usual case), and with one of each format's examples in every 4 KiB;
 // of one frame's line, the size of most texts redacted; and of the 16 KiB
-// of one word of '@'s bsync reads at most of any value (hostile text: the
+// of one word of '@'s (or of URLs) bsync reads at most of any value (hostile text: the
 // cost must grow with the text, not with its square).
 //
 //	go test ./pkg/redact -run '^$' -bench Text -benchmem
@@ -66,8 +66,8 @@ func BenchmarkText(b *testing.B) {
 		}
 	}
 	frame := "  at renderCartItem (webpack://shop/./src/components/cart/Item7.tsx:42:17)"
-	ats := strings.Repeat("a:b@", 4<<10)
-	for name, text := range map[string]string{"none": plain, "some": withKeys.String(), "frame": frame, "ats": ats} {
+	ats, urls := strings.Repeat("a:b@", 4<<10), strings.Repeat("a://b:c@", 2<<10)
+	for name, text := range map[string]string{"none": plain, "some": withKeys.String(), "frame": frame, "ats": ats, "urls": urls} {
 		b.Run(name, func(b *testing.B) {
 			b.SetBytes(int64(len(text)))
 			start := cpuNanos()

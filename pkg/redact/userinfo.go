@@ -51,8 +51,11 @@ func findUserinfo(s string, cut bool, out []span) []span {
 // findBareUserinfo appends the password of every user:password@host
 // that stands as a word of its own, with no scheme: a user name (letters,
 // digits, '.', '_', '-'), a ':', a password that is not a port, an '@'
-// and a host (a letter or digit, or "tcp(").
+// and a host (a letter or digit, or "tcp("). The word around each '@' is
+// read once, as the text is scanned: a word of many '@'s costs no more
+// than its length.
 func findBareUserinfo(s string, out []span) []span {
+	w := bareWord{colon: -1}
 	for off := 0; ; {
 		i := strings.IndexByte(s[off:], '@')
 		if i < 0 {
@@ -63,19 +66,50 @@ func findBareUserinfo(s string, out []span) []span {
 		if at+1 >= len(s) || !isAlnum(s[at+1]) {
 			continue
 		}
-		start := at
-		for start > 0 && !isSpace(s[start-1]) && strings.IndexByte("\"'`=(,[{<", s[start-1]) < 0 {
-			start--
-		}
-		seg := s[start:at]
-		colon := strings.IndexByte(seg, ':')
-		if colon <= 0 || strings.Contains(seg, "://") || strings.Trim(seg[:colon], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != "" {
+		w.advance(s, at)
+		if w.colon < 0 || w.scheme || !w.userOK(s) {
 			continue
 		}
-		if pass := seg[colon+1:]; pass != "" && pass != Marker && !port(pass) {
-			out = append(out, span{start + colon + 1, at})
+		if pass := s[w.colon+1 : at]; pass != "" && pass != Marker && !port(pass) {
+			out = append(out, span{w.colon + 1, at})
 		}
 	}
+}
+
+// bareWord is what is known of the word a scan has reached: where it
+// starts, its first ':' (-1: none yet), whether it holds "://", and
+// whether the user name before that ':' is one.
+type bareWord struct {
+	start, scanned, colon int
+	scheme                bool
+	checked, user         bool
+}
+
+// advance reads s up to at, starting a new word after each delimiter.
+func (w *bareWord) advance(s string, at int) {
+	for k := w.scanned; k < at; k++ {
+		switch {
+		case isSpace(s[k]) || strings.IndexByte("\"'`=(,[{<", s[k]) >= 0:
+			*w = bareWord{start: k + 1, colon: -1}
+		case s[k] == ':' && w.colon < 0:
+			w.colon = k
+			fallthrough
+		case s[k] == ':':
+			w.scheme = w.scheme || strings.HasPrefix(s[k:at], "://")
+		}
+	}
+	w.scanned = at
+}
+
+// userOK reports whether the word's user name is not empty and made of
+// letters, digits, '.', '_' and '-'.
+func (w *bareWord) userOK(s string) bool {
+	if !w.checked {
+		w.checked = true
+		user := s[w.start:w.colon]
+		w.user = user != "" && strings.Trim(user, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == ""
+	}
+	return w.user
 }
 
 func isSchemeByte(c byte) bool { return isAlnum(c) || c == '+' || c == '.' || c == '-' }
@@ -85,13 +119,13 @@ func isSchemeByte(c byte) bool { return isAlnum(c) || c == '+' || c == '.' || c 
 func urlEnd(s string, v int) int {
 	end := v
 	for end < len(s) && !isSpace(s[end]) && !strings.ContainsRune("\"'`<>\\", rune(s[end])) {
-		end++
-	}
-	if n := strings.Index(s[v:end], "://"); n >= 0 {
-		end = v + n
-		for end > v && isSchemeByte(s[end-1]) {
-			end--
+		if s[end] == ':' && strings.HasPrefix(s[end:], "://") { // the next URL: stop at its scheme
+			for end > v && isSchemeByte(s[end-1]) {
+				end--
+			}
+			return end
 		}
+		end++
 	}
 	return end
 }
