@@ -38,6 +38,14 @@ func TestRealRedaction(t *testing.T) {
 	// characters into the token.
 	token := safetytest.Credentials[1]
 	events = append(events, simpleEvent("CutError", strings.Repeat("x", 1009)+" "+token.Text+" tail"))
+	// Log messages an older Python SDK sent unformatted, their arguments
+	// apart: one the template names, one with a quote in it.
+	argMarks := []string{"EXAMPLErealPosArg", "EXAMPLErealQuoteArg"}
+	events = append(events,
+		map[string]any{"platform": "python", "level": "error", "logentry": map[string]any{
+			"message": "login for %s with password %s", "params": []any{"bob", argMarks[0] + "0"}}},
+		map[string]any{"platform": "python", "level": "error", "logentry": map[string]any{
+			"message": "login failed: %(password)s", "params": map[string]any{"password": "it's " + argMarks[1]}}})
 	for i, msg := range safetytest.Ordinary {
 		events = append(events, simpleEvent(fmt.Sprintf("Ordinary%dError", i), msg))
 	}
@@ -76,6 +84,14 @@ func TestRealRedaction(t *testing.T) {
 			if strings.Contains(text, c.Mark) {
 				t.Errorf("%s: %s (%s) shows in the %s", c.Name, c.Mark, c.Text, where)
 			}
+		}
+		for _, m := range argMarks {
+			if strings.Contains(text, m) {
+				t.Errorf("the log argument %s shows in the %s", m, where)
+			}
+		}
+		if where == "Gitea" && !strings.Contains(text, "with arguments: ['bob', '[redacted]']") {
+			t.Errorf("the positional log arguments are not shown as expected")
 		}
 	}
 	if !strings.Contains(string(report2), `"regressed":`+fmt.Sprint(len(events))) {
