@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"bsync/pkg/redact"
 	"bsync/pkg/syncstate"
 )
 
@@ -115,7 +116,7 @@ func viewOf(e syncstate.Entry, issueBase string) mappingView {
 		return v
 	}
 	r := e.Record
-	v.GiteaIssueNumber, v.Project, v.Title, v.Regressions = r.GiteaIssueNumber, r.Project, r.Title, r.Regressions
+	v.GiteaIssueNumber, v.Project, v.Title, v.Regressions = r.GiteaIssueNumber, r.Project, redact.Text(r.Title), r.Regressions
 	v.SyncedAt = syncstate.FormatTime(r.SyncedAt)
 	v.GiteaIssueURL = r.GiteaIssueURL
 	v.Environment, v.BugID = r.Environment, r.BugID

@@ -1,122 +1,115 @@
-// Package redact removes credentials from free text by their shape: tokens
-// whose format gives them away (a GitHub token starts with ghp_, an AWS
-// access key with AKIA, a private key with its PEM header), wherever they
-// stand and whatever they are called. Names ("password=…") are the caller's
-// business; this package knows formats only.
+// Package redact removes credentials from free text. A secret value is one
+// of three things (docs/untrusted-text.md describes the model):
+//
+//   - a token whose format gives it away (a GitHub token starts with ghp_,
+//     an AWS access key with AKIA, a private key with its PEM header),
+//     wherever it stands and whatever it is called (shapes.go, rules.go);
+//   - the value after a secret-bearing name (password=…, "api_key": "…",
+//     Authorization: Bearer …, ?token=…), unless that value is an ordinary
+//     word or a number, which explains an error rather than opening a door
+//     (names.go, words.go);
+//   - the password of a URL's user info, in every shape it is written
+//     (userinfo.go).
+//
+// Text is matched as it stands and, where it is percent-encoded, decoded
+// too; what the decoded text shows to be a secret is removed in its
+// encoded form (decode.go). A text known to have been cut short (Cut) is
+// treated as if its end were inside a secret wherever it could be.
 package redact
 
 import (
-	"regexp"
+	"slices"
 	"strings"
 )
 
 // Marker replaces each credential found.
 const Marker = "[redacted]"
 
-// rule is one credential format. Every match starts with one of its hints,
-// so the expression is tried only where a hint stands (a substring search
-// is far cheaper than an expression run over the whole text, and most
-// text holds no hint at all). The expression's first group, where it has
-// one, is the format's fixed public prefix, kept before the marker so that
-// a reader still sees what kind of credential was there; a second group is
-// kept after the marker.
-type rule struct {
-	name   string   // the format, as docs/untrusted-text.md lists it
-	source string   // where the shape is documented (a gitleaks rule id)
-	hints  []string // literal text every match starts with
-	re     *regexp.Regexp
-}
+// span is a secret's place in a text: the bytes [from, to) are replaced.
+type span struct{ from, to int }
 
-// maxHints bounds the hints of one rule.
-const maxHints = 12
+// Text returns s with every secret value replaced by Marker. Redacting
+// redacted text changes nothing.
+func Text(s string) string { return redactText(s, false) }
 
-// anchored compiles a rule's expression to match only at the start of the
-// text it is given.
-func anchored(expr string) *regexp.Regexp { return regexp.MustCompile(`^(?:` + expr + `)`) }
+// Cut is Text for a text that something cut short (Bugsink keeps 1,024
+// characters of a message, bsync itself bounds what it reads): its last
+// word is taken for the start of a secret wherever it begins like one
+// (a known format's prefix, a secret-bearing name's value, a URL's
+// password before its "@"), even where what is left is too short to be
+// recognised.
+func Cut(s string) string { return redactText(s, true) }
 
-// Shapes replaces every credential of a known format in s with Marker,
-// keeping the format's prefix (ghp_[redacted], sk_live_[redacted]).
-// Redacting redacted text changes nothing.
-func Shapes(s string) string {
-	for i := range rules {
-		s = rules[i].redact(s)
+func redactText(s string, cut bool) string {
+	var buf [8]span
+	found := find(s, cut, buf[:0])
+	if encoded(s) {
+		found = findDecoded(s, cut, found)
 	}
-	return s
-}
-
-// redact replaces the rule's matches in s. A hint that starts with a
-// letter or digit counts only at the start of a word (as \b would say), so
-// "task_test_…" is no Stripe key.
-func (r *rule) redact(s string) string {
-	var buf [maxHints]int
-	next := buf[:len(r.hints)] // where each hint stands next; -1: nowhere
-	found := false
-	for k, h := range r.hints {
-		next[k] = strings.Index(s, h)
-		found = found || next[k] >= 0
-	}
-	if !found {
+	if len(found) == 0 {
 		return s
 	}
+	return apply(s, found)
+}
+
+// find returns the secrets of s, appended to out, in no particular order.
+func find(s string, cut bool, out []span) []span {
+	out = findShapes(s, cut, out)
+	out = findNames(s, cut, out)
+	out = findBearer(s, cut, out)
+	out = findBasic(s, cut, out)
+	out = findFlags(s, cut, out)
+	return findUserinfo(s, cut, out)
+}
+
+// apply replaces the spans (merged where they overlap) with Marker.
+func apply(s string, spans []span) string {
+	slices.SortFunc(spans, func(a, b span) int { return a.from - b.from })
 	var b strings.Builder
-	done, from := 0, 0
-	for {
-		at, hint := r.nextHint(s, from, next)
-		if at < 0 {
-			break
+	b.Grow(len(s))
+	done := 0
+	for i := 0; i < len(spans); {
+		from, to := spans[i].from, spans[i].to
+		for i++; i < len(spans) && spans[i].from <= to; i++ {
+			to = max(to, spans[i].to)
 		}
-		if isWordByte(hint[0]) && at > 0 && isWordByte(s[at-1]) {
-			from = at + 1
+		if to <= from || from < done {
 			continue
 		}
-		m := r.re.FindStringSubmatchIndex(s[at:])
-		if m == nil {
-			from = at + 1
-			continue
-		}
-		if b.Cap() == 0 {
-			b.Grow(len(s))
-		}
-		b.WriteString(s[done:at])
-		b.WriteString(group(s[at:], m, 1) + Marker + group(s[at:], m, 2))
-		done, from = at+m[1], at+max(m[1], 1)
-	}
-	if done == 0 {
-		return s
+		b.WriteString(s[done:from])
+		b.WriteString(Marker)
+		done = to
 	}
 	b.WriteString(s[done:])
 	return b.String()
 }
 
-// nextHint returns where the first of the rule's hints at or after from
-// stands in s, and which hint it is; -1 when none does. next holds where
-// each hint was last found, so each is searched for again only once passed.
-func (r *rule) nextHint(s string, from int, next []int) (int, string) {
-	at, hint := -1, ""
-	for k, h := range r.hints {
-		if next[k] >= 0 && next[k] < from {
-			if i := strings.Index(s[from:], h); i >= 0 {
-				next[k] = from + i
-			} else {
-				next[k] = -1
-			}
-		}
-		if next[k] >= 0 && (at < 0 || next[k] < at) {
-			at, hint = next[k], h
-		}
-	}
-	return at, hint
-}
-
-// group returns the text of group n of match m in s, or "" where the
-// expression has no such group or it matched nothing.
-func group(s string, m []int, n int) string {
-	if 2*n+1 >= len(m) || m[2*n] < 0 {
-		return ""
-	}
-	return s[m[2*n]:m[2*n+1]]
-}
-
 func isWordByte(c byte) bool {
 	return c == '_' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
+}
+
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'
+}
+
+// lastWordStart is where the last run of non-space bytes of s begins,
+// before a trailing "…" (the mark a cut leaves).
+func lastWordStart(s string) (start, end int) {
+	end = len(strings.TrimSuffix(s, "…"))
+	start = end
+	for start > 0 && !isSpace(s[start-1]) {
+		start--
+	}
+	return start, end
+}
+
+// Named returns Marker for a value given apart from its name (a logged
+// message's argument that its template names, "password %s"): when the
+// name bears a secret and the value is not an ordinary word or a number.
+// Any other value is returned as it is.
+func Named(name, value string) string {
+	if value == "" || !secretName(strings.TrimLeft(name, "-."), false) || ordinary(value) {
+		return value
+	}
+	return Marker
 }

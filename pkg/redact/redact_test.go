@@ -29,11 +29,21 @@ func pngDataURL(t testing.TB) string {
 	return "data:image/png;base64," + base64.StdEncoding.EncodeToString(b.Bytes())
 }
 
-func TestShapesIsIdempotent(t *testing.T) {
+func TestTextIsIdempotent(t *testing.T) {
+	var all []string
 	for _, examples := range ruleExamples {
 		for _, ex := range examples {
-			if once := Shapes(ex.in); Shapes(once) != once {
-				t.Errorf("redacting %q again changed it: %q", once, Shapes(once))
+			all = append(all, ex.in)
+		}
+	}
+	for _, c := range append(append(append(modelCases, cutCases...), moreCases...), escapedCases...) {
+		all = append(all, c.in)
+	}
+	all = append(all, ordinaryMessages...)
+	for _, s := range all {
+		for _, f := range []func(string) string{Text, Cut} {
+			if once := f(s); f(once) != once {
+				t.Errorf("redacting %q again changed it: %q", once, f(once))
 			}
 		}
 	}
@@ -46,11 +56,11 @@ func TestShapesInOneText(t *testing.T) {
 	for _, r := range rules {
 		for _, ex := range ruleExamples[r.name] {
 			if !strings.HasPrefix(ex.in, "cut short") {
-				in, want = append(in, ex.in), append(want, ex.want)
+				in, want = append(in, ex.in), append(want, Text(ex.in))
 			}
 		}
 	}
-	if got := Shapes(strings.Join(in, "\n")); got != strings.Join(want, "\n") {
+	if got := Text(strings.Join(in, "\n")); got != strings.Join(want, "\n") {
 		t.Errorf("all examples in one text:\n got %q\nwant %q", got, strings.Join(want, "\n"))
 	}
 }

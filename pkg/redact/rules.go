@@ -1,5 +1,7 @@
 package redact
 
+import "strings"
+
 // rules are the credential formats redacted wherever they stand. The shapes
 // are those of gitleaks' rules (github.com/gitleaks/gitleaks,
 // cmd/generate/config/rules, named here by rule id), written anew and
@@ -12,8 +14,8 @@ package redact
 //   - any character may end a token: the key in "(key sk_live_…)" is one,
 //     where a scanner wants a quote or a space after it.
 //
-// Basic-auth credentials in URLs (scheme://user:password@host) are removed
-// by the caller's URL handling, which knows URLs.
+// Basic-auth credentials in URLs (scheme://user:password@host) are the
+// user info rule's (userinfo.go), values after a name the names' (names.go).
 var rules = []rule{
 	{
 		name:   "AWS access key ID",
@@ -136,4 +138,111 @@ var rules = []rule{
 		hints:  []string{"sk-"},
 		re:     anchored(`(sk-(?:proj-|svcacct-|admin-)?)[\w-]{32,}`),
 	},
+	{
+		name:   "DigitalOcean token",
+		source: "gitleaks digitalocean-pat, digitalocean-access-token, digitalocean-refresh-token",
+		hints:  []string{"dop_v1_", "doo_v1_", "dor_v1_"},
+		re:     anchored(`(do[por]_v1_)[0-9a-fA-F]{64,}`),
+	},
+	{
+		name:   "Shopify token",
+		source: "gitleaks shopify-access-token, shopify-custom-access-token, shopify-private-app-access-token, shopify-shared-secret",
+		hints:  []string{"shpat_", "shpca_", "shppa_", "shpss_"},
+		re:     anchored(`(shp(?:at|ca|pa|ss)_)[0-9a-fA-F]{32,}`),
+	},
+	{
+		// Widened from gitleaks' 90 (service) and 138 (batch) characters
+		// to 24: shorter tokens of the same prefix are Vault's too.
+		name:   "HashiCorp Vault token",
+		source: "gitleaks vault-service-token, vault-batch-token (widened)",
+		hints:  []string{"hvs.", "hvb."},
+		re:     anchored(`(hv[sb]\.)[\w-]{24,}`),
+	},
+	{
+		name:   "Mailgun API key",
+		source: "gitleaks mailgun-private-api-token",
+		hints:  []string{"key-"},
+		re:     anchored(`(key-)[0-9a-fA-F]{32,}`),
+	},
+	{
+		name:   "Twilio API key",
+		source: "gitleaks twilio-api-key",
+		hints:  []string{"SK"},
+		re:     anchored(`(SK)[0-9a-fA-F]{32,}`),
+	},
+	{
+		// The bot's id (digits) and ":A", then the secret; the id must
+		// stand at the start of a word. No name is needed beside it, as
+		// gitleaks wants one: the shape is rare enough.
+		name:   "Telegram bot token",
+		source: "gitleaks telegram-bot-api-token",
+		hints:  []string{":A"},
+		re:     anchored(`([0-9]{5,16}:A)[\w-]{34,}`),
+		back:   digitsBefore,
+	},
+	{
+		name:   "Discord webhook URL",
+		source: "Discord's webhook URLs (no gitleaks rule)",
+		hints:  []string{"discord.com/api/", "discordapp.com/api/"},
+		re:     anchored(`(discord(?:app)?\.com/api/(?:v[0-9]+/)?webhooks/)[0-9]+/[\w-]{20,}`),
+	},
+	{
+		name:   "New Relic key",
+		source: "gitleaks new-relic-user-api-key, new-relic-insert-key, new-relic-browser-api-token",
+		hints:  []string{"NRAK-", "NRII-", "NRJS-"},
+		re:     anchored(`(NR(?:AK|II|JS)-)[A-Za-z0-9-]{27,}`),
+	},
+	{
+		name:   "Linear API key",
+		source: "gitleaks linear-api-key",
+		hints:  []string{"lin_api_"},
+		re:     anchored(`(lin_api_)[A-Za-z0-9]{40,}`),
+	},
+	{
+		name:   "Doppler token",
+		source: "gitleaks doppler-api-token (service, CLI, SCIM and audit tokens too)",
+		hints:  []string{"dp.pt.", "dp.st.", "dp.ct.", "dp.sa.", "dp.scim.", "dp.audit."},
+		re:     anchored(`(dp\.(?:pt|st|ct|sa|scim|audit)\.)[\w.-]{40,}`),
+	},
+	{
+		// Widened from gitleaks' 186 characters (Atlassian) and 250
+		// (1Password) to 40: the prefixes are distinctive enough.
+		name:   "Atlassian API token",
+		source: "gitleaks atlassian-api-token (widened)",
+		hints:  []string{"ATATT3"},
+		re:     anchored(`(ATATT3)[\w=-]{40,}`),
+	},
+	{
+		name:   "1Password service account token",
+		source: "gitleaks 1password-service-account-token (widened)",
+		hints:  []string{"ops_eyJ"},
+		re:     anchored(`(ops_)eyJ[\w+/=-]{40,}`),
+	},
+	{
+		name:   "Django insecure secret key",
+		source: "gitleaks django-insecure-secret-key",
+		hints:  []string{"django-insecure-"},
+		re:     anchored("(django-insecure-)[^\\s\"'`]+"),
+	},
+}
+
+// digitsBefore returns where the run of 5 to 16 digits before s[at]
+// starts, when it starts a word or follows "bot" (as in the Bot API's
+// URLs, https://api.telegram.org/bot<token>/…); -1 otherwise.
+func digitsBefore(s string, at int) int {
+	i := at
+	for i > 0 && at-i < 17 && '0' <= s[i-1] && s[i-1] <= '9' {
+		i--
+	}
+	if n := at - i; n < 5 || n > 16 {
+		return -1
+	}
+	w := i
+	if strings.HasSuffix(s[:i], "bot") {
+		w = i - 3
+	}
+	if w > 0 && isWordByte(s[w-1]) {
+		return -1
+	}
+	return i
 }

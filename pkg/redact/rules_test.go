@@ -11,7 +11,7 @@ func fake(prefix, body string, n int) string {
 	return prefix + body + strings.Repeat("0", n-len(body))
 }
 
-// example is a text with a credential and what Shapes makes of it.
+// example is a text with a credential and what its rule alone makes of it.
 type example struct{ in, want string }
 
 // ruleExamples are, per rule, fakes built to the shapes of the true examples
@@ -109,11 +109,61 @@ var ruleExamples = map[string][]example{
 		{"sk-EXAMPLEfake000000000T3BlbkFJEXAMPLEfake000000000", "sk-[redacted]"},
 		{"key: " + fake("sk-", "0123456789abcdef", 32) + ".", "key: sk-[redacted]."},
 	},
+	"DigitalOcean token": {
+		{"doctl: " + fake("dop_v1_", "0123456789abcdef", 64) + " unauthorized", "doctl: dop_v1_[redacted] unauthorized"},
+		{fake("doo_v1_", "abcdef", 64) + "," + fake("dor_v1_", "fedcba", 64), "doo_v1_[redacted],dor_v1_[redacted]"},
+	},
+	"Shopify token": {
+		{"X-Shopify-Access-Token " + fake("shpat_", "0123456789abcdef", 32), "X-Shopify-Access-Token shpat_[redacted]"},
+		{fake("shpca_", "ABCDEF", 32) + " " + fake("shppa_", "abc", 32) + " " + fake("shpss_", "fed", 32), "shpca_[redacted] shppa_[redacted] shpss_[redacted]"},
+	},
+	"HashiCorp Vault token": {
+		{"vault: " + fake("hvs.", "CAESIEXAMPLEfakeVaultToken_-", 95) + " denied", "vault: hvs.[redacted] denied"},
+		{fake("hvb.", "AAAAAQEXAMPLEfakeBatch", 140), "hvb.[redacted]"},
+	},
+	"Mailgun API key": {
+		{"mailgun: 401 for " + fake("key-", "0123456789abcdef", 32), "mailgun: 401 for key-[redacted]"},
+	},
+	"Twilio API key": {
+		{"twilio rejected " + fake("SK", "0123456789abcdef", 32) + ".", "twilio rejected SK[redacted]."},
+	},
+	"Telegram bot token": {
+		{"POST https://api.telegram.org/bot123456789:" + fake("A", "AHEXAMPLEfakeTelegram_-", 35) + "/sendMessage: 404",
+			"POST https://api.telegram.org/bot123456789:A[redacted]/sendMessage: 404"},
+		{"bot token 12345:" + fake("A", "EXAMPLEfake", 35), "bot token 12345:A[redacted]"},
+	},
+	"Discord webhook URL": {
+		{"POST https://discord.com/api/webhooks/123456789012345678/" + fake("", "EXAMPLEfakeDiscordWebhook_-", 68) + " failed",
+			"POST https://discord.com/api/webhooks/[redacted] failed"},
+		{"https://ptb.discordapp.com/api/v10/webhooks/123456789012345678/" + fake("", "EXAMPLEfake", 68),
+			"https://ptb.discordapp.com/api/v10/webhooks/[redacted]"},
+	},
+	"New Relic key": {
+		{"key NRAK-EXAMPLEFAKE0123456789ABCDEFGH rejected", "key NRAK-[redacted] rejected"},
+		{"NRJS-0123456789abcdefexample01234", "NRJS-[redacted]"},
+	},
+	"Linear API key": {
+		{"LINEAR=lin_api_EXAMPLEfake0123456789abcdefghijklmnopqrst", "LINEAR=lin_api_[redacted]"},
+	},
+	"Doppler token": {
+		{"dp.st.prd.EXAMPLEfake0123456789abcdefghijklmnopqrstuv denied", "dp.st.[redacted] denied"},
+		{"dp.pt.EXAMPLEfake0123456789abcdefghijklmnopqrstuvwxyz0", "dp.pt.[redacted]"},
+	},
+	"Atlassian API token": {
+		{"jira: ATATT3xFfGF0EXAMPLEfake0123456789abcdefghijklmnop=ABCD1234 bad", "jira: ATATT3[redacted] bad"},
+	},
+	"1Password service account token": {
+		{"op: ops_eyJFAKEexample0123456789abcdefghijklmnopqrstuvwxyz+/= x", "op: ops_[redacted] x"},
+	},
+	"Django insecure secret key": {
+		{"settings: django-insecure-EXAMPLEfake0123!%_&*^)abcdef loaded", "settings: django-insecure-[redacted] loaded"},
+	},
 }
 
 // nearMisses are not credentials and stay as they are: gitleaks' false
 // examples that are not placeholders, and what error text is full of.
 var nearMisses = []string{
+	"NRAK-short", "lin_api_key is unset", "dp.st.dev is not set", "ATATT3 prefix", "ops_eyJ truncated",
 	"3f786850e387550fdab836ed7e6dc881de23001b",                                                                         // a git sha
 	"5d3f7b2a-9c1e-4f6a-8b0d-2e4c6a8f1b3d",                                                                             // a UUID
 	"https://0123456789abcdef0123456789abcdef@o1.ingest.sentry.io/1",                                                   // a Sentry DSN: its key is public
@@ -125,7 +175,7 @@ var nearMisses = []string{
 	"https://github.com/xoxa-nyc/xoxa-nyc.github.io/blob/master/README.md",                                             // slack-legacy-workspace-token
 	"XOxE-RROAmw, Home and Garden, 5:24, 20120323",                                                                     // slack-config-refresh-token
 	"xoxb-xxx xoxb-xoxb-my-bot-token",                                                                                  // slack-bot-token
-	`nonMatchingToken := "task_test_EXAMPLEfake0000000000000000000"`,                                                   // stripe-access-token
+	`"task_test_EXAMPLEfake0000000000000000000"`,                                                                       // stripe-access-token
 	"pk_live_EXAMPLEfakePublishable000 sk_live_short",                                                                  // a publishable key is public; too short
 	"AIZASYCO2CXRMC9ELSKLHLHRMBSWDEVEDZTLO2O",                                                                          // gcp-api-key: wrong case
 	"GWw4hjABFzZCGiRpmlDyDdo87Jn9BN9THUA47muVRNunLxsa82tMAdvmrhOqNkRKiYMEAFbTJAIzaTesb6Tscfcni8vIpWZqNCXFDFslJtVSvFDq", // gcp-api-key: no boundary
@@ -136,6 +186,11 @@ var nearMisses = []string{
 	"sk-ant-api03-short desk-0123456789abcdef0123456789abcdef task-runner-0123456789abcdef0123456789", // too short; no boundary
 	"at Object.<anonymous> (/srv/shop/node_modules/express/lib/router/index.js:284:7)",
 	"KeyError: 'sk' in parse_price(item='AKIA')",
+	"a key-value store, " + fake("pubkey-", "0123456789abcdef", 32), // mailgun-pub-key: public
+	"SKU12345 TASK SK-short hvs.short hvb.x 12:AM 1234:ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghi",
+	"clm12345:AgencyIdentificationCodeContentType", // telegram-bot-api-token: no word start
+	"https://discord.com/api/v10/users/@me and discord.com/api/webhooks/123",
+	"django-insecure is a prefix",
 }
 
 // ruleNamed returns the rule called name.
@@ -150,17 +205,24 @@ func ruleNamed(t *testing.T, name string) *rule {
 	return nil
 }
 
+// alone redacts s with rule r only.
+func alone(r *rule, s string) string { return apply(s, r.find(s, nil)) }
+
 // Every rule redacts its examples by itself (no other rule does its work),
-// and Shapes with all rules gives the same text.
+// and Text, with every rule and the names and URLs besides, removes at
+// least as much.
 func TestRulesRedactTheirExamples(t *testing.T) {
 	for name, examples := range ruleExamples {
 		r := ruleNamed(t, name)
 		for _, ex := range examples {
-			if got := r.redact(ex.in); got != ex.want {
+			if got := alone(r, ex.in); got != ex.want {
 				t.Errorf("%s alone:\n in  %q\n got %q\nwant %q", name, ex.in, got, ex.want)
 			}
-			if got := Shapes(ex.in); got != ex.want {
-				t.Errorf("Shapes:\n in  %q\n got %q\nwant %q", ex.in, got, ex.want)
+			got := Text(ex.in)
+			for _, sp := range r.find(ex.in, nil) {
+				if secret := ex.in[sp.from:sp.to]; strings.Contains(got, secret) {
+					t.Errorf("Text(%q) = %q keeps %q", ex.in, got, secret)
+				}
 			}
 		}
 	}
@@ -176,8 +238,8 @@ func TestRulesRedactTheirExamples(t *testing.T) {
 
 func TestNearMissesStay(t *testing.T) {
 	for _, s := range append(nearMisses, pngDataURL(t)) {
-		if got := Shapes(s); got != s {
-			t.Errorf("Shapes changed a non-credential:\n in  %q\n got %q", s, got)
+		if got := Text(s); got != s {
+			t.Errorf("Text changed a non-credential:\n in  %q\n got %q", s, got)
 		}
 	}
 }
@@ -186,8 +248,8 @@ func TestNearMissesStay(t *testing.T) {
 // gitleaks lists them as false: a redacted placeholder costs nothing.
 func TestPlaceholdersAreRedactedToo(t *testing.T) {
 	for _, s := range []string{"ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "key = AKIAXXXXXXXXXXXXXXXX", "glpat-XXXXXXXXXXX-XXXXXXXX"} {
-		if got := Shapes(s); !strings.Contains(got, Marker) {
-			t.Errorf("Shapes(%q) = %q, want it redacted", s, got)
+		if got := Text(s); !strings.Contains(got, Marker) {
+			t.Errorf("Text(%q) = %q, want it redacted", s, got)
 		}
 	}
 }

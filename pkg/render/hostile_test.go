@@ -81,7 +81,7 @@ func TestSecretsAreRedacted(t *testing.T) {
 		}
 	}
 	msgs := map[string]string{
-		"Authorization: Bearer abc123":          "Authorization: [redacted]",
+		"Authorization: Bearer abc123":          "Authorization: Bearer [redacted]",
 		"failed with bearer abc123 for request": "bearer [redacted]",
 		"password=abc123 user=bob":              "user=bob",
 		`{"client_secret":"abc123"}`:            "client_secret",
@@ -90,9 +90,9 @@ func TestSecretsAreRedacted(t *testing.T) {
 		`{\"password\": \"abc123\"}`:            "password",
 	}
 	for raw, keep := range msgs {
-		got := redactSecrets(raw)
+		got := untrusted(raw)
 		if strings.Contains(got, "abc123") || !strings.Contains(got, keep) {
-			t.Errorf("redactSecrets(%q) = %q, want no secret and %q kept", raw, got, keep)
+			t.Errorf("untrusted(%q) = %q, want no secret and %q kept", raw, got, keep)
 		}
 	}
 }

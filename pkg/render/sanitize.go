@@ -1,7 +1,6 @@
 package render
 
 import (
-	"net/url"
 	"regexp"
 	"strings"
 	"unicode"
@@ -29,7 +28,7 @@ func cleanText(s string) string {
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "\uFFFD")
 	}
-	return strings.ReplaceAll(strings.Map(func(r rune) rune {
+	s = strings.Map(func(r rune) rune {
 		switch {
 		case r == '\n' || r == '\t':
 			return r
@@ -41,23 +40,60 @@ func cleanText(s string) string {
 			return -1 // controls, bidi overrides, invisible formatting, line separators
 		}
 		return r
-	}, s), "<!--", "<!"+wordJoiner+"--")
+	}, s)
+	return strings.ReplaceAll(dropASCIIJoiners(s), "<!--", "<!"+wordJoiner+"--")
 }
 
+// dropASCIIJoiners removes the zero-width joiners (U+200C, U+200D) that
+// stand between two ASCII characters or at an end beside one: they join
+// nothing there, and kept they split a token's shape or a name
+// ("pass\u200cword=…") so its secret would read through.
+func dropASCIIJoiners(s string) string {
+	if !strings.Contains(s, "\u200c") && !strings.Contains(s, "\u200d") {
+		return s
+	}
+	var b strings.Builder
+	for i, r := range s {
+		if r == '\u200c' || r == '\u200d' {
+			before, _ := utf8.DecodeLastRuneInString(b.String())
+			after, _ := utf8.DecodeRuneInString(s[i+utf8.RuneLen(r):])
+			if asciiOrEnd(before) && asciiOrEnd(after) {
+				continue
+			}
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func asciiOrEnd(r rune) bool { return r < utf8.RuneSelf || r == utf8.RuneError }
+
 // maxUntrusted bounds how much of one untrusted value is looked at. Every
-// place it goes keeps far less (at most 2 KiB), so cutting here first
-// cannot hide a credential that would be shown: the part shown is redacted
-// whole.
+// place it goes keeps far less (at most 2 KiB), and the value is redacted
+// as a text cut short (redact.Cut): a secret the cut ends inside is
+// redacted as far as it goes.
 const maxUntrusted = 16 << 10
 
+// bugsinkCut is how many characters of a message Bugsink keeps as an
+// issue's calculated_value (issues/utils.py: trim(value, 1024), which
+// ends what it cuts with "…"; a log message's first line is cut at 1,024
+// characters without one).
+const bugsinkCut = 1024
+
 // untrusted prepares any text that came from an error report: valid UTF-8,
-// no control or invisible formatting characters, credentials redacted.
-// Where it goes (code span, code block, plain text) decides the rest.
+// no control or invisible formatting characters, credentials redacted (a
+// text that was cut short, by Bugsink or here, as one that may end inside
+// a secret). Where it goes (code span, code block, plain text) decides the
+// rest; any cut after this one is of redacted text.
 func untrusted(s string) string {
 	if len(s) > maxUntrusted {
-		s = truncateBytes(s, maxUntrusted)
+		return redact.Cut(cleanText(truncateBytes(s, maxUntrusted)))
 	}
-	return redactSecrets(cleanText(s))
+	s = cleanText(s)
+	if strings.HasSuffix(s, "…") || len(s) >= bugsinkCut && utf8.RuneCountInString(s) == bugsinkCut {
+		return redact.Cut(s)
+	}
+	return redact.Text(s)
 }
 
 // oneLine folds every run of white space (newlines included) into a single
@@ -75,100 +111,15 @@ func defuse(s string) string {
 	return reMention.ReplaceAllString(s, "$1"+wordJoiner+"$2")
 }
 
-// secretPattern finds one shape of credential in free text; group 1 is
-// kept, the match replaced. A pattern runs only on text that contains one
-// of its hints (case-insensitively): most text contains none, and that
-// keeps redaction linear on long frames.
-type secretPattern struct {
-	hints []string
-	re    *regexp.Regexp
-	keep2 bool // the pattern has a second group to keep after the secret
-}
-
-var secretPatterns = []secretPattern{
-	{[]string{"authorization"}, regexp.MustCompile(`(?i)(authorization\s*[:=]\s*)(?:(?:bearer|basic|token|digest)\s+)?[^\s,;'"&]+`), false},
-	{[]string{"bearer"}, regexp.MustCompile(`(?i)(\bbearer\s+)[A-Za-z0-9\-._~+/]+=*`), false},
-	{[]string{"pass", "pwd", "secret", "token", "key", "session", "cookie", "auth", "signature", "credential"},
-		regexp.MustCompile(`(?i)(\b[\w.-]{0,64}?(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|client[_-]?secret|session(?:id)?|cookie|auth|signature|credentials?)\\?["']?\s*[:=]\s*\\?["']?)[^\s&,;'"]+`), false},
-	{[]string{"://"}, regexp.MustCompile(`(?i)(\b[a-z][a-z0-9+.-]{0,32}://[^\s:/@]{1,256}:)[^\s@/]+(@)`), true},
-}
-
-const redacted = redact.Marker
-
-// redactSecrets replaces credentials in free text: first those known by
-// their format (package redact), then values named like credentials. The
-// formats go first: a name's pattern ends a value at a space, and would
-// take the first word of a private key's header and leave its body.
-func redactSecrets(s string) string {
-	s = redact.Shapes(s)
-	lower := strings.ToLower(s)
-	for _, p := range secretPatterns {
-		hit := false
-		for _, h := range p.hints {
-			if strings.Contains(lower, h) {
-				hit = true
-				break
-			}
-		}
-		if !hit {
-			continue
-		}
-		if p.keep2 {
-			s = p.re.ReplaceAllString(s, "${1}"+redacted+"${2}")
-		} else {
-			s = p.re.ReplaceAllString(s, "${1}"+redacted)
-		}
-		lower = strings.ToLower(s)
-	}
-	return s
-}
-
-// sensitiveParam reports whether a query parameter name looks like it
-// carries a credential.
-func sensitiveParam(name string) bool {
-	n := strings.ToLower(name)
-	for _, w := range []string{"token", "password", "passwd", "pwd", "secret", "key", "auth", "session",
-		"signature", "sig", "code", "credential", "jwt", "otp", "nonce", "state", "ticket", "hash"} {
-		if strings.Contains(n, w) {
-			return true
-		}
-	}
-	return false
-}
-
-// reSensitiveParam finds name=value pairs of a query string whose name
-// looks like a credential, for text that does not parse as a URL.
-var reSensitiveParam = regexp.MustCompile(`(?i)([?&;#][^=&#\s]*(?:token|password|passwd|pwd|secret|key|auth|session|signature|sig|code|credential|jwt|otp|nonce|state|ticket|hash)[^=&#\s]*=)[^&#\s]*`)
-
-// redactURL removes user info and the values of sensitive query parameters
-// and drops the fragment (which often carries OAuth tokens). Whatever the
-// URL's shape, free-text credential patterns are redacted as well, before
-// parsing too: re-encoding a path would hide a credential in it from them.
+// redactURL redacts a URL as any text (user info, query parameters
+// named like credentials, known formats, encoded ones too) and drops its
+// fragment, which often carries OAuth tokens.
 func redactURL(raw string) string {
-	raw = redactSecrets(oneLine(cleanText(raw)))
-	u, err := url.Parse(raw)
-	if err != nil || u.Scheme == "" && u.Host == "" && !strings.HasPrefix(raw, "/") {
-		if i := strings.IndexByte(raw, '#'); i >= 0 {
-			raw = raw[:i]
-		}
-		return redactSecrets(reSensitiveParam.ReplaceAllString(raw, "${1}"+redacted))
+	raw = redact.Text(oneLine(cleanText(raw)))
+	if i := strings.IndexByte(raw, '#'); i >= 0 {
+		raw = raw[:i]
 	}
-	if u.User != nil {
-		u.User = url.User(redacted)
-	}
-	u.Fragment, u.RawFragment = "", ""
-	if u.RawQuery != "" {
-		parts := strings.Split(u.RawQuery, "&")
-		for i, p := range parts {
-			k, _, hasValue := strings.Cut(p, "=")
-			name, _ := url.QueryUnescape(k)
-			if hasValue && sensitiveParam(name) {
-				parts[i] = k + "=" + redacted
-			}
-		}
-		u.RawQuery = strings.Join(parts, "&")
-	}
-	return redactSecrets(u.String())
+	return raw
 }
 
 // longestRun returns the length of the longest run of c in s.

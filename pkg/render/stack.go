@@ -81,6 +81,9 @@ func logArguments(d bugsink.EventData) string {
 	if json.Unmarshal(d.LogEntry.Params, &v) != nil {
 		return ""
 	}
+	if args, ok := v.([]any); ok {
+		redactNamedArguments(d.LogEntry.Message, args)
+	}
 	var b strings.Builder
 	showValue(&b, v, 0)
 	if s := b.String(); s == "" || s == "[]" || s == "{}" {
@@ -100,8 +103,8 @@ func showValue(b *strings.Builder, v any, depth int) {
 	switch v := v.(type) {
 	case nil:
 		b.WriteString("null")
-	case string:
-		b.WriteString("'" + v + "'")
+	case string: // escaped as Python writes a string, so its quote ends it
+		b.WriteString("'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(v) + "'")
 	case []any:
 		b.WriteString("[")
 		for i, x := range v {

@@ -251,9 +251,11 @@ func HostileLogEvent(s string, threads bool) *bugsink.Event {
 	if threads {
 		ev.Data.Threads = bugsink.ThreadList{{ID: bugsink.FlexString(s), Name: s, Current: true, Stacktrace: frames}, {Name: s, Stacktrace: frames}}
 	} else {
-		// unformatted, with its arguments apart
-		params, _ := json.Marshal([]any{s, map[string]string{"password": "hunter2", "x": s}})
-		ev.Data.LogEntry = &bugsink.LogEntry{Message: s, Params: params}
+		// unformatted, with its arguments apart: one its template names,
+		// one with a quote in it
+		params, _ := json.Marshal([]any{"EXAMPLEposArg0", s, map[string]string{"password": "it's EXAMPLEquoteArg",
+			"Authorization": "Basic EXAMPLEargAuth0", "x": s}})
+		ev.Data.LogEntry = &bugsink.LogEntry{Message: "password %s: " + s, Params: params}
 	}
 	return ev
 }

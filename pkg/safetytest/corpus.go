@@ -58,16 +58,47 @@ var Corpus = map[string]string{
 	"path with query":    "/srv/app/src/app.ts?next=https://evil.example#L1",
 	"release link":       "shop@1.0.0](https://evil.example) <a href=x>",
 	"release mention":    "shop@@admin #1",
-	"aws key":            "upload with " + shapedKey("AKIA") + " failed",
-	"github token":       "GitHub refused " + shapedKey("ghp_") + " for shop/infra",
-	"token as user":      "clone https://" + shapedKey("ghp_") + "@github.com/shop/infra.git",
-	"stripe key in args": "['cus_EXAMPLE42', '" + shapedKey("sk_live_") + "']",
-	"pem key":            "bad key:\n" + shapedKey("-----BEGIN") + "\nretrying",
+	"aws key":            "upload with " + credentialText("AWS access key ID") + " failed",
+	"github token":       "GitHub refused " + credentialText("GitHub token") + " for shop/infra",
+	"token as user":      "clone https://" + credentialText("GitHub token") + "@github.com/shop/infra.git",
+	"stripe key in args": "['cus_EXAMPLE42', '" + credentialText("Stripe secret key") + "']",
+	"pem key":            "bad key:\n" + credentialText("PEM private key") + "\nretrying",
 	"shaped secrets":     "keys: " + Planted,
+	"redis url":          "Error connecting to " + credentialText("URL, no user") + ": Connection refused",
+	"amqp url":           "AMQPConnectionError: " + credentialText("URL, '@' in the password"),
+	"headers dict":       "request failed with headers " + credentialText("Authorization as a dict"),
+	"encoded next":       "redirect loop at " + credentialText("token in an encoded query"),
+	"passphrase":         "ValueError: " + credentialText("several words") + " rejected",
+	"django settings":    "ImproperlyConfigured: " + credentialText("Django SECRET_KEY") + " " + credentialText("Django insecure secret key"),
+	"azure connection":   "ClientAuthenticationError: " + credentialText("Azure AccountKey"),
+	"telegram url":       "POST https://api.telegram.org/bot" + credentialText("Telegram bot token") + "/sendMessage: 401",
 }
 
 // Secrets are the secrets hidden in the corpus and the hostile events
 // (beside a name, and the credentials known by their shape only): none may
 // reach a rendered issue.
-var Secrets = append([]string{"hunter2", "eyJhbGciOiJIUzI1NiJ9", "dXNlcjpwYXNz", "sk_live_123456", "s3cret", "T0KEN", "S1GN"},
-	shapedMarks()...)
+var Secrets = append([]string{"hunter2", "eyJhbGciOiJIUzI1NiJ9", "dXNlcjpwYXNz", "sk_live_123456", "s3cret", "T0KEN", "S1GN", "EXAMPLEargAuth", "EXAMPLEposArg", "EXAMPLEquoteArg"},
+	Marks()...)
+
+// Ordinary are error messages that name a credential but carry none: the
+// words after the name say what went wrong, and every place they go
+// shows them whole.
+var Ordinary = []string{
+	"Invalid credentials: user not found",
+	"token: expired",
+	"signature: invalid",
+	"Expected bearer token in Authorization header",
+	"token_type=bearer expires_in=3600",
+	"Authorization: Bearer undefined",
+	"password: This field is required.",
+	"session: expired, please sign in again",
+	"api_key: missing",
+	"KeyError: 'secret_key'",
+	"TokenExpiredError: jwt expired",
+	"open /srv/app/secrets.py: permission denied",
+	"UPDATE users SET password = :password WHERE id = :id",
+	"error parsing token: illegal base64 data at input byte 4",
+	"auth: password mismatch for user bob",
+	"ValidationError: password: Path 'password' is required.",
+	"bearer: expired",
+}

@@ -6,6 +6,7 @@ import (
 
 	"bsync/pkg/bugsink"
 	"bsync/pkg/gitea"
+	"bsync/pkg/redact"
 	"bsync/pkg/render"
 	"bsync/pkg/syncstate"
 )
@@ -34,12 +35,13 @@ const recordAttempts = 3
 // record is nil when it could not be written (then nothing more may
 // happen).
 func (rc *recorder) recordCreated(ctx context.Context, p bugsink.Project, is bugsink.Issue, gi *gitea.Issue, names []string, mismatch *gitea.LabelMismatchError, adopted bool, link linkInfo) (outcome, *syncstate.Record) {
+	title := redact.Text(gi.Title) // as Gitea holds it: an issue adopted from an older bsync's run may carry a secret
 	entry := CreatedIssue{BugsinkIssueID: is.ID, BugsinkURL: render.IssueLink(rc.Opts.Render.BugsinkURL, is.ID),
-		Project: p.Slug, Title: gi.Title, Labels: names, GiteaIssueNumber: gi.Number, GiteaIssueURL: gi.HTMLURL, Adopted: adopted}
+		Project: p.Slug, Title: title, Labels: names, GiteaIssueNumber: gi.Number, GiteaIssueURL: gi.HTMLURL, Adopted: adopted}
 	out := outcome{created: &entry}
 	// The issue exists now: record it before anything else happens to it.
 	rec := syncstate.Record{
-		GiteaIssueNumber: gi.Number, SyncedAt: rc.Now(), Project: p.Slug, Title: gi.Title,
+		GiteaIssueNumber: gi.Number, SyncedAt: rc.Now(), Project: p.Slug, Title: title,
 		BugsinkIssueID: is.ID, GiteaIssueURL: gi.HTMLURL, LastSeen: is.LastSeen,
 		EventCount: is.DigestedEventCount, WrittenBy: "bsync " + rc.Opts.Version, FirstSeen: is.FirstSeen,
 		BugID: link.bug,

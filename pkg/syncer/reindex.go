@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"bsync/pkg/gitea"
+	"bsync/pkg/redact"
 	"bsync/pkg/render"
 	"bsync/pkg/syncstate"
 )
@@ -115,7 +116,7 @@ func (e *Engine) reindexOne(ctx context.Context, rep *ReindexReport, id string, 
 		if m := reProject.FindStringSubmatch(gi.Body); m != nil {
 			project = m[1]
 		}
-		rec := syncstate.Record{GiteaIssueNumber: gi.Number, SyncedAt: gi.CreatedAt, Project: project, Title: gi.Title,
+		rec := syncstate.Record{GiteaIssueNumber: gi.Number, SyncedAt: gi.CreatedAt, Project: project, Title: redact.Text(gi.Title),
 			BugsinkIssueID: id, GiteaIssueURL: gi.HTMLURL, WrittenBy: "bsync reindex " + e.Opts.Version}
 		placeFromBody(&rec, gi.Body)
 		if err := e.State.Commit(ctx, id, rec); err != nil {
