@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"bsync/pkg/codeindex"
+	"bsync/pkg/gitea/giteatest"
 )
 
 // TestAShortEarnedPrefixDoesNotSwallowTheProject: a frame that names
@@ -32,5 +33,32 @@ func TestAShortEarnedPrefixDoesNotSwallowTheProject(t *testing.T) {
 	both := next.Locate(t.Context(), "api", "", []codeindex.Frame{inApp(5, "/srv/api/jobs/mail.py"), inApp(6, "app/views.py")})
 	if both.Links[0].Path != "worker/jobs/mail.py" || both.Links[1].Path != "backend/app/views.py" {
 		t.Errorf("next run linked %+v", both.Links)
+	}
+}
+
+// TestASymlinkIsNotLinked: Gitea lists a symbolic link as a blob (mode
+// 120000) whose content is the target's path, one line. A frame through
+// the link's path must not be linked to that one-line page, and a line
+// past it must not count against the project's mapping.
+func TestASymlinkIsNotLinked(t *testing.T) {
+	_, c, _ := newRepo(t, map[string]string{
+		"lib/shared/util.py": lines20, "services/a/main.py": lines20, "services/a/views.py": lines20,
+		"services/a/util.py": giteatest.Symlink + "../../lib/shared/util.py",
+	})
+	store := &memStore{m: map[string][]codeindex.Learned{}}
+	x := codeindex.New(c, codeindex.Options{})
+	x.Remember(store, true)
+	loc := x.Locate(t.Context(), "a", "", []codeindex.Frame{inApp(1, "/srv/a/services/a/util.py"), inApp(5, "/srv/a/services/a/main.py")})
+	if loc.Links[0].Path != "" || loc.Links[1].Path != "services/a/main.py" {
+		t.Fatalf("linked %+v", loc.Links)
+	}
+	for range 3 {
+		x.Locate(t.Context(), "a", "", []codeindex.Frame{inApp(12, "/srv/a/services/a/util.py")})
+	}
+	if got := store.m["acme/app:a"]; len(got) != 1 || got[0].Misses != 0 || !got[0].Trusted() {
+		t.Fatalf("mappings %+v", got)
+	}
+	if loc := x.Locate(t.Context(), "a", "", []codeindex.Frame{inApp(7, "/srv/a/services/a/views.py")}); loc.Found() != 1 {
+		t.Errorf("the mapping stopped linking: %+v", loc.Links)
 	}
 }
