@@ -9,8 +9,9 @@ import (
 // Files is the set of file paths of one revision, with their sizes,
 // indexed by file name for suffix matching.
 type Files struct {
-	size   map[string]int64
-	byBase map[string][][]string // file name → the paths with it, split
+	size     map[string]int64
+	symlinks map[string]bool       // symbolic links: in the revision, never linked
+	byBase   map[string][][]string // file name → the paths with it, split
 }
 
 // NewFiles indexes the file paths of a tree; sizes, when given, are the
@@ -44,6 +45,32 @@ func (f *Files) Has(path string) bool { _, ok := f.size[path]; return ok }
 // with the prefix or the file is not in the revision: a mapping decides
 // alone, nothing else is tried.
 func (f *Files) Through(framePath string, m Mapping) string {
+	repoPath := m.repoPath(framePath)
+	if !f.Has(repoPath) {
+		return ""
+	}
+	return repoPath
+}
+
+// isSymlinkThrough reports whether a frame path names a symbolic link of
+// the revision through m: code runs through it, but a link is not linked.
+func (f *Files) isSymlinkThrough(framePath string, m Mapping) bool {
+	p := m.repoPath(framePath)
+	return p != "" && f.symlinks[p]
+}
+
+// withSymlinks records the revision's symbolic links.
+func (f *Files) withSymlinks(paths []string) *Files {
+	f.symlinks = make(map[string]bool, len(paths))
+	for _, p := range paths {
+		f.symlinks[p] = true
+	}
+	return f
+}
+
+// repoPath is the repository path a frame path names through m ("" when
+// it does not start with the stack prefix or climbs out of it).
+func (m Mapping) repoPath(framePath string) string {
 	p, ok := normPath(framePath)
 	if !ok || !hasPathPrefix(p, m.StackPrefix) {
 		return ""
@@ -62,11 +89,7 @@ func (f *Files) Through(framePath string, m Mapping) string {
 	if len(segs) == 0 {
 		return ""
 	}
-	repoPath := m.SourcePrefix + strings.Join(segs, "/")
-	if !f.Has(repoPath) {
-		return ""
-	}
-	return repoPath
+	return m.SourcePrefix + strings.Join(segs, "/")
 }
 
 // MinSuffixSegments is how many trailing path segments a frame path must

@@ -168,6 +168,9 @@ func consistent(files *Files, m Mapping, paths []string, lines []int, pm *projec
 		if c := pm.covering(p); c >= 0 && !longerPrefix(m.StackPrefix, pm.list[c].StackPrefix) {
 			continue
 		}
+		if files.isSymlinkThrough(p, m) {
+			continue // in the revision, but never linked
+		}
 		file := files.Through(p, m)
 		if file == "" || !files.mayHoldLine(file, lines[i]) {
 			return false
