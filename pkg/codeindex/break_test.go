@@ -62,3 +62,27 @@ func TestASymlinkIsNotLinked(t *testing.T) {
 		t.Errorf("the mapping stopped linking: %+v", loc.Links)
 	}
 }
+
+// TestAnExplicitPrefixEndsAtAPathSegment: an explicit stack prefix
+// written without its trailing slash ("/srv/api") is the folder
+// /srv/api, not every path that begins with those letters: a frame of
+// /srv/api2 is not the file api/2/… and is left to the mappings the
+// project earned.
+func TestAnExplicitPrefixEndsAtAPathSegment(t *testing.T) {
+	_, c, _ := newRepo(t, map[string]string{
+		"api/app/models.py": lines20, "api/2/jobs/tasks.py": lines20,
+		"admin/jobs/tasks.py": lines20, "admin/jobs/mail.py": lines20,
+	})
+	maps, err := codeindex.ParseMappings("api:/srv/api=api/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := codeindex.New(c, codeindex.Options{Mappings: maps})
+	loc := x.Locate(t.Context(), "api", "", []codeindex.Frame{
+		inApp(3, "/srv/api/app/models.py"), inApp(4, "/srv/api2/jobs/tasks.py"), inApp(5, "/srv/api2/jobs/mail.py"),
+	})
+	if got := []string{loc.Links[0].Path, loc.Links[1].Path, loc.Links[2].Path}; got[0] != "api/app/models.py" ||
+		got[1] != "admin/jobs/tasks.py" || got[2] != "admin/jobs/mail.py" {
+		t.Errorf("linked %q", got)
+	}
+}
