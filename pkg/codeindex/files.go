@@ -157,10 +157,14 @@ func normPrefix(prefix string) string { return strings.ReplaceAll(prefix, `\`, "
 
 // hasPathPrefix reports whether a normalised frame path starts with a
 // stack prefix; a Windows path (a drive letter) compares without case, as
-// Windows does.
+// Windows does. A prefix ends at a path segment: "/srv/api" is the folder
+// /srv/api (or a file of that name), never /srv/api2.
 func hasPathPrefix(p, prefix string) bool {
 	prefix = normPrefix(prefix)
 	if len(p) < len(prefix) {
+		return false
+	}
+	if n := len(prefix); n > 0 && prefix[n-1] != '/' && len(p) > n && p[n] != '/' {
 		return false
 	}
 	if hasDrive(p) {
