@@ -1,6 +1,7 @@
 package codeindex_test
 
 import (
+	"strings"
 	"testing"
 
 	"bsync/pkg/codeindex"
@@ -84,5 +85,37 @@ func TestAnExplicitPrefixEndsAtAPathSegment(t *testing.T) {
 	if got := []string{loc.Links[0].Path, loc.Links[1].Path, loc.Links[2].Path}; got[0] != "api/app/models.py" ||
 		got[1] != "admin/jobs/tasks.py" || got[2] != "admin/jobs/mail.py" {
 		t.Errorf("linked %q", got)
+	}
+}
+
+// TestAMappingGivesWayWhenItsFilesMoved: release v1 keeps the code in
+// legacy/, and the project earns /srv/app/ → legacy/. In v2 the code moved
+// to backend/ and legacy/ is gone. A frame whose file is missing through
+// the mapping but ends in exactly one other file is evidence against it:
+// the mapping loses trust and the project earns backend/, instead of
+// linking nothing for good.
+func TestAMappingGivesWayWhenItsFilesMoved(t *testing.T) {
+	srv, c, _ := newRepo(t, map[string]string{"legacy/flyer/jobs.py": lines20, "legacy/flyer/util.py": lines20})
+	srv.Tag("v1", "main")
+	srv.Commit("", map[string]string{"legacy/flyer/jobs.py": "", "legacy/flyer/util.py": "",
+		"backend/flyer/jobs.py": lines20, "backend/flyer/util.py": lines20})
+	srv.Tag("v2", "main")
+	store := &memStore{m: map[string][]codeindex.Learned{}}
+	x := codeindex.New(c, codeindex.Options{})
+	x.Remember(store, true)
+	if loc := x.Locate(t.Context(), "api", "v1", []codeindex.Frame{inApp(3, "/srv/app/flyer/jobs.py")}); loc.Found() != 1 {
+		t.Fatalf("v1: %+v", loc.Links)
+	}
+	var last *codeindex.Located
+	for range 3 {
+		last = x.Locate(t.Context(), "api", "v2", []codeindex.Frame{inApp(3, "/srv/app/flyer/jobs.py"), inApp(4, "/srv/app/flyer/util.py")})
+		for _, l := range last.Links {
+			if l.Path != "" && !strings.HasPrefix(l.Path, "backend/") {
+				t.Fatalf("v2 linked %+v", last.Links)
+			}
+		}
+	}
+	if last.Found() != 2 {
+		t.Errorf("v2 still links nothing after three events: %+v (mappings %+v)", last.Links, store.m["acme/app:api"])
 	}
 }
