@@ -106,8 +106,12 @@ func TestAMappingGivesWayWhenItsFilesMoved(t *testing.T) {
 	if loc := x.Locate(t.Context(), "api", "v1", []codeindex.Frame{inApp(3, "/srv/app/flyer/jobs.py")}); loc.Found() != 1 {
 		t.Fatalf("v1: %+v", loc.Links)
 	}
+	odd := x.Locate(t.Context(), "api", "v2", []codeindex.Frame{inApp(3, "/srv/app/flyer/jobs.py"), inApp(4, "/srv/app/flyer/util.py")})
+	if got := store.m["acme/app:api"]; odd.Found() != 0 || len(got) != 1 || !got[0].Trusted() || got[0].SourcePrefix != "legacy/" {
+		t.Fatalf("one event moved or untrusted the mapping: %+v %+v", odd.Links, got)
+	}
 	var last *codeindex.Located
-	for range 3 {
+	for range 2 {
 		last = x.Locate(t.Context(), "api", "v2", []codeindex.Frame{inApp(3, "/srv/app/flyer/jobs.py"), inApp(4, "/srv/app/flyer/util.py")})
 		for _, l := range last.Links {
 			if l.Path != "" && !strings.HasPrefix(l.Path, "backend/") {

@@ -26,8 +26,10 @@ type Learned struct {
 	Example     string `json:"example"`
 	ExampleFile string `json:"example_file"`
 	// Hits counts frames linked through it; Misses frames under its stack
-	// prefix whose file was shorter than the frame's line. It is trusted
-	// while Misses ≤ Hits.
+	// prefix whose file was shorter than the frame's line, and events with
+	// a frame whose file was missing through it but ended in exactly one
+	// other repository file (at most one such miss per event). It is
+	// trusted while Misses ≤ Hits.
 	Hits   int       `json:"hits"`
 	Misses int       `json:"misses"`
 	Since  time.Time `json:"since"`
@@ -62,6 +64,9 @@ type projectMaps struct {
 	noSave bool // the store could not be read: nothing is written over it
 	list   []Learned
 	dirty  bool
+	// charged holds the stack prefixes a frame of the event being linked
+	// already counted against because its file lay elsewhere.
+	charged map[string]bool
 }
 
 // learnedFor returns the project's earned mappings, read from the store
