@@ -123,3 +123,25 @@ func TestAMappingGivesWayWhenItsFilesMoved(t *testing.T) {
 		t.Errorf("v2 still links nothing after three events: %+v (mappings %+v)", last.Links, store.m["acme/app:api"])
 	}
 }
+
+// TestMoreInterpreterFolders: the standard library where Fedora and
+// openSUSE keep it (/usr/lib64/python3.x), where Windows' installer puts
+// it (C:\Python312\Lib, …\Programs\Python\Python312\Lib), and Deno's
+// remote and built-in modules are not the application's code, whatever
+// in_app says; a repository that holds a file of the same tail must not
+// get the link.
+func TestMoreInterpreterFolders(t *testing.T) {
+	for _, p := range []string{"/usr/lib64/python3.12/encodings/utf_8.py", `C:\Python312\Lib\encodings\utf_8.py`,
+		`C:\Users\ana\AppData\Local\Programs\Python\Python312\Lib\json\decoder.py`,
+		"https://deno.land/std@0.200.0/http/server.ts", "https://jsr.io/@std/http/1.0.0/server.ts",
+		"ext:deno_http/00_serve.ts", "https://esm.sh/preact@10.0.0/src/index.js"} {
+		if !codeindex.IsLibraryPath(p) {
+			t.Errorf("%q is not taken for a library", p)
+		}
+	}
+	for _, p := range []string{`C:\srv\app\lib\encodings\utf_8.py`, "https://shop.example/static/js/app.js", "/srv/python3/lib/app/x.py"} {
+		if codeindex.IsLibraryPath(p) {
+			t.Errorf("%q is taken for a library", p)
+		}
+	}
+}
