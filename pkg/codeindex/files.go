@@ -1,6 +1,7 @@
 package codeindex
 
 import (
+	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -209,15 +210,30 @@ func frameSegments(p string) []string {
 // runs from /usr/lib).
 var libraryMarks = []string{"/site-packages/", "/dist-packages/", "/node_modules/", "/.venv/", "/vendor/bundle/"}
 
+// remoteModules are the schemes and hosts of Deno's built-in, registry
+// and CDN modules: code fetched by URL is never the repository's.
+var remoteModules = []string{"ext:", "jsr:", "npm:", "https://deno.land/", "https://jsr.io/", "https://esm.sh/"}
+
+// reWindowsPython is the standard library of a Windows Python install
+// (C:\Python312\Lib, …\Programs\Python\Python312\Lib), lower case.
+var reWindowsPython = regexp.MustCompile(`^[a-z]:/(.*/)?python[23][0-9]*/lib/`)
+
 // IsLibraryPath reports whether a frame path lies in an interpreter's or
 // a package manager's folder: /usr/lib/python3*, /usr/local/lib/python3*,
 // site-packages, dist-packages, node_modules, or a Node.js built-in
-// ("node:internal/…"), or any "lib/python3.x" folder (a virtualenv's
-// or pyenv's interpreter).
+// ("node:internal/…"), or any "lib/python3.x" or "lib64/python3.x"
+// folder (a virtualenv's or pyenv's interpreter, Fedora's standard
+// library), a Windows install's Lib folder, or a Deno module fetched by
+// URL or built in.
 func IsLibraryPath(path string) bool {
 	p := strings.ToLower(strings.ReplaceAll(path, `\`, "/"))
-	if strings.HasPrefix(p, "node:") || strings.HasPrefix(p, "<frozen ") {
+	if strings.HasPrefix(p, "node:") || strings.HasPrefix(p, "<frozen ") || reWindowsPython.MatchString(p) {
 		return true
+	}
+	for _, r := range remoteModules {
+		if strings.HasPrefix(p, r) {
+			return true
+		}
 	}
 	for _, m := range libraryMarks {
 		if strings.Contains(p, m) || strings.HasPrefix(p, m[1:]) {
@@ -229,7 +245,12 @@ func IsLibraryPath(path string) bool {
 			return true
 		}
 	}
-	return strings.Contains(p, "/lib/python3.") || strings.Contains(p, "/lib/python2.")
+	for _, dir := range []string{"/lib/python3.", "/lib/python2.", "/lib64/python3.", "/lib64/python2."} {
+		if strings.Contains(p, dir) {
+			return true
+		}
+	}
+	return false
 }
 
 // validRepoPath reports whether a tree path is one bsync links to:
