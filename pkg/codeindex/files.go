@@ -1,6 +1,7 @@
 package codeindex
 
 import (
+	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -9,8 +10,9 @@ import (
 // Files is the set of file paths of one revision, with their sizes,
 // indexed by file name for suffix matching.
 type Files struct {
-	size   map[string]int64
-	byBase map[string][][]string // file name → the paths with it, split
+	size     map[string]int64
+	symlinks map[string]bool       // symbolic links: in the revision, never linked
+	byBase   map[string][][]string // file name → the paths with it, split
 }
 
 // NewFiles indexes the file paths of a tree; sizes, when given, are the
@@ -44,6 +46,32 @@ func (f *Files) Has(path string) bool { _, ok := f.size[path]; return ok }
 // with the prefix or the file is not in the revision: a mapping decides
 // alone, nothing else is tried.
 func (f *Files) Through(framePath string, m Mapping) string {
+	repoPath := m.repoPath(framePath)
+	if !f.Has(repoPath) {
+		return ""
+	}
+	return repoPath
+}
+
+// isSymlinkThrough reports whether a frame path names a symbolic link of
+// the revision through m: code runs through it, but a link is not linked.
+func (f *Files) isSymlinkThrough(framePath string, m Mapping) bool {
+	p := m.repoPath(framePath)
+	return p != "" && f.symlinks[p]
+}
+
+// withSymlinks records the revision's symbolic links.
+func (f *Files) withSymlinks(paths []string) *Files {
+	f.symlinks = make(map[string]bool, len(paths))
+	for _, p := range paths {
+		f.symlinks[p] = true
+	}
+	return f
+}
+
+// repoPath is the repository path a frame path names through m ("" when
+// it does not start with the stack prefix or climbs out of it).
+func (m Mapping) repoPath(framePath string) string {
 	p, ok := normPath(framePath)
 	if !ok || !hasPathPrefix(p, m.StackPrefix) {
 		return ""
@@ -62,11 +90,7 @@ func (f *Files) Through(framePath string, m Mapping) string {
 	if len(segs) == 0 {
 		return ""
 	}
-	repoPath := m.SourcePrefix + strings.Join(segs, "/")
-	if !f.Has(repoPath) {
-		return ""
-	}
-	return repoPath
+	return m.SourcePrefix + strings.Join(segs, "/")
 }
 
 // MinSuffixSegments is how many trailing path segments a frame path must
@@ -134,10 +158,14 @@ func normPrefix(prefix string) string { return strings.ReplaceAll(prefix, `\`, "
 
 // hasPathPrefix reports whether a normalised frame path starts with a
 // stack prefix; a Windows path (a drive letter) compares without case, as
-// Windows does.
+// Windows does. A prefix ends at a path segment: "/srv/api" is the folder
+// /srv/api (or a file of that name), never /srv/api2.
 func hasPathPrefix(p, prefix string) bool {
 	prefix = normPrefix(prefix)
 	if len(p) < len(prefix) {
+		return false
+	}
+	if n := len(prefix); n > 0 && prefix[n-1] != '/' && len(p) > n && p[n] != '/' {
 		return false
 	}
 	if hasDrive(p) {
@@ -182,15 +210,30 @@ func frameSegments(p string) []string {
 // runs from /usr/lib).
 var libraryMarks = []string{"/site-packages/", "/dist-packages/", "/node_modules/", "/.venv/", "/vendor/bundle/"}
 
+// remoteModules are the schemes and hosts of Deno's built-in, registry
+// and CDN modules: code fetched by URL is never the repository's.
+var remoteModules = []string{"ext:", "jsr:", "npm:", "https://deno.land/", "https://jsr.io/", "https://esm.sh/"}
+
+// reWindowsPython is the standard library of a Windows Python install
+// (C:\Python312\Lib, …\Programs\Python\Python312\Lib), lower case.
+var reWindowsPython = regexp.MustCompile(`^[a-z]:/(.*/)?python[23][0-9]*/lib/`)
+
 // IsLibraryPath reports whether a frame path lies in an interpreter's or
 // a package manager's folder: /usr/lib/python3*, /usr/local/lib/python3*,
 // site-packages, dist-packages, node_modules, or a Node.js built-in
-// ("node:internal/…"), or any "lib/python3.x" folder (a virtualenv's
-// or pyenv's interpreter).
+// ("node:internal/…"), or any "lib/python3.x" or "lib64/python3.x"
+// folder (a virtualenv's or pyenv's interpreter, Fedora's standard
+// library), a Windows install's Lib folder, or a Deno module fetched by
+// URL or built in.
 func IsLibraryPath(path string) bool {
 	p := strings.ToLower(strings.ReplaceAll(path, `\`, "/"))
-	if strings.HasPrefix(p, "node:") || strings.HasPrefix(p, "<frozen ") {
+	if strings.HasPrefix(p, "node:") || strings.HasPrefix(p, "<frozen ") || reWindowsPython.MatchString(p) {
 		return true
+	}
+	for _, r := range remoteModules {
+		if strings.HasPrefix(p, r) {
+			return true
+		}
 	}
 	for _, m := range libraryMarks {
 		if strings.Contains(p, m) || strings.HasPrefix(p, m[1:]) {
@@ -202,7 +245,12 @@ func IsLibraryPath(path string) bool {
 			return true
 		}
 	}
-	return strings.Contains(p, "/lib/python3.") || strings.Contains(p, "/lib/python2.")
+	for _, dir := range []string{"/lib/python3.", "/lib/python2.", "/lib64/python3.", "/lib64/python2."} {
+		if strings.Contains(p, dir) {
+			return true
+		}
+	}
+	return false
 }
 
 // validRepoPath reports whether a tree path is one bsync links to:

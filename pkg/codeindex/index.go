@@ -197,6 +197,7 @@ func (x *Index) Locate(ctx context.Context, project, release string, frames []Fr
 		}
 	}
 	x.learn(pm, files, paths, lines, x.opt.Now().UTC())
+	pm.charged = map[string]bool{}
 	explicit := x.projectMappings(project)
 	st := x.stats(project)
 	for i, f := range frames {
@@ -270,7 +271,18 @@ func (x *Index) linkFrame(ctx context.Context, files *Files, ref Ref, repoURL st
 	l := &pm.list[i]
 	file := files.Through(f.primary(), l.mapping())
 	if file == "" {
-		return Link{} // a file the repository does not hold (a build's output, say): no link
+		// A file the repository does not hold (a build's output, say) is not
+		// linked; one that ends in exactly one other file counts against the
+		// mapping (the code moved, or the mapping was wrong).
+		if files.isSymlinkThrough(f.primary(), l.mapping()) {
+			return Link{}
+		}
+		if _, _, ok := files.suggest(f.primary()); ok && !pm.charged[l.StackPrefix] {
+			l.Misses++
+			pm.dirty = true
+			pm.charged[l.StackPrefix] = true // once per event: one odd event cannot untrust a mapping that linked
+		}
+		return Link{}
 	}
 	if !x.holdsLine(ctx, files, ref, file, f.Line) {
 		l.Misses++

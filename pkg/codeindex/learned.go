@@ -26,8 +26,10 @@ type Learned struct {
 	Example     string `json:"example"`
 	ExampleFile string `json:"example_file"`
 	// Hits counts frames linked through it; Misses frames under its stack
-	// prefix whose file was shorter than the frame's line. It is trusted
-	// while Misses ≤ Hits.
+	// prefix whose file was shorter than the frame's line, and events with
+	// a frame whose file was missing through it but ended in exactly one
+	// other repository file (at most one such miss per event). It is
+	// trusted while Misses ≤ Hits.
 	Hits   int       `json:"hits"`
 	Misses int       `json:"misses"`
 	Since  time.Time `json:"since"`
@@ -62,6 +64,9 @@ type projectMaps struct {
 	noSave bool // the store could not be read: nothing is written over it
 	list   []Learned
 	dirty  bool
+	// charged holds the stack prefixes a frame of the event being linked
+	// already counted against because its file lay elsewhere.
+	charged map[string]bool
 }
 
 // learnedFor returns the project's earned mappings, read from the store
@@ -127,10 +132,11 @@ func (pm *projectMaps) covering(path string) int {
 func (x *Index) learn(pm *projectMaps, files *Files, paths []string, lines []int, now time.Time) {
 	sources := map[string]string{} // stack prefix → source prefix; "\x00" when the frames disagree
 	for _, p := range paths {
-		if pm.covering(p) >= 0 {
+		i := pm.covering(p)
+		if i >= 0 && files.Through(p, pm.list[i].mapping()) != "" {
 			continue
 		}
-		if m, _, ok := files.suggest(p); ok {
+		if m, _, ok := files.suggest(p); ok && (i < 0 || longerPrefix(m.StackPrefix, pm.list[i].StackPrefix)) {
 			if s, seen := sources[m.StackPrefix]; seen && s != m.SourcePrefix {
 				sources[m.StackPrefix] = "\x00"
 			} else {
@@ -155,13 +161,20 @@ func (x *Index) learn(pm *projectMaps, files *Files, paths []string, lines []int
 }
 
 // consistent reports whether every frame under m's stack prefix that no
-// trusted mapping covers is a file of the revision through m, at a line
-// its size can hold.
+// trusted mapping with a prefix as long covers is a file of the revision
+// through m, at a line its size can hold (m would take over the frames of
+// a shorter mapping).
 func consistent(files *Files, m Mapping, paths []string, lines []int, pm *projectMaps) bool {
 	n := 0
 	for i, p := range paths {
-		if q, ok := normPath(p); !ok || !hasPathPrefix(q, m.StackPrefix) || pm.covering(p) >= 0 {
+		if q, ok := normPath(p); !ok || !hasPathPrefix(q, m.StackPrefix) {
 			continue
+		}
+		if c := pm.covering(p); c >= 0 && !longerPrefix(m.StackPrefix, pm.list[c].StackPrefix) {
+			continue
+		}
+		if files.isSymlinkThrough(p, m) {
+			continue // in the revision, but never linked
 		}
 		file := files.Through(p, m)
 		if file == "" || !files.mayHoldLine(file, lines[i]) {
@@ -171,6 +184,11 @@ func consistent(files *Files, m Mapping, paths []string, lines []int, pm *projec
 	}
 	return n > 0
 }
+
+// longerPrefix reports whether stack prefix a is longer than b: a frame
+// that a shorter earned mapping covers but cannot resolve ("" covers every
+// path) may still earn a longer one, which then covers it.
+func longerPrefix(a, b string) bool { return len(normPrefix(a)) > len(normPrefix(b)) }
 
 // DescribeMapping shows a mapping for doctor: stack prefix → source
 // prefix.

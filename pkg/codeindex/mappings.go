@@ -23,7 +23,8 @@ type Mapping struct {
 var reMappingSlug = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 
 // ParseMappings reads BSYNC_CODE_MAPPINGS: "slug:stack-prefix=source-prefix"
-// entries separated by ';'. The stack prefix is matched as written; the
+// entries separated by ';'. The stack prefix is matched as written, up to a
+// path segment ("/srv/app" is the folder, with or without its slash); the
 // source prefix is a repository directory ("" or "." for its root).
 func ParseMappings(s string) ([]Mapping, error) {
 	var out []Mapping

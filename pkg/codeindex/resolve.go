@@ -87,7 +87,7 @@ func (x *Index) tree(ctx context.Context, ref Ref) (*Files, error) {
 		if err != nil {
 			return nil, err
 		}
-		return NewFiles(t.Files, t.Sizes), nil
+		return NewFiles(t.Files, t.Sizes).withSymlinks(t.Symlinks), nil
 	})
 }
 

@@ -35,11 +35,14 @@ type Tree struct {
 	// SHA is the commit the ref resolved to (Gitea answers the resolved id
 	// for a branch, tag or short sha: services/repository/files/tree.go).
 	SHA string
-	// Files are the paths of the blobs (files and symlinks; directories
-	// and submodules left out), as Gitea lists them.
+	// Files are the paths of the files, as Gitea lists them; directories,
+	// submodules and symbolic links (blobs of mode 120000, whose content is
+	// the target's path, not code: see Symlinks) are left out.
 	Files []string
 	// Sizes holds each file's size in bytes, in the order of Files.
 	Sizes []int64
+	// Symlinks are the paths of the symbolic links.
+	Symlinks []string
 }
 
 // treePage is one page of GET /repos/{owner}/{repo}/git/trees/{sha}.
@@ -47,6 +50,7 @@ type treePage struct {
 	SHA     string `json:"sha"`
 	Entries []struct {
 		Path string `json:"path"`
+		Mode string `json:"mode"`
 		Type string `json:"type"`
 		Size int64  `json:"size"`
 	} `json:"tree"`
@@ -93,7 +97,10 @@ func (c *Client) Tree(ctx context.Context, ref string, maxEntries int) (*Tree, e
 			return nil, fmt.Errorf("read gitea tree at %q: %q moved from %s to %s while it was read", ref, ref, t.SHA, p.SHA)
 		}
 		for _, e := range p.Entries {
-			if e.Type == "blob" {
+			switch {
+			case e.Type == "blob" && e.Mode == symlinkMode:
+				t.Symlinks = append(t.Symlinks, e.Path)
+			case e.Type == "blob":
 				t.Files = append(t.Files, e.Path)
 				t.Sizes = append(t.Sizes, e.Size)
 			}
@@ -103,6 +110,9 @@ func (c *Client) Tree(ctx context.Context, ref string, maxEntries int) (*Tree, e
 		}
 	}
 }
+
+// symlinkMode is the git mode of a symbolic link in a tree listing.
+const symlinkMode = "120000"
 
 var reFullSHA = regexp.MustCompile(`^([0-9a-f]{40}|[0-9a-f]{64})$`)
 

@@ -202,10 +202,23 @@ func treeEntries(snap map[string]string) []map[string]any {
 		if dirs[p] {
 			out = append(out, map[string]any{"path": p, "mode": "040000", "type": "tree", "size": 0})
 		} else {
-			out = append(out, map[string]any{"path": p, "mode": "100644", "type": "blob", "size": len(snap[p])})
+			out = append(out, fileEntry(p, snap[p]))
 		}
 	}
 	return out
+}
+
+// Symlink starts a file content that makes the file a symbolic link to
+// the rest of the content: Gitea lists it as a blob of mode 120000 whose
+// size is the target's length, and its raw file is the target's path
+// (checked on 1.25.4).
+const Symlink = "\x00symlink:"
+
+func fileEntry(p, content string) map[string]any {
+	if target, ok := strings.CutPrefix(content, Symlink); ok {
+		return map[string]any{"path": p, "mode": "120000", "type": "blob", "size": len(target)}
+	}
+	return map[string]any{"path": p, "mode": "100644", "type": "blob", "size": len(content)}
 }
 
 func nextSlash(p string, i int) int {
@@ -319,7 +332,7 @@ func (s *Server) getRaw(w http.ResponseWriter, r *http.Request, p string) {
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.WriteHeader(200)
-	_, _ = w.Write([]byte(content))
+	_, _ = w.Write([]byte(strings.TrimPrefix(content, Symlink)))
 }
 
 // listAssignees serves GET /assignees: the owner and the users with write
