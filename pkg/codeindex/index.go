@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"bsync/pkg/gitea"
+	"bsync/pkg/redact"
 )
 
 // Source is the Gitea repository an index reads (a *gitea.Client).
@@ -354,10 +355,19 @@ func (x *Index) stats(project string) *projectStats {
 	return st
 }
 
+// dropJoiners removes zero-width joiners, which would split a token's
+// shape so its secret reads through (the issue's text drops those between
+// ASCII characters; a note has no emoji or script to keep them for).
+func dropJoiners(s string) string {
+	return strings.NewReplacer("\u200c", "", "\u200d", "").Replace(s)
+}
+
 // quote shows event text or a release in a note: cut short, on one line,
 // in quotes. The notes go to the run report and the log, never into Gitea.
 func quote(s string) string {
-	s = strings.Join(strings.Fields(strings.ToValidUTF8(s, "?")), " ")
+	// A frame's path is the application's text: a credential in it is
+	// redacted before it is cut, as in the issue.
+	s = redact.Text(strings.Join(strings.Fields(strings.ToValidUTF8(dropJoiners(s), "?")), " "))
 	if len(s) > 80 {
 		s = strings.ToValidUTF8(s[:80], "") + "…"
 	}
