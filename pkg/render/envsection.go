@@ -1,0 +1,163 @@
+package render
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// RowMarker ends the line of a row bsync owns in the Environments section
+// (in a cell past the table's last column, which Markdown leaves out), so
+// bsync rewrites that line and no other.
+func RowMarker(issueID string) string { return "<!-- bsync-row: " + issueID + " -->" }
+
+// envHeader opens the section's table.
+const envHeader = "## Environments\n\n| Environment | Project | First Seen | Last Seen | Occurrences | Bugsink |\n| --- | --- | --- | --- | --- | --- |\n"
+
+// envRowLine is one row, ending with its RowMarker.
+func envRowLine(r EnvRow, bugsinkURL string) string {
+	return fmt.Sprintf("| %s | %s | %s | %s | %d | [issue](%s) | %s", cell(r.Env, 64), slugText(r.Project),
+		fmtTime(r.FirstSeen), fmtTime(r.LastSeen), r.Count, IssueLink(bugsinkURL, r.IssueID), RowMarker(r.IssueID))
+}
+
+// EnvHiddenLines are the hidden lines that tie a shared Gitea issue to its
+// bug and to each Bugsink issue of it. They stand at the end of the body,
+// outside the section, so a person who deletes the section does not take
+// them with it (reindex reads them).
+func EnvHiddenLines(bugID string, rows []EnvRow) []string {
+	out := []string{BugMarker(bugID)}
+	for _, r := range rows {
+		out = append(out, EnvLine(r.IssueID, r.Env, r.Project), Marker(r.IssueID))
+	}
+	return out
+}
+
+// UpdateEnvironments writes rows into body's Environments section and
+// returns the new body. It writes only bsync's own lines: each row's line
+// (found by its RowMarker, or in a section written before row markers by
+// its Bugsink link) is replaced in place, a row not there yet is added
+// after the table's last row, and every other line, a person's included,
+// is kept as it is. A body without the section (a person deleted it) gets
+// a new one before the footer. A section whose markers a person broke
+// (not each once, or out of order) is left alone. The hidden lines
+// (EnvHiddenLines) that body lacks are added at its end in every case.
+func UpdateEnvironments(body, bugID string, rows []EnvRow, bugsinkURL string) string {
+	i, j := strings.Index(body, EnvironmentsStart), strings.Index(body, EnvironmentsEnd)
+	switch {
+	case i < 0 && j < 0:
+		body = insertBeforeFooter(body, newEnvironments(rows, bugsinkURL))
+	case i >= 0 && j > i && strings.Count(body, EnvironmentsStart) == 1 && strings.Count(body, EnvironmentsEnd) == 1:
+		inner := body[i+len(EnvironmentsStart) : j]
+		body = body[:i+len(EnvironmentsStart)] + updateRows(inner, rows, bugsinkURL) + body[j:]
+	}
+	return appendLines(body, EnvHiddenLines(bugID, rows)...)
+}
+
+// sortedRows are rows oldest first (where the bug was seen first).
+func sortedRows(rows []EnvRow) []EnvRow {
+	rows = append([]EnvRow(nil), rows...)
+	sort.SliceStable(rows, func(i, j int) bool {
+		if !rows[i].FirstSeen.Equal(rows[j].FirstSeen) {
+			return rows[i].FirstSeen.Before(rows[j].FirstSeen)
+		}
+		return rows[i].Env < rows[j].Env
+	})
+	return rows
+}
+
+// newEnvironments is a whole section with rows, oldest first.
+func newEnvironments(rows []EnvRow, bugsinkURL string) string {
+	var b strings.Builder
+	b.WriteString(EnvironmentsStart + "\n" + envHeader)
+	for _, r := range sortedRows(rows) {
+		b.WriteString(envRowLine(r, bugsinkURL) + "\n")
+	}
+	b.WriteString(EnvironmentsEnd + "\n")
+	return b.String()
+}
+
+// updateRows rewrites the rows' lines inside a section's text.
+func updateRows(inner string, rows []EnvRow, bugsinkURL string) string {
+	lines := strings.Split(inner, "\n")
+	for _, r := range sortedRows(rows) {
+		line := envRowLine(r, bugsinkURL)
+		if k := rowIndex(lines, r.IssueID, bugsinkURL); k >= 0 {
+			lines[k] = line
+			continue
+		}
+		at := lastTableLine(lines)
+		if at < 0 {
+			// A person took the table out and left the section: put it back
+			// at the section's top, keeping what they wrote below it.
+			lines = append([]string{"", strings.TrimSuffix(envHeader, "\n"), line}, lines[1:]...)
+			continue
+		}
+		lines = append(lines[:at+1], append([]string{line}, lines[at+1:]...)...)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// rowIndex is the index of the line that is issueID's row, or -1.
+func rowIndex(lines []string, issueID, bugsinkURL string) int {
+	legacy := "(" + IssueLink(bugsinkURL, issueID) + ")"
+	for k, l := range lines {
+		if strings.HasSuffix(l, RowMarker(issueID)) || (strings.HasPrefix(l, "| ") && strings.Contains(l, legacy)) {
+			return k
+		}
+	}
+	return -1
+}
+
+// lastTableLine is the index of the table's last line (its last row, or
+// its delimiter row), or -1 when the section has no table.
+func lastTableLine(lines []string) int {
+	at := -1
+	for k, l := range lines {
+		if strings.HasPrefix(l, "|") {
+			at = k
+		} else if at >= 0 {
+			break
+		}
+	}
+	return at
+}
+
+// WithoutEnvironments is body without its Environments section.
+func WithoutEnvironments(body string) string {
+	i, j := strings.Index(body, EnvironmentsStart), strings.Index(body, EnvironmentsEnd)
+	if i < 0 || j < i {
+		return body
+	}
+	return body[:i] + body[j+len(EnvironmentsEnd):]
+}
+
+// footerStart is where the body's footer (the Bugsink link and project)
+// begins, as Body writes it.
+const footerStart = "\n---\n\n**Bugsink Issue**"
+
+// insertBeforeFooter puts section before the body's last footer, or at
+// its end when it has none (a person removed it).
+func insertBeforeFooter(body, section string) string {
+	if k := strings.LastIndex(body, footerStart); k >= 0 {
+		return body[:k] + "\n" + section + body[k:]
+	}
+	if !strings.HasSuffix(body, "\n") {
+		body += "\n"
+	}
+	return body + "\n" + section
+}
+
+// appendLines adds at body's end the lines it lacks outside its
+// Environments section.
+func appendLines(body string, lines ...string) string {
+	for _, l := range lines {
+		if strings.Contains(WithoutEnvironments(body), l) {
+			continue
+		}
+		if !strings.HasSuffix(body, "\n") {
+			body += "\n"
+		}
+		body += l + "\n"
+	}
+	return body
+}
