@@ -719,3 +719,18 @@ func TestForgetTakesTheRunLockAndKeepsWatermarksForUnknownIDs(t *testing.T) {
 		t.Errorf("a refused forget changed the state: mapping kept %v, watermarks %d → %d", n == 1, before, watermarks())
 	}
 }
+
+// A slug BSYNC_COMPONENTS names that Bugsink does not know is a
+// configuration error too: a misspelt one would split its component's bugs.
+func TestUnknownComponentSlugIsAConfigError(t *testing.T) {
+	w := newWorld(t)
+	w.bs.SeedDemo(time.Now())
+	w.env["BSYNC_COMPONENTS"] = "backend=flyer-crawler-backend,flyer-crawler-backnd-test"
+	r := w.bsync(t, "sync")
+	if r.code != exitUsage || errCode(r) != "config" || !strings.Contains(r.stdout, "flyer-crawler-backnd-test") || !strings.Contains(r.stdout, "BSYNC_COMPONENTS") {
+		t.Errorf("exit %d: %s", r.code, r.stdout)
+	}
+	if n := len(w.gt.Requests()); n != 0 {
+		t.Errorf("%d Gitea requests", n)
+	}
+}

@@ -126,9 +126,16 @@ func (pp *preparer) linkFor(p bugsink.Project, is bugsink.Issue, ev *bugsink.Eve
 	return linkInfo{bug: envlink.BugID(place.Component, key), place: place}
 }
 
-// placer places projects by their labels and the configured components.
+// placer places projects by their slugs, labels and the configured
+// components; two projects of the run in one place are linked with none.
 func (e *Engine) placer() envlink.Placer {
-	return envlink.Placer{Labels: e.labelsFor, Ignore: []string{SourceLabel}, Components: e.Opts.Components}
+	var slugs []string
+	if e.selected != nil {
+		for _, p := range *e.selected {
+			slugs = append(slugs, p.Slug)
+		}
+	}
+	return envlink.Placer{Labels: e.labelsFor, Ignore: []string{SourceLabel}, Components: e.Opts.Components, Projects: slugs}
 }
 
 // wouldLink says, in a dry run, where a new issue of a bug would go: the
