@@ -1,9 +1,12 @@
 package syncer
 
 import (
+	"slices"
 	"sort"
+	"strings"
 
 	"bsync/pkg/bugsink"
+	"bsync/pkg/envlink"
 )
 
 // The rules of one ticket per bug across environments, each a pure
@@ -25,4 +28,52 @@ func unknownComponentSlugs(opts Options, known map[string]bugsink.Project) []str
 	}
 	sort.Strings(out)
 	return out
+}
+
+// legacyComponent is the component the label rule of earlier versions
+// gave a project: "labels " and its labels but the env:* one (and
+// ignore), sorted; "" when that rule left it unlinked (no env:* label or
+// several, or no other label). Bug ids hash the component, so a bug filed
+// then has its id from this.
+func legacyComponent(labels, ignore []string) string {
+	envs := 0
+	var rest []string
+	for _, l := range labels {
+		switch {
+		case slices.Contains(ignore, l):
+		case strings.HasPrefix(l, envlink.EnvPrefix):
+			envs++
+		case !slices.Contains(rest, l):
+			rest = append(rest, l)
+		}
+	}
+	if envs != 1 || len(rest) == 0 {
+		return ""
+	}
+	slices.Sort(rest)
+	return "labels " + strings.Join(rest, ",")
+}
+
+// legacyJoinable says whether a new issue of slug may join a bug filed
+// under the label rule's id, whose recorded issues are of projects (""
+// where the record does not say): only when every one is of slug's
+// application, since that rule also merged applications that share a
+// label (shop-frontend and blog-frontend-test).
+func legacyJoinable(slug string, projects []string) (bool, string) {
+	app := envlink.ParseSlug(slug)
+	if app.Ambiguous || app.App == "" {
+		return false, "the slug names no one application"
+	}
+	if len(projects) == 0 {
+		return false, "no issue of the bug is recorded"
+	}
+	for _, p := range projects {
+		if p == "" {
+			return false, "a recorded issue of the bug names no project"
+		}
+		if q := envlink.ParseSlug(p); q.Ambiguous || q.App != app.App {
+			return false, "project " + p + " is another application"
+		}
+	}
+	return true, "every recorded issue of the bug is of application " + app.App
 }

@@ -3,8 +3,13 @@ package syncer
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"bsync/pkg/bugsink"
+	"bsync/pkg/render"
+	"bsync/pkg/syncstate"
 )
 
 // Components are applications: shop-frontend and blog-frontend-test are
@@ -65,5 +70,111 @@ func TestUnknownComponentSlugStopsTheRun(t *testing.T) {
 	}
 	if len(e.gt.Issues()) != 0 {
 		t.Error("issues were created")
+	}
+}
+
+// legacyState turns the state and body of the shared issue of test (made
+// by this version) into what an earlier version left: the bug under the
+// id the label rule gave it, its member recorded with project. It returns
+// that id.
+func legacyState(t *testing.T, e *env, test, project string) string {
+	t.Helper()
+	eng := e.engine(linkOpts)
+	if err := eng.SelectProjects(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	var p bugsink.Project
+	for _, q := range *eng.selected {
+		if q.Slug == testSlug {
+			p = q
+		}
+	}
+	is, err := e.bc.Issue(t.Context(), test)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := e.bc.LatestEvent(t.Context(), test)
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := (&preparer{Engine: eng}).linkFor(p, *is, ev)
+	if link.bug == "" || link.legacy == "" || link.legacy == link.bug {
+		t.Fatalf("link %+v: want a new and a legacy id", link)
+	}
+	rdb := e.redis.Client(t, syncstate.DefaultDB)
+	if err := rdb.Rename(t.Context(), syncstate.BugKey(link.bug), syncstate.BugKey(link.legacy)).Err(); err != nil {
+		t.Fatal(err)
+	}
+	entry, _, _ := e.store.Get(t.Context(), test)
+	rec := *entry.Record
+	rec.BugID, rec.Project = link.legacy, project
+	if err := e.store.Put(t.Context(), test, rec); err != nil {
+		t.Fatal(err)
+	}
+	gi := e.gt.Issues()[rec.GiteaIssueNumber-1]
+	body := strings.ReplaceAll(gi.Body, render.BugMarker(link.bug), render.BugMarker(link.legacy))
+	if err := e.gc.EditBody(t.Context(), gi.Number, body); err != nil {
+		t.Fatal(err)
+	}
+	return link.legacy
+}
+
+// A bug filed by an earlier version (its id from the label rule) is still
+// joined by a new environment's issue of the same application; one whose
+// recorded issues are of another application is not.
+func TestLinkJoinsABugFiledUnderTheLabelRule(t *testing.T) {
+	for _, other := range []bool{false, true} {
+		e := linkEnv(t)
+		test := e.addError(testSlug, "boom", e.now.Add(-2*time.Hour))
+		e.run(t, linkOpts)
+		project := testSlug
+		if other {
+			project = "shop-backend-test"
+		}
+		legacy := legacyState(t, e, test, project)
+		e.now = e.now.Add(3 * time.Hour)
+		prod := e.addError(prodSlug, "boom", e.now.Add(-time.Hour))
+		rep := e.run(t, linkOpts)
+		if other {
+			if len(e.gt.Issues()) != 2 || rep.Linked != 0 {
+				t.Errorf("another application's legacy bug: %d issues, %d linked; want 2 apart", len(e.gt.Issues()), rep.Linked)
+			}
+			continue
+		}
+		if len(e.gt.Issues()) != 1 || rep.Linked != 1 {
+			t.Fatalf("%d gitea issues, %d linked; want the legacy bug joined", len(e.gt.Issues()), rep.Linked)
+		}
+		sharedIssue(t, e, test, prod)
+		if entry, _, _ := e.store.Get(t.Context(), prod); entry.Record.BugID != legacy {
+			t.Errorf("joined under bug %s, want the legacy %s", entry.Record.BugID, legacy)
+		}
+	}
+}
+
+func TestLegacyRules(t *testing.T) {
+	if got := legacyComponent([]string{"source:bugsink", "env:test", "bug:backend", "team:a"}, []string{SourceLabel}); got != "labels bug:backend,team:a" {
+		t.Errorf("legacyComponent = %q", got)
+	}
+	for _, labels := range [][]string{{"env:test"}, {"bug:backend"}, {"bug:backend", "env:test", "env:production"}} {
+		if got := legacyComponent(labels, nil); got != "" {
+			t.Errorf("legacyComponent(%v) = %q, want none (the label rule left it unlinked)", labels, got)
+		}
+	}
+	cases := []struct {
+		slug     string
+		projects []string
+		want     bool
+	}{
+		{prodSlug, []string{testSlug}, true},
+		{prodSlug, []string{testSlug, "flyer-crawler-backend-staging"}, true},
+		{"shop-frontend", []string{"blog-frontend-test"}, false},
+		{prodSlug, []string{testSlug, ""}, false},
+		{prodSlug, nil, false},
+		{"qa-tools-staging", []string{"qa-tools-staging"}, false},
+	}
+	for _, c := range cases {
+		if got, why := legacyJoinable(c.slug, c.projects); got != c.want {
+			t.Errorf("legacyJoinable(%s, %v) = %v (%s), want %v", c.slug, c.projects, got, why, c.want)
+		}
 	}
 }

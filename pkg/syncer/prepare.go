@@ -65,7 +65,11 @@ func (pp *preparer) prepare(ctx context.Context, p bugsink.Project, is bugsink.I
 		prep.warnings = append(prep.warnings, fmt.Sprintf("%s: part of the event payload could not be read: %v", is.ID, ev.DataErr))
 	}
 	code, owners := pp.locate(ctx, p.Slug, ev)
-	prep.r, prep.link = pp.renderNew(p, is, ev, code)
+	prep.link = pp.linkFor(p, is, ev)
+	if err := pp.keepLegacyBug(ctx, p, &prep.link); err != nil {
+		return prep, pp.failed(p, is, StageClaim, err), false
+	}
+	prep.r = pp.renderLinked(p, is, ev, code, prep.link)
 	f.link = prep.link
 	prep.facts = f
 	prep.assignees = owners
@@ -93,18 +97,26 @@ type linkInfo struct {
 	// its own.
 	bug   string
 	place envlink.Place
+	// legacy is the id the label rule of earlier versions gave the bug
+	// (legacyComponent), "" when it gave none or the same.
+	legacy string
 }
 
 // renderNew renders a new issue's Gitea issue and finds its bug; an issue
 // of a bug starts its Environments section with its own row.
 func (pp *preparer) renderNew(p bugsink.Project, is bugsink.Issue, ev *bugsink.Event, code *render.Code) (render.Output, linkInfo) {
-	out := render.Issue(render.Input{Issue: is, Event: ev, Project: p.Slug, Options: pp.Opts.Render, Code: code})
 	link := pp.linkFor(p, is, ev)
+	return pp.renderLinked(p, is, ev, code, link), link
+}
+
+// renderLinked renders a new issue's Gitea issue for its bug.
+func (pp *preparer) renderLinked(p bugsink.Project, is bugsink.Issue, ev *bugsink.Event, code *render.Code, link linkInfo) render.Output {
+	out := render.Issue(render.Input{Issue: is, Event: ev, Project: p.Slug, Options: pp.Opts.Render, Code: code})
 	if link.bug != "" {
 		out.Body, _ = render.ReplaceEnvironments(out.Body, render.EnvironmentsSection(link.bug,
 			[]render.EnvRow{pp.newRow(p, is, link).EnvRow}, pp.Opts.Render.BugsinkURL))
 	}
-	return out, link
+	return out
 }
 
 // linkFor returns a new issue's bug, from its project's place and the key
@@ -123,7 +135,13 @@ func (pp *preparer) linkFor(p bugsink.Project, is bugsink.Issue, ev *bugsink.Eve
 	if !ok {
 		return linkInfo{}
 	}
-	return linkInfo{bug: envlink.BugID(place.Component, key), place: place}
+	link := linkInfo{bug: envlink.BugID(place.Component, key), place: place}
+	if _, configured := pp.Opts.Components[p.Slug]; !configured {
+		if c := legacyComponent(pp.labelsFor(p.Slug), []string{SourceLabel}); c != "" {
+			link.legacy = envlink.BugID(c, key)
+		}
+	}
+	return link
 }
 
 // placer places projects by their slugs, labels and the configured
