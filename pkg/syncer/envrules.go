@@ -4,9 +4,11 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"bsync/pkg/bugsink"
 	"bsync/pkg/envlink"
+	"bsync/pkg/syncstate"
 )
 
 // The rules of one ticket per bug across environments, each a pure
@@ -76,4 +78,81 @@ func legacyJoinable(slug string, projects []string) (bool, string) {
 		}
 	}
 	return true, "every recorded issue of the bug is of application " + app.App
+}
+
+// closeTime is when the close a key names (closeKey) happened.
+func closeTime(key string) (time.Time, bool) {
+	t, err := time.Parse(time.RFC3339, strings.TrimPrefix(key, updatedKey))
+	return t, err == nil
+}
+
+// arrivedAfterClose says whether the close a shared issue's record
+// reports (rec.PendingClose) came before the record itself: the issue
+// joined a closed Gitea issue, so its environment saw the bug after the
+// close (the comment says it reached there, not that it came back).
+func arrivedAfterClose(rec syncstate.Record) bool {
+	t, ok := closeTime(rec.PendingClose)
+	return ok && rec.BugID != "" && t.Before(rec.SyncedAt)
+}
+
+// joinReturn decides whether an issue joining its bug's Gitea issue (its
+// close named key) is a return: the issue is closed and the error was seen in the issue's
+// environment after that close (its last_seen is later). Then close names
+// the close to report, as for any regression: one comment per close
+// (whichever environment's is first) and the reopen unless won't fix. An
+// error seen there only before the close (a join deferred by --max-create
+// or BSYNC_PENDING_GRACE, of a pair that arrived together) is not news.
+func joinReturn(closed bool, key string, lastSeen time.Time) (close string, reason string) {
+	if !closed {
+		return "", "the issue is open"
+	}
+	t, ok := closeTime(key)
+	if !ok || !lastSeen.After(t) {
+		return "", "seen there only before the close"
+	}
+	return key, "seen there after the close " + key
+}
+
+// escapeFacts is what the escape comment is decided from: what Gitea and
+// the mappings record of the bug, not the order of work in a run.
+type escapeFacts struct {
+	// env is the joining issue's environment; firstSeen when Bugsink saw
+	// the error there first.
+	env       string
+	firstSeen time.Time
+	// known are the environments the bug was recorded in before: its
+	// other members', the env:* labels of the Gitea issue, the
+	// environments of its hidden lines (a forgotten issue's stay).
+	known []string
+	// filed is when the bug's first issue was recorded (its earliest
+	// member's synced_at).
+	filed time.Time
+	// returned: the join is a return after a close (joinReturn), whose
+	// comment is the one comment.
+	returned bool
+}
+
+// escapeNews decides whether a join is the news that the bug reached
+// production: production is new for the bug (no member, label or hidden
+// line says it was there) and Bugsink saw it there after the bug was filed
+// (a pair seen together is filed together, even when its join waited for
+// a later run). before are the environments it was seen in, for the text.
+func escapeNews(f escapeFacts) (news bool, before []string, reason string) {
+	switch {
+	case f.env != envlink.Production:
+		return false, nil, "not production"
+	case f.returned:
+		return false, nil, "a return after a close: its comment says where"
+	case slices.Contains(f.known, envlink.Production):
+		return false, nil, "production was recorded for the bug before"
+	case f.filed.IsZero() || !f.firstSeen.After(f.filed):
+		return false, nil, "seen in production before the bug was filed"
+	}
+	for _, e := range f.known {
+		if !slices.Contains(before, e) {
+			before = append(before, e)
+		}
+	}
+	sort.Strings(before)
+	return true, before, "production is new for the bug"
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"bsync/pkg/bugsink"
+	"bsync/pkg/gitea"
 	"bsync/pkg/render"
 	"bsync/pkg/syncstate"
 )
@@ -175,6 +176,36 @@ func TestLegacyRules(t *testing.T) {
 	for _, c := range cases {
 		if got, why := legacyJoinable(c.slug, c.projects); got != c.want {
 			t.Errorf("legacyJoinable(%s, %v) = %v (%s), want %v", c.slug, c.projects, got, why, c.want)
+		}
+	}
+}
+
+func TestJoinReturnAndEscapeRules(t *testing.T) {
+	closedAt := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	closed := &gitea.Issue{State: "closed", ClosedAt: &closedAt}
+	if k, _ := joinReturn(true, closeKey(closed), closedAt.Add(time.Minute)); k != closeKey(closed) {
+		t.Errorf("seen after the close: close %q, want %q", k, closeKey(closed))
+	}
+	if k, why := joinReturn(true, closeKey(closed), closedAt.Add(-time.Minute)); k != "" {
+		t.Errorf("seen only before the close: a return (%s)", why)
+	}
+	if k, _ := joinReturn(false, "", closedAt); k != "" {
+		t.Error("an open issue: a return")
+	}
+	filed := closedAt
+	base := escapeFacts{env: "production", firstSeen: filed.Add(time.Hour), filed: filed, known: []string{"test", "staging", "test"}}
+	if news, before, why := escapeNews(base); !news || strings.Join(before, ",") != "staging,test" {
+		t.Errorf("escape %v %v (%s)", news, before, why)
+	}
+	for name, f := range map[string]escapeFacts{
+		"not production":     {env: "staging", firstSeen: base.firstSeen, filed: filed},
+		"a return":           {env: "production", firstSeen: base.firstSeen, filed: filed, returned: true},
+		"production before":  {env: "production", firstSeen: base.firstSeen, filed: filed, known: []string{"test", "production"}},
+		"arrived together":   {env: "production", firstSeen: filed.Add(-time.Minute), filed: filed, known: []string{"test"}},
+		"nothing filed seen": {env: "production", firstSeen: base.firstSeen},
+	} {
+		if news, _, _ := escapeNews(f); news {
+			t.Errorf("%s: escape news", name)
 		}
 	}
 }

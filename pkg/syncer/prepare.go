@@ -67,7 +67,8 @@ func (pp *preparer) prepare(ctx context.Context, p bugsink.Project, is bugsink.I
 	code, owners := pp.locate(ctx, p.Slug, ev)
 	prep.link = pp.linkFor(p, is, ev)
 	if err := pp.keepLegacyBug(ctx, p, &prep.link); err != nil {
-		return prep, pp.failed(p, is, StageClaim, err), false
+		// A state bsync cannot read stops the run, as at the claim.
+		return prep, pp.stateFailed(p, is, StageClaim, err), false
 	}
 	prep.r = pp.renderLinked(p, is, ev, code, prep.link)
 	f.link = prep.link
@@ -100,6 +101,9 @@ type linkInfo struct {
 	// legacy is the id the label rule of earlier versions gave the bug
 	// (legacyComponent), "" when it gave none or the same.
 	legacy string
+	// pendingClose is the close of the bug's Gitea issue that a joining
+	// issue is a return after (actJoinReturn), recorded with its mapping.
+	pendingClose string
 }
 
 // renderNew renders a new issue's Gitea issue and finds its bug; an issue

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"sort"
 	"strings"
 	"time"
 
@@ -100,32 +99,16 @@ func labelNames(labels []gitea.Label, extra string) []string {
 	return append(out, extra)
 }
 
-// announceEscape writes the one comment that says a bug seen only in other
-// environments reached production (news: the defect escaped; decideBug
-// says when), unless a comment carries its marker already.
-func (w *writer) announceEscape(ctx context.Context, gi *gitea.Issue, p bugsink.Project, is bugsink.Issue, link linkInfo, members map[string]string) error {
-	var before []string
-	for id, env := range members {
-		if id != is.ID {
-			before = appendOnce(before, env)
-		}
-	}
-	sort.Strings(before)
+// announceEscape writes the one comment that says a bug seen only in the
+// environments before reached production (news: the defect escaped;
+// decideBug says when), unless a comment carries its marker already.
+func (w *writer) announceEscape(ctx context.Context, gi *gitea.Issue, p bugsink.Project, is bugsink.Issue, link linkInfo, before []string) error {
 	mark := render.EscapedMarker(link.bug)
 	if found, err := w.commented(ctx, gi.Number, mark); err != nil || found {
 		return err
 	}
 	_, err := w.Gitea.Comment(ctx, gi.Number, render.EscapedComment(link.bug, w.newRow(p, is, link).EnvRow, before, w.Opts.Render.BugsinkURL))
 	return err
-}
-
-func appendOnce(list []string, s string) []string {
-	for _, x := range list {
-		if x == s {
-			return list
-		}
-	}
-	return append(list, s)
 }
 
 // rejoinBug puts an adopted issue's row back in its shared issue's
@@ -144,18 +127,42 @@ func (w *writer) rejoinBug(ctx context.Context, p bugsink.Project, is bugsink.Is
 
 // commentOnce writes the regression comment for the close rec.PendingClose
 // names, unless one of the issue's comments carries its marker already (a
-// retried step never repeats a comment).
-func (w *writer) commentOnce(ctx context.Context, number int, is bugsink.Issue, rec syncstate.Record, closedAt *time.Time) error {
-	if found, err := w.commented(ctx, number, regressionSearch(is.ID, rec)); err != nil || found {
-		return err
+// retried step never repeats a comment). mine is false when the comment
+// found is another environment's issue's (on a shared issue, one comment
+// per close).
+func (w *writer) commentOnce(ctx context.Context, number int, is bugsink.Issue, rec syncstate.Record, closedAt *time.Time) (mine bool, err error) {
+	own, other, err := w.closeCommented(ctx, number, is.ID, rec)
+	if err != nil || own || other {
+		return own, err
 	}
 	r := render.Regression{Issue: is, Close: rec.PendingClose,
 		ClosedAt: closedAt, EventCount: rec.EventCount, LastSeen: rec.LastSeen, BugsinkURL: w.Opts.Render.BugsinkURL}
 	if rec.BugID != "" {
 		r.Env, r.Project = rec.Environment, rec.Project
+		r.Arrived = arrivedAfterClose(rec)
 	}
-	_, err := w.Gitea.Comment(ctx, number, render.RegressionComment(r))
-	return err
+	_, err = w.Gitea.Comment(ctx, number, render.RegressionComment(r))
+	return err == nil, err
+}
+
+// closeCommented says whether one of an issue's comments reports the
+// close rec.PendingClose names: own, id's own comment; other, another
+// environment's issue's (regressionSearch).
+func (w *writer) closeCommented(ctx context.Context, number int, id string, rec syncstate.Record) (own, other bool, err error) {
+	cs, err := w.Gitea.Comments(ctx, number)
+	if err != nil {
+		return false, false, err
+	}
+	mark, search := render.RegressionMarker(id, rec.PendingClose), regressionSearch(id, rec)
+	for _, c := range cs {
+		switch {
+		case strings.Contains(c.Body, mark):
+			return true, false, nil
+		case strings.Contains(c.Body, search):
+			other = true
+		}
+	}
+	return false, other, nil
 }
 
 // commented reports whether one of an issue's comments carries mark.

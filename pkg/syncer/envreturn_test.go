@@ -1,0 +1,131 @@
+package syncer
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func escapeComments(e *env, number int) int {
+	n := 0
+	for _, c := range e.gt.Comments(number) {
+		if strings.Contains(c.Body, "<!-- bsync-escaped: ") {
+			n++
+		}
+	}
+	return n
+}
+
+// A bug's first arrival in an environment after its Gitea issue was
+// closed is a return: one comment naming where it arrived, and the reopen
+// unless won't fix; with the other environment back in the same run too,
+// still one comment and one regression for the close.
+func TestLinkArrivalAfterCloseIsAReturn(t *testing.T) {
+	for _, order := range []string{"test first", "production first", "both at once"} {
+		for _, wontfix := range []bool{false, true} {
+			t.Run(order, func(t *testing.T) {
+				e := linkEnv(t)
+				opts := linkOpts
+				opts.WontFixLabels = []string{"wontfix"}
+				a, b := testSlug, prodSlug
+				if order == "production first" {
+					a, b = b, a
+				}
+				first := e.addError(a, "boom", e.now.Add(-2*time.Hour))
+				e.run(t, opts)
+				n := e.gt.Issues()[0].Number
+				if wontfix {
+					e.gt.AddIssueLabel(n, e.gt.AddLabel("wontfix", "#000000"))
+				}
+				e.gt.CloseIssueAt(n, e.now)
+				e.now = e.now.Add(3 * time.Hour)
+				if order == "both at once" {
+					e.bs.Ingest(first, e.now.Add(-30*time.Minute), "")
+				}
+				second := e.addError(b, "boom", e.now.Add(-time.Hour))
+				rep := e.run(t, opts)
+				if len(rep.Errors) != 0 || rep.Linked != 1 {
+					t.Fatalf("errors %v, linked %d", rep.Errors, rep.Linked)
+				}
+				sharedIssue(t, e, first, second)
+				if got := regressionComments(e, n); got != 1 {
+					t.Errorf("wontfix %v: %d regression comments, want 1", wontfix, got)
+				}
+				if rep.Regressed != 1 {
+					t.Errorf("wontfix %v: regressed %d, want 1 (one close)", wontfix, rep.Regressed)
+				}
+				if escapeComments(e, n) != 0 {
+					t.Error("an escape comment besides the return's")
+				}
+				gi := e.gt.Issues()[n-1]
+				if want := map[bool]string{false: "open", true: "closed"}[wontfix]; gi.State != want {
+					t.Errorf("wontfix %v: state %s, want %s", wontfix, gi.State, want)
+				}
+				if order != "both at once" {
+					last := ""
+					if cs := e.gt.Comments(n); len(cs) > 0 {
+						last = cs[len(cs)-1].Body
+					}
+					if env := map[string]string{testSlug: "`test`", prodSlug: "`production`"}[b]; !strings.Contains(last, "reached "+env) {
+						t.Errorf("the comment does not say it reached %s:\n%s", env, last)
+					}
+				}
+				if rep := e.run(t, opts); rep.Regressed != 0 || regressionComments(e, n) != 1 {
+					t.Errorf("a later run: regressed %d, %d comments", rep.Regressed, regressionComments(e, n))
+				}
+			})
+		}
+	}
+}
+
+// A pair that arrived together is filed together: a join deferred by
+// --max-create to a later run, or one that finds its issue closed since,
+// is not news (no escape comment, no return).
+func TestLinkDeferredJoinIsNotNews(t *testing.T) {
+	for _, closed := range []bool{false, true} {
+		e := linkEnv(t)
+		test := e.addError(testSlug, "boom", e.now.Add(-2*time.Hour))
+		prod := e.addError(prodSlug, "boom", e.now.Add(-90*time.Minute))
+		opts := linkOpts
+		opts.MaxCreate = 1
+		e.run(t, opts)
+		if len(e.gt.Issues()) != 1 {
+			t.Fatalf("%d issues after a capped run", len(e.gt.Issues()))
+		}
+		n := e.gt.Issues()[0].Number
+		if closed {
+			e.gt.CloseIssueAt(n, e.now.Add(time.Minute))
+		}
+		e.now = e.now.Add(15 * time.Minute)
+		rep := e.run(t, opts)
+		if rep.Linked != 1 || len(rep.Errors) != 0 {
+			t.Fatalf("linked %d, errors %v", rep.Linked, rep.Errors)
+		}
+		sharedIssue(t, e, test, prod)
+		if n := len(e.gt.Comments(n)); n != 0 || rep.Regressed != 0 {
+			t.Errorf("closed %v: %d comments, regressed %d; want none: the pair arrived together", closed, n, rep.Regressed)
+		}
+	}
+}
+
+// Production was there before: after `forget` of its Bugsink issue, its
+// return joins again without saying it now reached production.
+func TestLinkNoEscapeAfterForgetOfProduction(t *testing.T) {
+	e := linkEnv(t)
+	prod := e.addError(prodSlug, "boom", e.now.Add(-2*time.Hour))
+	e.run(t, linkOpts)
+	e.now = e.now.Add(3 * time.Hour)
+	test := e.addError(testSlug, "boom", e.now.Add(-time.Hour))
+	e.run(t, linkOpts)
+	n := sharedIssue(t, e, prod, test).Number
+	e.forget(t, prod)
+	e.bs.Reopen(prod)
+	recurs(e, prod)
+	rep := e.run(t, linkOpts)
+	if rep.Linked != 1 || len(rep.Errors) != 0 {
+		t.Fatalf("linked %d, errors %v", rep.Linked, rep.Errors)
+	}
+	if got := len(e.gt.Comments(n)); got != 0 {
+		t.Errorf("%d comments after production's forget and return, want none:\n%v", got, e.gt.Comments(n))
+	}
+}
