@@ -47,10 +47,28 @@ func UpdateEnvironments(body, bugID string, rows []EnvRow, bugsinkURL string) st
 	case i < 0 && j < 0:
 		body = insertBeforeFooter(body, newEnvironments(rows, bugsinkURL))
 	case i >= 0 && j > i && strings.Count(body, EnvironmentsStart) == 1 && strings.Count(body, EnvironmentsEnd) == 1:
-		inner := body[i+len(EnvironmentsStart) : j]
+		inner := withoutHiddenLines(body[i+len(EnvironmentsStart) : j])
 		body = body[:i+len(EnvironmentsStart)] + updateRows(inner, rows, bugsinkURL) + body[j:]
 	}
 	return appendLines(body, EnvHiddenLines(bugID, rows)...)
+}
+
+// withoutHiddenLines is a section's text without the hidden lines a
+// section written before row markers held (bug, environment and issue
+// markers): they move to the end of the body, where deleting the section
+// cannot take them, and are not there twice. Event text cannot forge such
+// a line (every "<!--" in it is broken).
+func withoutHiddenLines(inner string) string {
+	lines := strings.Split(inner, "\n")
+	out := lines[:0]
+	for _, l := range lines {
+		hidden := strings.HasSuffix(l, " -->") && (strings.HasPrefix(l, "<!-- bsync-bug: ") ||
+			strings.HasPrefix(l, "<!-- bsync-env: ") || strings.HasPrefix(l, "<!-- bugsink-issue: "))
+		if !hidden {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }
 
 // sortedRows are rows oldest first (where the bug was seen first).

@@ -106,6 +106,12 @@ func TestUpdateEnvironmentsRewritesASectionWrittenBeforeRowMarkers(t *testing.T)
 	if strings.Count(out, "| `production` |") != 1 || !strings.Contains(out, "| 7 |") || strings.Count(out, "| `test` |") != 1 {
 		t.Errorf("an old section's rows were not rewritten in place:\n%s", out)
 	}
+	// Its hidden lines move out of the section, each once.
+	for _, l := range EnvHiddenLines(secBug, rows) {
+		if strings.Count(out, l) != 1 || !strings.Contains(WithoutEnvironments(out), l) {
+			t.Errorf("hidden line %q not once, outside the section:\n%s", l, out)
+		}
+	}
 }
 
 // The section with its row markers keeps the template's layout (six

@@ -1,6 +1,7 @@
 package syncer
 
 import (
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -8,6 +9,7 @@ import (
 
 	"bsync/pkg/bugsink"
 	"bsync/pkg/envlink"
+	"bsync/pkg/render"
 	"bsync/pkg/syncstate"
 )
 
@@ -155,4 +157,30 @@ func escapeNews(f escapeFacts) (news bool, before []string, reason string) {
 	}
 	sort.Strings(before)
 	return true, before, "production is new for the bug"
+}
+
+// bsyncIssueFor says whether a Gitea issue is bsync's issue of an error:
+// its body carries the bug's marker (bug "" for an error filed on its own)
+// or the marker of one of the Bugsink issues ids. Joins and regressions
+// write only to such an issue: a number recorded for another repository
+// (GITEA_REPO changed with the state kept) names a person's issue here.
+func bsyncIssueFor(body, bug string, ids []string) bool {
+	if bug != "" && strings.Contains(body, render.BugMarker(bug)) {
+		return true
+	}
+	for _, id := range ids {
+		if strings.Contains(body, render.Marker(id)) {
+			return true
+		}
+	}
+	return false
+}
+
+// notBsyncsIssue is the error of a join or regression refused by
+// bsyncIssueFor: it names the issue and the fix.
+func notBsyncsIssue(number int, forget []string) error {
+	sort.Strings(forget)
+	return fmt.Errorf("gitea issue #%d in the configured repository does not carry bsync's marker for this error "+
+		"(a person's issue, or GITEA_REPO changed since it was recorded); nothing was written to it. "+
+		"`bsync forget %s` lets the next run file the error anew", number, strings.Join(forget, " "))
 }

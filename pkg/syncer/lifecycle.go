@@ -222,6 +222,13 @@ func (lc *lifecycle) linkTo(ctx context.Context, p bugsink.Project, is bugsink.I
 	if err != nil {
 		return fail(err)
 	}
+	members := make([]string, 0, len(b.Members))
+	for id := range b.Members {
+		members = append(members, id)
+	}
+	if !bsyncIssueFor(gi.Body, prep.link.bug, append([]string{is.ID}, members...)) {
+		return fail(notBsyncsIssue(gi.Number, members))
+	}
 	// The escape comment and a return are decided from what was recorded
 	// before this join writes anything; the comment is written first (a
 	// join repeated after a crash finds it by its marker).

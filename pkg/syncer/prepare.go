@@ -117,8 +117,7 @@ func (pp *preparer) renderNew(p bugsink.Project, is bugsink.Issue, ev *bugsink.E
 func (pp *preparer) renderLinked(p bugsink.Project, is bugsink.Issue, ev *bugsink.Event, code *render.Code, link linkInfo) render.Output {
 	out := render.Issue(render.Input{Issue: is, Event: ev, Project: p.Slug, Options: pp.Opts.Render, Code: code})
 	if link.bug != "" {
-		out.Body, _ = render.ReplaceEnvironments(out.Body, render.EnvironmentsSection(link.bug,
-			[]render.EnvRow{pp.newRow(p, is, link).EnvRow}, pp.Opts.Render.BugsinkURL))
+		out.Body = render.UpdateEnvironments(out.Body, link.bug, []render.EnvRow{pp.newRow(p, is, link).EnvRow}, pp.Opts.Render.BugsinkURL)
 	}
 	return out
 }

@@ -97,7 +97,7 @@ func (lc *lifecycle) recur(ctx context.Context, p bugsink.Project, is bugsink.Is
 		out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: stage, Message: err.Error(), GiteaIssueNumber: rec.GiteaIssueNumber})
 		return out
 	}
-	gi, err := lc.write.mappedIssue(ctx, is.ID, rec.GiteaIssueNumber)
+	gi, err := lc.write.mappedIssue(ctx, is.ID, rec)
 	if err != nil {
 		return fail(StageReadGiteaIssue, err)
 	}

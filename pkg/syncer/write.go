@@ -181,13 +181,42 @@ func (w *writer) commented(ctx context.Context, number int, mark string) (bool, 
 
 // mappedIssue reads a mapped issue's Gitea issue before anything is
 // written to it (Gitea answers 500, not 404, for a comment on a missing
-// issue).
-func (w *writer) mappedIssue(ctx context.Context, id string, number int) (*gitea.Issue, error) {
+// issue), and refuses one that does not carry bsync's marker for it.
+func (w *writer) mappedIssue(ctx context.Context, id string, rec syncstate.Record) (*gitea.Issue, error) {
+	number := rec.GiteaIssueNumber
 	gi, err := w.Gitea.Issue(ctx, number)
 	if gitea.IsNotFound(err) {
 		err = fmt.Errorf("mapped gitea issue #%d no longer exists; `bsync forget %s` lets the next run create a new one", number, id)
 	}
-	return gi, err
+	if err != nil {
+		return nil, err
+	}
+	if ok, err := w.isBsyncsIssue(ctx, gi, id, rec); err != nil || !ok {
+		if err == nil {
+			err = notBsyncsIssue(gi.Number, []string{id})
+		}
+		return nil, err
+	}
+	return gi, nil
+}
+
+// isBsyncsIssue says whether gi carries bsync's marker for the mapped
+// issue id (bsyncIssueFor): its own, its bug's, or that of another
+// recorded issue of its bug (a person may have deleted a section that
+// held the marker, in bodies written before row markers).
+func (w *writer) isBsyncsIssue(ctx context.Context, gi *gitea.Issue, id string, rec syncstate.Record) (bool, error) {
+	if bsyncIssueFor(gi.Body, rec.BugID, []string{id}) || rec.BugID == "" {
+		return bsyncIssueFor(gi.Body, rec.BugID, []string{id}), nil
+	}
+	b, _, err := w.State.Bug(ctx, rec.BugID)
+	if err != nil {
+		return false, err
+	}
+	ids := make([]string, 0, len(b.Members))
+	for m := range b.Members {
+		ids = append(ids, m)
+	}
+	return bsyncIssueFor(gi.Body, rec.BugID, ids), nil
 }
 
 // bugIssue reads the Gitea issue a new issue joins (its bug's) before
