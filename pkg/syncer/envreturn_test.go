@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"bsync/pkg/syncstate"
 )
 
 func escapeComments(e *env, number int) int {
@@ -127,5 +129,39 @@ func TestLinkNoEscapeAfterForgetOfProduction(t *testing.T) {
 	}
 	if got := len(e.gt.Comments(n)); got != 0 {
 		t.Errorf("%d comments after production's forget and return, want none:\n%v", got, e.gt.Comments(n))
+	}
+}
+
+// After a forget of every issue of a bug and a refile, two Gitea issues
+// carry its markers: reindex maps the open, most recent one and reports
+// the other, so the next return goes to the live issue.
+func TestReindexPrefersTheOpenRecentIssue(t *testing.T) {
+	e := linkEnv(t)
+	test := e.addError(testSlug, "boom", e.now.Add(-2*time.Hour))
+	e.run(t, linkOpts)
+	e.gt.CloseIssueAt(1, e.now)
+	e.forget(t, test)
+	recurs(e, test)
+	e.run(t, linkOpts)
+	if len(e.gt.Issues()) != 2 {
+		t.Fatalf("%d gitea issues after the refile, want 2", len(e.gt.Issues()))
+	}
+	if err := e.redis.Client(t, syncstate.DefaultDB).FlushDB(t.Context()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	rep := e.run(t, linkOpts)
+	if rep.Reindex == nil || len(rep.Reindex.Duplicates) != 1 || rep.Reindex.Duplicates[0].Mapped != 2 {
+		t.Fatalf("reindex %+v, want #2 mapped and the duplicate reported", rep.Reindex)
+	}
+	if entry, _, _ := e.store.Get(t.Context(), test); entry.Record == nil || entry.Record.GiteaIssueNumber != 2 {
+		t.Fatalf("mapping %+v, want #2", entry.Record)
+	}
+	e.now = time.Now().Add(time.Hour)
+	recurs(e, test)
+	if rep := e.run(t, linkOpts); rep.Regressed != 0 || rep.Recurring != 1 {
+		t.Errorf("the return: regressed %d, recurring %d; want it recorded on the open issue", rep.Regressed, rep.Recurring)
+	}
+	if e.gt.Issues()[0].State != "closed" {
+		t.Error("the stale issue was reopened")
 	}
 }

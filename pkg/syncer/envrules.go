@@ -9,6 +9,7 @@ import (
 
 	"bsync/pkg/bugsink"
 	"bsync/pkg/envlink"
+	"bsync/pkg/gitea"
 	"bsync/pkg/render"
 	"bsync/pkg/syncstate"
 )
@@ -183,4 +184,24 @@ func notBsyncsIssue(number int, forget []string) error {
 	return fmt.Errorf("gitea issue #%d in the configured repository does not carry bsync's marker for this error "+
 		"(a person's issue, or GITEA_REPO changed since it was recorded); nothing was written to it. "+
 		"`bsync forget %s` lets the next run file the error anew", number, strings.Join(forget, " "))
+}
+
+// preferredIssue is the Gitea issue reindex maps a Bugsink issue to when
+// several carry its marker (after a forget and a refile, the stale one is
+// closed): an open one before a closed one, then the most recent (the
+// highest number). The others are reported as duplicates.
+func preferredIssue(issues []gitea.Issue) gitea.Issue {
+	best := issues[0]
+	for _, gi := range issues[1:] {
+		if (gi.State == "open") != (best.State == "open") {
+			if gi.State == "open" {
+				best = gi
+			}
+			continue
+		}
+		if gi.Number > best.Number {
+			best = gi
+		}
+	}
+	return best
 }

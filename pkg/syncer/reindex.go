@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 
 	"bsync/pkg/gitea"
@@ -30,11 +31,12 @@ type Conflict struct {
 	FoundNumber    int    `json:"found_gitea_issue_number"`
 }
 
-// Duplicate is a Bugsink issue with several Gitea issues; the lowest number
-// is the one mapped.
+// Duplicate is a Bugsink issue with several Gitea issues; Mapped is the
+// one mapped (preferredIssue: the open, most recent one).
 type Duplicate struct {
 	BugsinkIssueID string `json:"bugsink_issue_id"`
 	Numbers        []int  `json:"gitea_issue_numbers"`
+	Mapped         int    `json:"mapped_gitea_issue_number"`
 }
 
 var (
@@ -81,14 +83,14 @@ func (e *Engine) Reindex(ctx context.Context, write bool) (*ReindexReport, map[s
 	return rep, found, nil
 }
 
-// reindexOne maps one Bugsink issue to the lowest-numbered of the Gitea
-// issues that carry its marker, unless a mapping exists.
+// reindexOne maps one Bugsink issue to the preferred of the Gitea issues
+// that carry its marker (preferredIssue), unless a mapping exists.
 func (e *Engine) reindexOne(ctx context.Context, rep *ReindexReport, id string, issues []gitea.Issue, write bool) error {
 	sort.Slice(issues, func(i, j int) bool { return issues[i].Number < issues[j].Number })
-	gi := issues[0]
+	gi := preferredIssue(issues)
 	rep.Found++
 	if len(issues) > 1 {
-		d := Duplicate{BugsinkIssueID: id}
+		d := Duplicate{BugsinkIssueID: id, Mapped: gi.Number}
 		for _, x := range issues {
 			d.Numbers = append(d.Numbers, x.Number)
 		}
@@ -99,7 +101,8 @@ func (e *Engine) reindexOne(ctx context.Context, rep *ReindexReport, id string, 
 		return err
 	}
 	if mapped {
-		if entry.Record != nil && entry.Record.GiteaIssueNumber == gi.Number {
+		// A mapping to one of the issues that carry the marker stands.
+		if entry.Record != nil && slices.ContainsFunc(issues, func(x gitea.Issue) bool { return x.Number == entry.Record.GiteaIssueNumber }) {
 			rep.Existing++
 		} else {
 			c := Conflict{BugsinkIssueID: id, FoundNumber: gi.Number}
