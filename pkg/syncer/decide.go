@@ -70,6 +70,9 @@ const (
 	needLookup action = "need lookup"
 	// needBug: read the bug's claim in the state.
 	needBug action = "need bug"
+	// needBugFiled: read whether the bug has its Gitea issue (for an issue
+	// below the occurrence threshold, which only joins).
+	needBugFiled action = "need bug filed"
 	// needClaimant: find the Gitea issue of another issue's claim on the
 	// bug (its mapping, else its marker in Gitea).
 	needClaimant action = "need claimant"
@@ -95,7 +98,11 @@ type facts struct {
 	// link is where a new issue belongs when environments are linked.
 	link linkInfo
 	bug  *bugFacts
-	now  time.Time
+	// bugFiled says whether the bug has its Gitea issue, read for an issue
+	// below BSYNC_MIN_OCCURRENCES (which only joins a bug filed already);
+	// nil: not read.
+	bugFiled *bool
+	now      time.Time
 }
 
 // lookupFacts is what a search of Gitea for an issue's marker found.
@@ -253,7 +260,7 @@ func decideNew(f facts, o *Options) decision {
 	switch {
 	case f.recovered:
 		return decision{action: actSkip, reason: "a dry run's reindex found its Gitea issue"}
-	case listed && o.MinOccurrences > 0 && is.DigestedEventCount < o.MinOccurrences:
+	case listed && fewer(is, o) && !o.LinkEnvironments:
 		return decision{action: actBelow, reason: "seen fewer times than the minimum of occurrences"}
 	case listed && o.MaxAge > 0 && !is.LastSeen.IsZero() && f.now.Sub(is.LastSeen) > o.MaxAge:
 		return decision{action: actBelow, reason: "last seen longer ago than the maximum age"}
@@ -273,6 +280,12 @@ func decideNew(f facts, o *Options) decision {
 		return decision{action: needEvent, reason: "new: its newest event is read and rendered"}
 	case o.MinLevel != "" && !levelAtLeast(f.event.level, o.MinLevel):
 		return decision{action: actBelow, reason: "its newest event is less severe than the minimum level"}
+	case fewer(is, o) && f.link.bug == "":
+		return decision{action: actBelow, reason: "seen fewer times than the minimum of occurrences, and of no bug it could join"}
+	case fewer(is, o) && f.bugFiled == nil:
+		return decision{action: needBugFiled, reason: "seen fewer times than the minimum of occurrences, it only joins its bug's Gitea issue: the bug is read"}
+	case fewer(is, o) && !*f.bugFiled:
+		return decision{action: actBelow, reason: "seen fewer times than the minimum of occurrences, and its bug has no Gitea issue to join"}
 	case o.DryRun:
 		return decision{action: actPreview, reason: "a dry run lists the issue it would create"}
 	case f.link.bug == "":
@@ -325,6 +338,14 @@ func decideBug(f facts, o *Options) decision {
 		d.reason = "joined; " + why + ": one comment says the bug reached production"
 	}
 	return d
+}
+
+// fewer reports whether is was seen fewer times than the minimum of
+// occurrences. With linking on, such an issue still joins its bug's Gitea
+// issue when the bug is filed (the bug met the threshold; its arrival in
+// another environment is news there with one occurrence).
+func fewer(is bugsink.Issue, o *Options) bool {
+	return o.MinOccurrences > 0 && is.DigestedEventCount < o.MinOccurrences
 }
 
 // pendingGrace is Options.PendingGrace or its default.

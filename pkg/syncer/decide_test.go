@@ -206,6 +206,21 @@ func decideRows() []decideRow {
 			}(), want: actJoin, check: func(d decision) bool { return d.close == "" && !d.announce }, expect: "a quiet join"},
 		{doc: env, rule: "A mapping that names a close still to report (a join's return, stopped) is finished by the next run even when the error was not seen again",
 			f: facts{issue: notSince, entry: mapped(func(r *syncstate.Record) { r.BugID, r.Environment, r.PendingClose = "b1", "test", closeA }), gitea: closed}, want: actRegress},
+		{doc: env, rule: "Seen fewer times than BSYNC_MIN_OCCURRENCES, a new issue of a bug is read all the same: it may join the bug's Gitea issue",
+			f: facts{issue: listed(t0, 1)}, opts: Options{MinOccurrences: 3, LinkEnvironments: true}, want: needEvent},
+		{doc: env, rule: "Below BSYNC_MIN_OCCURRENCES, whether its bug has a Gitea issue is read",
+			f: linked(envlink.Production, nil), opts: Options{MinOccurrences: 5, LinkEnvironments: true}, want: needBugFiled},
+		{doc: env, rule: "Below BSYNC_MIN_OCCURRENCES, an issue whose bug is filed joins it (the bug met the threshold)",
+			f: func() facts {
+				f := linked(envlink.Production, &bugFacts{number: 9})
+				filed := true
+				f.bugFiled = &filed
+				return f
+			}(), opts: Options{MinOccurrences: 5, LinkEnvironments: true}, want: actJoin},
+		{doc: env, rule: "Below BSYNC_MIN_OCCURRENCES, an issue whose bug is not filed stays below the threshold",
+			f: func() facts { f := linked(envlink.Production, nil); filed := false; f.bugFiled = &filed; return f }(), opts: Options{MinOccurrences: 5, LinkEnvironments: true}, want: actBelow},
+		{doc: env, rule: "Below BSYNC_MIN_OCCURRENCES, an issue of no bug stays below the threshold",
+			f: facts{issue: listed(t0, 1), event: &eventFacts{level: "error"}}, opts: Options{MinOccurrences: 3, LinkEnvironments: true}, want: actBelow},
 		{doc: env, rule: "A claim without a Gitea issue: the claimant's issue is looked for (its mapping, else its marker in Gitea)",
 			f: linked("test", &bugFacts{claimant: "other", claimedAt: t0.Add(-time.Hour)}), want: needClaimant},
 		{doc: env, rule: "The claimant's issue found, the new issue joins it",
@@ -259,7 +274,7 @@ func TestDecide(t *testing.T) {
 	// Every action is some rule's answer.
 	for _, a := range []action{actSkip, actBelow, actUnreadable, actDryRun, actPreview, actCreate, actJoin, actJoinReturn, actAdopt, actDefer,
 		actResolveAgain, actRespectReopen, actRecur, actRegress, actRegressWontFix, actFinishRegression, actCloseOver,
-		needEvent, needGitea, needLookup, needBug, needClaimant} {
+		needEvent, needGitea, needLookup, needBug, needBugFiled, needClaimant} {
 		if !seen[a] {
 			t.Errorf("no row decides %q", a)
 		}

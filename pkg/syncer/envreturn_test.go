@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"bsync/pkg/bugsink/bugsinktest"
 	"bsync/pkg/syncstate"
 )
 
@@ -163,5 +164,35 @@ func TestReindexPrefersTheOpenRecentIssue(t *testing.T) {
 	}
 	if e.gt.Issues()[0].State != "closed" {
 		t.Error("the stale issue was reopened")
+	}
+}
+
+// An issue below BSYNC_MIN_OCCURRENCES still joins its bug's Gitea issue
+// when the bug was filed from another environment (with and without
+// --max-create); one whose bug is not filed stays below the threshold.
+func TestLinkBelowMinOccurrencesJoinsAFiledBug(t *testing.T) {
+	for _, capped := range []bool{false, true} {
+		e := linkEnv(t)
+		opts := linkOpts
+		opts.MinOccurrences = 3
+		if capped {
+			opts.MaxCreate = 5
+		}
+		spec := func(value string, count int, last time.Time) bugsinktest.IssueSpec {
+			return bugsinktest.IssueSpec{Type: "ValueError", Value: value, Count: count, FirstSeen: last.Add(-time.Hour), LastSeen: last}
+		}
+		test := e.bs.AddIssue(testSlug, spec("boom", 5, e.now.Add(-2*time.Hour)))
+		e.run(t, opts)
+		e.now = e.now.Add(3 * time.Hour)
+		prod := e.bs.AddIssue(prodSlug, spec("boom", 1, e.now.Add(-time.Hour)))
+		lone := e.bs.AddIssue(prodSlug, spec("another boom", 1, e.now.Add(-time.Hour)))
+		rep := e.run(t, opts)
+		if rep.Linked != 1 || rep.BelowThreshold != 1 || len(rep.Errors) != 0 {
+			t.Fatalf("capped %v: linked %d, below %d, errors %v; want the production issue joined, the other left", capped, rep.Linked, rep.BelowThreshold, rep.Errors)
+		}
+		sharedIssue(t, e, test, prod)
+		if _, ok, _ := e.store.Get(t.Context(), lone); ok || len(e.gt.Issues()) != 1 {
+			t.Errorf("capped %v: the lone issue below the threshold was filed", capped)
+		}
 	}
 }

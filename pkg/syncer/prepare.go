@@ -57,7 +57,22 @@ func (pp *preparer) prepare(ctx context.Context, p bugsink.Project, is bugsink.I
 	if ev != nil {
 		f.event.release = ev.Data.Release
 	}
+	prep.link = pp.linkFor(p, is, ev)
+	if err := pp.keepLegacyBug(ctx, p, &prep.link); err != nil {
+		// A state bsync cannot read stops the run, as at the claim.
+		return prep, pp.stateFailed(p, is, StageClaim, err), false
+	}
+	f.link = prep.link
 	d := pp.judge(&f)
+	if d.action == needBugFiled {
+		b, _, err := pp.State.Bug(ctx, prep.link.bug)
+		if err != nil {
+			return prep, pp.stateFailed(p, is, StageClaim, err), false
+		}
+		filed := b.Number > 0
+		f.bugFiled = &filed
+		d = pp.judge(&f)
+	}
 	if d.action == actBelow {
 		return prep, outcome{below: true}, false
 	}
@@ -65,13 +80,7 @@ func (pp *preparer) prepare(ctx context.Context, p bugsink.Project, is bugsink.I
 		prep.warnings = append(prep.warnings, fmt.Sprintf("%s: part of the event payload could not be read: %v", is.ID, ev.DataErr))
 	}
 	code, owners := pp.locate(ctx, p.Slug, ev)
-	prep.link = pp.linkFor(p, is, ev)
-	if err := pp.keepLegacyBug(ctx, p, &prep.link); err != nil {
-		// A state bsync cannot read stops the run, as at the claim.
-		return prep, pp.stateFailed(p, is, StageClaim, err), false
-	}
 	prep.r = pp.renderLinked(p, is, ev, code, prep.link)
-	f.link = prep.link
 	prep.facts = f
 	prep.assignees = owners
 	prep.warnings = append(prep.warnings, prep.r.Warnings...)
