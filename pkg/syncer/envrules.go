@@ -205,3 +205,16 @@ func preferredIssue(issues []gitea.Issue) gitea.Issue {
 	}
 	return best
 }
+
+// countOnce says whether key is counted for the first time in seen (the
+// report counts a bug once however many of its issues did the same).
+func countOnce(seen *map[string]bool, key string) bool {
+	if *seen == nil {
+		*seen = map[string]bool{}
+	}
+	if (*seen)[key] {
+		return false
+	}
+	(*seen)[key] = true
+	return true
+}

@@ -209,3 +209,26 @@ func TestJoinReturnAndEscapeRules(t *testing.T) {
 		}
 	}
 }
+
+// A bug that reaches two more environments in one run is counted once in
+// linked; each joined issue is listed with linked set.
+func TestLinkedCountsBugsOnce(t *testing.T) {
+	e := linkEnv(t)
+	e.bs.AddProject("flyer-crawler-backend-staging", "Backend staging")
+	test := e.addError(testSlug, "boom", e.now.Add(-2*time.Hour))
+	e.run(t, linkOpts)
+	e.now = e.now.Add(3 * time.Hour)
+	stag := e.addError("flyer-crawler-backend-staging", "boom", e.now.Add(-time.Hour))
+	prod := e.addError(prodSlug, "boom", e.now.Add(-time.Hour))
+	rep := e.run(t, linkOpts)
+	joined := 0
+	for _, c := range rep.Created {
+		if c.Linked {
+			joined++
+		}
+	}
+	if rep.Linked != 1 || joined != 2 || rep.Synced != 2 {
+		t.Fatalf("linked %d, %d listed as linked, synced %d; want the bug counted once, both issues listed", rep.Linked, joined, rep.Synced)
+	}
+	sharedIssue(t, e, test, stag, prod)
+}

@@ -254,7 +254,7 @@ func (lc *lifecycle) linkTo(ctx context.Context, p bugsink.Project, is bugsink.I
 	o, rec := lc.rec.recordCreated(ctx, p, is, gi, labelNames(gi.Labels, link.place.EnvLabel()), nil, false, link)
 	o.warnings = append(prep.warnings, o.warnings...)
 	if o.created != nil {
-		o.created.Linked = true
+		o.created.Linked, o.linkedBug = true, link.bug
 	}
 	if rec == nil {
 		return o, nil
