@@ -179,3 +179,31 @@ func appendLines(body string, lines ...string) string {
 	}
 	return body
 }
+
+// WithEnvHiddenLines is body with the hidden lines of rows it lacks added
+// at its end (EnvHiddenLines), and nothing else changed: what a shared
+// issue gets when its rows would take the body past its cap.
+func WithEnvHiddenLines(body, bugID string, rows []EnvRow) string {
+	return appendLines(body, EnvHiddenLines(bugID, rows)...)
+}
+
+// envDetailsRow starts the Error Details row that names the event's
+// environment.
+const envDetailsRow = "| **Environment** | "
+
+// EnvironmentRowToSection points the Error Details table's Environment
+// row of a shared issue at its Environments section, which names every
+// environment the bug is in: the table does not repeat one of them (it
+// keeps its rows, so its layout stays the template's).
+func EnvironmentRowToSection(body string) string {
+	i := strings.Index(body, "\n"+envDetailsRow)
+	if i < 0 {
+		return body
+	}
+	i++
+	j := strings.IndexByte(body[i:], '\n')
+	if j < 0 {
+		j = len(body) - i
+	}
+	return body[:i] + envDetailsRow + "see Environments below |" + body[i+j:]
+}

@@ -55,6 +55,10 @@ func (w *writer) writeBug(ctx context.Context, gi *gitea.Issue, bug string, memb
 		envRows = append(envRows, r.EnvRow)
 	}
 	body := render.UpdateEnvironments(gi.Body, bug, envRows, w.Opts.Render.BugsinkURL)
+	if !fitsBodyCap(len(body), len(gi.Body), w.Opts.Render.MaxBodyBytes) {
+		// Only the hidden lines that tie the issue to its Bugsink issues.
+		body = render.WithEnvHiddenLines(gi.Body, bug, envRows)
+	}
 	if fig, ok := render.ReplaceFigures(body, sumFigures(rows)); ok {
 		body = fig
 	}

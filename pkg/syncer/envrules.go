@@ -218,3 +218,28 @@ func countOnce(seen *map[string]bool, key string) bool {
 	(*seen)[key] = true
 	return true
 }
+
+// envReserve is the room a new shared issue's body keeps under
+// BSYNC_MAX_BODY_BYTES for its Environments section: the table and about
+// four environments' rows and hidden lines (some 400 bytes each).
+const envReserve = 2 << 10
+
+// bodyCapWithSection is the cap the rest of a shared issue's body is
+// rendered to (limit 0: render's default), so that its section fits under
+// limit; never below half of it (the stack trace is shortened first).
+func bodyCapWithSection(limit int) int {
+	if limit <= 0 {
+		limit = render.DefaultMaxBodyBytes
+	}
+	return max(limit-envReserve, limit/2)
+}
+
+// fitsBodyCap says whether a shared issue's body may grow to size: under
+// the cap (limit 0: render's default), or no larger than it was (a body a
+// person made longer is not refused a rewrite of its rows).
+func fitsBodyCap(size, was, limit int) bool {
+	if limit <= 0 {
+		limit = render.DefaultMaxBodyBytes
+	}
+	return size <= limit || size <= was
+}

@@ -2,10 +2,12 @@ package syncer
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"bsync/pkg/bugsink/bugsinktest"
 	"bsync/pkg/gitea"
 	"bsync/pkg/render"
 	"bsync/pkg/syncstate"
@@ -132,5 +134,37 @@ func TestLinkRefusesAnIssueThatIsNotBsyncs(t *testing.T) {
 	after := e.gt.Issues()[0]
 	if after.Body != person || len(e.gt.LabelNames(1)) != 0 || len(e.gt.Comments(1)) != 0 {
 		t.Errorf("the person's issue was written to: labels %v, %d comments, body:\n%s", e.gt.LabelNames(1), len(e.gt.Comments(1)), after.Body)
+	}
+}
+
+// A shared issue's body stays under BSYNC_MAX_BODY_BYTES with its section
+// of three environments, and its Error Details table names no single
+// environment: the section names them all.
+func TestLinkSectionRespectsTheBodyCap(t *testing.T) {
+	e := linkEnv(t)
+	e.bs.AddProject("flyer-crawler-backend-staging", "Backend staging")
+	var frames []any
+	for i := 0; i < 300; i++ {
+		frames = append(frames, map[string]any{"filename": fmt.Sprintf("app/module_%03d.py", i), "function": fmt.Sprintf("step_%03d", i),
+			"lineno": i + 1, "in_app": true, "context_line": strings.Repeat("x = compute(x) ", 8)})
+	}
+	data := map[string]any{"platform": "python", "level": "error", "environment": "test",
+		"exception": map[string]any{"values": []any{map[string]any{"type": "ValueError", "value": "boom", "stacktrace": map[string]any{"frames": frames}}}}}
+	add := func(slug string, last time.Time) string {
+		return e.bs.AddIssue(slug, bugsinktest.IssueSpec{Type: "ValueError", Value: "boom", FirstSeen: last.Add(-time.Hour), LastSeen: last, Data: data})
+	}
+	opts := linkOpts
+	opts.Render.MaxBodyBytes = 4096
+	ids := []string{add(testSlug, e.now.Add(-2*time.Hour))}
+	e.run(t, opts)
+	e.now = e.now.Add(3 * time.Hour)
+	ids = append(ids, add("flyer-crawler-backend-staging", e.now.Add(-time.Hour)), add(prodSlug, e.now.Add(-time.Hour)))
+	e.run(t, opts)
+	gi := sharedIssue(t, e, ids...)
+	if len(gi.Body) > 4096 {
+		t.Errorf("body of %d bytes, over the cap of 4096", len(gi.Body))
+	}
+	if !strings.Contains(gi.Body, "| **Environment** | see Environments below |") || strings.Contains(gi.Body, "| **Environment** | `test` |") {
+		t.Errorf("the Error Details table names one environment:\n%s", gi.Body)
 	}
 }

@@ -124,9 +124,14 @@ func (pp *preparer) renderNew(p bugsink.Project, is bugsink.Issue, ev *bugsink.E
 
 // renderLinked renders a new issue's Gitea issue for its bug.
 func (pp *preparer) renderLinked(p bugsink.Project, is bugsink.Issue, ev *bugsink.Event, code *render.Code, link linkInfo) render.Output {
-	out := render.Issue(render.Input{Issue: is, Event: ev, Project: p.Slug, Options: pp.Opts.Render, Code: code})
+	opts := pp.Opts.Render
+	if link.bug != "" {
+		opts.MaxBodyBytes = bodyCapWithSection(opts.MaxBodyBytes)
+	}
+	out := render.Issue(render.Input{Issue: is, Event: ev, Project: p.Slug, Options: opts, Code: code})
 	if link.bug != "" {
 		out.Body = render.UpdateEnvironments(out.Body, link.bug, []render.EnvRow{pp.newRow(p, is, link).EnvRow}, pp.Opts.Render.BugsinkURL)
+		out.Body = render.EnvironmentRowToSection(out.Body)
 	}
 	return out
 }
