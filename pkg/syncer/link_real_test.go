@@ -49,7 +49,7 @@ func TestRealLinkEnvironments(t *testing.T) {
 					// Unique suffixes make every slug its own application:
 					// BSYNC_COMPONENTS names the pair one.
 					Opts: Options{Projects: []string{test.Slug, prod.Slug}, LinkEnvironments: true, Version: "test",
-						Components: map[string]string{test.Slug: "shop", prod.Slug: "shop"},
+						Components:    map[string]string{test.Slug: "shop", prod.Slug: "shop"},
 						WontFixLabels: []string{"wontfix"}, Render: render.Options{BugsinkURL: b.URL}}}
 				rep, err := eng.Run(t.Context())
 				if err != nil || len(rep.Errors) != 0 {
