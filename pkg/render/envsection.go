@@ -1,23 +1,35 @@
 package render
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"sort"
 	"strings"
 )
 
-// RowMarker ends the line of a row bsync owns in the Environments section
-// (in a cell past the table's last column, which Markdown leaves out), so
-// bsync rewrites that line and no other.
-func RowMarker(issueID string) string { return "<!-- bsync-row: " + issueID + " -->" }
+// RowMarker starts the hidden text that ends the line of a row bsync owns
+// in the Environments section (in a cell past the table's last column,
+// which Markdown leaves out), so bsync rewrites that line and no other:
+// RowMarker(id), a space, a digest of the row's text as bsync wrote it
+// (rowDigest), " -->". A row whose text no longer matches its digest was
+// edited by a person and is left as they made it.
+func RowMarker(issueID string) string { return "<!-- bsync-row: " + issueID }
+
+// rowDigest is the digest a row's marker carries of its text.
+func rowDigest(text string) string {
+	sum := sha256.Sum256([]byte(text))
+	return hex.EncodeToString(sum[:6])
+}
 
 // envHeader opens the section's table.
 const envHeader = "## Environments\n\n| Environment | Project | First Seen | Last Seen | Occurrences | Bugsink |\n| --- | --- | --- | --- | --- | --- |\n"
 
 // envRowLine is one row, ending with its RowMarker.
 func envRowLine(r EnvRow, bugsinkURL string) string {
-	return fmt.Sprintf("| %s | %s | %s | %s | %d | [issue](%s) | %s", cell(r.Env, 64), slugText(r.Project),
-		fmtTime(r.FirstSeen), fmtTime(r.LastSeen), r.Count, IssueLink(bugsinkURL, r.IssueID), RowMarker(r.IssueID))
+	text := fmt.Sprintf("| %s | %s | %s | %s | %d | [issue](%s) |", cell(r.Env, 64), slugText(r.Project),
+		fmtTime(r.FirstSeen), fmtTime(r.LastSeen), r.Count, IssueLink(bugsinkURL, r.IssueID))
+	return text + " " + RowMarker(r.IssueID) + " " + rowDigest(text) + " -->"
 }
 
 // EnvHiddenLines are the hidden lines that tie a shared Gitea issue to its
@@ -99,8 +111,10 @@ func updateRows(inner string, rows []EnvRow, bugsinkURL string) string {
 	lines := strings.Split(inner, "\n")
 	for _, r := range sortedRows(rows) {
 		line := envRowLine(r, bugsinkURL)
-		if k := rowIndex(lines, r.IssueID, bugsinkURL); k >= 0 {
-			lines[k] = line
+		if k, edited := rowIndex(lines, r.IssueID, bugsinkURL); k >= 0 {
+			if !edited {
+				lines[k] = line
+			}
 			continue
 		}
 		at := lastTableLine(lines)
@@ -115,15 +129,22 @@ func updateRows(inner string, rows []EnvRow, bugsinkURL string) string {
 	return strings.Join(lines, "\n")
 }
 
-// rowIndex is the index of the line that is issueID's row, or -1.
-func rowIndex(lines []string, issueID, bugsinkURL string) int {
+// rowIndex is the index of the line that is issueID's row, or -1; edited
+// says a person changed its text since bsync wrote it (its digest no
+// longer matches).
+func rowIndex(lines []string, issueID, bugsinkURL string) (int, bool) {
 	legacy := "(" + IssueLink(bugsinkURL, issueID) + ")"
+	mark := " " + RowMarker(issueID) + " "
 	for k, l := range lines {
-		if strings.HasSuffix(l, RowMarker(issueID)) || (strings.HasPrefix(l, "| ") && strings.Contains(l, legacy)) {
-			return k
+		if i := strings.LastIndex(l, mark); i >= 0 && strings.HasSuffix(l, " -->") {
+			digest := strings.TrimSuffix(l[i+len(mark):], " -->")
+			return k, digest != rowDigest(l[:i])
+		}
+		if strings.HasPrefix(l, "| ") && strings.Contains(l, legacy) {
+			return k, false
 		}
 	}
-	return -1
+	return -1, false
 }
 
 // lastTableLine is the index of the table's last line (its last row, or

@@ -127,3 +127,22 @@ func TestUpdatedEnvironmentsAreSafe(t *testing.T) {
 		}
 	}
 }
+
+// A row a person edited (a cell of it) is theirs: later updates leave its
+// line as they made it, and update the other rows.
+func TestUpdateEnvironmentsKeepsARowAPersonEdited(t *testing.T) {
+	rows := []EnvRow{secRow(secTest, "test", "app-test", 0, 1), secRow(secProd, "production", "app", time.Hour, 2)}
+	body := UpdateEnvironments(secBody, secBug, rows, secURL)
+	edited := strings.Replace(body, "| 1 | [issue]", "| 1 (plus 40 on the canary) | [issue]", 1)
+	if edited == body {
+		t.Fatal("no row to edit")
+	}
+	rows[0].Count, rows[1].Count = 5, 9
+	out := UpdateEnvironments(edited, secBug, rows, secURL)
+	if !strings.Contains(out, "| 1 (plus 40 on the canary) | [issue]") || strings.Contains(out, "| 5 |") {
+		t.Errorf("the person's row was rewritten:\n%s", out)
+	}
+	if !strings.Contains(out, "| 9 |") || strings.Count(out, RowMarker(secTest)) != 1 {
+		t.Errorf("the other row was not updated, or a row doubled:\n%s", out)
+	}
+}
