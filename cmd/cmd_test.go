@@ -274,8 +274,10 @@ func TestLockHeldExits4(t *testing.T) {
 func TestPartialFailureExits3WithReport(t *testing.T) {
 	w := newWorld(t)
 	w.bs.AddProject("p", "P")
-	w.bs.AddIssue("p", bugsinktest.IssueSpec{Type: "E"})
-	w.bs.AddIssue("p", bugsinktest.IssueSpec{Type: "E", RawData: json.RawMessage(`{}`)})
+	// Two errors: one error twice in a project would be one bug, and the
+	// second issue would wait for the first's create (linking).
+	w.bs.AddIssue("p", bugsinktest.IssueSpec{Type: "E", Value: "one"})
+	w.bs.AddIssue("p", bugsinktest.IssueSpec{Type: "E", Value: "two", RawData: json.RawMessage(`{}`)})
 	w.gt.Faults.Add(httpfaultRule500())
 	r := w.bsync(t, "sync", "--concurrency", "1")
 	if r.code != exitPartial || errCode(r) != "partial" || data(r)["failed"] != float64(1) || data(r)["synced"] != float64(1) {
