@@ -1,6 +1,7 @@
 package syncer
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -195,4 +196,56 @@ func TestLinkBelowMinOccurrencesJoinsAFiledBug(t *testing.T) {
 			t.Errorf("capped %v: the lone issue below the threshold was filed", capped)
 		}
 	}
+}
+
+// A return by arrival whose join is stopped after any of its writes
+// (reservation, claim, label, body, mapping, comment, reopen, resolve)
+// ends, once later runs finish it, with one regression comment for the
+// close and the issue reopened.
+func TestLinkArrivalAfterCloseSurvivesACrash(t *testing.T) {
+	for after := 1; ; after++ {
+		e := linkEnv(t)
+		a := e.addError(testSlug, "boom", e.now.Add(-2*time.Hour))
+		e.run(t, linkOpts)
+		e.gt.CloseIssueAt(1, e.now)
+		e.now = e.now.Add(3 * time.Hour)
+		b := e.addError(prodSlug, "boom", e.now.Add(-time.Hour))
+		c := &crash{after: after}
+		eng := e.engine(linkOpts)
+		eng.Gitea, eng.Bugsink, eng.State = linkCrashGitea{crashGitea{eng.Gitea, c}}, crashBugsink{eng.Bugsink, c}, arrivalCrashState{linkCrashState{crashState{eng.State, c}}}
+		_, _ = eng.Run(t.Context())
+		if !c.dead {
+			if after < 6 {
+				t.Fatalf("the return made only %d writes", after-1)
+			}
+			break
+		}
+		e.now = e.now.Add(DefaultPendingGrace + time.Minute)
+		for i := 0; i < 2; i++ {
+			if rep := e.run(t, linkOpts); len(rep.Errors) != 0 {
+				t.Fatalf("crash after write %d: run %d errors %v", after, i, rep.Errors)
+			}
+		}
+		gi := sharedIssue(t, e, a, b)
+		if n := regressionComments(e, gi.Number); n != 1 || gi.State != "open" {
+			t.Errorf("crash after write %d: %d regression comments, state %s; want 1, open", after, n, gi.State)
+		}
+	}
+}
+
+// arrivalCrashState is linkCrashState whose clean-ups die with the run
+// too (a real crash clears no reservation).
+type arrivalCrashState struct{ linkCrashState }
+
+func (s arrivalCrashState) ClearReservation(ctx context.Context, id string) error {
+	if s.c.isDead() {
+		return errCrashed
+	}
+	return s.StateStore.ClearReservation(ctx, id)
+}
+
+func (c *crash) isDead() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.dead
 }

@@ -269,9 +269,18 @@ func (lc *lifecycle) linkTo(ctx context.Context, p bugsink.Project, is bugsink.I
 // finish records a Gitea issue (created now, or found and adopted), then
 // repairs labels, resolves the Bugsink issue and leaves the back-link.
 func (lc *lifecycle) finish(ctx context.Context, p bugsink.Project, is bugsink.Issue, gi *gitea.Issue, names []string, mismatch *gitea.LabelMismatchError, adopted bool, link linkInfo) outcome {
+	if adopted && link.bug != "" {
+		// A join stopped before its mapping: a return after a close is
+		// still one (decideBug's rule, joinReturn; never for the issue that
+		// created gi, seen only before it was filed and so before any close).
+		link.pendingClose, _ = joinReturn(gi.State == "closed", closeKey(gi), is.LastSeen)
+	}
 	out, rec := lc.rec.recordCreated(ctx, p, is, gi, names, mismatch, adopted, link)
 	if rec == nil {
 		return out
+	}
+	if rec.PendingClose != "" {
+		lc.reportJoinReturn(ctx, p, is, gi, rec, &out)
 	}
 	if adopted && link.bug != "" {
 		// Another environment's issue may have been recorded on it since
