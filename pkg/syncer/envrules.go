@@ -206,6 +206,22 @@ func preferredIssue(issues []gitea.Issue) gitea.Issue {
 	return best
 }
 
+// bugMovedOn says whether reindex leaves a Bugsink issue unmapped because
+// the Gitea issue carrying its marker (gi, preferredIssue of its carriers)
+// is a stale issue of its bug: another issue carrying the bug's marker
+// (bugIssues, every one that does) is preferred, so the bug lives there
+// now (after a forget of all its issues and a refile). Before the state
+// was lost that Bugsink issue was forgotten; mapped to gi, its return
+// would reopen the stale issue beside the live one. Unmapped, it joins
+// the live issue when it comes back. live is that issue's number.
+func bugMovedOn(gi gitea.Issue, bugIssues []gitea.Issue) (live int, moved bool) {
+	if len(bugIssues) == 0 {
+		return 0, false
+	}
+	best := preferredIssue(bugIssues)
+	return best.Number, best.Number != gi.Number
+}
+
 // countOnce says whether key is counted for the first time in seen (the
 // report counts a bug once however many of its issues did the same).
 func countOnce(seen *map[string]bool, key string) bool {

@@ -51,6 +51,7 @@ var (
 func (e *Engine) Reindex(ctx context.Context, write bool) (*ReindexReport, map[string]bool, error) {
 	rep := &ReindexReport{Conflicts: []Conflict{}, Duplicates: []Duplicate{}, DryRun: !write}
 	byID := map[string][]gitea.Issue{}
+	byBug := map[string][]gitea.Issue{}
 	maxPages := e.scanPages
 	if maxPages <= 0 {
 		maxPages = gitea.MaxPages
@@ -66,6 +67,9 @@ func (e *Engine) Reindex(ctx context.Context, write bool) (*ReindexReport, map[s
 			for _, m := range reMarker.FindAllStringSubmatch(gi.Body, -1) {
 				byID[m[1]] = append(byID[m[1]], gi)
 			}
+			if m := render.ReBugMarker.FindStringSubmatch(gi.Body); m != nil {
+				byBug[m[1]] = append(byBug[m[1]], gi)
+			}
 		}
 	}
 	ids := make([]string, 0, len(byID))
@@ -76,7 +80,7 @@ func (e *Engine) Reindex(ctx context.Context, write bool) (*ReindexReport, map[s
 	found := map[string]bool{}
 	for _, id := range ids {
 		found[id] = true
-		if err := e.reindexOne(ctx, rep, id, byID[id], write); err != nil {
+		if err := e.reindexOne(ctx, rep, id, byID[id], byBug, write); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -85,11 +89,15 @@ func (e *Engine) Reindex(ctx context.Context, write bool) (*ReindexReport, map[s
 
 // reindexOne maps one Bugsink issue to the preferred of the Gitea issues
 // that carry its marker (preferredIssue), unless a mapping exists.
-func (e *Engine) reindexOne(ctx context.Context, rep *ReindexReport, id string, issues []gitea.Issue, write bool) error {
+func (e *Engine) reindexOne(ctx context.Context, rep *ReindexReport, id string, issues []gitea.Issue, byBug map[string][]gitea.Issue, write bool) error {
 	sort.Slice(issues, func(i, j int) bool { return issues[i].Number < issues[j].Number })
 	gi := preferredIssue(issues)
 	rep.Found++
-	if len(issues) > 1 {
+	live, moved := 0, false
+	if m := render.ReBugMarker.FindStringSubmatch(gi.Body); m != nil {
+		live, moved = bugMovedOn(gi, byBug[m[1]])
+	}
+	if len(issues) > 1 && !moved {
 		d := Duplicate{BugsinkIssueID: id, Mapped: gi.Number}
 		for _, x := range issues {
 			d.Numbers = append(d.Numbers, x.Number)
@@ -113,6 +121,10 @@ func (e *Engine) reindexOne(ctx context.Context, rep *ReindexReport, id string, 
 		}
 		return nil
 	}
+	if moved {
+		rep.Duplicates = append(rep.Duplicates, movedOn(id, issues, live))
+		return nil
+	}
 	if write {
 		project := ""
 		if m := reProject.FindStringSubmatch(gi.Body); m != nil {
@@ -127,6 +139,18 @@ func (e *Engine) reindexOne(ctx context.Context, rep *ReindexReport, id string, 
 	}
 	rep.Written++
 	return nil
+}
+
+// movedOn is the duplicate report of a Bugsink issue left unmapped
+// (bugMovedOn): the issues carrying its marker and its bug's live one,
+// mapped to none (0).
+func movedOn(id string, issues []gitea.Issue, live int) Duplicate {
+	d := Duplicate{BugsinkIssueID: id}
+	for _, x := range issues {
+		d.Numbers = append(d.Numbers, x.Number)
+	}
+	d.Numbers = append(d.Numbers, live)
+	return d
 }
 
 // ensureState rebuilds a state that is new or was lost from Gitea before
