@@ -162,15 +162,19 @@ func escapeNews(f escapeFacts) (news bool, before []string, reason string) {
 
 // bsyncIssueFor says whether a Gitea issue is bsync's issue of an error:
 // its body carries the bug's marker (bug "" for an error filed on its own)
-// or the marker of one of the Bugsink issues ids. Joins and regressions
-// write only to such an issue: a number recorded for another repository
-// (GITEA_REPO changed with the state kept) names a person's issue here.
+// or the marker, or the Environments row marker, of one of the Bugsink
+// issues ids. Joins and regressions write only to such an issue: a
+// number recorded for another repository (GITEA_REPO changed with the
+// state kept) names a person's issue here.
 func bsyncIssueFor(body, bug string, ids []string) bool {
 	if bug != "" && strings.Contains(body, render.BugMarker(bug)) {
 		return true
 	}
 	for _, id := range ids {
-		if strings.Contains(body, render.Marker(id)) {
+		// A row's marker names its Bugsink issue as surely as the hidden
+		// line does: a person who deleted the hidden lines and the footer
+		// left bsync's issue bsync's (the next write puts them back).
+		if strings.Contains(body, render.Marker(id)) || strings.Contains(body, render.RowMarker(id)+" ") {
 			return true
 		}
 	}
