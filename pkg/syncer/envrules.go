@@ -90,12 +90,14 @@ func closeTime(key string) (time.Time, bool) {
 }
 
 // arrivedAfterClose says whether the close a shared issue's record
-// reports (rec.PendingClose) came before the record itself: the issue
-// joined a closed Gitea issue, so its environment saw the bug after the
-// close (the comment says it reached there, not that it came back).
-func arrivedAfterClose(rec syncstate.Record) bool {
+// reports (rec.PendingClose) came before the record itself and before
+// Bugsink first saw the error in the record's environment (firstSeen):
+// the error reached there after the close (the comment says it reached
+// there, not that it came back). An issue forgotten and rejoined after a
+// close, or a join deferred past it, was there before: it came back.
+func arrivedAfterClose(rec syncstate.Record, firstSeen time.Time) bool {
 	t, ok := closeTime(rec.PendingClose)
-	return ok && rec.BugID != "" && t.Before(rec.SyncedAt)
+	return ok && rec.BugID != "" && t.Before(rec.SyncedAt) && t.Before(firstSeen)
 }
 
 // joinReturn decides whether an issue joining its bug's Gitea issue (its

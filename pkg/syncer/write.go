@@ -139,7 +139,7 @@ func (w *writer) commentOnce(ctx context.Context, number int, is bugsink.Issue, 
 		ClosedAt: closedAt, EventCount: rec.EventCount, LastSeen: rec.LastSeen, BugsinkURL: w.Opts.Render.BugsinkURL}
 	if rec.BugID != "" {
 		r.Env, r.Project = rec.Environment, rec.Project
-		r.Arrived = arrivedAfterClose(rec)
+		r.Arrived = arrivedAfterClose(rec, is.FirstSeen)
 	}
 	_, err = w.Gitea.Comment(ctx, number, render.RegressionComment(r))
 	return err == nil, err
