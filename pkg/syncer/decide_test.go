@@ -186,6 +186,12 @@ func decideRows() []decideRow {
 			f: linked(envlink.Production, &bugFacts{number: 9, members: map[string]string{"a": "test"}}), want: actJoin, check: quiet, expect: "no comment yet"},
 		{doc: env, rule: "A pair seen together is filed together: production seen before the bug was filed is not news, even when its join waited for a later run (--max-create, BSYNC_PENDING_GRACE)",
 			f: linked(envlink.Production, &bugFacts{number: 9, members: map[string]string{"a": "test"}, issue: &bugIssueFacts{filed: t0.Add(-24 * time.Hour)}}), want: actJoin, check: quiet, expect: "no comment"},
+		{doc: env, rule: "The bug's filing time has whole seconds (synced_at): production first seen within that second is not known to be later, so not news",
+			f: func() facts {
+				f := linked(envlink.Production, &bugFacts{number: 9, members: map[string]string{"a": "test"}, issue: &bugIssueFacts{filed: t0.Add(-48 * time.Hour)}})
+				f.issue.FirstSeen = t0.Add(-48*time.Hour + 400*time.Millisecond)
+				return f
+			}(), want: actJoin, check: quiet, expect: "no comment"},
 		{doc: env, rule: "Test joining a production bug is not news",
 			f: linked("test", &bugFacts{number: 9, members: map[string]string{"a": envlink.Production}, issue: filedOpen()}), want: actJoin, check: quiet, expect: "no comment"},
 		{doc: env, rule: "Staging is not production: a bug reaching staging from test is not news",

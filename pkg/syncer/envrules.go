@@ -150,7 +150,10 @@ func escapeNews(f escapeFacts) (news bool, before []string, reason string) {
 		return false, nil, "a return after a close: its comment says where"
 	case slices.Contains(f.known, envlink.Production):
 		return false, nil, "production was recorded for the bug before"
-	case f.filed.IsZero() || !f.firstSeen.After(f.filed):
+	case f.filed.IsZero() || f.firstSeen.Before(f.filed.Add(time.Second)):
+		// filed is in whole seconds (synced_at, Gitea's created_at): the
+		// bug was filed somewhen in that second, so a first sight within
+		// it is not known to be later.
 		return false, nil, "seen in production before the bug was filed"
 	}
 	for _, e := range f.known {
