@@ -64,6 +64,10 @@ func TestRealLinkEnvironments(t *testing.T) {
 			b.Store(t, first, event)
 			if order != "both before a sync" {
 				sync()
+				// The bug's filing time has whole seconds (synced_at): the
+				// second environment's first event comes in a later second,
+				// so that it is known to come after the filing.
+				time.Sleep(1100 * time.Millisecond)
 			}
 			b.Store(t, second, event)
 			if rep := sync(); rep.Linked != 1 {
