@@ -48,7 +48,7 @@ func TestCrash(t *testing.T) {
 	rs := redistest.Start(t)
 	rdb := rs.Client(t, 15)
 
-	projects := []string{"crash-frontend", "crash-backend-test", "crash-infra", "crash-backend"}
+	projects := []string{"crash-frontend", "crash-backend-test", "crash-infra", "crash-backend", "crash-backend-staging"}
 	for _, p := range projects {
 		bs.AddProject(p, p)
 	}
@@ -71,6 +71,10 @@ func TestCrash(t *testing.T) {
 		shared[v] = append(shared[v], bs.AddIssue(envs[first], bugsinktest.IssueSpec{Type: "CrashError", Value: v}))
 		if rng.Intn(2) == 0 {
 			shared[v] = append(shared[v], bs.AddIssue(envs[1-first], bugsinktest.IssueSpec{Type: "CrashError", Value: v}))
+			if rng.Intn(2) == 0 {
+				// A trio: staging too.
+				shared[v] = append(shared[v], bs.AddIssue("crash-backend-staging", bugsinktest.IssueSpec{Type: "CrashError", Value: v}))
+			}
 		} else {
 			halfShared = append(halfShared, v)
 		}
@@ -272,10 +276,15 @@ func TestCrash(t *testing.T) {
 		if len(ids) < 2 {
 			continue
 		}
-		pairs++
-		a, b := byMarker[ids[0]], byMarker[ids[1]]
-		if len(a) != 1 || len(b) != 1 || a[0] != b[0] {
-			t.Errorf("%q: its environments are gitea issues %v and %v, want one", v, a, b)
+		pairs += len(ids) - 1
+		a, one := byMarker[ids[0]], true
+		for _, id := range ids[1:] {
+			if b := byMarker[id]; len(a) != 1 || len(b) != 1 || a[0] != b[0] {
+				t.Errorf("%q: its environments are gitea issues %v and %v, want one", v, a, b)
+				one = false
+			}
+		}
+		if !one {
 			continue
 		}
 		sharedIssues++
@@ -284,14 +293,14 @@ func TestCrash(t *testing.T) {
 		}
 	}
 	if want := len(bs.IssueIDs()) - pairs; len(issues) != want {
-		t.Errorf("%d gitea issues for %d bugsink issues of which %d pairs share one; want %d", len(issues), len(bs.IssueIDs()), pairs, want)
+		t.Errorf("%d gitea issues for %d bugsink issues of which %d join another's; want %d", len(issues), len(bs.IssueIDs()), pairs, want)
 	}
 	t.Logf("seed %d: %d runs killed with SIGKILL (%d left a create half-done), %d ran to the end, %d final runs; "+
 		"%d bugsink issues, %d gitea issues, %d adopted after a crash; duplicates %d, losses %d; "+
 		"%d closed issues came back, %d regression comments, %d repeated",
 		seed, killed, midCreate, completed, finalRuns, len(bs.IssueIDs()), len(issues), adopted, duplicates, losses,
 		len(closed), regressionComments, repeated)
-	t.Logf("%d errors seen in both environments share %d gitea issues", pairs, sharedIssues)
+	t.Logf("%d issues of errors seen in two or three environments joined another's; %d shared gitea issues", pairs, sharedIssues)
 	t.Logf("killed during full passes %d, during incremental passes %d; completed runs by pass %v", killedFull, killedIncremental, passes)
 	if killedFull == 0 || killedIncremental == 0 {
 		t.Errorf("kills missed a kind of pass: %d full, %d incremental", killedFull, killedIncremental)

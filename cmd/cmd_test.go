@@ -274,8 +274,10 @@ func TestLockHeldExits4(t *testing.T) {
 func TestPartialFailureExits3WithReport(t *testing.T) {
 	w := newWorld(t)
 	w.bs.AddProject("p", "P")
-	w.bs.AddIssue("p", bugsinktest.IssueSpec{Type: "E"})
-	w.bs.AddIssue("p", bugsinktest.IssueSpec{Type: "E", RawData: json.RawMessage(`{}`)})
+	// Two errors: one error twice in a project would be one bug, and the
+	// second issue would wait for the first's create (linking).
+	w.bs.AddIssue("p", bugsinktest.IssueSpec{Type: "E", Value: "one"})
+	w.bs.AddIssue("p", bugsinktest.IssueSpec{Type: "E", Value: "two", RawData: json.RawMessage(`{}`)})
 	w.gt.Faults.Add(httpfaultRule500())
 	r := w.bsync(t, "sync", "--concurrency", "1")
 	if r.code != exitPartial || errCode(r) != "partial" || data(r)["failed"] != float64(1) || data(r)["synced"] != float64(1) {
@@ -717,5 +719,20 @@ func TestForgetTakesTheRunLockAndKeepsWatermarksForUnknownIDs(t *testing.T) {
 	}
 	if n, _ := rdb.Exists(t.Context(), "bugsink:synced:"+id).Result(); n != 1 || watermarks() != before {
 		t.Errorf("a refused forget changed the state: mapping kept %v, watermarks %d → %d", n == 1, before, watermarks())
+	}
+}
+
+// A slug BSYNC_COMPONENTS names that Bugsink does not know is a
+// configuration error too: a misspelt one would split its component's bugs.
+func TestUnknownComponentSlugIsAConfigError(t *testing.T) {
+	w := newWorld(t)
+	w.bs.SeedDemo(time.Now())
+	w.env["BSYNC_COMPONENTS"] = "backend=flyer-crawler-backend,flyer-crawler-backnd-test"
+	r := w.bsync(t, "sync")
+	if r.code != exitUsage || errCode(r) != "config" || !strings.Contains(r.stdout, "flyer-crawler-backnd-test") || !strings.Contains(r.stdout, "BSYNC_COMPONENTS") {
+		t.Errorf("exit %d: %s", r.code, r.stdout)
+	}
+	if n := len(w.gt.Requests()); n != 0 {
+		t.Errorf("%d Gitea requests", n)
 	}
 }

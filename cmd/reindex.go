@@ -24,7 +24,7 @@ func newReindexCmd(a *app) *cobra.Command {
 bsync's hidden marker in each body, and writes the mapping of every Bugsink
 issue that has none. A mapping that exists is never overwritten: one that points
 at another Gitea issue is reported as a conflict. Several Gitea issues for one
-Bugsink issue are reported as duplicates (the lowest number is mapped).
+Bugsink issue are reported as duplicates (the open, most recent one is mapped).
 
 A sync on a store that is new or was wiped does this by itself before creating
 anything; run it by hand after restoring Redis from an old backup.`,

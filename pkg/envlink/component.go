@@ -26,8 +26,9 @@ type Place struct {
 // EnvLabel is the label of the place's environment.
 func (p Place) EnvLabel() string { return EnvPrefix + p.Env }
 
-// Placer finds a project's place from its labels, or from the configured
-// components for the slugs they name.
+// Placer finds a project's place: its environment from its env:* label,
+// its component from the configured components for the slugs they name,
+// else from its slug and labels.
 type Placer struct {
 	// Labels returns a project's labels (without the label every issue
 	// carries, which Ignore names).
@@ -36,19 +37,43 @@ type Placer struct {
 	// component).
 	Ignore []string
 	// Components maps a slug to its configured component; a slug it names
-	// ignores the label rule.
+	// ignores the slug rule.
 	Components map[string]string
+	// Projects are the slugs of the run. Two of them in one component and
+	// one environment are not linked with any other (their rows would be
+	// one environment twice); nil skips the check.
+	Projects []string
 }
 
 // Place returns a project's place; ok is false when the project is linked
-// with no other: it has no env:* label or several, one whose name is not a
-// plain word (letters, digits, ".", "_", "-"), or (by the label rule) no
-// label but its env:* one.
+// with no other: it has no env:* label or several, or one whose name is not
+// a plain word (letters, digits, ".", "_", "-"); its slug has more than one
+// environment word and no configured component; or another project of the
+// run has the same place.
 //
-// By the label rule, projects belong to one component when their labels
-// differ only in the env:* label: bug:backend + env:test and bug:backend +
-// env:production are the backend in two environments.
+// By the slug rule, projects belong to one component when their slugs are
+// equal after taking out one environment word (ParseSlug) and their other
+// labels are equal: flyer-crawler-backend-test and flyer-crawler-backend
+// are the backend in test and in production; shop-frontend and
+// blog-frontend-test are two applications.
 func (pl Placer) Place(slug string) (Place, bool) {
+	p, ok := pl.place(slug)
+	if !ok {
+		return Place{}, false
+	}
+	for _, other := range pl.Projects {
+		if other == slug {
+			continue
+		}
+		if q, ok := pl.place(other); ok && q == p {
+			return Place{}, false
+		}
+	}
+	return p, true
+}
+
+// place is Place without the check against the run's other projects.
+func (pl Placer) place(slug string) (Place, bool) {
 	var env string
 	var rest []string
 	for _, l := range pl.Labels(slug) {
@@ -71,9 +96,10 @@ func (pl Placer) Place(slug string) (Place, bool) {
 	if c, ok := pl.Components[slug]; ok {
 		return Place{Component: "component " + c, Env: env}, true
 	}
-	if len(rest) == 0 {
+	se := ParseSlug(slug)
+	if se.Ambiguous || se.App == "" {
 		return Place{}, false
 	}
 	slices.Sort(rest)
-	return Place{Component: "labels " + strings.Join(rest, ","), Env: env}, true
+	return Place{Component: "app " + se.App + "\x00" + strings.Join(rest, ","), Env: env}, true
 }

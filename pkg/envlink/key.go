@@ -57,7 +57,9 @@ type Error struct {
 // stay apart), and issues of projects on different mechanisms never share
 // one. ok is false when the key cannot be known exactly (a transaction cut
 // at 200 characters with no event to read it from, a fingerprint of
-// another shape than a list of strings and integers).
+// another shape than a list of strings and integers), and when it would
+// rest on a generic log template (GenericTemplate): a fingerprint that does
+// not use the default grouping still links such a message.
 func Key(e Error) (key string, ok bool) {
 	mech := e.Mechanism
 	if mech == "" {
@@ -70,15 +72,18 @@ func Key(e Error) (key string, ok bool) {
 	if !ok {
 		return "", false
 	}
-	if !e.Event || isNull(e.Fingerprint) {
-		return mech + "\x00" + def, true
-	}
-	parts, ok := fingerprintParts(e.Fingerprint)
-	if !ok {
-		return "", false
+	generic := e.Type == LogMessageType && GenericTemplate(e.Value)
+	var parts []string
+	if e.Event && !isNull(e.Fingerprint) {
+		if parts, ok = fingerprintParts(e.Fingerprint); !ok {
+			return "", false
+		}
 	}
 	if len(parts) == 0 {
-		// An empty fingerprint is falsy: the default grouping applies.
+		// No fingerprint, or an empty one (falsy): the default grouping.
+		if generic {
+			return "", false
+		}
 		return mech + "\x00" + def, true
 	}
 	usedDefault := false
@@ -86,6 +91,9 @@ func Key(e Error) (key string, ok bool) {
 		if p == defaultPart {
 			parts[i], usedDefault = def, true
 		}
+	}
+	if usedDefault && generic {
+		return "", false
 	}
 	tag := "fingerprint"
 	if usedDefault {

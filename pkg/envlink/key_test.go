@@ -77,3 +77,22 @@ func TestBugIDSeparatesComponents(t *testing.T) {
 		t.Fatalf("bug id %q: want 32 stable hex digits", got)
 	}
 }
+
+func TestKeyLeavesGenericTemplatesUnlinked(t *testing.T) {
+	raw := func(s string) json.RawMessage { return json.RawMessage(s) }
+	if k, ok := Key(Error{Mechanism: GroupingV2, Type: LogMessageType, Value: "%s"}); ok {
+		t.Errorf("a catch-all template got key %q", k)
+	}
+	if k, ok := Key(Error{Mechanism: GroupingV2, Type: LogMessageType, Value: "%s", Event: true, Fingerprint: raw(`["{{ default }}", "x"]`)}); ok {
+		t.Errorf("a catch-all template under a default fingerprint got key %q", k)
+	}
+	if _, ok := Key(Error{Mechanism: GroupingV2, Type: LogMessageType, Value: "%s", Event: true, Fingerprint: raw(`["payments-down"]`)}); !ok {
+		t.Error("an explicit fingerprint no longer links a catch-all template")
+	}
+	if _, ok := Key(Error{Mechanism: GroupingV2, Type: LogMessageType, Value: "Failed to fetch %s"}); !ok {
+		t.Error("a template with words is not linked")
+	}
+	if _, ok := Key(Error{Mechanism: GroupingV2, Type: "ValueError", Value: "%s"}); !ok {
+		t.Error("an exception whose value looks like a template is not linked")
+	}
+}

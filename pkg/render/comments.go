@@ -36,6 +36,9 @@ type Regression struct {
 	// Env and Project name where it came back, on a Gitea issue shared by
 	// several environments ("" otherwise).
 	Env, Project string
+	// Arrived says the issue was closed before this environment's issue
+	// of the bug was recorded: it reached Env after the close.
+	Arrived bool
 }
 
 // RegressionComment says a closed issue's error came back, ending with
@@ -44,9 +47,12 @@ type Regression struct {
 func RegressionComment(r Regression) string {
 	is := r.Issue
 	var b strings.Builder
-	if r.Env != "" {
+	switch {
+	case r.Env != "" && r.Arrived:
+		fmt.Fprintf(&b, "**Regression**: this error reached %s (%s) after the issue was closed.\n\n", cell(r.Env, 64), slugText(r.Project))
+	case r.Env != "":
 		fmt.Fprintf(&b, "**Regression**: this error occurred again in %s (%s) after the issue was closed.\n\n", cell(r.Env, 64), slugText(r.Project))
-	} else {
+	default:
 		b.WriteString("**Regression**: this error occurred again after the issue was closed.\n\n")
 	}
 	if r.ClosedAt != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"sort"
-	"strings"
 	"time"
 
 	"bsync/pkg/bugsink"
@@ -40,26 +39,25 @@ func recordRow(id, env string, rec syncstate.Record) bugRow {
 // write it; their text is kept and the next run tries again.
 var errBodyChanged = errors.New("the issue body changed while bsync was writing to it; the next run tries again")
 
-// writeBug rewrites a shared issue's Environments section (a row per
-// recorded Bugsink issue of the bug, self in place of its recorded row)
-// and its figures (summed over the rows), when they changed. A body whose
-// section markers a person broke keeps their text: only the hidden lines
-// that tie self to the issue are added. The body is read again right
-// before the write and left alone if it changed (errBodyChanged).
+// writeBug writes a shared issue's Environments rows (a row per recorded
+// Bugsink issue of the bug, self in place of its recorded row) and its
+// figures (summed over the rows), when they changed. Only bsync's own lines
+// are written (render.UpdateEnvironments): a person's text, inside the
+// section too, stays. The body is read again right before the write and
+// left alone if it changed (errBodyChanged).
 func (w *writer) writeBug(ctx context.Context, gi *gitea.Issue, bug string, members map[string]string, self bugRow) error {
 	rows, err := w.bugRows(ctx, members, self)
 	if err != nil {
 		return err
 	}
-	outside := withoutSection(gi.Body)
 	envRows := make([]render.EnvRow, 0, len(rows))
 	for _, r := range rows {
-		r.Marker = !strings.Contains(outside, render.Marker(r.IssueID))
 		envRows = append(envRows, r.EnvRow)
 	}
-	body, ok := render.ReplaceEnvironments(gi.Body, render.EnvironmentsSection(bug, envRows, w.Opts.Render.BugsinkURL))
-	if !ok {
-		body = appendLines(gi.Body, render.BugMarker(bug), render.EnvLine(self.IssueID, self.Env, self.Project), render.Marker(self.IssueID))
+	body := render.UpdateEnvironments(gi.Body, bug, envRows, w.Opts.Render.BugsinkURL)
+	if !fitsBodyCap(len(body), len(gi.Body), w.Opts.Render.MaxBodyBytes) {
+		// Only the hidden lines that tie the issue to its Bugsink issues.
+		body = render.WithEnvHiddenLines(gi.Body, bug, envRows)
 	}
 	if fig, ok := render.ReplaceFigures(body, sumFigures(rows)); ok {
 		body = fig
@@ -124,28 +122,6 @@ func sumFigures(rows []bugRow) string {
 		recurrences += r.recurrences
 	}
 	return render.FiguresSection(sum, last, recurrences)
-}
-
-// withoutSection is body without its Environments section.
-func withoutSection(body string) string {
-	i, j := strings.Index(body, render.EnvironmentsStart), strings.Index(body, render.EnvironmentsEnd)
-	if i < 0 || j < i {
-		return body
-	}
-	return body[:i] + body[j+len(render.EnvironmentsEnd):]
-}
-
-// appendLines adds the lines body lacks at its end.
-func appendLines(body string, lines ...string) string {
-	for _, l := range lines {
-		if !strings.Contains(body, l) {
-			if !strings.HasSuffix(body, "\n") {
-				body += "\n"
-			}
-			body += l + "\n"
-		}
-	}
-	return body
 }
 
 // refreshFiguresOf rewrites the figures of a mapped issue that came back:

@@ -4,12 +4,9 @@ import "sync"
 
 // bugBook is what one run knows of the bugs it files (docs/environments.md):
 // a lock per bug, so a bug's Bugsink issues are worked on one at a time;
-// the Gitea issues the run created (a bug reaching production in the run
-// that filed it is not news); and, in a dry run, the first issue of each
-// bug that would be created.
+// and, in a dry run, the first issue of each bug that would be created.
 type bugBook struct {
-	locks   keyedLocks
-	created sync.Map // Gitea issue number → true
+	locks keyedLocks
 
 	dryMu sync.Mutex
 	dry   map[string]string // bug → the first Bugsink issue a dry run would file it with
@@ -17,15 +14,6 @@ type bugBook struct {
 
 // lock takes the bug's lock and returns its unlock.
 func (b *bugBook) lock(bug string) func() { return b.locks.lock(bug) }
-
-// made notes that this run created Gitea issue number.
-func (b *bugBook) made(number int) { b.created.Store(number, true) }
-
-// madeNow reports whether this run created Gitea issue number.
-func (b *bugBook) madeNow(number int) bool {
-	_, ok := b.created.Load(number)
-	return ok
-}
 
 // wouldFile returns, in a dry run, the first issue of bug that would be
 // created; the first caller for a bug (id) is that issue (ok false).

@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"bsync/pkg/bugsink"
-	"bsync/pkg/envlink"
 	"bsync/pkg/gitea"
 	"bsync/pkg/syncstate"
 )
@@ -36,6 +35,9 @@ const (
 	actCreate action = "create"
 	// actJoin: record it on the Gitea issue of its bug.
 	actJoin action = "join"
+	// actJoinReturn: record it on its bug's closed Gitea issue, and report
+	// the close as a regression (its first arrival there after a close).
+	actJoinReturn action = "join, a return after a close"
 	// actAdopt: the Gitea issue of an interrupted create exists; record it.
 	actAdopt action = "adopt"
 	// actDefer: an earlier create may still land; a later run decides.
@@ -68,6 +70,9 @@ const (
 	needLookup action = "need lookup"
 	// needBug: read the bug's claim in the state.
 	needBug action = "need bug"
+	// needBugFiled: read whether the bug has its Gitea issue (for an issue
+	// below the occurrence threshold, which only joins).
+	needBugFiled action = "need bug filed"
 	// needClaimant: find the Gitea issue of another issue's claim on the
 	// bug (its mapping, else its marker in Gitea).
 	needClaimant action = "need claimant"
@@ -93,7 +98,11 @@ type facts struct {
 	// link is where a new issue belongs when environments are linked.
 	link linkInfo
 	bug  *bugFacts
-	now  time.Time
+	// bugFiled says whether the bug has its Gitea issue, read for an issue
+	// below BSYNC_MIN_OCCURRENCES (which only joins a bug filed already);
+	// nil: not read.
+	bugFiled *bool
+	now      time.Time
 }
 
 // lookupFacts is what a search of Gitea for an issue's marker found.
@@ -130,10 +139,26 @@ type bugFacts struct {
 	// claimantLookup is what looking for the claimant's Gitea issue found
 	// (nil: not looked for yet).
 	claimantLookup *claimantFacts
-	// members are the bug's recorded Bugsink issues (id → environment);
-	// madeThisRun: its Gitea issue was created by this run.
-	members     map[string]string
-	madeThisRun bool
+	// members are the bug's recorded Bugsink issues (id → environment).
+	members map[string]string
+	// issue is what the bug's Gitea issue says, once read for a join (nil:
+	// not read yet).
+	issue *bugIssueFacts
+}
+
+// bugIssueFacts is what a bug's Gitea issue and the mappings record of
+// the bug, read before a join writes anything: the escape comment and a
+// return are decided from them, not from the order of work in a run.
+type bugIssueFacts struct {
+	closed bool
+	// close names its close (closeKey).
+	close string
+	// envs are the environments its env:* labels and hidden lines name
+	// (each but the joining issue's own: a forgotten issue's stay).
+	envs []string
+	// filed is when the bug's first issue was recorded (its earliest
+	// member's synced_at, else the Gitea issue's creation).
+	filed time.Time
 }
 
 // claimantFacts is where the claimant's Gitea issue was found (0: not).
@@ -150,6 +175,11 @@ type decision struct {
 	announce bool
 	// number is the Gitea issue a join joins.
 	number int
+	// close is the close a join is a return after (actJoinReturn).
+	close string
+	// before are the environments the bug was seen in before, for the
+	// escape comment.
+	before []string
 }
 
 // decide says what one Bugsink issue needs, from what is known of it.
@@ -183,7 +213,7 @@ func decideMapped(f facts, o *Options) decision {
 		}
 		back = f.event.release != *rec.ResolvedRelease
 	}
-	if !back {
+	if !back && rec.PendingClose == "" {
 		return unresolvedAgain(rec, o)
 	}
 	resolve := !o.NoResolve && rec.ReopenedAt.IsZero()
@@ -230,7 +260,7 @@ func decideNew(f facts, o *Options) decision {
 	switch {
 	case f.recovered:
 		return decision{action: actSkip, reason: "a dry run's reindex found its Gitea issue"}
-	case listed && o.MinOccurrences > 0 && is.DigestedEventCount < o.MinOccurrences:
+	case listed && fewer(is, o) && !o.LinkEnvironments:
 		return decision{action: actBelow, reason: "seen fewer times than the minimum of occurrences"}
 	case listed && o.MaxAge > 0 && !is.LastSeen.IsZero() && f.now.Sub(is.LastSeen) > o.MaxAge:
 		return decision{action: actBelow, reason: "last seen longer ago than the maximum age"}
@@ -250,6 +280,12 @@ func decideNew(f facts, o *Options) decision {
 		return decision{action: needEvent, reason: "new: its newest event is read and rendered"}
 	case o.MinLevel != "" && !levelAtLeast(f.event.level, o.MinLevel):
 		return decision{action: actBelow, reason: "its newest event is less severe than the minimum level"}
+	case fewer(is, o) && f.link.bug == "":
+		return decision{action: actBelow, reason: "seen fewer times than the minimum of occurrences, and of no bug it could join"}
+	case fewer(is, o) && f.bugFiled == nil:
+		return decision{action: needBugFiled, reason: "seen fewer times than the minimum of occurrences, it only joins its bug's Gitea issue: the bug is read"}
+	case fewer(is, o) && !*f.bugFiled:
+		return decision{action: actBelow, reason: "seen fewer times than the minimum of occurrences, and its bug has no Gitea issue to join"}
 	case o.DryRun:
 		return decision{action: actPreview, reason: "a dry run lists the issue it would create"}
 	case f.link.bug == "":
@@ -283,21 +319,33 @@ func decideBug(f facts, o *Options) decision {
 		return decision{action: actCreate, resolve: resolve, reason: "the first issue of its bug: it claims the bug and files it"}
 	}
 	d := decision{action: actJoin, number: number, resolve: resolve, reason: "the bug has its Gitea issue: joined with a row and its environment's label, quietly"}
-	if f.link.place.Env == envlink.Production && !b.madeThisRun && !inProduction(b.members, f.issue.ID) {
-		d.announce = true
-		d.reason = "a bug seen only in other environments reached production: joined, and one comment says so"
+	if b.issue == nil {
+		return d
+	}
+	if key, why := joinReturn(b.issue.closed, b.issue.close, f.issue.LastSeen); key != "" {
+		d.action, d.close = actJoinReturn, key
+		d.reason = "its bug's Gitea issue is closed and the error was " + why + ": a return, one comment and the reopen as for any regression"
+		return d
+	}
+	ef := escapeFacts{env: f.link.place.Env, firstSeen: f.issue.FirstSeen, filed: b.issue.filed, known: append([]string(nil), b.issue.envs...)}
+	for id, env := range b.members {
+		if id != f.issue.ID {
+			ef.known = append(ef.known, env)
+		}
+	}
+	if news, before, why := escapeNews(ef); news {
+		d.announce, d.before = true, before
+		d.reason = "joined; " + why + ": one comment says the bug reached production"
 	}
 	return d
 }
 
-// inProduction reports whether a member other than self is production.
-func inProduction(members map[string]string, self string) bool {
-	for id, env := range members {
-		if id != self && env == envlink.Production {
-			return true
-		}
-	}
-	return false
+// fewer reports whether is was seen fewer times than the minimum of
+// occurrences. With linking on, such an issue still joins its bug's Gitea
+// issue when the bug is filed (the bug met the threshold; its arrival in
+// another environment is news there with one occurrence).
+func fewer(is bugsink.Issue, o *Options) bool {
+	return o.MinOccurrences > 0 && is.DigestedEventCount < o.MinOccurrences
 }
 
 // pendingGrace is Options.PendingGrace or its default.

@@ -67,6 +67,13 @@ type decideRow struct {
 	expect string              // what check expects, for the failure message
 }
 
+// filedOpen is a bug's open Gitea issue, filed before the issue was first
+// seen; filedClosed the same, closed at closedAt.
+func filedOpen() *bugIssueFacts { return &bugIssueFacts{filed: t0.Add(-72 * time.Hour)} }
+func filedClosed() *bugIssueFacts {
+	return &bugIssueFacts{filed: t0.Add(-72 * time.Hour), closed: true, close: closeA}
+}
+
 func resolves(d decision) bool      { return d.resolve }
 func staysResolved(d decision) bool { return !d.resolve }
 func announces(d decision) bool     { return d.announce }
@@ -174,13 +181,52 @@ func decideRows() []decideRow {
 		{doc: env, rule: "Another environment's issue of a bug is recorded on the bug's Gitea issue: no issue is created, and it is resolved as usual",
 			f: linked("staging", &bugFacts{number: 9, members: map[string]string{"a": "test"}}), want: actJoin, check: func(d decision) bool { return d.number == 9 && d.resolve && !d.announce }, expect: "joins #9 quietly, resolved"},
 		{doc: env, rule: "The first time a bug seen only in other environments reaches production, one comment says so",
-			f: linked(envlink.Production, &bugFacts{number: 9, members: map[string]string{"a": "test"}}), want: actJoin, check: announces, expect: "the escape comment"},
-		{doc: env, rule: "A bug that reached production in the same run that filed it is not news",
-			f: linked(envlink.Production, &bugFacts{number: 9, members: map[string]string{"a": "test"}, madeThisRun: true}), want: actJoin, check: quiet, expect: "no comment"},
+			f: linked(envlink.Production, &bugFacts{number: 9, members: map[string]string{"a": "test"}, issue: filedOpen()}), want: actJoin, check: announces, expect: "the escape comment"},
+		{doc: env, rule: "Whether production is news is known only once the bug's Gitea issue was read: the claim's answer is a quiet join",
+			f: linked(envlink.Production, &bugFacts{number: 9, members: map[string]string{"a": "test"}}), want: actJoin, check: quiet, expect: "no comment yet"},
+		{doc: env, rule: "A pair seen together is filed together: production seen before the bug was filed is not news, even when its join waited for a later run (--max-create, BSYNC_PENDING_GRACE)",
+			f: linked(envlink.Production, &bugFacts{number: 9, members: map[string]string{"a": "test"}, issue: &bugIssueFacts{filed: t0.Add(-24 * time.Hour)}}), want: actJoin, check: quiet, expect: "no comment"},
+		{doc: env, rule: "The bug's filing time has whole seconds (synced_at): production first seen within that second is not known to be later, so not news",
+			f: func() facts {
+				f := linked(envlink.Production, &bugFacts{number: 9, members: map[string]string{"a": "test"}, issue: &bugIssueFacts{filed: t0.Add(-48 * time.Hour)}})
+				f.issue.FirstSeen = t0.Add(-48*time.Hour + 400*time.Millisecond)
+				return f
+			}(), want: actJoin, check: quiet, expect: "no comment"},
 		{doc: env, rule: "Test joining a production bug is not news",
-			f: linked("test", &bugFacts{number: 9, members: map[string]string{"a": envlink.Production}}), want: actJoin, check: quiet, expect: "no comment"},
+			f: linked("test", &bugFacts{number: 9, members: map[string]string{"a": envlink.Production}, issue: filedOpen()}), want: actJoin, check: quiet, expect: "no comment"},
+		{doc: env, rule: "Staging is not production: a bug reaching staging from test is not news",
+			f: linked("staging", &bugFacts{number: 9, members: map[string]string{"a": "test"}, issue: filedOpen()}), want: actJoin, check: quiet, expect: "no comment"},
 		{doc: env, rule: "A bug in production already is not news when another production issue of it joins",
-			f: linked(envlink.Production, &bugFacts{number: 9, members: map[string]string{"a": "test", "b": envlink.Production}}), want: actJoin, check: quiet, expect: "no comment"},
+			f: linked(envlink.Production, &bugFacts{number: 9, members: map[string]string{"a": "test", "b": envlink.Production}, issue: filedOpen()}), want: actJoin, check: quiet, expect: "no comment"},
+		{doc: env, rule: "After bsync forget of production's issue, its label and hidden lines still say production was there: its return is not news",
+			f: linked(envlink.Production, &bugFacts{number: 9, members: map[string]string{"a": "test"}, issue: &bugIssueFacts{filed: t0.Add(-72 * time.Hour), envs: []string{"test", envlink.Production}}}), want: actJoin, check: quiet, expect: "no comment"},
+		{doc: env, rule: "A bug's first arrival in production after its issue (filed from test) was closed is a return: one comment and the reopen, no escape comment",
+			f: linked(envlink.Production, &bugFacts{number: 9, members: map[string]string{"a": "test"}, issue: filedClosed()}), want: actJoinReturn, check: func(d decision) bool { return d.close == closeA && !d.announce && d.resolve }, expect: "the close reported, no escape comment"},
+		{doc: env, rule: "A bug's first arrival in test after its issue (filed from production) was closed is a return too",
+			f: linked("test", &bugFacts{number: 9, members: map[string]string{"a": envlink.Production}, issue: filedClosed()}), want: actJoinReturn, check: func(d decision) bool { return d.close == closeA }, expect: "the close reported"},
+		{doc: env, rule: "A join to a closed issue of an error seen there only before the close (both at once, the join deferred) is not a return",
+			f: func() facts {
+				f := linked(envlink.Production, &bugFacts{number: 9, members: map[string]string{"a": "test"}, issue: &bugIssueFacts{filed: t0.Add(-24 * time.Hour), closed: true, close: closeA}})
+				f.issue.LastSeen = closedAt.Add(-time.Minute)
+				return f
+			}(), want: actJoin, check: func(d decision) bool { return d.close == "" && !d.announce }, expect: "a quiet join"},
+		{doc: env, rule: "A mapping that names a close still to report (a join's return, stopped) is finished by the next run even when the error was not seen again",
+			f: facts{issue: notSince, entry: mapped(func(r *syncstate.Record) { r.BugID, r.Environment, r.PendingClose = "b1", "test", closeA }), gitea: closed}, want: actRegress},
+		{doc: env, rule: "Seen fewer times than BSYNC_MIN_OCCURRENCES, a new issue of a bug is read all the same: it may join the bug's Gitea issue",
+			f: facts{issue: listed(t0, 1)}, opts: Options{MinOccurrences: 3, LinkEnvironments: true}, want: needEvent},
+		{doc: env, rule: "Below BSYNC_MIN_OCCURRENCES, whether its bug has a Gitea issue is read",
+			f: linked(envlink.Production, nil), opts: Options{MinOccurrences: 5, LinkEnvironments: true}, want: needBugFiled},
+		{doc: env, rule: "Below BSYNC_MIN_OCCURRENCES, an issue whose bug is filed joins it (the bug met the threshold)",
+			f: func() facts {
+				f := linked(envlink.Production, &bugFacts{number: 9})
+				filed := true
+				f.bugFiled = &filed
+				return f
+			}(), opts: Options{MinOccurrences: 5, LinkEnvironments: true}, want: actJoin},
+		{doc: env, rule: "Below BSYNC_MIN_OCCURRENCES, an issue whose bug is not filed stays below the threshold",
+			f: func() facts { f := linked(envlink.Production, nil); filed := false; f.bugFiled = &filed; return f }(), opts: Options{MinOccurrences: 5, LinkEnvironments: true}, want: actBelow},
+		{doc: env, rule: "Below BSYNC_MIN_OCCURRENCES, an issue of no bug stays below the threshold",
+			f: facts{issue: listed(t0, 1), event: &eventFacts{level: "error"}}, opts: Options{MinOccurrences: 3, LinkEnvironments: true}, want: actBelow},
 		{doc: env, rule: "A claim without a Gitea issue: the claimant's issue is looked for (its mapping, else its marker in Gitea)",
 			f: linked("test", &bugFacts{claimant: "other", claimedAt: t0.Add(-time.Hour)}), want: needClaimant},
 		{doc: env, rule: "The claimant's issue found, the new issue joins it",
@@ -232,9 +278,9 @@ func TestDecide(t *testing.T) {
 		})
 	}
 	// Every action is some rule's answer.
-	for _, a := range []action{actSkip, actBelow, actUnreadable, actDryRun, actPreview, actCreate, actJoin, actAdopt, actDefer,
+	for _, a := range []action{actSkip, actBelow, actUnreadable, actDryRun, actPreview, actCreate, actJoin, actJoinReturn, actAdopt, actDefer,
 		actResolveAgain, actRespectReopen, actRecur, actRegress, actRegressWontFix, actFinishRegression, actCloseOver,
-		needEvent, needGitea, needLookup, needBug, needClaimant} {
+		needEvent, needGitea, needLookup, needBug, needBugFiled, needClaimant} {
 		if !seen[a] {
 			t.Errorf("no row decides %q", a)
 		}

@@ -14,9 +14,10 @@
 //	                      once per run (taken.go)
 //	decide   decide.go    one pure function of what is known of the issue
 //	                      (its row, mapping, event, Gitea issue, bug) says
-//	                      what it needs: create, join, adopt, defer, skip,
-//	                      resolve again, respect a person's reopen, recur
-//	                      quietly, report a regression
+//	                      what it needs: create, join (a return after a
+//	                      close, too), adopt, defer, skip, resolve again,
+//	                      respect a person's reopen, recur quietly, report
+//	                      a regression
 //	prepare  prepare.go   read the newest event, render the Gitea issue,
 //	                      find its bug (code.go: code links and owners)
 //	claim    claim.go     reserve the create in the state; claim the bug, or

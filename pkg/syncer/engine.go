@@ -211,12 +211,19 @@ func (e *InterruptedError) Is(target error) bool { return target == ErrInterrupt
 type UnknownProjectsError struct {
 	Unknown   []string
 	Available []string
+	// Setting names where they were configured ("" is BUGSINK_PROJECTS
+	// or BSYNC_EXCLUDE_PROJECTS).
+	Setting string
 }
 
 // Error implements error.
 func (e *UnknownProjectsError) Error() string {
-	return fmt.Sprintf("unknown Bugsink project slug(s) %s in BUGSINK_PROJECTS or BSYNC_EXCLUDE_PROJECTS; the token sees: %s",
-		strings.Join(e.Unknown, ", "), strings.Join(e.Available, ", "))
+	setting := e.Setting
+	if setting == "" {
+		setting = "BUGSINK_PROJECTS or BSYNC_EXCLUDE_PROJECTS"
+	}
+	return fmt.Sprintf("unknown Bugsink project slug(s) %s in %s; the token sees: %s",
+		strings.Join(e.Unknown, ", "), setting, strings.Join(e.Available, ", "))
 }
 
 // FatalError means the pass stopped because continuing could lose or
@@ -295,9 +302,12 @@ func (e *Engine) selectProjects(ctx context.Context) ([]bugsink.Project, error) 
 			unknown = append(unknown, s)
 		}
 	}
+	sort.Strings(available)
 	if len(unknown) > 0 {
-		sort.Strings(available)
 		return nil, &UnknownProjectsError{Unknown: unknown, Available: available}
+	}
+	if unknown := unknownComponentSlugs(e.Opts, bySlug); len(unknown) > 0 {
+		return nil, &UnknownProjectsError{Unknown: unknown, Available: available, Setting: "BSYNC_COMPONENTS"}
 	}
 	selected := all
 	if len(e.Opts.Projects) > 0 {

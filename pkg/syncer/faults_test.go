@@ -38,8 +38,11 @@ func testFaultsConverge(t *testing.T, full bool) {
 	e.bs.AddProject("shop-frontend", "Shop")
 	e.bs.AddProject("shop-backend", "Shop API")
 	e.bs.AddProject("shop-backend-test", "Shop API test")
+	e.bs.AddProject("shop-backend-staging", "Shop API staging")
 	var wanted []string
-	var pairs [][2]string // one error in the API's production and test projects
+	// One error in the API's production and test projects, and every
+	// other one in staging too.
+	var groups [][]string
 	for i := 0; i < 40; i++ {
 		slug := []string{"shop-frontend", "shop-backend"}[i%2]
 		lastSeen := e.now.Add(-time.Hour)
@@ -49,9 +52,12 @@ func testFaultsConverge(t *testing.T, full bool) {
 		value := fmt.Sprintf("v%d", i)
 		wanted = append(wanted, e.bs.AddIssue(slug, bugsinktest.IssueSpec{Type: "E", Value: value, LastSeen: lastSeen}))
 		if i%4 == 1 {
-			twin := e.bs.AddIssue("shop-backend-test", bugsinktest.IssueSpec{Type: "E", Value: value, LastSeen: lastSeen})
-			wanted = append(wanted, twin)
-			pairs = append(pairs, [2]string{wanted[len(wanted)-2], twin})
+			group := []string{wanted[len(wanted)-1], e.bs.AddIssue("shop-backend-test", bugsinktest.IssueSpec{Type: "E", Value: value, LastSeen: lastSeen})}
+			if i%8 == 1 {
+				group = append(group, e.bs.AddIssue("shop-backend-staging", bugsinktest.IssueSpec{Type: "E", Value: value, LastSeen: lastSeen}))
+			}
+			wanted = append(wanted, group[1:]...)
+			groups = append(groups, group)
 		}
 	}
 	faultMix(e.bs.Faults)
@@ -120,15 +126,19 @@ func testFaultsConverge(t *testing.T, full bool) {
 	e.bs.Faults.Clear()
 	e.gt.Faults.Clear()
 	e.assertExactlyOnce(t, wanted)
-	for _, p := range pairs {
-		a, _, _ := e.store.Get(t.Context(), p[0])
-		b, _, _ := e.store.Get(t.Context(), p[1])
-		if a.Record == nil || b.Record == nil || a.Record.GiteaIssueNumber != b.Record.GiteaIssueNumber {
-			t.Errorf("one error in two environments: mappings %+v and %+v, want one gitea issue", a.Record, b.Record)
+	shared := 0
+	for _, g := range groups {
+		a, _, _ := e.store.Get(t.Context(), g[0])
+		for _, id := range g[1:] {
+			b, _, _ := e.store.Get(t.Context(), id)
+			if a.Record == nil || b.Record == nil || a.Record.GiteaIssueNumber != b.Record.GiteaIssueNumber {
+				t.Errorf("one error in %d environments: mappings %+v and %+v, want one gitea issue", len(g), a.Record, b.Record)
+			}
 		}
+		shared += len(g) - 1
 	}
-	if n, want := len(e.gt.Issues()), len(wanted)-len(pairs); n != want {
-		t.Errorf("%d gitea issues for %d bugsink issues of which %d pairs share one; want %d", n, len(wanted), len(pairs), want)
+	if n, want := len(e.gt.Issues()), len(wanted)-shared; n != want {
+		t.Errorf("%d gitea issues for %d bugsink issues of which %d groups share one; want %d", n, len(wanted), len(groups), want)
 	}
 	injected := 0
 	for _, k := range []httpfault.Kind{httpfault.Status, httpfault.RateLimit, httpfault.Drop, httpfault.DropAfter, httpfault.Slow} {
@@ -138,7 +148,7 @@ func testFaultsConverge(t *testing.T, full bool) {
 	// An entry whose work was done but not known to be (a resolve whose
 	// answer was lost) is settled by the next run's read of it.
 	e.run(t, Options{Full: full, LinkEnvironments: true})
-	for _, pid := range []int{1, 2, 3} {
+	for _, pid := range []int{1, 2, 3, 4} {
 		if left, _ := e.store.Leftovers(t.Context(), pid); len(left) > 0 {
 			t.Errorf("leftover work after a clean run: %v", left)
 		}

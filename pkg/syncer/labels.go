@@ -3,6 +3,7 @@ package syncer
 import (
 	"strings"
 
+	"bsync/pkg/envlink"
 	"bsync/pkg/gitea"
 )
 
@@ -28,6 +29,9 @@ var LabelColors = map[string]string{
 	"env:production":     "#dc2626",
 	"env:test":           "#2563eb",
 	"env:development":    "#6b7280",
+	"env:staging":        "#d97706",
+	"env:qa":             "#0891b2",
+	"env:uat":            "#4f46e5",
 	SourceLabel:          "#10b981",
 }
 
@@ -35,8 +39,9 @@ var LabelColors = map[string]string{
 const fallbackColor = "#6b7280"
 
 // LabelsForSlug derives labels from a project slug with no explicit entry:
-// a frontend / backend / infra word gives bug:*, a "test" word env:test, a
-// "dev" word env:development, anything else env:production.
+// a frontend / backend / infra word gives bug:*; the environment word
+// (envlink.ParseSlug: test, staging, dev, qa, uat, prod and their long
+// forms) names env:*, and a slug without one is env:production.
 func LabelsForSlug(slug string) []string {
 	words := strings.FieldsFunc(strings.ToLower(slug), func(r rune) bool {
 		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9')
@@ -60,15 +65,7 @@ func LabelsForSlug(slug string) []string {
 	case has("infrastructure", "infra"):
 		out = append(out, "bug:infrastructure")
 	}
-	switch {
-	case has("test", "tests", "testing"):
-		out = append(out, "env:test")
-	case has("dev", "development"):
-		out = append(out, "env:development")
-	default:
-		out = append(out, "env:production")
-	}
-	return out
+	return append(out, envlink.EnvPrefix+envlink.ParseSlug(slug).Env)
 }
 
 // labelSpecs returns the label specs for names, with table colours.

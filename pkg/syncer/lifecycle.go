@@ -191,7 +191,6 @@ func (lc *lifecycle) createPrepared(ctx context.Context, p bugsink.Project, is b
 		}
 		return lc.failed(p, is, StageCreate, fmt.Errorf("%w (the outcome is unknown; the next run looks for the issue in Gitea before creating it)", err)), nil
 	}
-	lc.bugs.made(gi.Number)
 	o, rec := lc.rec.recordCreated(ctx, p, is, gi, prep.names, mismatch, false, prep.link)
 	o.warnings = append(prep.warnings, o.warnings...)
 	if o.created != nil {
@@ -223,26 +222,45 @@ func (lc *lifecycle) linkTo(ctx context.Context, p bugsink.Project, is bugsink.I
 	if err != nil {
 		return fail(err)
 	}
-	if err := lc.write.addEnvLabel(ctx, gi, prep.link.place); err != nil {
-		return fail(err)
+	members := make([]string, 0, len(b.Members))
+	for id := range b.Members {
+		members = append(members, id)
 	}
-	if err := lc.write.writeBug(ctx, gi, prep.link.bug, b.Members, lc.newRow(p, is, prep.link)); err != nil {
-		return fail(err)
+	if !bsyncIssueFor(gi.Body, prep.link.bug, append([]string{is.ID}, members...)) {
+		return fail(notBsyncsIssue(gi.Number, members))
 	}
+	// The escape comment and a return are decided from what was recorded
+	// before this join writes anything; the comment is written first (a
+	// join repeated after a crash finds it by its marker).
 	f := prep.facts
-	f.bug = &bugFacts{number: number, members: b.Members, madeThisRun: lc.bugs.madeNow(gi.Number)}
-	if d := lc.judge(&f); d.announce {
-		if err := lc.write.announceEscape(ctx, gi, p, is, prep.link, b.Members); err != nil {
+	f.bug = &bugFacts{number: number, members: b.Members}
+	if f.bug.issue, err = lc.write.bugIssueFactsOf(ctx, gi, is.ID, b.Members); err != nil {
+		return fail(err)
+	}
+	d := lc.judge(&f)
+	link := prep.link
+	link.pendingClose = d.close
+	if d.announce {
+		if err := lc.write.announceEscape(ctx, gi, p, is, link, d.before); err != nil {
 			return fail(err)
 		}
 	}
-	o, rec := lc.rec.recordCreated(ctx, p, is, gi, labelNames(gi.Labels, prep.link.place.EnvLabel()), nil, false, prep.link)
+	if err := lc.write.addEnvLabel(ctx, gi, link.place); err != nil {
+		return fail(err)
+	}
+	if err := lc.write.writeBug(ctx, gi, link.bug, b.Members, lc.newRow(p, is, link)); err != nil {
+		return fail(err)
+	}
+	o, rec := lc.rec.recordCreated(ctx, p, is, gi, labelNames(gi.Labels, link.place.EnvLabel()), nil, false, link)
 	o.warnings = append(prep.warnings, o.warnings...)
 	if o.created != nil {
-		o.created.Linked = true
+		o.created.Linked, o.linkedBug = true, link.bug
 	}
 	if rec == nil {
 		return o, nil
+	}
+	if rec.PendingClose != "" {
+		lc.reportJoinReturn(ctx, p, is, gi, rec, &o)
 	}
 	lc.Log.Info("linked", "bugsink_issue", is.ID, "project", p.Slug, "gitea_issue", gi.Number, "environment", prep.link.place.Env)
 	return o, func(ctx context.Context, o *outcome) { lc.res.afterRecord(ctx, p, is, gi, *rec, o) }
@@ -251,9 +269,18 @@ func (lc *lifecycle) linkTo(ctx context.Context, p bugsink.Project, is bugsink.I
 // finish records a Gitea issue (created now, or found and adopted), then
 // repairs labels, resolves the Bugsink issue and leaves the back-link.
 func (lc *lifecycle) finish(ctx context.Context, p bugsink.Project, is bugsink.Issue, gi *gitea.Issue, names []string, mismatch *gitea.LabelMismatchError, adopted bool, link linkInfo) outcome {
+	if adopted && link.bug != "" {
+		// A join stopped before its mapping: a return after a close is
+		// still one (decideBug's rule, joinReturn; never for the issue that
+		// created gi, seen only before it was filed and so before any close).
+		link.pendingClose, _ = joinReturn(gi.State == "closed", closeKey(gi), is.LastSeen)
+	}
 	out, rec := lc.rec.recordCreated(ctx, p, is, gi, names, mismatch, adopted, link)
 	if rec == nil {
 		return out
+	}
+	if rec.PendingClose != "" {
+		lc.reportJoinReturn(ctx, p, is, gi, rec, &out)
 	}
 	if adopted && link.bug != "" {
 		// Another environment's issue may have been recorded on it since

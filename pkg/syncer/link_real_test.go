@@ -46,7 +46,10 @@ func TestRealLinkEnvironments(t *testing.T) {
 			sync := func() *Report {
 				t.Helper()
 				eng := &Engine{Bugsink: bugsink.New(b.URL, b.Token, opts), Gitea: gc, State: store,
+					// Unique suffixes make every slug its own application:
+					// BSYNC_COMPONENTS names the pair one.
 					Opts: Options{Projects: []string{test.Slug, prod.Slug}, LinkEnvironments: true, Version: "test",
+						Components:    map[string]string{test.Slug: "shop", prod.Slug: "shop"},
 						WontFixLabels: []string{"wontfix"}, Render: render.Options{BugsinkURL: b.URL}}}
 				rep, err := eng.Run(t.Context())
 				if err != nil || len(rep.Errors) != 0 {
@@ -61,6 +64,10 @@ func TestRealLinkEnvironments(t *testing.T) {
 			b.Store(t, first, event)
 			if order != "both before a sync" {
 				sync()
+				// The bug's filing time has whole seconds (synced_at): the
+				// second environment's first event comes in a later second,
+				// so that it is known to come after the filing.
+				time.Sleep(1100 * time.Millisecond)
 			}
 			b.Store(t, second, event)
 			if rep := sync(); rep.Linked != 1 {

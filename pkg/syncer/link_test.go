@@ -94,6 +94,7 @@ func TestLinkOneIssuePerBug(t *testing.T) {
 				}
 				first = e.addError(a, "invalid literal for int() with base 10: 'x'", e.now.Add(-2*time.Hour))
 				e.run(t, opts)
+				e.now = e.now.Add(3 * time.Hour) // seen in the second environment after the first was filed
 				second = e.addError(b, "invalid literal for int() with base 10: 'x'", e.now.Add(-time.Hour))
 			default:
 				first = e.addError(testSlug, "invalid literal for int() with base 10: 'x'", e.now.Add(-2*time.Hour))
@@ -256,6 +257,7 @@ func TestLinkCrashAfterEachWrite(t *testing.T) {
 		e := linkEnv(t)
 		a := e.addError(testSlug, "boom", e.now.Add(-2*time.Hour))
 		e.run(t, linkOpts)
+		e.now = e.now.Add(3 * time.Hour)
 		b := e.addError(prodSlug, "boom", e.now.Add(-time.Hour))
 		c := &crash{after: after}
 		eng := e.engine(linkOpts)

@@ -12,6 +12,7 @@ func shared(t *testing.T, e *env, opts Options) (test, prod string, number int) 
 	t.Helper()
 	test = e.addError(testSlug, "boom", e.now.Add(-2*time.Hour))
 	e.run(t, opts)
+	e.now = e.now.Add(3 * time.Hour)
 	prod = e.addError(prodSlug, "boom", e.now.Add(-time.Hour))
 	if rep := e.run(t, opts); rep.Linked != 1 {
 		t.Fatalf("linked %d", rep.Linked)

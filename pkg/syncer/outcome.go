@@ -29,6 +29,8 @@ type outcome struct {
 	recurring bool
 	// reopenedInBugsink: first found reopened by a person in Bugsink.
 	reopenedInBugsink bool
+	// linkedBug is the bug a linked issue joined.
+	linkedBug string
 }
 
 // failed is the outcome of an issue that failed at stage. An error that
@@ -78,7 +80,9 @@ func merge(rep *Report, pr *ProjectReport, o outcome) {
 			rep.Adopted++
 		}
 		if o.created.Linked {
-			rep.Linked++
+			if countOnce(&rep.linkedBugs, o.linkedBug) {
+				rep.Linked++
+			}
 			pr.Linked++
 		} else {
 			rep.NewIssues++

@@ -62,7 +62,9 @@ func (r *run) startPage(ctx context.Context, p bugsink.Project, pi int, wanted [
 			pw.outs[i], pw.started[i], pw.settled[i] = o, true, true
 			continue
 		}
-		if st := known[is.ID]; !st.Entry.Mapped() && r.Opts.MaxCreate > 0 {
+		if st := known[is.ID]; !st.Entry.Mapped() && r.Opts.MaxCreate > 0 && !fewer(is, &r.Opts) {
+			// (One below the occurrence threshold only joins: it creates
+			// nothing, so it is not queued.)
 			// Created after every project was listed, oldest first.
 			r.offer(rep, candidate{project: p, report: pi, issue: is, pending: st.Pending})
 			pw.queued[i] = true

@@ -57,7 +57,22 @@ func (pp *preparer) prepare(ctx context.Context, p bugsink.Project, is bugsink.I
 	if ev != nil {
 		f.event.release = ev.Data.Release
 	}
+	prep.link = pp.linkFor(p, is, ev)
+	if err := pp.keepLegacyBug(ctx, p, &prep.link); err != nil {
+		// A state bsync cannot read stops the run, as at the claim.
+		return prep, pp.stateFailed(p, is, StageClaim, err), false
+	}
+	f.link = prep.link
 	d := pp.judge(&f)
+	if d.action == needBugFiled {
+		b, _, err := pp.State.Bug(ctx, prep.link.bug)
+		if err != nil {
+			return prep, pp.stateFailed(p, is, StageClaim, err), false
+		}
+		filed := b.Number > 0
+		f.bugFiled = &filed
+		d = pp.judge(&f)
+	}
 	if d.action == actBelow {
 		return prep, outcome{below: true}, false
 	}
@@ -65,8 +80,7 @@ func (pp *preparer) prepare(ctx context.Context, p bugsink.Project, is bugsink.I
 		prep.warnings = append(prep.warnings, fmt.Sprintf("%s: part of the event payload could not be read: %v", is.ID, ev.DataErr))
 	}
 	code, owners := pp.locate(ctx, p.Slug, ev)
-	prep.r, prep.link = pp.renderNew(p, is, ev, code)
-	f.link = prep.link
+	prep.r = pp.renderLinked(p, is, ev, code, prep.link)
 	prep.facts = f
 	prep.assignees = owners
 	prep.warnings = append(prep.warnings, prep.r.Warnings...)
@@ -93,18 +107,33 @@ type linkInfo struct {
 	// its own.
 	bug   string
 	place envlink.Place
+	// legacy is the id the label rule of earlier versions gave the bug
+	// (legacyComponent), "" when it gave none or the same.
+	legacy string
+	// pendingClose is the close of the bug's Gitea issue that a joining
+	// issue is a return after (actJoinReturn), recorded with its mapping.
+	pendingClose string
 }
 
 // renderNew renders a new issue's Gitea issue and finds its bug; an issue
 // of a bug starts its Environments section with its own row.
 func (pp *preparer) renderNew(p bugsink.Project, is bugsink.Issue, ev *bugsink.Event, code *render.Code) (render.Output, linkInfo) {
-	out := render.Issue(render.Input{Issue: is, Event: ev, Project: p.Slug, Options: pp.Opts.Render, Code: code})
 	link := pp.linkFor(p, is, ev)
+	return pp.renderLinked(p, is, ev, code, link), link
+}
+
+// renderLinked renders a new issue's Gitea issue for its bug.
+func (pp *preparer) renderLinked(p bugsink.Project, is bugsink.Issue, ev *bugsink.Event, code *render.Code, link linkInfo) render.Output {
+	opts := pp.Opts.Render
 	if link.bug != "" {
-		out.Body, _ = render.ReplaceEnvironments(out.Body, render.EnvironmentsSection(link.bug,
-			[]render.EnvRow{pp.newRow(p, is, link).EnvRow}, pp.Opts.Render.BugsinkURL))
+		opts.MaxBodyBytes = bodyCapWithSection(opts.MaxBodyBytes)
 	}
-	return out, link
+	out := render.Issue(render.Input{Issue: is, Event: ev, Project: p.Slug, Options: opts, Code: code})
+	if link.bug != "" {
+		out.Body = render.UpdateEnvironments(out.Body, link.bug, []render.EnvRow{pp.newRow(p, is, link).EnvRow}, pp.Opts.Render.BugsinkURL)
+		out.Body = render.EnvironmentRowToSection(out.Body)
+	}
+	return out
 }
 
 // linkFor returns a new issue's bug, from its project's place and the key
@@ -123,12 +152,25 @@ func (pp *preparer) linkFor(p bugsink.Project, is bugsink.Issue, ev *bugsink.Eve
 	if !ok {
 		return linkInfo{}
 	}
-	return linkInfo{bug: envlink.BugID(place.Component, key), place: place}
+	link := linkInfo{bug: envlink.BugID(place.Component, key), place: place}
+	if _, configured := pp.Opts.Components[p.Slug]; !configured {
+		if c := legacyComponent(pp.labelsFor(p.Slug), []string{SourceLabel}); c != "" {
+			link.legacy = envlink.BugID(c, key)
+		}
+	}
+	return link
 }
 
-// placer places projects by their labels and the configured components.
+// placer places projects by their slugs, labels and the configured
+// components; two projects of the run in one place are linked with none.
 func (e *Engine) placer() envlink.Placer {
-	return envlink.Placer{Labels: e.labelsFor, Ignore: []string{SourceLabel}, Components: e.Opts.Components}
+	var slugs []string
+	if e.selected != nil {
+		for _, p := range *e.selected {
+			slugs = append(slugs, p.Slug)
+		}
+	}
+	return envlink.Placer{Labels: e.labelsFor, Ignore: []string{SourceLabel}, Components: e.Opts.Components, Projects: slugs}
 }
 
 // wouldLink says, in a dry run, where a new issue of a bug would go: the

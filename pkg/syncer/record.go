@@ -47,7 +47,7 @@ func (rc *recorder) recordCreated(ctx context.Context, p bugsink.Project, is bug
 		BugID: link.bug,
 	}
 	if link.bug != "" {
-		rec.Environment = link.place.Env
+		rec.Environment, rec.PendingClose = link.place.Env, link.pendingClose
 	}
 	if err := rc.commit(ctx, is.ID, rec); err != nil {
 		out.fatal = fmt.Errorf("gitea issue #%d exists for bugsink issue %s but could not be recorded (the next run finds it by its marker): %w", gi.Number, is.ID, err)

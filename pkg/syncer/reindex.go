@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 
 	"bsync/pkg/gitea"
@@ -31,11 +32,12 @@ type Conflict struct {
 	FoundNumber    int    `json:"found_gitea_issue_number"`
 }
 
-// Duplicate is a Bugsink issue with several Gitea issues; the lowest number
-// is the one mapped.
+// Duplicate is a Bugsink issue with several Gitea issues; Mapped is the
+// one mapped (preferredIssue: the open, most recent one).
 type Duplicate struct {
 	BugsinkIssueID string `json:"bugsink_issue_id"`
 	Numbers        []int  `json:"gitea_issue_numbers"`
+	Mapped         int    `json:"mapped_gitea_issue_number"`
 }
 
 var (
@@ -50,6 +52,7 @@ var (
 func (e *Engine) Reindex(ctx context.Context, write bool) (*ReindexReport, map[string]bool, error) {
 	rep := &ReindexReport{Conflicts: []Conflict{}, Duplicates: []Duplicate{}, DryRun: !write}
 	byID := map[string][]gitea.Issue{}
+	byBug := map[string][]gitea.Issue{}
 	maxPages := e.scanPages
 	if maxPages <= 0 {
 		maxPages = gitea.MaxPages
@@ -65,6 +68,9 @@ func (e *Engine) Reindex(ctx context.Context, write bool) (*ReindexReport, map[s
 			for _, m := range reMarker.FindAllStringSubmatch(gi.Body, -1) {
 				byID[m[1]] = append(byID[m[1]], gi)
 			}
+			if m := render.ReBugMarker.FindStringSubmatch(gi.Body); m != nil {
+				byBug[m[1]] = append(byBug[m[1]], gi)
+			}
 		}
 	}
 	ids := make([]string, 0, len(byID))
@@ -75,21 +81,25 @@ func (e *Engine) Reindex(ctx context.Context, write bool) (*ReindexReport, map[s
 	found := map[string]bool{}
 	for _, id := range ids {
 		found[id] = true
-		if err := e.reindexOne(ctx, rep, id, byID[id], write); err != nil {
+		if err := e.reindexOne(ctx, rep, id, byID[id], byBug, write); err != nil {
 			return nil, nil, err
 		}
 	}
 	return rep, found, nil
 }
 
-// reindexOne maps one Bugsink issue to the lowest-numbered of the Gitea
-// issues that carry its marker, unless a mapping exists.
-func (e *Engine) reindexOne(ctx context.Context, rep *ReindexReport, id string, issues []gitea.Issue, write bool) error {
+// reindexOne maps one Bugsink issue to the preferred of the Gitea issues
+// that carry its marker (preferredIssue), unless a mapping exists.
+func (e *Engine) reindexOne(ctx context.Context, rep *ReindexReport, id string, issues []gitea.Issue, byBug map[string][]gitea.Issue, write bool) error {
 	sort.Slice(issues, func(i, j int) bool { return issues[i].Number < issues[j].Number })
-	gi := issues[0]
+	gi := preferredIssue(issues)
 	rep.Found++
-	if len(issues) > 1 {
-		d := Duplicate{BugsinkIssueID: id}
+	live, moved := 0, false
+	if m := render.ReBugMarker.FindStringSubmatch(gi.Body); m != nil {
+		live, moved = bugMovedOn(gi, byBug[m[1]])
+	}
+	if len(issues) > 1 && !moved {
+		d := Duplicate{BugsinkIssueID: id, Mapped: gi.Number}
 		for _, x := range issues {
 			d.Numbers = append(d.Numbers, x.Number)
 		}
@@ -100,7 +110,8 @@ func (e *Engine) reindexOne(ctx context.Context, rep *ReindexReport, id string, 
 		return err
 	}
 	if mapped {
-		if entry.Record != nil && entry.Record.GiteaIssueNumber == gi.Number {
+		// A mapping to one of the issues that carry the marker stands.
+		if entry.Record != nil && slices.ContainsFunc(issues, func(x gitea.Issue) bool { return x.Number == entry.Record.GiteaIssueNumber }) {
 			rep.Existing++
 		} else {
 			c := Conflict{BugsinkIssueID: id, FoundNumber: gi.Number}
@@ -109,6 +120,10 @@ func (e *Engine) reindexOne(ctx context.Context, rep *ReindexReport, id string, 
 			}
 			rep.Conflicts = append(rep.Conflicts, c)
 		}
+		return nil
+	}
+	if moved {
+		rep.Duplicates = append(rep.Duplicates, movedOn(id, issues, live))
 		return nil
 	}
 	if write {
@@ -125,6 +140,18 @@ func (e *Engine) reindexOne(ctx context.Context, rep *ReindexReport, id string, 
 	}
 	rep.Written++
 	return nil
+}
+
+// movedOn is the duplicate report of a Bugsink issue left unmapped
+// (bugMovedOn): the issues carrying its marker and its bug's live one,
+// mapped to none (0).
+func movedOn(id string, issues []gitea.Issue, live int) Duplicate {
+	d := Duplicate{BugsinkIssueID: id}
+	for _, x := range issues {
+		d.Numbers = append(d.Numbers, x.Number)
+	}
+	d.Numbers = append(d.Numbers, live)
+	return d
 }
 
 // ensureState rebuilds a state that is new or was lost from Gitea before

@@ -39,11 +39,17 @@ type Report struct {
 	// Adopted counts synced issues whose Gitea issue already existed (a
 	// run stopped between creating and recording it) and was taken over.
 	Adopted int `json:"adopted"`
-	// Linked counts synced issues recorded on the Gitea issue of the same
-	// error in another environment of their component (no new issue).
+	// Linked counts the bugs whose Gitea issue gained an environment this
+	// run (each once, however many environments joined it): synced issues
+	// recorded on the Gitea issue of the same error in another environment
+	// of their application (no new issue) are listed under Created with
+	// Linked set.
 	Linked int `json:"linked"`
+	// linkedBugs are the bugs counted in Linked.
+	linkedBugs map[string]bool
 	// NewIssues counts the synced issues filed as new Gitea issues (in a
-	// dry run: that would be): Synced is NewIssues plus Linked.
+	// dry run: that would be): Synced is NewIssues plus the issues listed
+	// as linked (Linked, unless one bug gained two environments this run).
 	NewIssues int `json:"new_issues"`
 	// Reindex is set when the state was new or lost and was rebuilt from
 	// the markers in Gitea before anything was created.

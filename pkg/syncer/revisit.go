@@ -97,7 +97,7 @@ func (lc *lifecycle) recur(ctx context.Context, p bugsink.Project, is bugsink.Is
 		out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: stage, Message: err.Error(), GiteaIssueNumber: rec.GiteaIssueNumber})
 		return out
 	}
-	gi, err := lc.write.mappedIssue(ctx, is.ID, rec.GiteaIssueNumber)
+	gi, err := lc.write.mappedIssue(ctx, is.ID, rec)
 	if err != nil {
 		return fail(StageReadGiteaIssue, err)
 	}
@@ -115,12 +115,7 @@ func (lc *lifecycle) recur(ctx context.Context, p bugsink.Project, is bugsink.Is
 		rec.ReportedClose, rec.PendingClose = rec.PendingClose, ""
 		rec.Regressions++
 	}
-	rec.ReopeningClose = ""
-	rec.Recurrences++
-	rec.LastRecurred = lc.Now()
-	rec.LastSeen = is.LastSeen
-	rec.EventCount = is.DigestedEventCount
-	rec.ResolvedAt = time.Time{}
+	noteReturn(is, &rec, lc.Now())
 	warn, err := lc.keepFigures(ctx, gi, is, &rec, key, reg != nil, wrote)
 	if err != nil {
 		// Nothing written yet: the next run tries again.
@@ -150,6 +145,20 @@ func (lc *lifecycle) recur(ctx context.Context, p bugsink.Project, is bugsink.Is
 		out.warnings = append(out.warnings, w)
 	}
 	return out
+}
+
+// noteReturn records a return in rec: its figures, and the recurrence
+// when the error was seen again (not seen again, only a return's report
+// was left to finish).
+func noteReturn(is bugsink.Issue, rec *syncstate.Record, now time.Time) {
+	rec.ReopeningClose = ""
+	if seenAgain(is, *rec) {
+		rec.Recurrences++
+		rec.LastRecurred = now
+	}
+	rec.LastSeen = is.LastSeen
+	rec.EventCount = is.DigestedEventCount
+	rec.ResolvedAt = time.Time{}
 }
 
 // keepFigures brings the body's figures up to date when they are due,
@@ -209,49 +218,87 @@ func (lc *lifecycle) reportRegression(ctx context.Context, p bugsink.Project, is
 				return nil, StageRecord, err
 			}
 		}
-		if err := lc.write.commentOnce(ctx, gi.Number, is, *rec, gi.ClosedAt); err != nil {
+		mine, err := lc.write.commentOnce(ctx, gi.Number, is, *rec, gi.ClosedAt)
+		if err != nil {
 			return nil, StageRegressionComment, err
+		}
+		if !mine {
+			// Another environment's issue of the bug reported this close
+			// (and reopens it unless won't fix): one regression per close.
+			rec.ReportedClose, rec.PendingClose = key, ""
+			return nil, "", nil
 		}
 		if act == actRegressWontFix {
 			reg.WontFix = true
 			return reg, "", nil
 		}
-		// Recorded before the reopen, so that a run stopped after it knows
-		// the open issue it finds was reopened by bsync, not by a person.
-		if rec.ReopeningClose != key {
-			rec.ReopeningClose = key
-			if err := lc.rec.record(ctx, is.ID, *rec); err != nil {
-				return nil, StageRecord, err
-			}
-		}
-		if _, err := lc.Gitea.SetState(ctx, gi.Number, "open"); err != nil {
-			if c := gitea.StatusCode(err); c >= 400 && c < 500 {
-				// Refused: bsync did not reopen it (best effort; a record
-				// left as it is only claims a reopen that may be a person's).
-				rec.ReopeningClose = ""
-				_ = lc.rec.record(ctx, is.ID, *rec)
-			}
-			return nil, StageRegressionReopen, err
+		if stage, err := lc.reopenFor(ctx, is, gi, rec, key); err != nil {
+			return nil, stage, err
 		}
 		reg.Reopened = true
 		return reg, "", nil
 	case actFinishRegression:
 		reg := &Regression{BugsinkIssueID: is.ID, Project: p.Slug, GiteaIssueNumber: gi.Number, Reopened: true}
-		if err := lc.write.commentOnce(ctx, gi.Number, is, *rec, nil); err != nil {
+		if _, err := lc.write.commentOnce(ctx, gi.Number, is, *rec, nil); err != nil {
 			return nil, StageRegressionComment, err
 		}
 		return reg, "", nil
 	case actCloseOver:
-		found, err := lc.write.commented(ctx, gi.Number, regressionSearch(is.ID, *rec))
+		own, _, err := lc.write.closeCommented(ctx, gi.Number, is.ID, *rec)
 		if err != nil {
 			return nil, StageRegressionComment, err
 		}
-		if found {
+		if own {
 			return &Regression{BugsinkIssueID: is.ID, Project: p.Slug, GiteaIssueNumber: gi.Number}, "", nil
 		}
 		rec.ReportedClose, rec.PendingClose = rec.PendingClose, ""
 	}
 	return nil, "", nil
+}
+
+// reopenFor reopens gi for the close key names, recorded as bsync's
+// before it is made, so that a run stopped after it knows the open issue
+// it finds was reopened by bsync, not by a person.
+func (lc *lifecycle) reopenFor(ctx context.Context, is bugsink.Issue, gi *gitea.Issue, rec *syncstate.Record, key string) (Stage, error) {
+	if rec.ReopeningClose != key {
+		rec.ReopeningClose = key
+		if err := lc.rec.record(ctx, is.ID, *rec); err != nil {
+			return StageRecord, err
+		}
+	}
+	if _, err := lc.Gitea.SetState(ctx, gi.Number, "open"); err != nil {
+		if c := gitea.StatusCode(err); c >= 400 && c < 500 {
+			// Refused: bsync did not reopen it (best effort; a record
+			// left as it is only claims a reopen that may be a person's).
+			rec.ReopeningClose = ""
+			_ = lc.rec.record(ctx, is.ID, *rec)
+		}
+		return StageRegressionReopen, err
+	}
+	return "", nil
+}
+
+// reportJoinReturn reports the close a joining issue is a return after
+// (its mapping names it: a run that stops here is finished by the next,
+// decideMapped): decided as any mapped issue's return, one comment per
+// close and the reopen unless won't fix.
+func (lc *lifecycle) reportJoinReturn(ctx context.Context, p bugsink.Project, is bugsink.Issue, gi *gitea.Issue, rec *syncstate.Record, o *outcome) {
+	key := rec.PendingClose
+	f := facts{issue: is, entry: &syncstate.Entry{Record: rec}, gitea: giteaFactsOf(gi, *rec, lc.Opts.WontFixLabels)}
+	reg, stage, err := lc.reportRegression(ctx, p, is, gi, rec, key, lc.judge(&f).action)
+	if err != nil {
+		o.errs = append(o.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: stage, Message: err.Error(), GiteaIssueNumber: gi.Number})
+		return
+	}
+	if reg != nil {
+		rec.ReportedClose, rec.PendingClose = key, ""
+		rec.Regressions++
+		o.regression = reg
+	}
+	rec.ReopeningClose = ""
+	if err := lc.rec.record(ctx, is.ID, *rec); err != nil {
+		o.errs = append(o.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: StageRecord, Message: err.Error(), GiteaIssueNumber: gi.Number})
+	}
 }
 
 // seenAgain reports whether a mapped issue was seen after it was recorded

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"sort"
 	"strings"
 	"time"
 
@@ -100,32 +99,16 @@ func labelNames(labels []gitea.Label, extra string) []string {
 	return append(out, extra)
 }
 
-// announceEscape writes the one comment that says a bug seen only in other
-// environments reached production (news: the defect escaped; decideBug
-// says when), unless a comment carries its marker already.
-func (w *writer) announceEscape(ctx context.Context, gi *gitea.Issue, p bugsink.Project, is bugsink.Issue, link linkInfo, members map[string]string) error {
-	var before []string
-	for id, env := range members {
-		if id != is.ID {
-			before = appendOnce(before, env)
-		}
-	}
-	sort.Strings(before)
+// announceEscape writes the one comment that says a bug seen only in the
+// environments before reached production (news: the defect escaped;
+// decideBug says when), unless a comment carries its marker already.
+func (w *writer) announceEscape(ctx context.Context, gi *gitea.Issue, p bugsink.Project, is bugsink.Issue, link linkInfo, before []string) error {
 	mark := render.EscapedMarker(link.bug)
 	if found, err := w.commented(ctx, gi.Number, mark); err != nil || found {
 		return err
 	}
 	_, err := w.Gitea.Comment(ctx, gi.Number, render.EscapedComment(link.bug, w.newRow(p, is, link).EnvRow, before, w.Opts.Render.BugsinkURL))
 	return err
-}
-
-func appendOnce(list []string, s string) []string {
-	for _, x := range list {
-		if x == s {
-			return list
-		}
-	}
-	return append(list, s)
 }
 
 // rejoinBug puts an adopted issue's row back in its shared issue's
@@ -144,18 +127,42 @@ func (w *writer) rejoinBug(ctx context.Context, p bugsink.Project, is bugsink.Is
 
 // commentOnce writes the regression comment for the close rec.PendingClose
 // names, unless one of the issue's comments carries its marker already (a
-// retried step never repeats a comment).
-func (w *writer) commentOnce(ctx context.Context, number int, is bugsink.Issue, rec syncstate.Record, closedAt *time.Time) error {
-	if found, err := w.commented(ctx, number, regressionSearch(is.ID, rec)); err != nil || found {
-		return err
+// retried step never repeats a comment). mine is false when the comment
+// found is another environment's issue's (on a shared issue, one comment
+// per close).
+func (w *writer) commentOnce(ctx context.Context, number int, is bugsink.Issue, rec syncstate.Record, closedAt *time.Time) (mine bool, err error) {
+	own, other, err := w.closeCommented(ctx, number, is.ID, rec)
+	if err != nil || own || other {
+		return own, err
 	}
 	r := render.Regression{Issue: is, Close: rec.PendingClose,
 		ClosedAt: closedAt, EventCount: rec.EventCount, LastSeen: rec.LastSeen, BugsinkURL: w.Opts.Render.BugsinkURL}
 	if rec.BugID != "" {
 		r.Env, r.Project = rec.Environment, rec.Project
+		r.Arrived = arrivedAfterClose(rec, is.FirstSeen)
 	}
-	_, err := w.Gitea.Comment(ctx, number, render.RegressionComment(r))
-	return err
+	_, err = w.Gitea.Comment(ctx, number, render.RegressionComment(r))
+	return err == nil, err
+}
+
+// closeCommented says whether one of an issue's comments reports the
+// close rec.PendingClose names: own, id's own comment; other, another
+// environment's issue's (regressionSearch).
+func (w *writer) closeCommented(ctx context.Context, number int, id string, rec syncstate.Record) (own, other bool, err error) {
+	cs, err := w.Gitea.Comments(ctx, number)
+	if err != nil {
+		return false, false, err
+	}
+	mark, search := render.RegressionMarker(id, rec.PendingClose), regressionSearch(id, rec)
+	for _, c := range cs {
+		switch {
+		case strings.Contains(c.Body, mark):
+			return true, false, nil
+		case strings.Contains(c.Body, search):
+			other = true
+		}
+	}
+	return false, other, nil
 }
 
 // commented reports whether one of an issue's comments carries mark.
@@ -174,13 +181,42 @@ func (w *writer) commented(ctx context.Context, number int, mark string) (bool, 
 
 // mappedIssue reads a mapped issue's Gitea issue before anything is
 // written to it (Gitea answers 500, not 404, for a comment on a missing
-// issue).
-func (w *writer) mappedIssue(ctx context.Context, id string, number int) (*gitea.Issue, error) {
+// issue), and refuses one that does not carry bsync's marker for it.
+func (w *writer) mappedIssue(ctx context.Context, id string, rec syncstate.Record) (*gitea.Issue, error) {
+	number := rec.GiteaIssueNumber
 	gi, err := w.Gitea.Issue(ctx, number)
 	if gitea.IsNotFound(err) {
 		err = fmt.Errorf("mapped gitea issue #%d no longer exists; `bsync forget %s` lets the next run create a new one", number, id)
 	}
-	return gi, err
+	if err != nil {
+		return nil, err
+	}
+	if ok, err := w.isBsyncsIssue(ctx, gi, id, rec); err != nil || !ok {
+		if err == nil {
+			err = notBsyncsIssue(gi.Number, []string{id})
+		}
+		return nil, err
+	}
+	return gi, nil
+}
+
+// isBsyncsIssue says whether gi carries bsync's marker for the mapped
+// issue id (bsyncIssueFor): its own, its bug's, or that of another
+// recorded issue of its bug (a person may have deleted a section that
+// held the marker, in bodies written before row markers).
+func (w *writer) isBsyncsIssue(ctx context.Context, gi *gitea.Issue, id string, rec syncstate.Record) (bool, error) {
+	if bsyncIssueFor(gi.Body, rec.BugID, []string{id}) || rec.BugID == "" {
+		return bsyncIssueFor(gi.Body, rec.BugID, []string{id}), nil
+	}
+	b, _, err := w.State.Bug(ctx, rec.BugID)
+	if err != nil {
+		return false, err
+	}
+	ids := make([]string, 0, len(b.Members))
+	for m := range b.Members {
+		ids = append(ids, m)
+	}
+	return bsyncIssueFor(gi.Body, rec.BugID, ids), nil
 }
 
 // bugIssue reads the Gitea issue a new issue joins (its bug's) before
