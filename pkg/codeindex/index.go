@@ -189,16 +189,10 @@ func (x *Index) Locate(ctx context.Context, project, release string, frames []Fr
 		Links: make([]Link, len(frames))}
 	x.learnMu.Lock()
 	pm := x.learnedFor(ctx, repo.FullName, project)
-	var paths []string
-	var lines []int
-	for _, f := range frames {
-		if f.eligible() {
-			paths, lines = append(paths, f.primary()), append(lines, f.Line)
-		}
-	}
+	explicit := x.projectMappings(project)
+	paths, lines := learnable(frames, explicit)
 	x.learn(pm, files, paths, lines, x.opt.Now().UTC())
 	pm.charged = map[string]bool{}
-	explicit := x.projectMappings(project)
 	st := x.stats(project)
 	for i, f := range frames {
 		if f.eligible() {
@@ -305,6 +299,18 @@ func (x *Index) linked(st *projectStats, ref Ref, repoURL, file string, line int
 		line = 0
 	}
 	return Link{Path: file, Line: line, URL: ref.FileURL(repoURL, file, line)}
+}
+
+// learnable returns the paths and lines of the eligible frames no
+// explicit mapping covers: an explicit mapping says where its frames
+// live, so they are no evidence for a mapping of their own.
+func learnable(frames []Frame, explicit []Mapping) (paths []string, lines []int) {
+	for _, f := range frames {
+		if _, _, covered := longestExplicit(f.Paths, explicit); f.eligible() && !covered {
+			paths, lines = append(paths, f.primary()), append(lines, f.Line)
+		}
+	}
+	return paths, lines
 }
 
 // longestExplicit returns the explicit mapping with the longest stack
