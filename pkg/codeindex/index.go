@@ -3,6 +3,7 @@ package codeindex
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -67,6 +68,11 @@ type Index struct {
 type projectStats struct {
 	eligible, linked, unmapped int
 	example                    string // a frame path no mapping covered
+	// suggestedBy is a frame path no mapping covered that suggested
+	// suggested; blockedBy a frame of its event under that stack prefix
+	// that is not a file there (why nothing was earned).
+	suggested              Mapping
+	suggestedBy, blockedBy string
 }
 
 // New returns an index over src. It reads nothing yet.
@@ -199,6 +205,7 @@ func (x *Index) Locate(ctx context.Context, project, release string, frames []Fr
 			loc.Links[i] = x.linkFrame(ctx, files, ref, repo.HTMLURL, f, explicit, pm, st)
 		}
 	}
+	x.noteBlocker(st, files, paths, lines)
 	x.saveLearned(ctx, repo.FullName, project, pm)
 	x.learnMu.Unlock()
 	for _, l := range loc.Links {
@@ -259,6 +266,9 @@ func (x *Index) linkFrame(ctx context.Context, files *Files, ref Ref, repoURL st
 		if st.example == "" {
 			st.example = f.primary()
 		}
+		if m, _, ok := files.suggest(f.primary()); ok && st.suggestedBy == "" {
+			st.suggested, st.suggestedBy = m, f.primary()
+		}
 		x.mu.Unlock()
 		return Link{}
 	}
@@ -289,6 +299,28 @@ func (x *Index) linkFrame(ctx context.Context, files *Files, ref Ref, repoURL st
 	}
 	pm.dirty = true
 	return x.linked(st, ref, repoURL, file, f.Line)
+}
+
+// noteBlocker finds, once per project and run, the frame of an event
+// that kept the mapping its other frame suggested from being earned: one
+// under the stack prefix that is not a file there, or is shorter than its
+// line.
+func (x *Index) noteBlocker(st *projectStats, files *Files, paths []string, lines []int) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if st.suggestedBy == "" || st.blockedBy != "" || !slices.Contains(paths, st.suggestedBy) {
+		return
+	}
+	for i, p := range paths {
+		q, ok := normPath(p)
+		if !ok || !hasPathPrefix(q, st.suggested.StackPrefix) || files.isSymlinkThrough(p, st.suggested) {
+			continue
+		}
+		if file := files.Through(p, st.suggested); file == "" || !files.mayHoldLine(file, lines[i]) {
+			st.blockedBy = p
+			return
+		}
+	}
 }
 
 func (x *Index) linked(st *projectStats, ref Ref, repoURL, file string, line int) Link {
