@@ -3,6 +3,7 @@ package codeindex
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -68,6 +69,11 @@ type Index struct {
 type projectStats struct {
 	eligible, linked, unmapped int
 	example                    string // a frame path no mapping covered
+	// suggestedBy is a frame path no mapping covered that suggested
+	// suggested; blockedBy a frame of its event under that stack prefix
+	// that is not a file there (why nothing was earned).
+	suggested              Mapping
+	suggestedBy, blockedBy string
 }
 
 // New returns an index over src. It reads nothing yet.
@@ -190,22 +196,17 @@ func (x *Index) Locate(ctx context.Context, project, release string, frames []Fr
 		Links: make([]Link, len(frames))}
 	x.learnMu.Lock()
 	pm := x.learnedFor(ctx, repo.FullName, project)
-	var paths []string
-	var lines []int
-	for _, f := range frames {
-		if f.eligible() {
-			paths, lines = append(paths, f.primary()), append(lines, f.Line)
-		}
-	}
+	explicit := x.projectMappings(project)
+	paths, lines := learnable(frames, explicit)
 	x.learn(pm, files, paths, lines, x.opt.Now().UTC())
 	pm.charged = map[string]bool{}
-	explicit := x.projectMappings(project)
 	st := x.stats(project)
 	for i, f := range frames {
 		if f.eligible() {
 			loc.Links[i] = x.linkFrame(ctx, files, ref, repo.HTMLURL, f, explicit, pm, st)
 		}
 	}
+	x.noteBlocker(st, files, paths, lines)
 	x.saveLearned(ctx, repo.FullName, project, pm)
 	x.learnMu.Unlock()
 	for _, l := range loc.Links {
@@ -266,6 +267,9 @@ func (x *Index) linkFrame(ctx context.Context, files *Files, ref Ref, repoURL st
 		if st.example == "" {
 			st.example = f.primary()
 		}
+		if m, _, ok := files.suggest(f.primary()); ok && st.suggestedBy == "" {
+			st.suggested, st.suggestedBy = m, f.primary()
+		}
 		x.mu.Unlock()
 		return Link{}
 	}
@@ -298,6 +302,28 @@ func (x *Index) linkFrame(ctx context.Context, files *Files, ref Ref, repoURL st
 	return x.linked(st, ref, repoURL, file, f.Line)
 }
 
+// noteBlocker finds, once per project and run, the frame of an event
+// that kept the mapping its other frame suggested from being earned: one
+// under the stack prefix that is not a file there, or is shorter than its
+// line.
+func (x *Index) noteBlocker(st *projectStats, files *Files, paths []string, lines []int) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if st.suggestedBy == "" || st.blockedBy != "" || !slices.Contains(paths, st.suggestedBy) {
+		return
+	}
+	for i, p := range paths {
+		q, ok := normPath(p)
+		if !ok || !hasPathPrefix(q, st.suggested.StackPrefix) || files.isSymlinkThrough(p, st.suggested) {
+			continue
+		}
+		if file := files.Through(p, st.suggested); file == "" || !files.mayHoldLine(file, lines[i]) {
+			st.blockedBy = p
+			return
+		}
+	}
+}
+
 func (x *Index) linked(st *projectStats, ref Ref, repoURL, file string, line int) Link {
 	x.mu.Lock()
 	st.linked++
@@ -306,6 +332,18 @@ func (x *Index) linked(st *projectStats, ref Ref, repoURL, file string, line int
 		line = 0
 	}
 	return Link{Path: file, Line: line, URL: ref.FileURL(repoURL, file, line)}
+}
+
+// learnable returns the paths and lines of the eligible frames no
+// explicit mapping covers: an explicit mapping says where its frames
+// live, so they are no evidence for a mapping of their own.
+func learnable(frames []Frame, explicit []Mapping) (paths []string, lines []int) {
+	for _, f := range frames {
+		if _, _, covered := longestExplicit(f.Paths, explicit); f.eligible() && !covered {
+			paths, lines = append(paths, f.primary()), append(lines, f.Line)
+		}
+	}
+	return paths, lines
 }
 
 // longestExplicit returns the explicit mapping with the longest stack

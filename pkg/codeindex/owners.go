@@ -111,6 +111,14 @@ func nothingLinked(project string, st *projectStats) string {
 	if st.example == "" {
 		return s + " (their files are not in the repository there, or are shorter than the frames' lines)"
 	}
+	if st.suggestedBy != "" {
+		why := "but its event's frames under that prefix do not all agree"
+		if st.blockedBy != "" {
+			why = fmt.Sprintf("but %s of the same event is not a file there (or is shorter than its line)", quote(st.blockedBy))
+		}
+		return s + fmt.Sprintf(" (%s suggests %s, %s, so no mapping was earned: such a frame is taken as a sign that the repository is not the project's code; if it is, set BSYNC_CODE_MAPPINGS=%s:%s=%s)",
+			quote(st.suggestedBy), DescribeMapping(st.suggested), why, project, st.suggested.StackPrefix, st.suggested.SourcePrefix)
+	}
 	return s + fmt.Sprintf(" (no code mapping covers a frame such as %s yet: one is earned when a frame's path ends in exactly one file of the repository by %d or more path segments; if this repository is the project's source, set BSYNC_CODE_MAPPINGS=%s:<the frame's path up to the repository's part>=<that part's folder in the repository>, e.g. %s:/srv/app/=backend/)",
 		quote(st.example), MinSuffixSegments, project, project)
 }

@@ -214,7 +214,8 @@ func (s *scenarioRepo) notSourceCase(t *testing.T) {
 	x := s.index(t, "")
 	front := []codeindex.Frame{py(3, "webpack:///./src/index.js"), py(5, "webpack:///./src/App.jsx")}
 	want(t, x.Locate(t.Context(), "frontend", "frontend@1.4.2", front), []string{"", ""})
-	if n := x.Notes(); !strings.Contains(strings.Join(n, "\n"), `such as "webpack:///./src/index.js"`) {
+	if n := strings.Join(x.Notes(), "\n"); !strings.Contains(n, `"webpack:///./src/index.js" suggests`) ||
+		!strings.Contains(n, "BSYNC_CODE_MAPPINGS=frontend:") {
 		t.Errorf("the hint names no example frame: %q", n)
 	}
 }
