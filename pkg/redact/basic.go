@@ -11,9 +11,13 @@ import (
 // Other words after "Basic" ("Basic realm=…", "basic auth failed") stay,
 // but for one a text cut short ends in (it may be a credential's start).
 
-// findBasic appends the Basic credentials that follow the word "Basic".
-func findBasic(s string, cut bool, out []span) []span {
-	for _, low := range []string{"asic", "ASIC"} {
+// bWordEnds returns where each standalone word "b"+rest ends in s
+// ("Basic", "Bearer"): its first letter in either case, the rest as rest
+// or as restUpper, no word character before it. Clean text allocates
+// nothing.
+func bWordEnds(s, rest, restUpper string) []int {
+	var ends []int
+	for _, low := range [2]string{rest, restUpper} {
 		for off := 0; ; {
 			i := strings.Index(s[off:], low)
 			if i < 0 {
@@ -24,24 +28,32 @@ func findBasic(s string, cut bool, out []span) []span {
 			if at == 0 || s[at-1] != 'b' && s[at-1] != 'B' || at > 1 && isWordByte(s[at-2]) {
 				continue
 			}
-			k := off
-			for k < len(s) && (s[k] == ' ' || s[k] == '\t') {
-				k++
+			ends = append(ends, off)
+		}
+	}
+	return ends
+}
+
+// findBasic appends the Basic credentials that follow the word "Basic".
+func findBasic(s string, cut bool, out []span) []span {
+	for _, off := range bWordEnds(s, "asic", "ASIC") {
+		k := off
+		for k < len(s) && (s[k] == ' ' || s[k] == '\t') {
+			k++
+		}
+		for w := 0; w < 2 && k > off; w++ { // "Basic <cred>", "basic auth <cred>"
+			e := k
+			for e < len(s) && (isAlnum(s[e]) || s[e] == '+' || s[e] == '/' || s[e] == '=') {
+				e++
 			}
-			for w := 0; w < 2 && k > off; w++ { // "Basic <cred>", "basic auth <cred>"
-				e := k
-				for e < len(s) && (isAlnum(s[e]) || s[e] == '+' || s[e] == '/' || s[e] == '=') {
-					e++
-				}
-				if e > k && userPassword(s[k:e]) || cut && e > k && e >= len(strings.TrimSuffix(s, "…")) && !ordinary(s[k:e]) {
-					out = append(out, span{k, e})
-					break
-				}
-				for k = e; k < len(s) && s[k] == ' '; k++ {
-				}
-				if k == e {
-					break
-				}
+			if e > k && userPassword(s[k:e]) || cut && e > k && e >= len(strings.TrimSuffix(s, "…")) && !ordinary(s[k:e]) {
+				out = append(out, span{k, e})
+				break
+			}
+			for k = e; k < len(s) && s[k] == ' '; k++ {
+			}
+			if k == e {
+				break
 			}
 		}
 	}

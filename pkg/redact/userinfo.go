@@ -145,33 +145,22 @@ func port(pass string) bool {
 // lines), unless what follows is an ordinary word: "Expected bearer
 // token in Authorization header" stays.
 func findBearer(s string, cut bool, out []span) []span {
-	for _, low := range []string{"earer", "EARER"} {
-		for off := 0; ; {
-			i := strings.Index(s[off:], low)
-			if i < 0 {
-				break
-			}
-			at := off + i
-			off = at + len(low)
-			if at == 0 || s[at-1] != 'b' && s[at-1] != 'B' || at > 1 && isWordByte(s[at-2]) {
-				continue
-			}
-			k := off
-			if k < len(s) && s[k] == ':' { // "Bearer: …", as a name of its own
-				k++
-			}
-			for k < len(s) && (s[k] == ' ' || s[k] == '\t') {
-				k++
-			}
-			e := k
-			for e < len(s) && (isAlnum(s[e]) || strings.ContainsRune("-._~+/=", rune(s[e]))) {
-				e++
-			}
-			if k == off || e == k || keep(s, value{k, e, false}, cut) {
-				continue
-			}
-			out = append(out, span{k, e})
+	for _, off := range bWordEnds(s, "earer", "EARER") {
+		k := off
+		if k < len(s) && s[k] == ':' { // "Bearer: …", as a name of its own
+			k++
 		}
+		for k < len(s) && (s[k] == ' ' || s[k] == '\t') {
+			k++
+		}
+		e := k
+		for e < len(s) && (isAlnum(s[e]) || strings.ContainsRune("-._~+/=", rune(s[e]))) {
+			e++
+		}
+		if k == off || e == k || keep(s, value{k, e, false}, cut) {
+			continue
+		}
+		out = append(out, span{k, e})
 	}
 	return out
 }
