@@ -1,9 +1,7 @@
 package syncer
 
 import (
-	"encoding/json"
 	"maps"
-	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -25,14 +23,7 @@ import (
 func TestRealEnvironmentsBreak(t *testing.T) {
 	g := peertest.GiteaServer(t)
 	b := peertest.BugsinkServer(t)
-	raw, err := os.ReadFile("../render/testdata/events/python-request-plain.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var event map[string]any
-	if err := json.Unmarshal(raw, &event); err != nil {
-		t.Fatal(err)
-	}
+	event := recordedEvent(t, "python-request-plain")
 	var flush func(t *testing.T)
 	pair := func(t *testing.T, first, second string) *realPair {
 		a := g.NewAccount(t)

@@ -1,8 +1,6 @@
 package syncer
 
 import (
-	"encoding/json"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -82,14 +80,7 @@ func labelNamesOf(gi *gitea.Issue) []string {
 func TestRealEnvironmentsHardened(t *testing.T) {
 	g := peertest.GiteaServer(t)
 	b := peertest.BugsinkServer(t)
-	raw, err := os.ReadFile("../render/testdata/events/python-request-plain.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var event map[string]any
-	if err := json.Unmarshal(raw, &event); err != nil {
-		t.Fatal(err)
-	}
+	event := recordedEvent(t, "python-request-plain")
 	pair := func(t *testing.T, first, second string) *realPair {
 		a := g.NewAccount(t)
 		return &realPair{t: t, b: b, gc: gitea.New(g.URL, a.Token, a.Login, a.Repo, apiclient.Options{Timeout: 20 * time.Second}),

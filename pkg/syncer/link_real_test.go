@@ -28,14 +28,7 @@ import (
 func TestRealLinkEnvironments(t *testing.T) {
 	g := peertest.GiteaServer(t)
 	b := peertest.BugsinkServer(t)
-	raw, err := os.ReadFile("../render/testdata/events/python-request-plain.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var event map[string]any
-	if err := json.Unmarshal(raw, &event); err != nil {
-		t.Fatal(err)
-	}
+	event := recordedEvent(t, "python-request-plain")
 	for _, order := range []string{"test first", "production first", "both before a sync"} {
 		t.Run(order, func(t *testing.T) {
 			a := g.NewAccount(t)
@@ -168,4 +161,19 @@ func realIssueIDs(t *testing.T, b *peertest.Bugsink, ps ...peertest.Project) []s
 		ids = append(ids, page.Results[0].ID)
 	}
 	return ids
+}
+
+// recordedEvent is one of the events recorded from real SDKs
+// (pkg/render/testdata/events), as JSON to send to a real Bugsink.
+func recordedEvent(t *testing.T, name string) map[string]any {
+	t.Helper()
+	raw, err := os.ReadFile("../render/testdata/events/" + name + ".json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var event map[string]any
+	if err := json.Unmarshal(raw, &event); err != nil {
+		t.Fatal(err)
+	}
+	return event
 }
