@@ -48,20 +48,21 @@ func TestRealCodeLinks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The minified request's issue has a frame under /srv/ that is not in
+	// the repository (its bundle), so its own frames earn no mapping: it
+	// is stored after a first run has earned one, so that its link does
+	// not hang on which issue a run takes first.
+	var first, later []string
 	for _, f := range events {
-		if strings.HasSuffix(f, ".issue.json") {
-			continue
+		switch {
+		case strings.HasSuffix(f, ".issue.json"):
+		case strings.HasSuffix(f, "-minified.json"):
+			later = append(later, f)
+		default:
+			first = append(first, f)
 		}
-		raw, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var ev map[string]any
-		if err := json.Unmarshal(raw, &ev); err != nil {
-			t.Fatal(err)
-		}
-		b.Store(t, p, ev)
 	}
+	storeEvents(t, b, p, first)
 
 	opts := apiclient.Options{Timeout: 30 * time.Second}
 	gc := gitea.New(g.URL, a.Token, a.Login, a.Repo, opts)
@@ -71,16 +72,43 @@ func TestRealCodeLinks(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	eng := &Engine{Bugsink: bugsink.New(b.URL, b.Token, opts), Gitea: gc, State: store, Now: time.Now,
-		Opts: Options{Projects: []string{p.Slug}, Version: "test", Render: render.Options{BugsinkURL: b.URL}},
-		Code: codeindex.New(gc, codeindex.Options{Assign: true})}
-	rep, err := eng.Run(t.Context())
+	newEngine := func() *Engine {
+		code := codeindex.New(gc, codeindex.Options{Assign: true})
+		code.Remember(store, true)
+		return &Engine{Bugsink: bugsink.New(b.URL, b.Token, opts), Gitea: gc, State: store, Now: time.Now,
+			Opts: Options{Projects: []string{p.Slug}, Version: "test", Render: render.Options{BugsinkURL: b.URL}},
+			Code: code}
+	}
+	rep, err := newEngine().Run(t.Context())
 	if err != nil || len(rep.Errors) > 0 || rep.Synced == 0 {
 		t.Fatalf("run: %v, synced %d, errors %v", err, rep.Synced, rep.Errors)
 	}
+	warnings := rep.Warnings
+	storeEvents(t, b, p, later)
+	rep, err = newEngine().Run(t.Context())
+	if err != nil || len(rep.Errors) > 0 || rep.Synced != 1 {
+		t.Fatalf("second run: %v, synced %d (want the minified request's issue alone), errors %v", err, rep.Synced, rep.Errors)
+	}
+	warnings = append(warnings, rep.Warnings...)
 	checkRealIssues(t, g, a, gc, pyOwner.Login, jsOwner.Login)
-	if w := strings.Join(rep.Warnings, "\n"); !strings.Contains(w, `names "`+reader.Login+`", who cannot be assigned`) {
+	if w := strings.Join(warnings, "\n"); !strings.Contains(w, `names "`+reader.Login+`", who cannot be assigned`) {
 		t.Errorf("the reader is not noted:\n%s", w)
+	}
+}
+
+// storeEvents stores the recorded events of files in project p.
+func storeEvents(t *testing.T, b *peertest.Bugsink, p peertest.Project, files []string) {
+	t.Helper()
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ev map[string]any
+		if err := json.Unmarshal(raw, &ev); err != nil {
+			t.Fatal(err)
+		}
+		b.Store(t, p, ev)
 	}
 }
 
