@@ -59,10 +59,9 @@ type releaseJSON struct {
 }
 
 // listReleases serves GET /releases/?project=<id> (releases/api_views.py):
-// newest first unless order=asc, by date_released. Bugsink keeps a release
-// with an empty version for events that name none, so a project with
-// events always lists at least that one; the fake dates it at the
-// project's first event.
+// newest first unless order=asc, by date_released; each release made by
+// the first event that named it (releases.go), "" by the first that named
+// none.
 func (s *Server) listReleases(w http.ResponseWriter, r *http.Request) {
 	raw := r.URL.Query().Get("project")
 	if raw == "" {
@@ -80,16 +79,7 @@ func (s *Server) listReleases(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rows := []releaseJSON{}
-	var first time.Time
-	for _, is := range s.issues {
-		if is.Project == pid && (first.IsZero() || is.FirstSeen.Before(first)) {
-			first = is.FirstSeen
-		}
-	}
-	if !first.IsZero() && !slices.Contains(s.releases[pid], "") {
-		rows = append(rows, releaseJSON{Version: "", DateReleased: first})
-	}
-	for _, v := range s.releases[pid] {
+	for _, v := range s.releaseVersions(pid) {
 		rows = append(rows, releaseJSON{Version: v, DateReleased: s.releasedAt[releaseKey(pid, v)]})
 	}
 	for i := range rows {
@@ -106,8 +96,6 @@ func (s *Server) listReleases(w http.ResponseWriter, r *http.Request) {
 	paginate(s, w, r, rows, func(r releaseJSON) string { return keyTime(r.DateReleased) }, desc)
 }
 
-func releaseKey(project int, version string) string { return strconv.Itoa(project) + "\x00" + version }
-
 // Ingest digests one new event of an issue at time at from release (""
 // for none), as Bugsink does: last_seen and the counts grow whatever the
 // state; a new release materialises "resolved by next release"; a resolved
@@ -120,22 +108,7 @@ func (s *Server) Ingest(issueID string, at time.Time, release string) bool {
 	s.repeatLastEventLocked(is, at)
 	ev := s.events[is.eventIDs[len(is.eventIDs)-1]]
 	ev.data = withRelease(ev.data, release)
-	if release != "" && !slices.Contains(s.releases[is.Project], release) {
-		if s.releases == nil {
-			s.releases = map[int][]string{}
-		}
-		s.releases[is.Project] = append(s.releases[is.Project], release)
-		if s.releasedAt == nil {
-			s.releasedAt = map[string]time.Time{}
-		}
-		s.releasedAt[releaseKey(is.Project, release)] = at.UTC()
-		for _, other := range s.issues {
-			if other.Project == is.Project && other.IsResolvedByNext {
-				other.fixedAt = append(other.fixedAt, release)
-				other.IsResolvedByNext = false
-			}
-		}
-	}
+	s.noteRelease(is.Project, release, at)
 	regressed := s.isRegression(is, release)
 	if regressed {
 		reopen(is)

@@ -90,6 +90,8 @@ func (s *Server) AddIssue(slug string, spec IssueSpec) string {
 			}
 			data, _ = json.Marshal(payload)
 		}
+		// The first event made the release it names (releases.go).
+		s.noteRelease(p.ID, payloadRelease(data), spec.FirstSeen)
 		s.addEventLocked(is, data, spec.LastSeen)
 	} else {
 		is.StoredEventCount = 0

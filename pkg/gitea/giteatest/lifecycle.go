@@ -47,14 +47,13 @@ func (s *Server) OnIssueRead(f func(is *Issue, reads int)) {
 	s.onRead = f
 }
 
-// CloseIssueAt closes an issue as a person would, at time at.
+// CloseIssueAt closes an issue as a person would (PersonLogin on the
+// timeline), at time at.
 func (s *Server) CloseIssueAt(number int, at time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if is := s.issue(number); is != nil && is.State != "closed" {
-		at = at.UTC()
-		is.State, is.ClosedAt, is.UpdatedAt = "closed", &at, at
-		s.notify()
+	if is := s.issue(number); is != nil && s.setState(is, "closed", at, PersonLogin) {
+		is.UpdatedAt = at.UTC()
 	}
 }
 

@@ -32,6 +32,11 @@
 //     with ids of their own; a tree answers no blob or tree ids.
 //   - no-exclusive: adding an exclusive (scoped) label does not remove the
 //     issue's other labels of its scope.
+//   - containment: which commits a ref contains is what a test declares
+//     (fixes.go ContainCommits; a ref contains itself), not a commit
+//     graph, and a compare whose base lacks its head counts one commit
+//     (Gitea counts each commit since the merge base); pull requests
+//     exist only as CloseByPullRequest makes them, merged.
 package giteatest
 
 import (
@@ -99,6 +104,7 @@ type Server struct {
 	git         *codeState // code.go
 	treePerPage int
 	onTreePage  func(page int) map[string]string // code.go
+	fix         *fixState                        // fixes.go
 }
 
 // Label is a stored label (colour kept with '#', as Gitea stores it).
@@ -126,6 +132,9 @@ type Issue struct {
 	// does; like Gitea's API, the fake neither serves it nor honours one
 	// sent with an edit (lifecycle.go).
 	ContentVersion int
+	// Pull marks a pull request (fixes.go); the fake lists only issues,
+	// as type=issues asks.
+	Pull bool
 }
 
 // Comment is a stored issue comment.
@@ -275,6 +284,8 @@ func (s *Server) serveRepo(w http.ResponseWriter, r *http.Request, tok string) {
 		s.listComments(w, num(reComments, rest))
 	case reIssueLbls.MatchString(rest):
 		s.addLabels(w, r, num(reIssueLbls, rest))
+	case reTimeline.MatchString(rest):
+		s.listTimeline(w, r, num(reTimeline, rest))
 	default:
 		s.serveCode(w, r, rest)
 	}
@@ -296,6 +307,10 @@ func (s *Server) serveCode(w http.ResponseWriter, r *http.Request, rest string) 
 		s.getBranch(w, strings.TrimPrefix(rest, "/branches/"))
 	case rest == "/assignees":
 		s.listAssignees(w)
+	case rePull.MatchString(rest):
+		s.getPull(w, num(rePull, rest))
+	case strings.HasPrefix(rest, "/compare/"):
+		s.compare(w, strings.TrimPrefix(rest, "/compare/"))
 	default:
 		s.getRaw(w, r, strings.TrimPrefix(rest, "/raw/"))
 	}
@@ -315,6 +330,8 @@ func repoRoutes(rest string) string {
 		return "GET POST"
 	case reIssueLbls.MatchString(rest):
 		return "POST"
+	case reTimeline.MatchString(rest), rePull.MatchString(rest), strings.HasPrefix(rest, "/compare/") && len(rest) > len("/compare/"):
+		return "GET" // fixes.go
 	case reTree.MatchString(rest), reCommit.MatchString(rest), rest == "/tags", rest == "/assignees",
 		strings.HasPrefix(rest, "/tags/") && len(rest) > len("/tags/"),
 		strings.HasPrefix(rest, "/branches/") && len(rest) > len("/branches/"),
@@ -408,7 +425,7 @@ func (s *Server) issueJSON(is *Issue) map[string]any {
 		"html_url":   fmt.Sprintf("%s/%s/%s/issues/%d", s.URL, s.owner, s.repo, is.Number),
 		"url":        fmt.Sprintf("%s/api/v1/repos/%s/%s/issues/%d", s.URL, s.owner, s.repo, is.Number),
 		"created_at": is.CreatedAt.Format(time.RFC3339), "updated_at": is.UpdatedAt.Format(time.RFC3339),
-		"closed_at": closedAt(is.ClosedAt), "pull_request": nil, "user": map[string]any{"login": "bsync"},
+		"closed_at": closedAt(is.ClosedAt), "pull_request": s.pullJSON(is), "user": map[string]any{"login": "bsync"},
 		"repository": map[string]any{"name": s.repo, "owner": s.owner, "full_name": s.owner + "/" + s.repo},
 		"assignees":  s.assigneesJSON(is.Assignees),
 	}
@@ -458,7 +475,7 @@ func (s *Server) getRepo(w http.ResponseWriter, tok string) {
 func (s *Server) openCount() int {
 	n := 0
 	for _, is := range s.issues {
-		if is.State == "open" {
+		if is.State == "open" && !is.Pull {
 			n++
 		}
 	}
@@ -607,12 +624,13 @@ func (s *Server) createIssue(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	if body.Closed {
-		is.State = "closed"
-		is.ClosedAt = &now
-	}
 	s.issues = append(s.issues, is)
 	s.notify()
+	if body.Closed {
+		// routers/api/v1/repo/issue.go CreateIssue closes it after the
+		// create, which writes a close entry (fixes.go).
+		s.setState(is, "closed", now, s.owner)
+	}
 	writeJSON(w, 201, s.issueJSON(is))
 }
 
@@ -654,16 +672,8 @@ func (s *Server) editIssue(w http.ResponseWriter, r *http.Request, n int) {
 	now := s.now()
 	if body.State != nil {
 		switch *body.State {
-		case "open":
-			if is.State != "open" {
-				s.notify()
-			}
-			is.State, is.ClosedAt = "open", nil
-		case "closed":
-			if is.State != "closed" {
-				is.State, is.ClosedAt = "closed", &now
-				s.notify()
-			}
+		case "open", "closed":
+			s.setState(is, *body.State, now, s.owner) // fixes.go
 		default:
 			s.apiError(w, 412, "unknown state: "+*body.State)
 			return
@@ -701,6 +711,7 @@ func (s *Server) addComment(w http.ResponseWriter, r *http.Request, n int) {
 	s.nextComment++
 	s.comments[n] = append(s.comments[n], c)
 	is.UpdatedAt = s.now()
+	s.addEntry(n, timelineEntry{id: c.ID, typ: "comment", at: is.UpdatedAt, login: s.owner, body: c.Body})
 	s.notify()
 	writeJSON(w, 201, s.commentJSON(n, c))
 }
@@ -798,7 +809,7 @@ func (s *Server) listIssues(w http.ResponseWriter, r *http.Request) {
 	var rows []*Issue
 	for i := len(s.issues) - 1; i >= 0; i-- {
 		is := s.issues[i]
-		if state != "all" && is.State != state {
+		if is.Pull || state != "all" && is.State != state {
 			continue
 		}
 		if q != "" {

@@ -62,20 +62,16 @@ func (s *Server) Comments(number int) []Comment {
 	return append([]Comment(nil), s.comments[number]...)
 }
 
-// SetIssueState opens or closes an issue, as a person in the UI would.
+// SetIssueState opens or closes an issue, as a person in the UI would
+// (PersonLogin on the timeline). Closing a closed issue again moves its
+// closed_at to now and writes no entry.
 func (s *Server) SetIssueState(number int, state string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if is := s.issue(number); is != nil {
-		if is.State != state {
-			s.notify() // a person's close or reopen notifies watchers too
-		}
-		is.State = state
-		if state == "closed" {
+		if !s.setState(is, state, s.now(), PersonLogin) && state == "closed" {
 			now := s.now()
 			is.ClosedAt = &now
-		} else {
-			is.ClosedAt = nil
 		}
 	}
 }
