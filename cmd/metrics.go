@@ -54,7 +54,7 @@ func writeMetrics(path string, m runMetrics) error {
 		for result, n := range map[string]int{
 			"synced": r.Synced, "skipped": r.Skipped, "failed": r.Failed, "regressed": r.Regressed,
 			"re_resolved": r.Resolved, "deferred": r.Deferred, "below_threshold": r.BelowThreshold,
-			"adopted": r.Adopted, "linked": r.Linked, "created": r.NewIssues, "muted_ignored": r.Muted, "recurring": r.Recurring, "reopened_in_bugsink": r.ReopenedInBugsink,
+			"adopted": r.Adopted, "linked": r.Linked, "created": r.NewIssues, "muted_ignored": r.Muted, "recurring": r.Recurring, "awaiting_fix": r.AwaitingFix, "reopened_in_bugsink": r.ReopenedInBugsink,
 		} {
 			issues.WithLabelValues(result).Set(float64(n))
 		}

@@ -17,8 +17,8 @@ func printSyncTable(w io.Writer, rep *syncer.Report) {
 	if rep.Pass != "" {
 		mode += " (" + rep.Pass + " pass)"
 	}
-	fmt.Fprintf(tw, "%s: %s %d, %s %d, skipped %d, failed %d, regressed %d, recurring %d, reopened in bugsink %d, re-resolved %d, deferred %d, below threshold %d, muted ignored %d in %d ms\n\n",
-		mode, created, rep.NewIssues, linked, rep.Linked, rep.Skipped, rep.Failed, rep.Regressed, rep.Recurring, rep.ReopenedInBugsink, rep.Resolved, rep.Deferred, rep.BelowThreshold, rep.Muted, rep.DurationMS)
+	fmt.Fprintf(tw, "%s: %s %d, %s %d, skipped %d, failed %d, regressed %d, recurring %d, awaiting fix %d, reopened in bugsink %d, re-resolved %d, deferred %d, below threshold %d, muted ignored %d in %d ms\n\n",
+		mode, created, rep.NewIssues, linked, rep.Linked, rep.Skipped, rep.Failed, rep.Regressed, rep.Recurring, rep.AwaitingFix, rep.ReopenedInBugsink, rep.Resolved, rep.Deferred, rep.BelowThreshold, rep.Muted, rep.DurationMS)
 	fmt.Fprintf(tw, "PROJECT\tPASS\tSEEN\tUNRESOLVED\t%s\t%s\tSKIPPED\tFAILED\tDEFERRED\tBELOW\n", strings.ToUpper(created), strings.ToUpper(linked))
 	for _, p := range rep.Projects {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", p.Slug, p.Pass, p.Seen, p.Unresolved, p.NewIssues, p.Linked, p.Skipped, p.Failed, p.Deferred, p.Below)

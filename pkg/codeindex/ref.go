@@ -132,3 +132,9 @@ func commitCandidate(release string) string {
 }
 
 func isDigit(b byte) bool { return b >= '0' && b <= '9' }
+
+// ReleaseRefs are the refs a release can stand for in the repository,
+// best first: the tag names of releaseCandidates, among them a commit id
+// when the release is one. Empty for an empty release or one over 200
+// characters.
+func ReleaseRefs(release string) []string { return releaseCandidates(release) }

@@ -62,3 +62,26 @@ func replaceBetween(body, start, end, section string) (string, bool) {
 	}
 	return body[:i] + section + body[stop:], true
 }
+
+// maxAwaitingReleases bounds the releases the awaiting line names.
+const maxAwaitingReleases = 5
+
+// WithAwaiting adds to a figures section the line that says the error is
+// still seen on releases without the fix of the close (none: the
+// section as it is). Release names come from error reports: each is
+// shown as code, redacted.
+func WithAwaiting(section string, releases []string) string {
+	if len(releases) == 0 || !strings.HasSuffix(section, FiguresEnd+"\n") {
+		return section
+	}
+	names := make([]string, 0, min(len(releases), maxAwaitingReleases))
+	for _, r := range releases[:min(len(releases), maxAwaitingReleases)] {
+		names = append(names, codeSpan(untrusted(truncateBytes(r, 200)), false))
+	}
+	if len(releases) > maxAwaitingReleases {
+		names = append(names, fmt.Sprintf("and %d more", len(releases)-maxAwaitingReleases))
+	}
+	line := "- **Since the close**: seen again only on releases without the fix: " + strings.Join(names, ", ") +
+		" (not news: an event from a release with the fix is)\n"
+	return strings.TrimSuffix(section, FiguresEnd+"\n") + line + FiguresEnd + "\n"
+}

@@ -3,6 +3,7 @@ package syncer
 import (
 	"context"
 	"errors"
+	"slices"
 	"sort"
 	"time"
 
@@ -18,6 +19,8 @@ type bugRow struct {
 	render.EnvRow
 	recurrences  int
 	lastRecurred time.Time
+	// awaiting are the releases without the fix it came back from.
+	awaiting []string
 }
 
 // newRow is the row of a Bugsink issue being recorded now.
@@ -32,7 +35,8 @@ func recordRow(id, env string, rec syncstate.Record) bugRow {
 		env = rec.Environment
 	}
 	return bugRow{EnvRow: render.EnvRow{IssueID: id, Env: env, Project: rec.Project, FirstSeen: rec.FirstSeen,
-		LastSeen: rec.LastSeen, Count: rec.EventCount}, recurrences: rec.Recurrences, lastRecurred: rec.LastRecurred}
+		LastSeen: rec.LastSeen, Count: rec.EventCount}, recurrences: rec.Recurrences, lastRecurred: rec.LastRecurred,
+		awaiting: awaitingReleases(rec)}
 }
 
 // errBodyChanged means a person edited the body while bsync was about to
@@ -107,8 +111,14 @@ func (w *writer) bugRows(ctx context.Context, members map[string]string, self bu
 func sumFigures(rows []bugRow) string {
 	var sum bugsink.Issue
 	var last time.Time
+	var awaiting []string
 	recurrences := 0
 	for _, r := range rows {
+		for _, a := range r.awaiting {
+			if !slices.Contains(awaiting, a) {
+				awaiting = append(awaiting, a)
+			}
+		}
 		if sum.FirstSeen.IsZero() || (!r.FirstSeen.IsZero() && r.FirstSeen.Before(sum.FirstSeen)) {
 			sum.FirstSeen = r.FirstSeen
 		}
@@ -121,7 +131,16 @@ func sumFigures(rows []bugRow) string {
 		sum.DigestedEventCount += r.Count
 		recurrences += r.recurrences
 	}
-	return render.FiguresSection(sum, last, recurrences)
+	return render.WithAwaiting(render.FiguresSection(sum, last, recurrences), awaiting)
+}
+
+// awaitingReleases are the releases a mapped issue awaiting its fix was
+// seen on (none when it is not awaiting one).
+func awaitingReleases(rec syncstate.Record) []string {
+	if !rec.AwaitingFix() {
+		return nil
+	}
+	return rec.ReleasesWithout
 }
 
 // refreshFiguresOf rewrites the figures of a mapped issue that came back:
@@ -129,7 +148,7 @@ func sumFigures(rows []bugRow) string {
 // several environments, its row and the figures summed over the rows.
 func (w *writer) refreshFiguresOf(ctx context.Context, gi *gitea.Issue, is bugsink.Issue, rec syncstate.Record) (bool, string, error) {
 	if rec.BugID == "" {
-		return w.refreshFigures(ctx, gi, is.ID, render.FiguresSection(is, rec.LastRecurred, rec.Recurrences))
+		return w.refreshFigures(ctx, gi, is.ID, render.WithAwaiting(render.FiguresSection(is, rec.LastRecurred, rec.Recurrences), awaitingReleases(rec)))
 	}
 	b, _, err := w.State.Bug(ctx, rec.BugID)
 	if err != nil {

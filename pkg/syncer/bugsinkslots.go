@@ -51,3 +51,11 @@ func (s slottedBugsink) Comment(ctx context.Context, ref, text string) error {
 	_, err := slotted(ctx, s, func() (struct{}, error) { return done(s.BugsinkAPI.Comment(ctx, ref, text)) })
 	return err
 }
+
+func (s slottedBugsink) IssueEvents(ctx context.Context, issueID string, limit int) ([]bugsink.EventRef, error) {
+	return slotted(ctx, s, func() ([]bugsink.EventRef, error) { return s.BugsinkAPI.IssueEvents(ctx, issueID, limit) })
+}
+
+func (s slottedBugsink) Event(ctx context.Context, id string) (*bugsink.Event, error) {
+	return slotted(ctx, s, func() (*bugsink.Event, error) { return s.BugsinkAPI.Event(ctx, id) })
+}

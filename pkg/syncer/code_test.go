@@ -89,14 +89,15 @@ func TestSyncLinksFramesAndAssignsOwnersAtCreateOnly(t *testing.T) {
 }
 
 // checkReassignmentStands reassigns an issue as a person would, closes it,
-// lets its error come back, and runs again: the regression reopens it and
+// lets its error come back from a newer release, and runs again: the regression reopens it and
 // leaves the assignees alone.
 func checkReassignmentStands(t *testing.T, e *env, number int, bugsinkID string) {
 	t.Helper()
 	e.gt.SetAssignees(number, []string{"someone"})
-	e.gt.SetIssueState(number, "closed")
+	e.gt.CloseIssueAt(number, e.now)
+	// Back from a release Bugsink first sees after the close: news.
 	e.now = e.now.Add(time.Hour)
-	e.bs.Regress(bugsinkID, e.now)
+	e.bs.Ingest(bugsinkID, e.now, "1.4.3")
 	eng := e.engine(Options{})
 	eng.Code = codeindex.New(e.gc, codeindex.Options{Assign: true})
 	rep, err := eng.Run(t.Context())

@@ -52,6 +52,9 @@ const (
 	actRecur action = "recur quietly"
 	// actRegress: back after a close: one comment and the reopen.
 	actRegress action = "report regression"
+	// actAwaitFix: back after a close from releases that do not contain
+	// the fix: quiet, figures kept current, left unresolved in Bugsink.
+	actAwaitFix action = "await the fix"
 	// actRegressWontFix: back after a close as won't fix: one comment, the
 	// issue stays closed.
 	actRegressWontFix action = "report regression, stay closed"
@@ -73,6 +76,9 @@ const (
 	// needBugFiled: read whether the bug has its Gitea issue (for an issue
 	// below the occurrence threshold, which only joins).
 	needBugFiled action = "need bug filed"
+	// needFix: find the fix of the Gitea issue's close and judge the
+	// releases the issue came back from (fix.go).
+	needFix action = "need fix"
 	// needClaimant: find the Gitea issue of another issue's claim on the
 	// bug (its mapping, else its marker in Gitea).
 	needClaimant action = "need claimant"
@@ -102,7 +108,10 @@ type facts struct {
 	// below BSYNC_MIN_OCCURRENCES (which only joins a bug filed already);
 	// nil: not read.
 	bugFiled *bool
-	now      time.Time
+	// fix is what the fix stage found of a return after a close (nil: not
+	// judged yet).
+	fix *fixFacts
+	now time.Time
 }
 
 // lookupFacts is what a search of Gitea for an issue's marker found.
@@ -159,6 +168,8 @@ type bugIssueFacts struct {
 	// filed is when the bug's first issue was recorded (its earliest
 	// member's synced_at, else the Gitea issue's creation).
 	filed time.Time
+	// wontFix: it carries a won't-fix label.
+	wontFix bool
 }
 
 // claimantFacts is where the claimant's Gitea issue was found (0: not).
@@ -180,6 +191,9 @@ type decision struct {
 	// before are the environments the bug was seen in before, for the
 	// escape comment.
 	before []string
+	// awaitFix: a join after a close from a release without the fix: the
+	// mapping records it, and the issue is left unresolved in Bugsink.
+	awaitFix bool
 }
 
 // decide says what one Bugsink issue needs, from what is known of it.
@@ -214,7 +228,7 @@ func decideMapped(f facts, o *Options) decision {
 		back = f.event.release != *rec.ResolvedRelease
 	}
 	if !back && rec.PendingClose == "" {
-		return unresolvedAgain(rec, o)
+		return unresolvedAgain(f, rec, o)
 	}
 	resolve := !o.NoResolve && rec.ReopenedAt.IsZero()
 	g := f.gitea
@@ -223,8 +237,10 @@ func decideMapped(f facts, o *Options) decision {
 		return decision{action: needGitea, reason: "seen again since it was recorded: its Gitea issue decides"}
 	case g.closed && rec.ReportedClose != g.close && g.wontFix:
 		return decision{action: actRegressWontFix, resolve: resolve, reason: "back after a close as won't fix: one comment, and the issue stays closed"}
+	case g.closed && rec.ReportedClose != g.close && rec.PendingClose != g.close:
+		return judgeReturn(f.fix, resolve)
 	case g.closed && rec.ReportedClose != g.close:
-		return decision{action: actRegress, resolve: resolve, reason: "back after a close that was not reported yet: a regression, one comment and the reopen"}
+		return decision{action: actRegress, resolve: resolve, reason: "back after a close whose report is under way: a regression, one comment and the reopen"}
 	case !g.closed && rec.PendingClose != "" && rec.ReopeningClose == rec.PendingClose:
 		return decision{action: actFinishRegression, resolve: resolve, reason: "bsync reopened it for a close and stopped: the comment is made sure of and the regression counted"}
 	case !g.closed && rec.PendingClose != "":
@@ -235,13 +251,44 @@ func decideMapped(f facts, o *Options) decision {
 	return decision{action: actRecur, resolve: resolve, reason: "back while its Gitea issue is open: not news, figures kept current"}
 }
 
+// judgeReturn is a return after a close that was not reported yet, by
+// the releases it came from (docs/regressions.md, "Releases").
+func judgeReturn(fix *fixFacts, resolve bool) decision {
+	switch {
+	case fix == nil:
+		return decision{action: needFix, reason: "back after a close: the fix and the releases it came back from decide"}
+	case fix.verdict == fixNotShipped:
+		return decision{action: actAwaitFix, reason: "back after a close from " + releaseName(fix.release) + ", which does not contain the fix (" + fix.why + "): quiet until the fix ships, left unresolved in Bugsink"}
+	case fix.verdict == fixShipped:
+		return decision{action: actRegress, resolve: resolve, reason: "back after a close from " + releaseName(fix.release) + ", which contains the fix (" + fix.why + "): a regression, one comment and the reopen"}
+	}
+	return decision{action: actRegress, resolve: resolve, reason: "back after a close, and whether its release contains the fix cannot be told (" + fix.why + "): a regression, as any return after a close"}
+}
+
+// releaseName names a release in a reason.
+func releaseName(r string) string {
+	if r == "" {
+		return "an event without a release"
+	}
+	return "release " + r
+}
+
+// fixQuiet is how long an issue awaiting its fix must go without an
+// event before bsync resolves it in Bugsink: the old release stopped
+// reporting it (it was replaced, or the code path is no longer taken).
+const fixQuiet = 24 * time.Hour
+
 // unresolvedAgain is a mapped issue found unresolved with no new event.
-func unresolvedAgain(rec *syncstate.Record, o *Options) decision {
+func unresolvedAgain(f facts, rec *syncstate.Record, o *Options) decision {
 	switch {
 	case o.NoResolve:
 		return decision{action: actSkip, reason: "not seen again, and left unresolved by the options"}
 	case !rec.ReopenedAt.IsZero():
 		return decision{action: actSkip, reason: "a person reopened it in Bugsink: left alone"}
+	case rec.AwaitingFix() && f.now.Sub(f.issue.LastSeen) < fixQuiet:
+		return decision{action: actSkip, reason: "awaiting its fix, and seen on a release without it within the last day: left unresolved in Bugsink"}
+	case rec.AwaitingFix():
+		return decision{action: actResolveAgain, reason: "awaiting its fix, and not seen for a day: the old release stopped reporting it, so it is resolved"}
 	case !rec.ResolvedAt.IsZero():
 		return decision{action: actRespectReopen, reason: "unresolved with no new event after bsync's resolve took: a person reopened it, counted once and never resolved again"}
 	}
@@ -323,8 +370,19 @@ func decideBug(f facts, o *Options) decision {
 		return d
 	}
 	if key, why := joinReturn(b.issue.closed, b.issue.close, f.issue.LastSeen); key != "" {
+		switch {
+		case !b.issue.wontFix && f.fix == nil:
+			return decision{action: needFix, number: number, reason: "its bug's Gitea issue is closed and the error was " + why + ": the fix and its release decide"}
+		case !b.issue.wontFix && f.fix.verdict == fixNotShipped:
+			d.awaitFix, d.resolve = true, false
+			d.reason = "its bug's Gitea issue is closed and the error was " + why + ", from " + releaseName(f.fix.release) + " without the fix (" + f.fix.why + "): joined quietly, left unresolved in Bugsink until the fix ships"
+			return d
+		}
 		d.action, d.close = actJoinReturn, key
 		d.reason = "its bug's Gitea issue is closed and the error was " + why + ": a return, one comment and the reopen as for any regression"
+		if f.fix != nil && f.fix.verdict == fixShipped {
+			d.reason = "its bug's Gitea issue is closed and the error was " + why + ", from " + releaseName(f.fix.release) + " with the fix (" + f.fix.why + "): a return, one comment and the reopen"
+		}
 		return d
 	}
 	ef := escapeFacts{env: f.link.place.Env, firstSeen: f.issue.FirstSeen, filed: b.issue.filed, known: append([]string(nil), b.issue.envs...)}

@@ -47,6 +47,19 @@ var (
 	closed   = &giteaFacts{closed: true, close: closeA} // closed, not reported
 )
 
+// The fix of a close, as the fix stage judges a return's releases.
+var (
+	shipped    = &fixFacts{verdict: fixShipped, commit: "6d732a7e1e", release: "1.0.1", why: "v1.0.1 contains the fix 6d732a7e1e"}
+	notShipped = &fixFacts{verdict: fixNotShipped, commit: "6d732a7e1e", release: "1.0.0", why: "v1.0.0 does not contain the fix 6d732a7e1e", without: []string{"1.0.0"}}
+	cannotTell = &fixFacts{verdict: fixUnknown, why: "the event names no release"}
+)
+
+// awaiting is a mapping whose issue came back after closeA from 1.0.0,
+// without the fix, and was left unresolved.
+func awaiting(r *syncstate.Record) {
+	r.FixClose, r.FixCommit, r.ReleasesWithout, r.ResolvedAt = closeA, "6d732a7e1e", []string{"1.0.0"}, time.Time{}
+}
+
 func reported(r *syncstate.Record)         { r.ReportedClose = closeA }
 func neverResolved(r *syncstate.Record)    { r.ResolvedAt = time.Time{} }
 func reopenedByPerson(r *syncstate.Record) { r.ReopenedAt = t0.Add(-time.Hour) }
@@ -56,6 +69,9 @@ func linked(env string, bug *bugFacts) facts {
 	return facts{issue: listed(t0, 3), event: &eventFacts{level: "error"},
 		link: linkInfo{bug: "b1", place: envlink.Place{Component: "backend", Env: env}}, bug: bug}
 }
+
+// withFix is f with the fix stage's verdict.
+func withFix(f facts, fix *fixFacts) facts { f.fix = fix; return f }
 
 type decideRow struct {
 	doc    string // the document whose rule the row states
@@ -88,8 +104,26 @@ func decideRows() []decideRow {
 		// regressions.md: a return, by the Gitea issue's state
 		{doc: reg, rule: "An error back while its Gitea issue is open is not news: no comment, its figures kept current, resolved in Bugsink again (recurring)",
 			f: facts{issue: backNow, entry: mapped(nil), gitea: open}, want: actRecur, check: resolves, expect: "resolved again"},
-		{doc: reg, rule: "An error back after its Gitea issue was closed is a regression: one comment and the reopen (regressed)",
-			f: facts{issue: backNow, entry: mapped(nil), gitea: closed}, want: actRegress, check: resolves, expect: "resolved again"},
+		{doc: reg, rule: "An error back after its Gitea issue was closed is judged by its releases first: the fix and the releases decide",
+			f: facts{issue: backNow, entry: mapped(nil), gitea: closed}, want: needFix},
+		{doc: reg, rule: "An error back after its Gitea issue was closed, from a release that contains the fix, is a regression: one comment and the reopen (regressed)",
+			f: facts{issue: backNow, entry: mapped(nil), gitea: closed, fix: shipped}, want: actRegress, check: resolves, expect: "resolved again"},
+		{doc: reg, rule: "An error back after its Gitea issue was closed, only from releases without the fix, is quiet: no comment, no reopen, figures kept, left unresolved in Bugsink (awaiting_fix)",
+			f: facts{issue: backNow, entry: mapped(nil), gitea: closed, fix: notShipped}, want: actAwaitFix, check: staysResolved, expect: "left unresolved"},
+		{doc: reg, rule: "When it cannot be told whether a return's release contains the fix, the return is a regression, as before releases were judged",
+			f: facts{issue: backNow, entry: mapped(nil), gitea: closed, fix: cannotTell}, want: actRegress, check: resolves, expect: "resolved again"},
+		{doc: reg, rule: "An issue awaiting its fix that comes back again is judged again (a release with the fix may have arrived)",
+			f: facts{issue: backNow, entry: mapped(awaiting), gitea: closed}, want: needFix},
+		{doc: reg, rule: "An issue awaiting its fix, not seen again, is left unresolved while its last event is less than a day old",
+			f: facts{issue: listed(t0.Add(-2*time.Hour), 5), entry: mapped(func(r *syncstate.Record) { awaiting(r); r.LastSeen = t0.Add(-2 * time.Hour) })}, want: actSkip},
+		{doc: reg, rule: "An issue awaiting its fix, not seen for a day, is resolved: the old release stopped reporting it",
+			f: facts{issue: listed(t0.Add(-25*time.Hour), 5), entry: mapped(func(r *syncstate.Record) { awaiting(r); r.LastSeen = t0.Add(-25 * time.Hour) })}, want: actResolveAgain},
+		{doc: reg, rule: "An issue awaiting its fix whose Gitea issue a person reopened is an open issue again: its return is recurring and resolved",
+			f: facts{issue: backNow, entry: mapped(awaiting), gitea: open}, want: actRecur, check: resolves, expect: "resolved again"},
+		{doc: reg, rule: "An issue awaiting the fix of one close whose Gitea issue was reopened and closed again is judged against the new close",
+			f: facts{issue: backNow, entry: mapped(awaiting), gitea: &giteaFacts{closed: true, close: closeB}}, want: needFix},
+		{doc: reg, rule: "A won't-fix close has no fix to await: its return is the one comment, whatever the release",
+			f: facts{issue: backNow, entry: mapped(nil), gitea: wontFix, fix: notShipped}, want: actRegressWontFix},
 		{doc: reg, rule: "A closed issue with a won't-fix label gets the one comment and stays closed",
 			f: facts{issue: backNow, entry: mapped(nil), gitea: wontFix}, want: actRegressWontFix},
 		{doc: reg, rule: "Each close is reported once: further returns while a won't-fix issue stays closed are recurring",
@@ -97,7 +131,7 @@ func decideRows() []decideRow {
 		{doc: reg, rule: "Each close is reported once: further returns while the reopened issue stays open are recurring",
 			f: facts{issue: backNow, entry: mapped(reported), gitea: open}, want: actRecur},
 		{doc: reg, rule: "Closing it again and seeing the error again is news again",
-			f: facts{issue: backNow, entry: mapped(reported), gitea: &giteaFacts{closed: true, close: closeB}}, want: actRegress},
+			f: facts{issue: backNow, entry: mapped(reported), gitea: &giteaFacts{closed: true, close: closeB}, fix: shipped}, want: actRegress},
 		{doc: reg, rule: "A mapped issue's Gitea issue is read before anything is decided about its return",
 			f: facts{issue: backNow, entry: mapped(nil)}, want: needGitea},
 		// regressions.md: unresolved without a newer last_seen
@@ -106,7 +140,7 @@ func decideRows() []decideRow {
 		{doc: reg, rule: "An issue a person reopened in Bugsink is never resolved by bsync again",
 			f: facts{issue: notSince, entry: mapped(reopenedByPerson)}, want: actSkip},
 		{doc: reg, rule: "An issue a person reopened in Bugsink still has its regressions reported, and is not resolved after them",
-			f: facts{issue: backNow, entry: mapped(reopenedByPerson), gitea: closed}, want: actRegress, check: staysResolved, expect: "left unresolved"},
+			f: facts{issue: backNow, entry: mapped(reopenedByPerson), gitea: closed, fix: shipped}, want: actRegress, check: staysResolved, expect: "left unresolved"},
 		{doc: reg, rule: "An issue a person reopened in Bugsink still has its figures kept current, and is not resolved after them",
 			f: facts{issue: backNow, entry: mapped(reopenedByPerson), gitea: open}, want: actRecur, check: staysResolved, expect: "left unresolved"},
 		{doc: reg, rule: "Unresolved with no newer last_seen and no resolve recorded: the resolve did not take and is retried",
@@ -133,7 +167,7 @@ func decideRows() []decideRow {
 				gitea: giteaFactsOf(&gitea.Issue{State: "closed", UpdatedAt: closedAt}, syncstate.Record{ReportedClose: updatedKey + closeA}, nil)}, want: actRecur},
 		{doc: reg, rule: "Closed without a close time, a new close (a newer updated_at) is news again",
 			f: facts{issue: backNow, entry: mapped(func(r *syncstate.Record) { r.ReportedClose = updatedKey + closeA }),
-				gitea: giteaFactsOf(&gitea.Issue{State: "closed", UpdatedAt: t0.Add(-10 * time.Minute)}, syncstate.Record{ReportedClose: updatedKey + closeA}, nil)}, want: actRegress},
+				gitea: giteaFactsOf(&gitea.Issue{State: "closed", UpdatedAt: t0.Add(-10 * time.Minute)}, syncstate.Record{ReportedClose: updatedKey + closeA}, nil), fix: shipped}, want: actRegress},
 		{doc: reg, rule: "A won't-fix label is any of BSYNC_WONTFIX_LABELS on the Gitea issue",
 			f: facts{issue: backNow, entry: mapped(nil),
 				gitea: giteaFactsOf(&gitea.Issue{State: "closed", ClosedAt: &closedAt, Labels: []gitea.Label{{Name: "wontfix"}}}, syncstate.Record{}, []string{"wontfix"})}, want: actRegressWontFix},
@@ -141,7 +175,7 @@ func decideRows() []decideRow {
 		{doc: reg, rule: "With resolving off (BSYNC_RESOLVE=false), an issue not seen again is left alone",
 			f: facts{issue: notSince, entry: mapped(neverResolved)}, opts: Options{NoResolve: true}, want: actSkip},
 		{doc: reg, rule: "With resolving off, a return is still reported, and the issue is not resolved",
-			f: facts{issue: backNow, entry: mapped(neverResolved), gitea: closed}, opts: Options{NoResolve: true}, want: actRegress, check: staysResolved, expect: "left unresolved"},
+			f: facts{issue: backNow, entry: mapped(neverResolved), gitea: closed, fix: shipped}, opts: Options{NoResolve: true}, want: actRegress, check: staysResolved, expect: "left unresolved"},
 		{doc: reg, rule: "A dry run reads and writes nothing more for a mapped issue",
 			f: facts{issue: backNow, entry: mapped(nil)}, opts: Options{DryRun: true}, want: actDryRun},
 		{doc: reg, rule: "A mapping that cannot be read is left alone, with a warning",
@@ -200,10 +234,17 @@ func decideRows() []decideRow {
 			f: linked(envlink.Production, &bugFacts{number: 9, members: map[string]string{"a": "test", "b": envlink.Production}, issue: filedOpen()}), want: actJoin, check: quiet, expect: "no comment"},
 		{doc: env, rule: "After bsync forget of production's issue, its label and hidden lines still say production was there: its return is not news",
 			f: linked(envlink.Production, &bugFacts{number: 9, members: map[string]string{"a": "test"}, issue: &bugIssueFacts{filed: t0.Add(-72 * time.Hour), envs: []string{"test", envlink.Production}}}), want: actJoin, check: quiet, expect: "no comment"},
-		{doc: env, rule: "A bug's first arrival in production after its issue (filed from test) was closed is a return: one comment and the reopen, no escape comment",
-			f: linked(envlink.Production, &bugFacts{number: 9, members: map[string]string{"a": "test"}, issue: filedClosed()}), want: actJoinReturn, check: func(d decision) bool { return d.close == closeA && !d.announce && d.resolve }, expect: "the close reported, no escape comment"},
+		{doc: env, rule: "A bug's first arrival in another environment after its issue was closed is judged by its release: the fix decides",
+			f: linked(envlink.Production, &bugFacts{number: 9, members: map[string]string{"a": "test"}, issue: filedClosed()}), want: needFix},
+		{doc: env, rule: "A bug's first arrival in production after its issue was closed, from a release without the fix, joins quietly and is left unresolved in Bugsink",
+			f: withFix(linked(envlink.Production, &bugFacts{number: 9, members: map[string]string{"a": "test"}, issue: filedClosed()}), notShipped), want: actJoin,
+			check: func(d decision) bool { return d.awaitFix && !d.resolve && d.close == "" && !d.announce }, expect: "a quiet join awaiting the fix, not resolved"},
+		{doc: env, rule: "A bug's first arrival after a won't-fix close has no fix to await: it is the one comment",
+			f: linked(envlink.Production, &bugFacts{number: 9, members: map[string]string{"a": "test"}, issue: &bugIssueFacts{filed: t0.Add(-72 * time.Hour), closed: true, close: closeA, wontFix: true}}), want: actJoinReturn},
+		{doc: env, rule: "A bug's first arrival in production after its issue (filed from test) was closed, from a release with the fix, is a return: one comment and the reopen, no escape comment",
+			f: withFix(linked(envlink.Production, &bugFacts{number: 9, members: map[string]string{"a": "test"}, issue: filedClosed()}), shipped), want: actJoinReturn, check: func(d decision) bool { return d.close == closeA && !d.announce && d.resolve }, expect: "the close reported, no escape comment"},
 		{doc: env, rule: "A bug's first arrival in test after its issue (filed from production) was closed is a return too",
-			f: linked("test", &bugFacts{number: 9, members: map[string]string{"a": envlink.Production}, issue: filedClosed()}), want: actJoinReturn, check: func(d decision) bool { return d.close == closeA }, expect: "the close reported"},
+			f: withFix(linked("test", &bugFacts{number: 9, members: map[string]string{"a": envlink.Production}, issue: filedClosed()}), cannotTell), want: actJoinReturn, check: func(d decision) bool { return d.close == closeA }, expect: "the close reported"},
 		{doc: env, rule: "A join to a closed issue of an error seen there only before the close (both at once, the join deferred) is not a return",
 			f: func() facts {
 				f := linked(envlink.Production, &bugFacts{number: 9, members: map[string]string{"a": "test"}, issue: &bugIssueFacts{filed: t0.Add(-24 * time.Hour), closed: true, close: closeA}})
@@ -238,7 +279,9 @@ func decideRows() []decideRow {
 		{doc: env, rule: "Its own claim, left by a run that stopped, is taken up again: a join or create stopped midway is finished by the next run",
 			f: linked("test", &bugFacts{claimant: listed(t0, 3).ID, claimedAt: t0.Add(-time.Minute)}), want: actCreate},
 		{doc: env, rule: "On a shared issue, a return after a close is one regression for that close, whichever environment came back first",
-			f: facts{issue: backNow, entry: mapped(func(r *syncstate.Record) { r.BugID, r.Environment = "b1", "test" }), gitea: closed}, want: actRegress},
+			f: facts{issue: backNow, entry: mapped(func(r *syncstate.Record) { r.BugID, r.Environment = "b1", "test" }), gitea: closed, fix: shipped}, want: actRegress},
+		{doc: env, rule: "On a shared issue, each environment's return is judged against the fix: one still on a release without it is quiet",
+			f: facts{issue: backNow, entry: mapped(func(r *syncstate.Record) { r.BugID, r.Environment = "b1", envlink.Production }), gitea: closed, fix: notShipped}, want: actAwaitFix},
 		{doc: env, rule: "On a shared issue reopened for a close, the other environment's return is quiet",
 			f: facts{issue: backNow, entry: mapped(func(r *syncstate.Record) { r.BugID, r.Environment = "b1", envlink.Production }), gitea: open}, want: actRecur},
 		{doc: env, rule: "After bsync forget of one environment's issue, it rejoins the shared issue on the next sync",
@@ -280,7 +323,7 @@ func TestDecide(t *testing.T) {
 	// Every action is some rule's answer.
 	for _, a := range []action{actSkip, actBelow, actUnreadable, actDryRun, actPreview, actCreate, actJoin, actJoinReturn, actAdopt, actDefer,
 		actResolveAgain, actRespectReopen, actRecur, actRegress, actRegressWontFix, actFinishRegression, actCloseOver,
-		needEvent, needGitea, needLookup, needBug, needBugFiled, needClaimant} {
+		actAwaitFix, needEvent, needGitea, needLookup, needBug, needBugFiled, needClaimant, needFix} {
 		if !seen[a] {
 			t.Errorf("no row decides %q", a)
 		}

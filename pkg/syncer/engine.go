@@ -28,6 +28,11 @@ type BugsinkAPI interface {
 	Resolve(ctx context.Context, ref string) error
 	ResolveNext(ctx context.Context, ref string) error
 	Comment(ctx context.Context, ref, text string) error
+	// For a return after a close (fix.go): an issue's newest events, one
+	// event's release, and when the project's releases were first seen.
+	IssueEvents(ctx context.Context, issueID string, limit int) ([]bugsink.EventRef, error)
+	Event(ctx context.Context, id string) (*bugsink.Event, error)
+	Releases(ctx context.Context, projectID int, maxPages int) ([]bugsink.Release, error)
 }
 
 // GiteaAPI is what the engine needs from Gitea.
@@ -41,6 +46,11 @@ type GiteaAPI interface {
 	Issues(ctx context.Context, q string, maxPages int) iter.Seq2[[]gitea.Issue, error]
 	Comments(ctx context.Context, number int) ([]gitea.Comment, error)
 	EditBody(ctx context.Context, number int, body string) error
+	// For a return after a close (fix.go): what closed the issue, and
+	// whether a release's ref contains that commit.
+	Timeline(ctx context.Context, number int, since time.Time) ([]gitea.TimelineEvent, error)
+	MergeCommit(ctx context.Context, number int) (string, error)
+	Contains(ctx context.Context, ref, commit string) (bool, error)
 }
 
 // StateStore is what the engine needs from the sync state.

@@ -15,7 +15,7 @@ import (
 // stay), and when the bug was filed (its earliest recorded member's
 // synced_at, else the Gitea issue's creation). It only reads.
 func (w *writer) bugIssueFactsOf(ctx context.Context, gi *gitea.Issue, self string, members map[string]string) (*bugIssueFacts, error) {
-	f := &bugIssueFacts{closed: gi.State == "closed", close: closeKey(gi)}
+	f := &bugIssueFacts{closed: gi.State == "closed", close: closeKey(gi), wontFix: wontFix(gi.Labels, w.Opts.WontFixLabels)}
 	ids := make([]string, 0, len(members))
 	for id := range members {
 		if id != self {

@@ -29,6 +29,8 @@ func needsWork(o outcome) (string, bool) {
 		return "deferred", true
 	case o.fatal != nil:
 		return "stopped", true
+	case o.watch:
+		return "awaiting_fix", true
 	}
 	return "", false
 }

@@ -29,6 +29,7 @@ type lifecycle struct {
 	rec   *recorder
 	res   *resolver
 	bugs  *bugBook
+	fixes *fixJudge
 	// recovered holds what a read-only reindex found (dry runs on a state
 	// that is new or was lost), so the preview does not list them as new.
 	recovered map[string]bool
@@ -222,12 +223,8 @@ func (lc *lifecycle) linkTo(ctx context.Context, p bugsink.Project, is bugsink.I
 	if err != nil {
 		return fail(err)
 	}
-	members := make([]string, 0, len(b.Members))
-	for id := range b.Members {
-		members = append(members, id)
-	}
-	if !bsyncIssueFor(gi.Body, prep.link.bug, append([]string{is.ID}, members...)) {
-		return fail(notBsyncsIssue(gi.Number, members))
+	if err := checkBugIssue(gi, prep.link.bug, is.ID, b.Members); err != nil {
+		return fail(err)
 	}
 	// The escape comment and a return are decided from what was recorded
 	// before this join writes anything; the comment is written first (a
@@ -237,9 +234,16 @@ func (lc *lifecycle) linkTo(ctx context.Context, p bugsink.Project, is bugsink.I
 	if f.bug.issue, err = lc.write.bugIssueFactsOf(ctx, gi, is.ID, b.Members); err != nil {
 		return fail(err)
 	}
-	d := lc.judge(&f)
+	d, err := lc.judgeJoin(ctx, p, gi, &f)
+	if err != nil {
+		lc.claim.clearReservation(ctx, is.ID)
+		return lc.failed(p, is, StageFix, err), nil
+	}
 	link := prep.link
 	link.pendingClose = d.close
+	if d.awaitFix {
+		link.fix = &syncstate.Record{FixClose: f.bug.issue.close, FixCommit: f.fix.commit, ReleasesWithout: lastReleases(f.fix.without)}
+	}
 	if d.announce {
 		if err := lc.write.announceEscape(ctx, gi, p, is, link, d.before); err != nil {
 			return fail(err)
@@ -264,6 +268,38 @@ func (lc *lifecycle) linkTo(ctx context.Context, p bugsink.Project, is bugsink.I
 	}
 	lc.Log.Info("linked", "bugsink_issue", is.ID, "project", p.Slug, "gitea_issue", gi.Number, "environment", prep.link.place.Env)
 	return o, func(ctx context.Context, o *outcome) { lc.res.afterRecord(ctx, p, is, gi, *rec, o) }
+}
+
+// checkBugIssue refuses a bug's Gitea issue that bsync did not write for
+// the bug (a person's issue, after GITEA_REPO changed with the state kept).
+func checkBugIssue(gi *gitea.Issue, bug, self string, members map[string]string) error {
+	ids := make([]string, 0, len(members))
+	for id := range members {
+		ids = append(ids, id)
+	}
+	if !bsyncIssueFor(gi.Body, bug, append([]string{self}, ids...)) {
+		return notBsyncsIssue(gi.Number, ids)
+	}
+	return nil
+}
+
+// judgeJoin decides a join, judging the joining issue's release against
+// the fix of its bug's close when the join is a return after it.
+func (lc *lifecycle) judgeJoin(ctx context.Context, p bugsink.Project, gi *gitea.Issue, f *facts) (decision, error) {
+	d := lc.judge(f)
+	if d.action != needFix {
+		return d, nil
+	}
+	release := ""
+	if f.event != nil {
+		release = f.event.release
+	}
+	fix, err := lc.fixes.joined(ctx, p, gi, f.bug.issue.close, release)
+	if err != nil {
+		return decision{}, err
+	}
+	f.fix = fix
+	return lc.judge(f), nil
 }
 
 // finish records a Gitea issue (created now, or found and adopted), then

@@ -27,6 +27,13 @@ type outcome struct {
 
 	// recurring: came back while its Gitea issue was open (no comment).
 	recurring bool
+	// awaitingFix: came back after a close from releases without the fix.
+	awaitingFix bool
+	// watch: it awaits its fix, left unresolved in Bugsink; it stays in
+	// the leftover set, so that every run looks at it (its first event
+	// with the fix, or a day without events, is not missed between full
+	// listings).
+	watch bool
 	// reopenedInBugsink: first found reopened by a person in Bugsink.
 	reopenedInBugsink bool
 	// linkedBug is the bug a linked issue joined.
@@ -66,7 +73,7 @@ func refused(err error) bool {
 // than once per issue in flight.
 func merged(o outcome) bool {
 	return o.fatal == nil || !refused(o.fatal) || o.created != nil || o.regression != nil || o.resolved ||
-		o.recurring || o.reopenedInBugsink
+		o.recurring || o.awaitingFix || o.reopenedInBugsink
 }
 
 // merge adds one issue's outcome to the report and its project's.
@@ -117,6 +124,10 @@ func merge(rep *Report, pr *ProjectReport, o outcome) {
 	if o.recurring {
 		rep.Recurring++
 		pr.Recurring++
+	}
+	if o.awaitingFix {
+		rep.AwaitingFix++
+		pr.Awaiting++
 	}
 	if o.reopenedInBugsink {
 		rep.ReopenedInBugsink++

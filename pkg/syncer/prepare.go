@@ -113,6 +113,9 @@ type linkInfo struct {
 	// pendingClose is the close of the bug's Gitea issue that a joining
 	// issue is a return after (actJoinReturn), recorded with its mapping.
 	pendingClose string
+	// fix is, for a join after a close from a release without the fix
+	// (decision.awaitFix), the fix the mapping records (its Fix* fields).
+	fix *syncstate.Record
 }
 
 // renderNew renders a new issue's Gitea issue and finds its bug; an issue

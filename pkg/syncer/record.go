@@ -49,6 +49,9 @@ func (rc *recorder) recordCreated(ctx context.Context, p bugsink.Project, is bug
 	if link.bug != "" {
 		rec.Environment, rec.PendingClose = link.place.Env, link.pendingClose
 	}
+	if link.fix != nil {
+		rec.FixClose, rec.FixCommit, rec.ReleasesWithout = link.fix.FixClose, link.fix.FixCommit, link.fix.ReleasesWithout
+	}
 	if err := rc.commit(ctx, is.ID, rec); err != nil {
 		out.fatal = fmt.Errorf("gitea issue #%d exists for bugsink issue %s but could not be recorded (the next run finds it by its marker): %w", gi.Number, is.ID, err)
 		out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: StageRecord, Message: out.fatal.Error(), GiteaIssueNumber: gi.Number})

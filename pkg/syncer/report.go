@@ -24,6 +24,10 @@ type Report struct {
 	// Recurring counts mapped issues that came back while their Gitea
 	// issue was open: figures updated, no comment, no notification.
 	Recurring int `json:"recurring"`
+	// AwaitingFix counts mapped issues that came back after their Gitea
+	// issue was closed, only from releases without the fix: no comment,
+	// no reopen, figures updated, left unresolved in Bugsink.
+	AwaitingFix int `json:"awaiting_fix"`
 	// ReopenedInBugsink counts mapped issues found reopened by a person in
 	// Bugsink (no new event): left alone, counted once.
 	ReopenedInBugsink int `json:"reopened_in_bugsink"`
@@ -99,6 +103,7 @@ type ProjectReport struct {
 	Muted      int    `json:"muted_ignored"`
 	Regressed  int    `json:"regressed"`
 	Recurring  int    `json:"recurring"`
+	Awaiting   int    `json:"awaiting_fix"`
 	Reopened   int    `json:"reopened_in_bugsink"`
 	Resolved   int    `json:"re_resolved"`
 	Deferred   int    `json:"deferred"`
@@ -165,6 +170,7 @@ const (
 	StageRegressionComment Stage = "regression_comment" // commenting on a regression
 	StageRegressionReopen  Stage = "regression_reopen"  // reopening a regression
 	StageFigures           Stage = "figures"            // updating the occurrence figures in the body
+	StageFix               Stage = "fix"                // finding the fix of a close and the releases a return came from
 	StageReadLeftover      Stage = "read_leftover"      // reading again an issue of the leftover set
 	StageClaim             Stage = "claim"              // deciding which environment's issue files a shared error
 	StageLink              Stage = "link"               // recording an issue on its error's Gitea issue from another environment

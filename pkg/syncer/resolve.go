@@ -77,6 +77,10 @@ func (rv *resolver) markResolved(ctx context.Context, id string, rec syncstate.R
 func (rv *resolver) afterRecord(ctx context.Context, p bugsink.Project, is bugsink.Issue, gi *gitea.Issue, rec syncstate.Record, out *outcome) {
 	if rv.Opts.NoResolve {
 		// left unresolved in Bugsink on purpose
+	} else if rec.AwaitingFix() {
+		// back after a close from a release without the fix: left
+		// unresolved until the fix ships (docs/regressions.md)
+		out.awaitingFix, out.watch = true, true
 	} else if err := rv.resolve(ctx, is.ID); err != nil {
 		rv.Log.Warn("resolve failed; the next run resolves it again", "bugsink_issue", is.ID, "err", err)
 		out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: StageResolve, Message: err.Error(), GiteaIssueNumber: gi.Number})

@@ -40,6 +40,9 @@ func (lc *lifecycle) revisit(ctx context.Context, p bugsink.Project, is bugsink.
 		return out
 	case actRespectReopen, actResolveAgain:
 		return lc.unresolvedAgain(ctx, p, is, *f.entry.Record, out, d)
+	case actSkip:
+		rec := f.entry.Record
+		out.watch = rec.AwaitingFix() && rec.ReopenedAt.IsZero() && !lc.Opts.NoResolve
 	case needGitea:
 		if bug := f.entry.Record.BugID; bug != "" {
 			// One environment at a time on a shared issue: one comment per close.
@@ -105,6 +108,11 @@ func (lc *lifecycle) recur(ctx context.Context, p bugsink.Project, is bugsink.Is
 	// The close decide judged is the one reported and recorded.
 	key := f.gitea.close
 	d := lc.judge(&f)
+	if d.action == needFix {
+		if d, err = lc.judgeFix(ctx, p, is, gi, key, &f, &rec, &out); err != nil {
+			return fail(StageFix, err)
+		}
+	}
 	reg, stage, err := lc.reportRegression(ctx, p, is, gi, &rec, key, d.action)
 	if err != nil {
 		return fail(stage, err)
@@ -128,23 +136,55 @@ func (lc *lifecycle) recur(ctx context.Context, p bugsink.Project, is bugsink.Is
 		out.fatal = fmt.Errorf("updated gitea #%d for the return of %s but could not update its mapping: %w", gi.Number, is.ID, err)
 		return out
 	}
-	if reg != nil {
+	switch {
+	case reg != nil:
 		out.regression = reg
 		lc.Log.Info("regression", "bugsink_issue", is.ID, "gitea_issue", gi.Number, "reopened", reg.Reopened)
-	} else {
+	case d.action == actAwaitFix:
+		out.awaitingFix, out.watch = true, true
+		lc.Log.Info("back on a release without the fix; quiet", "bugsink_issue", is.ID, "gitea_issue", gi.Number, "release", f.fix.release)
+	default:
 		out.recurring = true
 	}
-	if !d.resolve {
-		return out
+	if d.resolve {
+		lc.resolveReturn(ctx, p, is, gi.Number, rec, &out)
 	}
+	return out
+}
+
+// resolveReturn resolves a return in Bugsink once its mapping is recorded.
+func (lc *lifecycle) resolveReturn(ctx context.Context, p bugsink.Project, is bugsink.Issue, number int, rec syncstate.Record, out *outcome) {
 	if err := lc.res.resolve(ctx, is.ID); err != nil {
-		out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: StageResolve, Message: err.Error(), GiteaIssueNumber: gi.Number})
-		return out
+		out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: StageResolve, Message: err.Error(), GiteaIssueNumber: number})
+		return
 	}
 	if w := lc.res.markResolved(ctx, is.ID, rec); w != "" {
 		out.warnings = append(out.warnings, w)
 	}
-	return out
+}
+
+// judgeFix learns the fix of gi's close (key) and judges the releases
+// the issue came back from (fix.go), noting both in rec, and decides again.
+func (lc *lifecycle) judgeFix(ctx context.Context, p bugsink.Project, is bugsink.Issue, gi *gitea.Issue, key string, f *facts, rec *syncstate.Record, out *outcome) (decision, error) {
+	fix, err := lc.fixes.returned(ctx, p, is, gi, key, *rec)
+	if err != nil {
+		return decision{}, err
+	}
+	f.fix = fix
+	rec.FixClose, rec.FixCommit, rec.ReleasesWithout = key, fix.commit, lastReleases(fix.without)
+	if fix.verdict == fixUnknown {
+		out.warnings = append(out.warnings, fmt.Sprintf("%s: back after gitea #%d was closed, and whether its release contains the fix cannot be told (%s): reported as a regression", is.ID, gi.Number, fix.why))
+	}
+	return lc.judge(f), nil
+}
+
+// maxReleasesWithout bounds the releases a record keeps as judged
+// without the fix (the newest are kept).
+const maxReleasesWithout = 20
+
+// lastReleases is rs without its oldest entries beyond maxReleasesWithout.
+func lastReleases(rs []string) []string {
+	return rs[max(0, len(rs)-maxReleasesWithout):]
 }
 
 // noteReturn records a return in rec: its figures, and the recurrence

@@ -47,7 +47,8 @@ func newRun(given *Engine) *run {
 	life := &lifecycle{Engine: eng, bugs: bugs, write: write, rec: rec,
 		prep:  &preparer{Engine: eng, labels: labels, bugs: bugs},
 		claim: &claimer{Engine: eng, find: write},
-		res:   &resolver{Engine: eng, rec: rec}}
+		res:   &resolver{Engine: eng, rec: rec},
+		fixes: newFixJudge(eng)}
 	return &run{Engine: eng, labels: labels, life: life,
 		plans: &planner{Engine: eng, slots: slots},
 		left:  &leftoverBook{Engine: eng},

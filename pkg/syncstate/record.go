@@ -44,34 +44,46 @@ type Record struct {
 	Environment string    // environment: its project's environment (the env:* label without "env:")
 	FirstSeen   time.Time // bugsink_first_seen: the issue's first_seen
 
+	// A fix that has not shipped yet (docs/regressions.md, "Releases"):
+	// the close the fix belongs to, the commit that closed the Gitea issue
+	// ("" when closed by hand or not known), and the releases this issue's
+	// events came from that do not contain it (returns from them are
+	// quiet while the close stands).
+	FixClose        string   // fix_close: the close (closeKey) whose fix was looked for
+	FixCommit       string   // fix_commit: the commit that closed it, "" when none
+	ReleasesWithout []string // releases_without_fix: releases judged not to contain the fix
+
 	// raw is the record as read, so fields written by other tools or later
 	// versions are written back unchanged (decoded only when writing).
 	raw []byte
 }
 
 type recordJSON struct {
-	GiteaIssueNumber int     `json:"gitea_issue_number"`
-	SyncedAt         string  `json:"synced_at"`
-	Project          string  `json:"project"`
-	Title            string  `json:"title"`
-	BugsinkIssueID   string  `json:"bugsink_issue_id,omitempty"`
-	GiteaIssueURL    string  `json:"gitea_issue_url,omitempty"`
-	LastSeen         *string `json:"bugsink_last_seen,omitempty"`
-	EventCount       int     `json:"bugsink_event_count,omitempty"`
-	Regressions      int     `json:"regressions,omitempty"`
-	WrittenBy        string  `json:"written_by,omitempty"`
-	Recurrences      int     `json:"recurrences,omitempty"`
-	LastRecurred     *string `json:"last_recurred_at,omitempty"`
-	ReportedClose    string  `json:"reported_close,omitempty"`
-	PendingClose     string  `json:"pending_close,omitempty"`
-	ResolvedAt       *string `json:"bugsink_resolved_at,omitempty"`
-	ReopenedAt       *string `json:"reopened_in_bugsink_at,omitempty"`
-	ResolvedRelease  *string `json:"bugsink_resolved_release,omitempty"`
-	FiguresAt        *string `json:"figures_written_at,omitempty"`
-	ReopeningClose   string  `json:"reopening_close,omitempty"`
-	BugID            string  `json:"bug_id,omitempty"`
-	Environment      string  `json:"environment,omitempty"`
-	FirstSeen        *string `json:"bugsink_first_seen,omitempty"`
+	GiteaIssueNumber int      `json:"gitea_issue_number"`
+	SyncedAt         string   `json:"synced_at"`
+	Project          string   `json:"project"`
+	Title            string   `json:"title"`
+	BugsinkIssueID   string   `json:"bugsink_issue_id,omitempty"`
+	GiteaIssueURL    string   `json:"gitea_issue_url,omitempty"`
+	LastSeen         *string  `json:"bugsink_last_seen,omitempty"`
+	EventCount       int      `json:"bugsink_event_count,omitempty"`
+	Regressions      int      `json:"regressions,omitempty"`
+	WrittenBy        string   `json:"written_by,omitempty"`
+	Recurrences      int      `json:"recurrences,omitempty"`
+	LastRecurred     *string  `json:"last_recurred_at,omitempty"`
+	ReportedClose    string   `json:"reported_close,omitempty"`
+	PendingClose     string   `json:"pending_close,omitempty"`
+	ResolvedAt       *string  `json:"bugsink_resolved_at,omitempty"`
+	ReopenedAt       *string  `json:"reopened_in_bugsink_at,omitempty"`
+	ResolvedRelease  *string  `json:"bugsink_resolved_release,omitempty"`
+	FiguresAt        *string  `json:"figures_written_at,omitempty"`
+	ReopeningClose   string   `json:"reopening_close,omitempty"`
+	BugID            string   `json:"bug_id,omitempty"`
+	Environment      string   `json:"environment,omitempty"`
+	FirstSeen        *string  `json:"bugsink_first_seen,omitempty"`
+	FixClose         string   `json:"fix_close,omitempty"`
+	FixCommit        string   `json:"fix_commit,omitempty"`
+	ReleasesWithout  []string `json:"releases_without_fix,omitempty"`
 }
 
 var knownFields = map[string]bool{
@@ -82,6 +94,7 @@ var knownFields = map[string]bool{
 	"bugsink_resolved_at": true, "reopened_in_bugsink_at": true,
 	"bugsink_resolved_release": true, "figures_written_at": true, "reopening_close": true,
 	"bug_id": true, "environment": true, "bugsink_first_seen": true,
+	"fix_close": true, "fix_commit": true, "releases_without_fix": true,
 }
 
 // FormatTime renders t as RFC 3339 in UTC with second precision, the form
@@ -112,6 +125,9 @@ func (r Record) MarshalJSON() ([]byte, error) {
 		BugID:            r.BugID,
 		Environment:      r.Environment,
 		FirstSeen:        optTime(r.FirstSeen),
+		FixClose:         r.FixClose,
+		FixCommit:        r.FixCommit,
+		ReleasesWithout:  r.ReleasesWithout,
 	}
 	if !r.LastSeen.IsZero() {
 		// Full precision: it is compared with Bugsink's last_seen.
@@ -169,6 +185,9 @@ func (r *Record) UnmarshalJSON(b []byte) error {
 		ReopeningClose:   rj.ReopeningClose,
 		BugID:            rj.BugID,
 		Environment:      rj.Environment,
+		FixClose:         rj.FixClose,
+		FixCommit:        rj.FixCommit,
+		ReleasesWithout:  rj.ReleasesWithout,
 	}
 	for _, f := range []struct {
 		name string
@@ -213,4 +232,13 @@ func parseTime(s string) (time.Time, error) {
 		return time.Time{}, err
 	}
 	return t.UTC(), nil
+}
+
+// AwaitingFix reports whether the issue came back after its Gitea issue
+// was closed only from releases that do not contain the fix, and has not
+// been resolved in Bugsink since: it is left unresolved there, quietly,
+// until the fix ships or the old release stops reporting it.
+func (r Record) AwaitingFix() bool {
+	return r.FixClose != "" && r.FixClose != r.ReportedClose && r.FixClose != r.PendingClose &&
+		len(r.ReleasesWithout) > 0 && r.ResolvedAt.IsZero()
 }
