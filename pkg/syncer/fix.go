@@ -11,6 +11,7 @@ import (
 	"bsync/pkg/bugsink"
 	"bsync/pkg/codeindex"
 	"bsync/pkg/gitea"
+	"bsync/pkg/render"
 	"bsync/pkg/syncstate"
 )
 
@@ -46,6 +47,25 @@ type fixFacts struct {
 	release, why string
 	// without are the releases judged not to contain the fix.
 	without []string
+	// ref is the release's tag or commit that contains the fix, byDate
+	// set when Bugsink first saw the release after the close (fixShipped).
+	ref    string
+	byDate bool
+}
+
+// comment is what a regression's comment says of the release and the fix.
+func (f *fixFacts) comment() *render.RegressionFix {
+	if f == nil {
+		return nil
+	}
+	c := &render.RegressionFix{Release: f.release, Commit: f.commit}
+	switch f.verdict {
+	case fixShipped:
+		c.Ref, c.ByDate = f.ref, f.byDate
+	case fixUnknown:
+		c.Unknown = f.why
+	}
+	return c
 }
 
 // maxJudgedEvents bounds the events of one return whose release is read:
@@ -65,6 +85,9 @@ type fixJudge struct {
 type releaseVerdict struct {
 	verdict fixVerdict
 	why     string
+	// ref is the ref compared with the commit ("": judged by date, byDate).
+	ref    string
+	byDate bool
 }
 
 func newFixJudge(e *Engine) *fixJudge {
@@ -114,7 +137,7 @@ func (fj *fixJudge) judgeReleases(ctx context.Context, p bugsink.Project, key, c
 		v := fj.releaseHasFix(ctx, p, r, commit, key)
 		switch {
 		case v.verdict == fixShipped:
-			f.verdict, f.release, f.why = fixShipped, r, v.why
+			f.verdict, f.release, f.why, f.ref, f.byDate = fixShipped, r, v.why, v.ref, v.byDate
 			return f
 		case v.verdict == fixUnknown && f.verdict != fixUnknown:
 			f.verdict, f.release, f.why = fixUnknown, r, v.why
@@ -154,7 +177,7 @@ func (fj *fixJudge) releaseHasFix(ctx context.Context, p bugsink.Project, releas
 
 func (fj *fixJudge) judgeRelease(ctx context.Context, p bugsink.Project, release, commit, key string) releaseVerdict {
 	if release == "" {
-		return releaseVerdict{fixUnknown, "the event names no release"}
+		return releaseVerdict{verdict: fixUnknown, why: "the event names no release"}
 	}
 	if commit != "" {
 		for _, ref := range codeindex.ReleaseRefs(release) {
@@ -163,27 +186,27 @@ func (fj *fixJudge) judgeRelease(ctx context.Context, p bugsink.Project, release
 			case errors.Is(err, gitea.ErrRefNotFound):
 				continue
 			case err != nil:
-				return releaseVerdict{fixUnknown, fmt.Sprintf("could not compare %s with the fix %s: %v", ref, short(commit), err)}
+				return releaseVerdict{verdict: fixUnknown, why: fmt.Sprintf("could not compare %s with the fix %s: %v", ref, short(commit), err)}
 			case has:
-				return releaseVerdict{fixShipped, fmt.Sprintf("%s contains the fix %s", ref, short(commit))}
+				return releaseVerdict{verdict: fixShipped, why: fmt.Sprintf("%s contains the fix %s", ref, short(commit)), ref: ref}
 			}
-			return releaseVerdict{fixNotShipped, fmt.Sprintf("%s does not contain the fix %s", ref, short(commit))}
+			return releaseVerdict{verdict: fixNotShipped, why: fmt.Sprintf("%s does not contain the fix %s", ref, short(commit)), ref: ref}
 		}
 	}
 	closed, ok := closeTime(key)
 	if !ok {
-		return releaseVerdict{fixUnknown, "the close has no time"}
+		return releaseVerdict{verdict: fixUnknown, why: "the close has no time"}
 	}
 	first, found, err := fj.firstSeen(ctx, p, release)
 	switch {
 	case err != nil:
-		return releaseVerdict{fixUnknown, fmt.Sprintf("could not read the releases of %s: %v", p.Slug, err)}
+		return releaseVerdict{verdict: fixUnknown, why: fmt.Sprintf("could not read the releases of %s: %v", p.Slug, err)}
 	case !found:
-		return releaseVerdict{fixUnknown, fmt.Sprintf("Bugsink lists no release %q in %s", release, p.Slug)}
+		return releaseVerdict{verdict: fixUnknown, why: fmt.Sprintf("Bugsink lists no release %q in %s", release, p.Slug)}
 	case first.After(closed):
-		return releaseVerdict{fixShipped, "Bugsink first saw it after the close, so it may carry the fix"}
+		return releaseVerdict{verdict: fixShipped, why: "Bugsink first saw it after the close, so it may carry the fix", byDate: true}
 	}
-	return releaseVerdict{fixNotShipped, "Bugsink knew it before the close, so it cannot carry the fix"}
+	return releaseVerdict{verdict: fixNotShipped, why: "Bugsink knew it before the close, so it cannot carry the fix", byDate: true}
 }
 
 // maxReleasePages bounds the releases read per project and run (250 a

@@ -74,6 +74,9 @@ func TestFixedByCommitIsQuietOnTheOldReleaseAndNewsOnTheFixedOne(t *testing.T) {
 	if n := regressionComments(e, 1); n != 1 {
 		t.Errorf("%d regression comments, want 1", n)
 	}
+	if cs := e.gt.Comments(1); len(cs) == 0 || !strings.Contains(cs[len(cs)-1].Body, "- **Release**: `1.0.1` (`v1.0.1` contains the fix `6d732a7e1e`)") {
+		t.Errorf("the regression comment does not name the release and the fix:\n%v", cs)
+	}
 	if body := e.gt.Issues()[0].Body; strings.Contains(body, "without the fix") {
 		t.Errorf("the awaiting line outlived the regression:\n%s", body)
 	}

@@ -264,7 +264,7 @@ func (lc *lifecycle) linkTo(ctx context.Context, p bugsink.Project, is bugsink.I
 		return o, nil
 	}
 	if rec.PendingClose != "" {
-		lc.reportJoinReturn(ctx, p, is, gi, rec, &o)
+		lc.reportJoinReturn(ctx, p, is, gi, rec, f.fix, &o)
 	}
 	lc.Log.Info("linked", "bugsink_issue", is.ID, "project", p.Slug, "gitea_issue", gi.Number, "environment", prep.link.place.Env)
 	return o, func(ctx context.Context, o *outcome) { lc.res.afterRecord(ctx, p, is, gi, *rec, o) }
@@ -316,7 +316,7 @@ func (lc *lifecycle) finish(ctx context.Context, p bugsink.Project, is bugsink.I
 		return out
 	}
 	if rec.PendingClose != "" {
-		lc.reportJoinReturn(ctx, p, is, gi, rec, &out)
+		lc.reportJoinReturn(ctx, p, is, gi, rec, nil, &out)
 	}
 	if adopted && link.bug != "" {
 		// Another environment's issue may have been recorded on it since

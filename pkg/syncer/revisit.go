@@ -9,6 +9,7 @@ import (
 
 	"bsync/pkg/bugsink"
 	"bsync/pkg/gitea"
+	"bsync/pkg/redact"
 	"bsync/pkg/syncstate"
 )
 
@@ -113,7 +114,7 @@ func (lc *lifecycle) recur(ctx context.Context, p bugsink.Project, is bugsink.Is
 			return fail(StageFix, err)
 		}
 	}
-	reg, stage, err := lc.reportRegression(ctx, p, is, gi, &rec, key, d.action)
+	reg, stage, err := lc.reportRegression(ctx, p, is, gi, &rec, key, d.action, f.fix)
 	if err != nil {
 		return fail(stage, err)
 	}
@@ -142,7 +143,7 @@ func (lc *lifecycle) recur(ctx context.Context, p bugsink.Project, is bugsink.Is
 		lc.Log.Info("regression", "bugsink_issue", is.ID, "gitea_issue", gi.Number, "reopened", reg.Reopened)
 	case d.action == actAwaitFix:
 		out.awaitingFix, out.watch = true, true
-		lc.Log.Info("back on a release without the fix; quiet", "bugsink_issue", is.ID, "gitea_issue", gi.Number, "release", f.fix.release)
+		lc.Log.Info("back on a release without the fix; quiet", "bugsink_issue", is.ID, "gitea_issue", gi.Number, "release", redact.Text(f.fix.release))
 	default:
 		out.recurring = true
 	}
@@ -173,7 +174,7 @@ func (lc *lifecycle) judgeFix(ctx context.Context, p bugsink.Project, is bugsink
 	f.fix = fix
 	rec.FixClose, rec.FixCommit, rec.ReleasesWithout = key, fix.commit, lastReleases(fix.without)
 	if fix.verdict == fixUnknown {
-		out.warnings = append(out.warnings, fmt.Sprintf("%s: back after gitea #%d was closed, and whether its release contains the fix cannot be told (%s): reported as a regression", is.ID, gi.Number, fix.why))
+		out.warnings = append(out.warnings, fmt.Sprintf("%s: back after gitea #%d was closed, and whether its release contains the fix cannot be told (%s): reported as a regression", is.ID, gi.Number, redact.Text(fix.why)))
 	}
 	return lc.judge(f), nil
 }
@@ -248,7 +249,7 @@ func reportedKey(gi *gitea.Issue, rec syncstate.Record) string {
 // its comment made sure of; an issue a person reopened before bsync could
 // ends that close, counted only if its comment was written. It returns nil
 // when there is nothing to report, and on failure the stage that failed.
-func (lc *lifecycle) reportRegression(ctx context.Context, p bugsink.Project, is bugsink.Issue, gi *gitea.Issue, rec *syncstate.Record, key string, act action) (*Regression, Stage, error) {
+func (lc *lifecycle) reportRegression(ctx context.Context, p bugsink.Project, is bugsink.Issue, gi *gitea.Issue, rec *syncstate.Record, key string, act action, fix *fixFacts) (*Regression, Stage, error) {
 	switch act {
 	case actRegress, actRegressWontFix:
 		reg := &Regression{BugsinkIssueID: is.ID, Project: p.Slug, GiteaIssueNumber: gi.Number}
@@ -258,7 +259,7 @@ func (lc *lifecycle) reportRegression(ctx context.Context, p bugsink.Project, is
 				return nil, StageRecord, err
 			}
 		}
-		mine, err := lc.write.commentOnce(ctx, gi.Number, is, *rec, gi.ClosedAt)
+		mine, err := lc.write.commentOnce(ctx, gi.Number, is, *rec, gi.ClosedAt, fix.comment())
 		if err != nil {
 			return nil, StageRegressionComment, err
 		}
@@ -279,7 +280,7 @@ func (lc *lifecycle) reportRegression(ctx context.Context, p bugsink.Project, is
 		return reg, "", nil
 	case actFinishRegression:
 		reg := &Regression{BugsinkIssueID: is.ID, Project: p.Slug, GiteaIssueNumber: gi.Number, Reopened: true}
-		if _, err := lc.write.commentOnce(ctx, gi.Number, is, *rec, nil); err != nil {
+		if _, err := lc.write.commentOnce(ctx, gi.Number, is, *rec, nil, nil); err != nil {
 			return nil, StageRegressionComment, err
 		}
 		return reg, "", nil
@@ -322,10 +323,10 @@ func (lc *lifecycle) reopenFor(ctx context.Context, is bugsink.Issue, gi *gitea.
 // (its mapping names it: a run that stops here is finished by the next,
 // decideMapped): decided as any mapped issue's return, one comment per
 // close and the reopen unless won't fix.
-func (lc *lifecycle) reportJoinReturn(ctx context.Context, p bugsink.Project, is bugsink.Issue, gi *gitea.Issue, rec *syncstate.Record, o *outcome) {
+func (lc *lifecycle) reportJoinReturn(ctx context.Context, p bugsink.Project, is bugsink.Issue, gi *gitea.Issue, rec *syncstate.Record, fix *fixFacts, o *outcome) {
 	key := rec.PendingClose
 	f := facts{issue: is, entry: &syncstate.Entry{Record: rec}, gitea: giteaFactsOf(gi, *rec, lc.Opts.WontFixLabels)}
-	reg, stage, err := lc.reportRegression(ctx, p, is, gi, rec, key, lc.judge(&f).action)
+	reg, stage, err := lc.reportRegression(ctx, p, is, gi, rec, key, lc.judge(&f).action, fix)
 	if err != nil {
 		o.errs = append(o.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: stage, Message: err.Error(), GiteaIssueNumber: gi.Number})
 		return

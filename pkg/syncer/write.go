@@ -130,13 +130,13 @@ func (w *writer) rejoinBug(ctx context.Context, p bugsink.Project, is bugsink.Is
 // retried step never repeats a comment). mine is false when the comment
 // found is another environment's issue's (on a shared issue, one comment
 // per close).
-func (w *writer) commentOnce(ctx context.Context, number int, is bugsink.Issue, rec syncstate.Record, closedAt *time.Time) (mine bool, err error) {
+func (w *writer) commentOnce(ctx context.Context, number int, is bugsink.Issue, rec syncstate.Record, closedAt *time.Time, fix *render.RegressionFix) (mine bool, err error) {
 	own, other, err := w.closeCommented(ctx, number, is.ID, rec)
 	if err != nil || own || other {
 		return own, err
 	}
 	r := render.Regression{Issue: is, Close: rec.PendingClose,
-		ClosedAt: closedAt, EventCount: rec.EventCount, LastSeen: rec.LastSeen, BugsinkURL: w.Opts.Render.BugsinkURL}
+		ClosedAt: closedAt, EventCount: rec.EventCount, LastSeen: rec.LastSeen, BugsinkURL: w.Opts.Render.BugsinkURL, Fix: fix}
 	if rec.BugID != "" {
 		r.Env, r.Project = rec.Environment, rec.Project
 		r.Arrived = arrivedAfterClose(rec, is.FirstSeen)
