@@ -5,6 +5,7 @@ import (
 
 	"bsync/pkg/bugsink"
 	"bsync/pkg/gitea"
+	"bsync/pkg/redact"
 	"bsync/pkg/syncstate"
 )
 
@@ -258,11 +259,11 @@ func judgeReturn(fix *fixFacts, resolve bool) decision {
 	case fix == nil:
 		return decision{action: needFix, reason: "back after a close: the fix and the releases it came back from decide"}
 	case fix.verdict == fixNotShipped:
-		return decision{action: actAwaitFix, reason: "back after a close from " + releaseName(fix.release) + ", which does not contain the fix (" + fix.why + "): quiet until the fix ships, left unresolved in Bugsink"}
+		return decision{action: actAwaitFix, reason: "back after a close from " + releaseName(fix.release) + ", which does not contain the fix (" + redact.Text(fix.why) + "): quiet until the fix ships, left unresolved in Bugsink"}
 	case fix.verdict == fixShipped:
-		return decision{action: actRegress, resolve: resolve, reason: "back after a close from " + releaseName(fix.release) + ", which contains the fix (" + fix.why + "): a regression, one comment and the reopen"}
+		return decision{action: actRegress, resolve: resolve, reason: "back after a close from " + releaseName(fix.release) + ", which contains the fix (" + redact.Text(fix.why) + "): a regression, one comment and the reopen"}
 	}
-	return decision{action: actRegress, resolve: resolve, reason: "back after a close, and whether its release contains the fix cannot be told (" + fix.why + "): a regression, as any return after a close"}
+	return decision{action: actRegress, resolve: resolve, reason: "back after a close, and whether its release contains the fix cannot be told (" + redact.Text(fix.why) + "): a regression, as any return after a close"}
 }
 
 // releaseName names a release in a reason.
@@ -270,7 +271,7 @@ func releaseName(r string) string {
 	if r == "" {
 		return "an event without a release"
 	}
-	return "release " + r
+	return "release " + redact.Text(r)
 }
 
 // fixQuiet is how long an issue awaiting its fix must go without an
@@ -375,13 +376,13 @@ func decideBug(f facts, o *Options) decision {
 			return decision{action: needFix, number: number, reason: "its bug's Gitea issue is closed and the error was " + why + ": the fix and its release decide"}
 		case !b.issue.wontFix && f.fix.verdict == fixNotShipped:
 			d.awaitFix, d.resolve = true, false
-			d.reason = "its bug's Gitea issue is closed and the error was " + why + ", from " + releaseName(f.fix.release) + " without the fix (" + f.fix.why + "): joined quietly, left unresolved in Bugsink until the fix ships"
+			d.reason = "its bug's Gitea issue is closed and the error was " + why + ", from " + releaseName(f.fix.release) + " without the fix (" + redact.Text(f.fix.why) + "): joined quietly, left unresolved in Bugsink until the fix ships"
 			return d
 		}
 		d.action, d.close = actJoinReturn, key
 		d.reason = "its bug's Gitea issue is closed and the error was " + why + ": a return, one comment and the reopen as for any regression"
 		if f.fix != nil && f.fix.verdict == fixShipped {
-			d.reason = "its bug's Gitea issue is closed and the error was " + why + ", from " + releaseName(f.fix.release) + " with the fix (" + f.fix.why + "): a return, one comment and the reopen"
+			d.reason = "its bug's Gitea issue is closed and the error was " + why + ", from " + releaseName(f.fix.release) + " with the fix (" + redact.Text(f.fix.why) + "): a return, one comment and the reopen"
 		}
 		return d
 	}
