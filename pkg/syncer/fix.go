@@ -203,7 +203,9 @@ func (fj *fixJudge) judgeRelease(ctx context.Context, p bugsink.Project, release
 		return releaseVerdict{verdict: fixUnknown, why: fmt.Sprintf("could not read the releases of %s: %v", p.Slug, err)}
 	case !found:
 		return releaseVerdict{verdict: fixUnknown, why: fmt.Sprintf("Bugsink lists no release %q in %s", release, p.Slug)}
-	case first.After(closed):
+	case !first.Before(closed.Add(time.Second)):
+		// Gitea's close time has whole seconds: a release first seen in
+		// the close's own second was there at the close.
 		return releaseVerdict{verdict: fixShipped, why: "Bugsink first saw it after the close, so it may carry the fix", byDate: true}
 	}
 	return releaseVerdict{verdict: fixNotShipped, why: "Bugsink knew it before the close, so it cannot carry the fix", byDate: true}

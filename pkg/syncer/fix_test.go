@@ -180,3 +180,20 @@ func TestAwaitingFixIsResolvedAfterADayWithoutEvents(t *testing.T) {
 		t.Errorf("the fixed issue was touched: state %s, %d regression comments", gi.State, regressionComments(e, 1))
 	}
 }
+
+// Gitea's close time has whole seconds: a release Bugsink first saw in the
+// close's own second was there at the close, and cannot carry its fix.
+func TestReleaseFirstSeenInTheCloseSecondPredatesIt(t *testing.T) {
+	e, id := fixEnv(t)
+	closed := e.now.Add(time.Minute)
+	e.gt.CloseIssueAt(1, closed)
+	e.bs.Ingest(id, closed.Add(400*time.Millisecond), "1.2.0")
+	e.now = closed.Add(15 * time.Minute)
+	if rep := e.run(t, Options{}); rep.AwaitingFix != 1 || rep.Regressed != 0 {
+		t.Fatalf("a release first seen in the close's second: awaiting %d regressed %d errors %v", rep.AwaitingFix, rep.Regressed, rep.Errors)
+	}
+	e.bs.Ingest(id, closed.Add(time.Second), "1.2.1")
+	if rep := e.run(t, Options{}); rep.Regressed != 1 {
+		t.Fatalf("a release first seen the second after the close: regressed %d awaiting %d", rep.Regressed, rep.AwaitingFix)
+	}
+}
