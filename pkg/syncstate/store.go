@@ -86,6 +86,12 @@ func ParseURL(rawURL string) (*redis.Options, error) {
 	opts.DialerRetries = 1
 	opts.DialerRetryTimeout = 50 * time.Millisecond
 	opts.ClientName = "bsync"
+	// Each new connection of the pool costs its handshake in round trips:
+	// RESP2 needs no CLIENT MAINT_NOTIFICATIONS, and without the library's
+	// CLIENT SETINFO pipeline it is HELLO plus SELECT and CLIENT SETNAME
+	// (two round trips, not four). bsync uses nothing of RESP3.
+	opts.Protocol = 2
+	opts.DisableIdentity = true
 	return opts, nil
 }
 
