@@ -169,7 +169,9 @@ func (s *Server) listTimeline(w http.ResponseWriter, r *http.Request, n int) {
 	if raw := r.URL.Query().Get("since"); raw != "" {
 		t, err := time.Parse(time.RFC3339, raw)
 		if err != nil {
-			s.apiError(w, 422, `parsing time "`+raw+`" as "2006-01-02T15:04:05Z07:00": cannot parse`)
+			// services/context/api.go GetQueryBeforeSince parses it with
+			// time.Parse too, and answers its error.
+			s.apiError(w, 422, err.Error())
 			return
 		}
 		since = t
