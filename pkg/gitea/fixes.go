@@ -62,7 +62,8 @@ const TimelinePageLimit = 50
 // read), so a short page is no sign of the end, and its X-Total-Count is
 // that page's length. More than MaxTimelinePages full pages is an error
 // wrapping ErrPageCap: the entries past the cap are the newest, the ones a
-// caller wants.
+// caller wants. A missing issue is a 500 with an empty message, not a
+// 404 (GetIssueByIndex's error goes to APIErrorInternal, as for comments).
 //
 // Gitea API: GET /repos/{owner}/{repo}/issues/{index}/timeline?since=&page=&limit=
 func (c *Client) Timeline(ctx context.Context, number int, since time.Time) ([]TimelineEvent, error) {

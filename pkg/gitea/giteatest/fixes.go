@@ -157,12 +157,14 @@ var (
 
 // listTimeline serves GET /issues/{n}/timeline: oldest first, entries
 // updated at or after since (whole seconds), paged; an empty page is the
-// JSON null and X-Total-Count is the page's length (both as Gitea 1.25.4
-// answers them).
+// JSON null, X-Total-Count is the page's length, and a missing issue is a
+// 500 with an empty message (all as Gitea 1.25.4 answers them).
 func (s *Server) listTimeline(w http.ResponseWriter, r *http.Request, n int) {
 	is := s.issue(n)
 	if is == nil {
-		s.notFound(w)
+		// As the comments: GetIssueByIndex's error goes to
+		// APIErrorInternal (checked on 1.25.4).
+		s.missingIssue500(w)
 		return
 	}
 	var since time.Time
