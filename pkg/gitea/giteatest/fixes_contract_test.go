@@ -96,6 +96,8 @@ func TestRealGiteaContractFixes(t *testing.T) {
 	p.fake.CloseByCommit(1, fakeFix, msg)
 	p.Set("fix", realFix, fakeFix)
 	p.Set("short", realFix[:7], fakeFix[:7])
+	p.Set("before", realBefore, fakeBefore)
+	p.fake.ContainCommits(fakeFix, fakeBefore)
 	for _, tag := range []string{"v1.0.1", "release/1.2"} {
 		p.real.AddTag(t, p.acct, tag, realFix)
 		p.fake.Tag(tag, fakeFix)
@@ -128,7 +130,8 @@ func TestRealGiteaContractFixes(t *testing.T) {
 	p.Same(t, call("GET", "{repo}/pulls/1", nil), peertest.Exact())
 
 	compare := "?files=false&verification=false"
-	for _, refs := range []string{"v1.0.0...{fix}", "v1.0.1...{fix}", "release/1.2...{fix}", "v1.0.1...{short}", "main...{fix}", "main...{merge}", "fix/rounding...{fix}"} {
+	for _, refs := range []string{"v1.0.0...{fix}", "v1.0.1...{fix}", "release/1.2...{fix}", "v1.0.1...{short}", "main...{fix}", "main...{merge}", "fix/rounding...{fix}",
+		"{before}...{fix}", "{fix}...{before}"} {
 		p.Same(t, call("GET", "{repo}/compare/"+refs+compare, nil), p.fewer(t), peertest.Values("total_commits"))
 	}
 	for _, refs := range []string{"v1.0.0..." + deadbeef, "no-such-tag...{fix}"} {
