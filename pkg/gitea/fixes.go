@@ -62,7 +62,8 @@ const TimelinePageLimit = 50
 // read), so a short page is no sign of the end, and its X-Total-Count is
 // that page's length. More than MaxTimelinePages full pages is an error
 // wrapping ErrPageCap: the entries past the cap are the newest, the ones a
-// caller wants.
+// caller wants. A missing issue is a 500 with an empty message, not a
+// 404 (GetIssueByIndex's error goes to APIErrorInternal, as for comments).
 //
 // Gitea API: GET /repos/{owner}/{repo}/issues/{index}/timeline?since=&page=&limit=
 func (c *Client) Timeline(ctx context.Context, number int, since time.Time) ([]TimelineEvent, error) {
@@ -113,9 +114,9 @@ func (c *Client) MergeCommit(ctx context.Context, number int) (string, error) {
 //
 // The compare route takes "{base}...{head}" as one path tail
 // (routers/api/v1/api.go: /compare/*), so ref is sent with its slashes as
-// they are: a tag or branch "release/1.2" is found as written (Gitea
-// 1.25.4 splits the tail at "..." and tries each known ref name). Each
-// other segment is escaped.
+// they are, each segment escaped: a tag "release/1.2" and a branch
+// "fix/rounding" are found as written (checked on Gitea 1.25.4, as are
+// full commit ids on either side and a short one as commit).
 //
 // Gitea API: GET /repos/{owner}/{repo}/compare/{ref}...{commit}?files=false&verification=false
 func (c *Client) Contains(ctx context.Context, ref, commit string) (bool, error) {

@@ -157,19 +157,23 @@ var (
 
 // listTimeline serves GET /issues/{n}/timeline: oldest first, entries
 // updated at or after since (whole seconds), paged; an empty page is the
-// JSON null and X-Total-Count is the page's length (both as Gitea 1.25.4
-// answers them).
+// JSON null, X-Total-Count is the page's length, and a missing issue is a
+// 500 with an empty message (all as Gitea 1.25.4 answers them).
 func (s *Server) listTimeline(w http.ResponseWriter, r *http.Request, n int) {
 	is := s.issue(n)
 	if is == nil {
-		s.notFound(w)
+		// As the comments: GetIssueByIndex's error goes to
+		// APIErrorInternal (checked on 1.25.4).
+		s.missingIssue500(w)
 		return
 	}
 	var since time.Time
 	if raw := r.URL.Query().Get("since"); raw != "" {
 		t, err := time.Parse(time.RFC3339, raw)
 		if err != nil {
-			s.apiError(w, 422, `parsing time "`+raw+`" as "2006-01-02T15:04:05Z07:00": cannot parse`)
+			// services/context/api.go GetQueryBeforeSince parses it with
+			// time.Parse too, and answers its error.
+			s.apiError(w, 422, err.Error())
 			return
 		}
 		since = t

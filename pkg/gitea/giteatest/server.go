@@ -422,13 +422,22 @@ func (s *Server) issueJSON(is *Issue) map[string]any {
 	return map[string]any{
 		"id": is.ID, "number": is.Number, "title": is.Title, "body": is.Body, "state": is.State,
 		"labels": labels, "comments": len(s.comments[is.Number]),
-		"html_url":   fmt.Sprintf("%s/%s/%s/issues/%d", s.URL, s.owner, s.repo, is.Number),
+		"html_url":   fmt.Sprintf("%s/%s/%s/%s/%d", s.URL, s.owner, s.repo, htmlKind(is), is.Number),
 		"url":        fmt.Sprintf("%s/api/v1/repos/%s/%s/issues/%d", s.URL, s.owner, s.repo, is.Number),
 		"created_at": is.CreatedAt.Format(time.RFC3339), "updated_at": is.UpdatedAt.Format(time.RFC3339),
 		"closed_at": closedAt(is.ClosedAt), "pull_request": s.pullJSON(is), "user": map[string]any{"login": "bsync"},
 		"repository": map[string]any{"name": s.repo, "owner": s.owner, "full_name": s.owner + "/" + s.repo},
 		"assignees":  s.assigneesJSON(is.Assignees),
 	}
+}
+
+// htmlKind is the web path of an issue's page: "pulls" for a pull
+// request (fixes.go), "issues" otherwise.
+func htmlKind(is *Issue) string {
+	if is.Pull {
+		return "pulls"
+	}
+	return "issues"
 }
 
 func (s *Server) label(id int64) *Label {
