@@ -284,6 +284,11 @@ func (fj *fixJudge) commitOf(ctx context.Context, gi *gitea.Issue, key string, r
 		return c, nil
 	}
 	tl, err := fj.Gitea.Timeline(ctx, gi.Number, time.Time{})
+	if closed, ok := closeTime(key); ok && errors.Is(err, gitea.ErrPageCap) {
+		// A timeline too long to read whole: the entries around the close
+		// still name a pushed fix (a pull request's reference is older).
+		tl, err = fj.Gitea.Timeline(ctx, gi.Number, closed.Add(-time.Minute))
+	}
 	if err != nil {
 		return "", fmt.Errorf("read the timeline of gitea #%d: %w", gi.Number, err)
 	}
