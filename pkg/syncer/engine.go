@@ -69,6 +69,7 @@ type StateStore interface {
 	LeftoverCount(ctx context.Context, projectID int) (int, error)
 	ChangeLeftovers(ctx context.Context, projectID int, changes syncstate.LeftoverChange) error
 	Bug(ctx context.Context, bugID string) (syncstate.Bug, bool, error)
+	Bugs(ctx context.Context, bugIDs ...string) ([]syncstate.Bug, []bool, error)
 	ClaimBug(ctx context.Context, bugID string, c syncstate.BugClaim, replacing string) (bool, syncstate.Bug, error)
 	ReleaseBugClaim(ctx context.Context, bugID, issueID string) error
 }

@@ -16,13 +16,11 @@ func (pp *preparer) keepLegacyBug(ctx context.Context, p bugsink.Project, link *
 	if link.bug == "" || link.legacy == "" {
 		return nil
 	}
-	if _, ok, err := pp.State.Bug(ctx, link.bug); err != nil || ok {
+	bugs, found, err := pp.State.Bugs(ctx, link.bug, link.legacy) // one round trip for both
+	if err != nil || found[0] || !found[1] {
 		return err
 	}
-	old, ok, err := pp.State.Bug(ctx, link.legacy)
-	if err != nil || !ok {
-		return err
-	}
+	old := bugs[1]
 	ids := make([]string, 0, len(old.Members))
 	for id := range old.Members {
 		ids = append(ids, id)

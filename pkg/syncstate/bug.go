@@ -58,6 +58,31 @@ func (s *Store) Bug(ctx context.Context, bugID string) (Bug, bool, error) {
 	return decodeBug(bugID, h)
 }
 
+// Bugs reads several bugs in one round trip: found[i] says whether
+// bugIDs[i] is in the state.
+func (s *Store) Bugs(ctx context.Context, bugIDs ...string) (bugs []Bug, found []bool, err error) {
+	cmds := make([]*redis.MapStringStringCmd, len(bugIDs))
+	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, id := range bugIDs {
+			cmds[i] = p.HGetAll(ctx, BugKey(id))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("redis read bugs %s: %w", strings.Join(bugIDs, ", "), err)
+	}
+	bugs, found = make([]Bug, len(bugIDs)), make([]bool, len(bugIDs))
+	for i, c := range cmds {
+		if len(c.Val()) == 0 {
+			continue
+		}
+		if bugs[i], found[i], err = decodeBug(bugIDs[i], c.Val()); err != nil {
+			return nil, nil, err
+		}
+	}
+	return bugs, found, nil
+}
+
 func decodeBug(bugID string, h map[string]string) (Bug, bool, error) {
 	b := Bug{Members: map[string]string{}}
 	for k, v := range h {

@@ -46,6 +46,12 @@ func TestBugClaimAndCommit(t *testing.T) {
 	if b.Number != 7 || b.Members["test-issue"] != "test" || b.Members["prod-issue"] != "production" || len(b.Members) != 2 {
 		t.Fatalf("bug = %+v, want #7 with both members", b)
 	}
+	// Bugs reads several in one round trip, as Bug does each.
+	trips := st.RoundTrips()
+	bugs, found, err := st.Bugs(ctx, "ffffffffffffffffffffffffffffffff", bug)
+	if err != nil || found[0] || !found[1] || bugs[1].Number != 7 || len(bugs[1].Members) != 2 || st.RoundTrips()-trips != 1 {
+		t.Fatalf("bugs = %+v, found %v, %v, %d round trips", bugs, found, err, st.RoundTrips()-trips)
+	}
 	e, _, _ := st.Get(ctx, "prod-issue")
 	if e.Record == nil || e.Record.BugID != bug || e.Record.Environment != "production" {
 		t.Fatalf("mapping %+v", e.Record)
