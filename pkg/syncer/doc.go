@@ -17,7 +17,10 @@
 //	                      what it needs: create, join (a return after a
 //	                      close, too), adopt, defer, skip, resolve again,
 //	                      respect a person's reopen, recur quietly, report
-//	                      a regression
+//	                      a regression or await its fix
+//	fix      fix.go       for a return after a close: the commit that
+//	                      closed the Gitea issue, and whether the releases
+//	                      it came back from contain it
 //	prepare  prepare.go   read the newest event, render the Gitea issue,
 //	                      find its bug (code.go: code links and owners)
 //	claim    claim.go     reserve the create in the state; claim the bug, or
