@@ -225,7 +225,7 @@ func (lc *lifecycle) keepFigures(ctx context.Context, gi *gitea.Issue, is bugsin
 		}
 	}
 	if wrote && gi.State == "closed" && gi.ClosedAt == nil && rec.ReportedClose == key {
-		if again, err := lc.Gitea.Issue(ctx, gi.Number); err == nil && again.State == "closed" {
+		if again, err := lc.write.issueAgain(ctx, gi.Number); err == nil && again.State == "closed" {
 			rec.ReportedClose = closeKey(again)
 		}
 	}
@@ -307,7 +307,7 @@ func (lc *lifecycle) reopenFor(ctx context.Context, is bugsink.Issue, gi *gitea.
 			return StageRecord, err
 		}
 	}
-	if _, err := lc.Gitea.SetState(ctx, gi.Number, "open"); err != nil {
+	if err := lc.write.reopen(ctx, gi.Number); err != nil {
 		if c := gitea.StatusCode(err); c >= 400 && c < 500 {
 			// Refused: bsync did not reopen it (best effort; a record
 			// left as it is only claims a reopen that may be a person's).

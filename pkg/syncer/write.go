@@ -228,3 +228,15 @@ func (w *writer) bugIssue(ctx context.Context, number int) (*gitea.Issue, error)
 	}
 	return gi, err
 }
+
+// reopen reopens a Gitea issue for a regression.
+func (w *writer) reopen(ctx context.Context, number int) error {
+	_, err := w.Gitea.SetState(ctx, number, "open")
+	return err
+}
+
+// issueAgain reads a Gitea issue again after bsync wrote to it (the key of
+// a close without a close time moves with bsync's own writes).
+func (w *writer) issueAgain(ctx context.Context, number int) (*gitea.Issue, error) {
+	return w.Gitea.Issue(ctx, number)
+}
