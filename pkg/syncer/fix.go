@@ -216,7 +216,8 @@ func (fj *fixJudge) judgeRelease(ctx context.Context, p bugsink.Project, release
 const maxReleasePages = 20
 
 // firstSeen is when Bugsink first saw a release of project p (its
-// date_released), read once per project and run.
+// date_released), read once per project and run. Bugsink lists the
+// release an event names under its sanitized name.
 func (fj *fixJudge) firstSeen(ctx context.Context, p bugsink.Project, release string) (time.Time, bool, error) {
 	fj.mu.Lock()
 	known, ok := fj.releases[p.ID]
@@ -234,7 +235,7 @@ func (fj *fixJudge) firstSeen(ctx context.Context, p bugsink.Project, release st
 		fj.releases[p.ID] = known
 		fj.mu.Unlock()
 	}
-	t, found := known[release]
+	t, found := known[bugsink.ReleaseVersion(release)]
 	return t, found, nil
 }
 

@@ -1,0 +1,197 @@
+package syncer
+
+import (
+	"encoding/base64"
+	"fmt"
+	"maps"
+	"testing"
+	"time"
+
+	"bsync/pkg/apiclient"
+	"bsync/pkg/gitea"
+	"bsync/pkg/peertest"
+)
+
+// Attempts to get a false or a missed regression out of "a fix is a fix
+// until it ships" on a real Gitea 1.25.4 and a real Bugsink 2.5.0.
+
+type breakPair struct {
+	*realPair
+	g *peertest.Gitea
+	a *peertest.Account
+	// base is the commit tagged v1.0.0, before any fix.
+	base string
+}
+
+func newBreakPair(t *testing.T, g *peertest.Gitea, b *peertest.Bugsink, slugs ...string) *breakPair {
+	t.Helper()
+	a := g.NewAccount(t)
+	base := g.AddFile(t, a, "shop/price.py", "def price(s):\n    return float(s)\n")
+	g.AddTag(t, a, "v1.0.0", base)
+	r := &realPair{t: t, b: b, gc: gitea.New(g.URL, a.Token, a.Login, a.Repo, apiclient.Options{Timeout: 20 * time.Second}),
+		store: realStore(t), event: recordedEvent(t, "python-request-plain")}
+	for _, s := range slugs {
+		r.projects = append(r.projects, b.NewProject(t, s))
+	}
+	return &breakPair{realPair: r, g: g, a: a, base: base}
+}
+
+// on is the recorded event from release ("" for none).
+func (p *breakPair) on(release string) map[string]any {
+	ev := maps.Clone(p.event)
+	delete(ev, "release")
+	if release != "" {
+		ev["release"] = release
+	}
+	return ev
+}
+
+func (p *breakPair) store(i int, release string) { p.b.Store(p.t, p.projects[i], p.on(release)) }
+
+// mergeFixing merges a pull request whose body closes issue number with
+// the merge style do, waits for Gitea to close the issue, and returns the
+// merge commit.
+func (p *breakPair) mergeFixing(number int, do string) string {
+	t := p.t
+	t.Helper()
+	branch := fmt.Sprintf("fix-%d-%s", number, do)
+	repo := "/repos/" + p.a.Login + "/" + p.a.Repo
+	r := p.g.API(t, "POST", repo+"/contents/shop/"+branch+".py", p.a.Token, map[string]any{
+		"content": base64.StdEncoding.EncodeToString([]byte("FIXED = True\n")),
+		"message": "Round prices", "branch": "main", "new_branch": branch})
+	if r.Status != 201 {
+		t.Fatalf("commit on a branch: %d %s", r.Status, r.Body)
+	}
+	r = p.g.API(t, "POST", repo+"/pulls", p.a.Token, map[string]any{"title": "Fix rounding", "body": fmt.Sprintf("Fixes #%d", number), "head": branch, "base": "main"})
+	if r.Status != 201 {
+		t.Fatalf("open the pull request: %d %s", r.Status, r.Body)
+	}
+	var pr struct {
+		Number int `json:"number"`
+	}
+	r.JSON(t, &pr)
+	r = p.g.API(t, "POST", fmt.Sprintf("%s/pulls/%d/merge", repo, pr.Number), p.a.Token, map[string]any{"Do": do})
+	if r.Status != 200 {
+		t.Fatalf("merge: %d %s", r.Status, r.Body)
+	}
+	p.waitClosed(number)
+	c, err := p.gc.MergeCommit(t.Context(), pr.Number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func (p *breakPair) waitClosed(number int) {
+	p.t.Helper()
+	for range 100 {
+		if gi, err := p.gc.Issue(p.t.Context(), number); err == nil && gi.State == "closed" {
+			time.Sleep(1100 * time.Millisecond)
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	p.t.Fatalf("gitea did not close #%d", number)
+}
+
+// TestRealFixBreakSlashRelease: a release named with a slash is listed by
+// Bugsink under its sanitized name ("web/1.0.0" as "web1.0.0") while its
+// events keep the name as sent. Looked up as sent, the old release of an
+// issue closed by hand was "not listed", and each of its returns a false
+// regression.
+func TestRealFixBreakSlashRelease(t *testing.T) {
+	g := peertest.GiteaServer(t)
+	b := peertest.BugsinkServer(t)
+	p := newBreakPair(t, g, b, "shop-api")
+	p.store(0, "web/1.0.0")
+	id := p.syncOne()
+	p.closeByHand(1)
+	p.store(0, "web/1.0.0")
+	p.expectQuiet(1, id)
+	p.store(0, "web/1.0.1")
+	p.expectRegression(1, "`web/1.0.1` (first seen by Bugsink after the close")
+}
+
+// TestRealFixBreakHeld are the attempts that held: release names that map
+// to tags or commits, fixes merged in each style, two closes, a shared bug.
+func TestRealFixBreakHeld(t *testing.T) {
+	g := peertest.GiteaServer(t)
+	b := peertest.BugsinkServer(t)
+	t.Run("package@version releases and a v tag", func(t *testing.T) {
+		p := newBreakPair(t, g, b, "shop-api")
+		p.store(0, "shop@1.0.0")
+		id := p.syncOne()
+		fix := commitFixing(t, g, p.a, p.gc, 1)
+		p.store(0, "shop@1.0.0")
+		p.expectQuiet(1, id)
+		g.AddTag(t, p.a, "v1.0.1", fix)
+		p.store(0, "shop@1.0.1+build.5")
+		p.expectRegression(1, "contains the fix")
+	})
+	t.Run("releases that are commit ids", func(t *testing.T) {
+		p := newBreakPair(t, g, b, "shop-api")
+		p.store(0, p.base)
+		id := p.syncOne()
+		fix := commitFixing(t, g, p.a, p.gc, 1)
+		p.store(0, p.base[:7])
+		p.expectQuiet(1, id)
+		p.store(0, fix[:8])
+		p.expectRegression(1, "contains the fix")
+	})
+	for _, do := range []string{"merge", "squash", "rebase"} {
+		t.Run("fixed by a pull request, "+do, func(t *testing.T) {
+			p := newBreakPair(t, g, b, "shop-api")
+			p.store(0, "1.0.0")
+			id := p.syncOne()
+			fix := p.mergeFixing(1, do)
+			p.store(0, "1.0.0")
+			p.expectQuiet(1, id)
+			g.AddTag(t, p.a, "v1.0.1", fix)
+			p.store(0, "1.0.1")
+			p.expectRegression(1, "`v1.0.1` contains the fix")
+		})
+	}
+	t.Run("closed by a commit, reopened and closed by hand", func(t *testing.T) {
+		p := newBreakPair(t, g, b, "shop-api")
+		p.store(0, "1.0.0")
+		id := p.syncOne()
+		commitFixing(t, g, p.a, p.gc, 1)
+		p.store(0, "1.0.0")
+		p.expectQuiet(1, id)
+		if _, err := p.gc.SetState(t.Context(), 1, "open"); err != nil {
+			t.Fatal(err)
+		}
+		rep := p.sync()
+		t.Logf("after the reopen: %+v", rep)
+		p.closeByHand(1)
+		p.store(0, "1.0.0")
+		p.expectQuiet(1, id)
+		p.store(0, "1.1.0")
+		p.expectRegression(1, "`1.1.0`")
+	})
+	t.Run("the fix tag made after the fixed release's events", func(t *testing.T) {
+		p := newBreakPair(t, g, b, "shop-api")
+		p.store(0, "1.0.0")
+		id := p.syncOne()
+		fix := commitFixing(t, g, p.a, p.gc, 1)
+		p.store(0, "1.0.0")
+		p.expectQuiet(1, id)
+		p.store(0, "1.0.1")
+		p.expectRegression(1, "1.0.1")
+		_ = fix
+	})
+	t.Run("production old, test fixed, production first", func(t *testing.T) {
+		p := newBreakPair(t, g, b, "shop-api-test", "shop-api")
+		p.store(1, "1.0.0")
+		p.syncOne()
+		fix := commitFixing(t, g, p.a, p.gc, 1)
+		g.AddTag(t, p.a, "v1.0.1", fix)
+		p.store(1, "1.0.0")
+		rep := p.sync()
+		if rep.AwaitingFix != 1 || rep.Regressed != 0 {
+			t.Fatalf("production on the old release: %+v", rep)
+		}
+		p.store(0, "1.0.1")
+		p.expectRegression(1, "`v1.0.1` contains the fix")
+	})
+}
