@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"sync"
 	"time"
@@ -88,6 +89,9 @@ type releaseVerdict struct {
 	// ref is the ref compared with the commit ("": judged by date, byDate).
 	ref    string
 	byDate bool
+	// err: the answer could not be had now (a server error, a timeout):
+	// the return is judged again by the next run.
+	err error
 }
 
 func newFixJudge(e *Engine) *fixJudge {
@@ -110,7 +114,7 @@ func (fj *fixJudge) returned(ctx context.Context, p bugsink.Project, is bugsink.
 	if rec.FixClose == key {
 		without = rec.ReleasesWithout
 	}
-	return fj.judgeReleases(ctx, p, key, commit, releases, without), nil
+	return fj.judgeReleases(ctx, p, key, commit, releases, without)
 }
 
 // joined judges a joining issue's release against its bug's close.
@@ -119,13 +123,14 @@ func (fj *fixJudge) joined(ctx context.Context, p bugsink.Project, gi *gitea.Iss
 	if err != nil {
 		return nil, err
 	}
-	return fj.judgeReleases(ctx, p, key, commit, []string{release}, nil), nil
+	return fj.judgeReleases(ctx, p, key, commit, []string{release}, nil)
 }
 
 // judgeReleases gives the verdict on releases: shipped when one contains
 // the fix, else unknown when one cannot be judged, else not shipped.
-// without are releases judged before, for the same close.
-func (fj *fixJudge) judgeReleases(ctx context.Context, p bugsink.Project, key, commit string, releases, without []string) *fixFacts {
+// without are releases judged before, for the same close. An answer that
+// could not be had now is an error: the next run judges it again.
+func (fj *fixJudge) judgeReleases(ctx context.Context, p bugsink.Project, key, commit string, releases, without []string) (*fixFacts, error) {
 	f := &fixFacts{verdict: fixNotShipped, commit: commit, without: slices.Clone(without)}
 	for _, r := range releases {
 		if slices.Contains(f.without, r) {
@@ -136,9 +141,11 @@ func (fj *fixJudge) judgeReleases(ctx context.Context, p bugsink.Project, key, c
 		}
 		v := fj.releaseHasFix(ctx, p, r, commit, key)
 		switch {
+		case v.err != nil:
+			return nil, v.err
 		case v.verdict == fixShipped:
 			f.verdict, f.release, f.why, f.ref, f.byDate = fixShipped, r, v.why, v.ref, v.byDate
-			return f
+			return f, nil
 		case v.verdict == fixUnknown && f.verdict != fixUnknown:
 			f.verdict, f.release, f.why = fixUnknown, r, v.why
 		case v.verdict == fixNotShipped:
@@ -151,7 +158,7 @@ func (fj *fixJudge) judgeReleases(ctx context.Context, p bugsink.Project, key, c
 	if len(releases) == 0 {
 		f.verdict, f.why = fixUnknown, "none of its events since bsync last looked could be read"
 	}
-	return f
+	return f, nil
 }
 
 // releaseHasFix judges one release: by the commit when the release names
@@ -167,7 +174,7 @@ func (fj *fixJudge) releaseHasFix(ctx context.Context, p bugsink.Project, releas
 		return v
 	}
 	v = fj.judgeRelease(ctx, p, release, commit, key)
-	if ctx.Err() == nil {
+	if ctx.Err() == nil && v.err == nil {
 		fj.mu.Lock()
 		fj.verdicts[cacheKey] = v
 		fj.mu.Unlock()
@@ -185,6 +192,8 @@ func (fj *fixJudge) judgeRelease(ctx context.Context, p bugsink.Project, release
 			switch {
 			case errors.Is(err, gitea.ErrRefNotFound):
 				continue
+			case err != nil && !refusedStatus(gitea.StatusCode(err)):
+				return releaseVerdict{err: fmt.Errorf("compare %s with the fix %s: %w", ref, short(commit), err)}
 			case err != nil:
 				return releaseVerdict{verdict: fixUnknown, why: fmt.Sprintf("could not compare %s with the fix %s: %v", ref, short(commit), err)}
 			case has:
@@ -199,6 +208,8 @@ func (fj *fixJudge) judgeRelease(ctx context.Context, p bugsink.Project, release
 	}
 	first, found, err := fj.firstSeen(ctx, p, release)
 	switch {
+	case err != nil && !refusedStatus(bugsink.StatusCode(err)):
+		return releaseVerdict{err: fmt.Errorf("read the releases of %s: %w", p.Slug, err)}
 	case err != nil:
 		return releaseVerdict{verdict: fixUnknown, why: fmt.Sprintf("could not read the releases of %s: %v", p.Slug, err)}
 	case !found:
@@ -209,6 +220,14 @@ func (fj *fixJudge) judgeRelease(ctx context.Context, p bugsink.Project, release
 		return releaseVerdict{verdict: fixShipped, why: "Bugsink first saw it after the close, so it may carry the fix", byDate: true}
 	}
 	return releaseVerdict{verdict: fixNotShipped, why: "Bugsink knew it before the close, so it cannot carry the fix", byDate: true}
+}
+
+// refusedStatus reports whether an answer's status refuses the question for good
+// (a 4xx other than 429, such as a token without read:repository): the
+// release cannot be judged. A server error, 429 or no answer at all may
+// pass; the return waits for the next run rather than be reported on it.
+func refusedStatus(code int) bool {
+	return code >= 400 && code < 500 && code != http.StatusTooManyRequests
 }
 
 // maxReleasePages bounds the releases read per project and run (250 a

@@ -1,0 +1,51 @@
+package syncer
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"bsync/pkg/httpfault"
+)
+
+// Attempts to get a false or a missed regression out of "a fix is a fix
+// until it ships", on the fakes where they inject faults.
+
+// A Gitea compare that fails through its retries (a restart, an outage)
+// is no answer about the release: the return waits for the next run
+// instead of being reported as a regression it may not be.
+func TestFixBreakCompareServerErrorIsNoRegression(t *testing.T) {
+	e, id := fixEnv(t)
+	e.gt.ContainCommits("v1.0.0")
+	e.gt.ContainCommits("v1.0.1", fixSHA)
+	e.gt.CloseByCommit(1, fixSHA, "Fix price parsing, fixes #1")
+	recursOn(e, id, "1.0.0", time.Minute)
+	e.gt.Faults.Add(httpfault.Rule{Kind: httpfault.Status, Status: http.StatusBadGateway, PathContains: "/compare/", Times: 50})
+	rep := e.run(t, Options{})
+	if rep.Regressed != 0 || len(rep.Errors) != 1 || rep.Errors[0].Stage != StageFix {
+		t.Fatalf("compare failing: regressed %d awaiting %d errors %v", rep.Regressed, rep.AwaitingFix, rep.Errors)
+	}
+	if gi := e.gt.Issues()[0]; gi.State != "closed" || regressionComments(e, 1) != 0 {
+		t.Fatalf("a failed compare touched the fixed issue: %s, %d comments", gi.State, regressionComments(e, 1))
+	}
+	e.gt.Faults.Clear()
+	if rep := e.run(t, Options{}); rep.AwaitingFix != 1 || rep.Regressed != 0 || len(rep.Errors) != 0 {
+		t.Fatalf("the next run, compare answering: awaiting %d regressed %d errors %v", rep.AwaitingFix, rep.Regressed, rep.Errors)
+	}
+}
+
+// The same for Bugsink's release list when the issue was closed by hand.
+func TestFixBreakReleaseListServerErrorIsNoRegression(t *testing.T) {
+	e, id := fixEnv(t)
+	e.gt.SetIssueState(1, "closed")
+	recursOn(e, id, "1.0.0", time.Minute)
+	e.bs.Faults.Add(httpfault.Rule{Kind: httpfault.Status, Status: http.StatusInternalServerError, PathContains: "/releases/", Times: 50})
+	rep := e.run(t, Options{})
+	if rep.Regressed != 0 || len(rep.Errors) != 1 || rep.Errors[0].Stage != StageFix {
+		t.Fatalf("release list failing: regressed %d awaiting %d errors %v", rep.Regressed, rep.AwaitingFix, rep.Errors)
+	}
+	e.bs.Faults.Clear()
+	if rep := e.run(t, Options{}); rep.AwaitingFix != 1 || rep.Regressed != 0 || len(rep.Errors) != 0 {
+		t.Fatalf("the next run, releases answering: awaiting %d regressed %d errors %v", rep.AwaitingFix, rep.Regressed, rep.Errors)
+	}
+}
