@@ -186,21 +186,8 @@ func (fj *fixJudge) judgeRelease(ctx context.Context, p bugsink.Project, release
 	if release == "" {
 		return releaseVerdict{verdict: fixUnknown, why: "the event names no release"}
 	}
-	if commit != "" {
-		for _, ref := range codeindex.ReleaseRefs(release) {
-			has, err := fj.Gitea.Contains(ctx, ref, commit)
-			switch {
-			case errors.Is(err, gitea.ErrRefNotFound):
-				continue
-			case err != nil && !refusedStatus(gitea.StatusCode(err)):
-				return releaseVerdict{err: fmt.Errorf("compare %s with the fix %s: %w", ref, short(commit), err)}
-			case err != nil:
-				return releaseVerdict{verdict: fixUnknown, why: fmt.Sprintf("could not compare %s with the fix %s: %v", ref, short(commit), err)}
-			case has:
-				return releaseVerdict{verdict: fixShipped, why: fmt.Sprintf("%s contains the fix %s", ref, short(commit)), ref: ref}
-			}
-			return releaseVerdict{verdict: fixNotShipped, why: fmt.Sprintf("%s does not contain the fix %s", ref, short(commit)), ref: ref}
-		}
+	if v, ok := fj.byCommit(ctx, release, commit); ok {
+		return v
 	}
 	closed, ok := closeTime(key)
 	if !ok {
@@ -228,6 +215,31 @@ func (fj *fixJudge) judgeRelease(ctx context.Context, p bugsink.Project, release
 // pass; the return waits for the next run rather than be reported on it.
 func refusedStatus(code int) bool {
 	return code >= 400 && code < 500 && code != http.StatusTooManyRequests
+}
+
+// byCommit judges a release by the fix's commit when the release names a
+// tag or commit of the repository; ok is false when it names none, or
+// Gitea refuses the compare (a token without read:repository): then the
+// release is judged by date.
+func (fj *fixJudge) byCommit(ctx context.Context, release, commit string) (v releaseVerdict, ok bool) {
+	if commit == "" {
+		return v, false
+	}
+	for _, ref := range codeindex.ReleaseRefs(release) {
+		has, err := fj.Gitea.Contains(ctx, ref, commit)
+		switch {
+		case errors.Is(err, gitea.ErrRefNotFound):
+			continue
+		case err != nil && refusedStatus(gitea.StatusCode(err)):
+			return v, false
+		case err != nil:
+			return releaseVerdict{err: fmt.Errorf("compare %s with the fix %s: %w", ref, short(commit), err)}, true
+		case has:
+			return releaseVerdict{verdict: fixShipped, why: fmt.Sprintf("%s contains the fix %s", ref, short(commit)), ref: ref}, true
+		}
+		return releaseVerdict{verdict: fixNotShipped, why: fmt.Sprintf("%s does not contain the fix %s", ref, short(commit)), ref: ref}, true
+	}
+	return v, false
 }
 
 // maxReleasePages bounds the releases read per project and run (250 a
@@ -348,6 +360,9 @@ func (fj *fixJudge) closingCommit(ctx context.Context, tl []gitea.TimelineEvent)
 		}
 		if pr := ev.RefIssue.PullRequest; pr.Merged && pr.MergedAt != nil && near(*pr.MergedAt) {
 			c, err := fj.Gitea.MergeCommit(ctx, ev.RefIssue.Number)
+			if err != nil && refusedStatus(gitea.StatusCode(err)) {
+				return "", nil // no read:repository: judged as a close by hand
+			}
 			if err != nil {
 				return "", fmt.Errorf("read pull request #%d that closed it: %w", ev.RefIssue.Number, err)
 			}

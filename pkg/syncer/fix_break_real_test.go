@@ -75,7 +75,8 @@ func (p *breakPair) mergeFixing(number int, do string) string {
 		t.Fatalf("merge: %d %s", r.Status, r.Body)
 	}
 	p.waitClosed(number)
-	c, err := p.gc.MergeCommit(t.Context(), pr.Number)
+	owner := gitea.New(p.g.URL, p.a.Token, p.a.Login, p.a.Repo, apiclient.Options{Timeout: 20 * time.Second})
+	c, err := owner.MergeCommit(t.Context(), pr.Number)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,6 +111,35 @@ func TestRealFixBreakSlashRelease(t *testing.T) {
 	p.expectQuiet(1, id)
 	p.store(0, "web/1.0.1")
 	p.expectRegression(1, "`web/1.0.1` (first seen by Bugsink after the close")
+}
+
+// TestRealFixBreakTokenWithoutReadRepository: with a token of write:issue
+// alone (supported: no code links or owners) the pull request that closed
+// an issue cannot be read (403): the issue failed at stage fix on every
+// run, never judged; and a compare refused with 403 made the old release's
+// return a regression. Refused, the release is judged by date.
+func TestRealFixBreakTokenWithoutReadRepository(t *testing.T) {
+	g := peertest.GiteaServer(t)
+	b := peertest.BugsinkServer(t)
+	for _, how := range []string{"pull request", "commit"} {
+		t.Run(how, func(t *testing.T) {
+			p := newBreakPair(t, g, b, "shop-api")
+			u := g.NewUser(t, "write:issue", "read:user")
+			g.AddCollaborator(t, p.a, u.Login)
+			p.gc = gitea.New(g.URL, u.Token, p.a.Login, p.a.Repo, apiclient.Options{Timeout: 20 * time.Second})
+			p.store(0, "1.0.0")
+			id := p.syncOne()
+			if how == "pull request" {
+				p.mergeFixing(1, "merge")
+			} else {
+				commitFixing(t, g, p.a, p.gc, 1)
+			}
+			p.store(0, "1.0.0")
+			p.expectQuiet(1, id)
+			p.store(0, "1.0.1")
+			p.expectRegression(1, "`1.0.1` (first seen by Bugsink after the close")
+		})
+	}
 }
 
 // TestRealFixBreakHeld are the attempts that held: release names that map

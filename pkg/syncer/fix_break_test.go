@@ -5,6 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"bsync/pkg/apiclient"
+	"bsync/pkg/gitea"
+	"bsync/pkg/gitea/giteatest"
 	"bsync/pkg/httpfault"
 )
 
@@ -47,5 +50,38 @@ func TestFixBreakReleaseListServerErrorIsNoRegression(t *testing.T) {
 	e.bs.Faults.Clear()
 	if rep := e.run(t, Options{}); rep.AwaitingFix != 1 || rep.Regressed != 0 || len(rep.Errors) != 0 {
 		t.Fatalf("the next run, releases answering: awaiting %d regressed %d errors %v", rep.AwaitingFix, rep.Regressed, rep.Errors)
+	}
+}
+
+// A token without read:repository (supported: the report warns, issues
+// carry no code links) cannot read the pull request that closed an issue
+// nor compare releases with a fix. That is no reason to stop the run, nor
+// to call the old release's return a regression: the release is judged by
+// when Bugsink first saw it, as for a close by hand.
+func TestFixBreakTokenWithoutReadRepository(t *testing.T) {
+	for name, closeIt := range map[string]func(e *env){
+		"pull request": func(e *env) { e.gt.CloseByPullRequest(1, fixSHA) },
+		"commit":       func(e *env) { e.gt.CloseByCommit(1, fixSHA, "Fix price parsing, fixes #1") },
+	} {
+		t.Run(name, func(t *testing.T) {
+			e, id := fixEnv(t)
+			e.gt.ContainCommits("v1.0.0")
+			e.gt.ContainCommits("v1.0.1", fixSHA)
+			e.gc = gitea.New(e.gt.URL, giteatest.IssueOnlyToken, "acme", "app", apiclient.Options{RetryWait: time.Millisecond, RetryMaxWait: 20 * time.Millisecond, Timeout: 2 * time.Second})
+			closeIt(e)
+			e.now = e.now.Add(time.Minute)
+			recursOn(e, id, "1.0.0", time.Second)
+			rep, err := e.engine(Options{}).Run(t.Context())
+			if err != nil {
+				t.Fatalf("the run stopped: %v", err)
+			}
+			if rep.AwaitingFix != 1 || rep.Regressed != 0 || len(rep.Errors) != 0 {
+				t.Fatalf("the old release without read:repository: awaiting %d regressed %d errors %v warnings %v", rep.AwaitingFix, rep.Regressed, rep.Errors, rep.Warnings)
+			}
+			recursOn(e, id, "1.0.1", time.Second)
+			if rep := e.run(t, Options{}); rep.Regressed != 1 || len(rep.Errors) != 0 {
+				t.Fatalf("a release first seen after the close: regressed %d awaiting %d errors %v", rep.Regressed, rep.AwaitingFix, rep.Errors)
+			}
+		})
 	}
 }
