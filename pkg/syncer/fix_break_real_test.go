@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"maps"
+	"strings"
 	"testing"
 	"time"
 
@@ -224,4 +225,46 @@ func TestRealFixBreakHeld(t *testing.T) {
 		p.store(0, "1.0.1")
 		p.expectRegression(1, "`v1.0.1` contains the fix")
 	})
+}
+
+// TestRealFixBreakHostileRelease: a release name is text from whoever
+// sends events; rendered by Gitea, the figures and the comment that name it
+// may not ping, inject HTML or carry a secret (held).
+func TestRealFixBreakHostileRelease(t *testing.T) {
+	g := peertest.GiteaServer(t)
+	b := peertest.BugsinkServer(t)
+	const secret = "ghp_abcdefghijklmnopqrstuvwxyz0123456789"
+	p := newBreakPair(t, g, b, "shop-api")
+	old := "1.0`@" + p.a.Login + "` <img src=x onerror=alert(1)> " + secret
+	p.store(0, old)
+	p.syncOne()
+	p.closeByHand(1)
+	p.store(0, old)
+	if rep := p.sync(); rep.AwaitingFix != 1 {
+		t.Fatalf("awaiting %d regressed %d errors %v", rep.AwaitingFix, rep.Regressed, rep.Errors)
+	}
+	p.expectSafe(p.issue(1).Body, secret)
+	p.store(0, "2.0 @"+p.a.Login+" "+secret)
+	cs := p.comments(1)
+	if rep := p.sync(); rep.Regressed != 1 {
+		t.Fatalf("regressed %d errors %v", rep.Regressed, rep.Errors)
+	}
+	cs = p.comments(1)
+	p.expectSafe(cs[len(cs)-1].Body, secret)
+}
+
+// expectSafe renders text as Gitea does and expects no mention, no HTML
+// from the release and no secret.
+func (p *breakPair) expectSafe(text, secret string) {
+	p.t.Helper()
+	r := p.g.API(p.t, "POST", "/markdown", p.a.Token, map[string]any{"Text": text, "Mode": "gfm",
+		"Context": p.g.URL + "/" + p.a.Login + "/" + p.a.Repo})
+	html := string(r.Body)
+	// Gitea 1.25.4 renders a mention of a user as a link to the user
+	// ("<a href=\"…/login\" …>@login</a>"), an image as <img src=…>.
+	for _, bad := range []string{secret, "<img src=", ">@" + p.a.Login + "</a>"} {
+		if strings.Contains(text, secret) || strings.Contains(html, bad) {
+			p.t.Errorf("the release's text came through as %q:\n%s", bad, html)
+		}
+	}
 }
