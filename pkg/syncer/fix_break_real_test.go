@@ -245,11 +245,10 @@ func TestRealFixBreakHostileRelease(t *testing.T) {
 	}
 	p.expectSafe(p.issue(1).Body, secret)
 	p.store(0, "2.0 @"+p.a.Login+" "+secret)
-	cs := p.comments(1)
 	if rep := p.sync(); rep.Regressed != 1 {
 		t.Fatalf("regressed %d errors %v", rep.Regressed, rep.Errors)
 	}
-	cs = p.comments(1)
+	cs := p.comments(1)
 	p.expectSafe(cs[len(cs)-1].Body, secret)
 }
 
