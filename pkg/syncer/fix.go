@@ -218,15 +218,19 @@ func refusedStatus(code int) bool {
 }
 
 // byCommit judges a release by the fix's commit when the release names a
-// tag or commit of the repository; ok is false when it names none, or
-// Gitea refuses the compare (a token without read:repository): then the
-// release is judged by date.
+// tag or commit of the repository; ok is false when it names none (a
+// branch is no fixed point: the old deployment of "main" does not contain
+// what main contains now), or Gitea refuses the compare (a token without
+// read:repository): then the release is judged by date.
 func (fj *fixJudge) byCommit(ctx context.Context, release, commit string) (v releaseVerdict, ok bool) {
 	if commit == "" {
 		return v, false
 	}
 	for _, ref := range codeindex.ReleaseRefs(release) {
 		has, err := fj.Gitea.Contains(ctx, ref, commit)
+		if err == nil {
+			err = fj.notBranch(ctx, ref)
+		}
 		switch {
 		case errors.Is(err, gitea.ErrRefNotFound):
 			continue
@@ -240,6 +244,20 @@ func (fj *fixJudge) byCommit(ctx context.Context, release, commit string) (v rel
 		return releaseVerdict{verdict: fixNotShipped, why: fmt.Sprintf("%s does not contain the fix %s", ref, short(commit)), ref: ref}, true
 	}
 	return v, false
+}
+
+// notBranch is ErrRefNotFound when ref names a branch: Gitea's compare
+// resolves a branch before a tag or commit of that name
+// (services/repository/compare in Gitea 1.25.4), at its commit now.
+func (fj *fixJudge) notBranch(ctx context.Context, ref string) error {
+	_, err := fj.Gitea.BranchSHA(ctx, ref)
+	switch {
+	case err == nil:
+		return fmt.Errorf("%s is a branch: %w", ref, gitea.ErrRefNotFound)
+	case errors.Is(err, gitea.ErrRefNotFound):
+		return nil
+	}
+	return err
 }
 
 // maxReleasePages bounds the releases read per project and run (250 a

@@ -143,11 +143,52 @@ func TestRealFixBreakTokenWithoutReadRepository(t *testing.T) {
 	}
 }
 
+// TestRealFixBreakBranchRelease: a release named after a branch
+// ("main", as some deploys name it) is not a fixed point of the history.
+// Gitea's compare resolves a branch before a tag, to its commit now: the
+// old deployment's "main" was taken to contain a fix pushed after it, and
+// its next event was a false regression. Only tags and commit ids are
+// compared; a branch name is judged by date like any other name.
+func TestRealFixBreakBranchRelease(t *testing.T) {
+	g := peertest.GiteaServer(t)
+	b := peertest.BugsinkServer(t)
+	for _, release := range []string{"main", "1.0.0"} {
+		t.Run(release, func(t *testing.T) {
+			p := newBreakPair(t, g, b, "shop-api")
+			p.store(0, release)
+			id := p.syncOne()
+			commitFixing(t, g, p.a, p.gc, 1)
+			if release != "main" {
+				// A branch named like the release (which is tagged v1.0.0
+				// before the fix), made from main after the fix.
+				r := p.g.API(t, "POST", "/repos/"+p.a.Login+"/"+p.a.Repo+"/branches", p.a.Token, map[string]any{"new_branch_name": release, "old_ref_name": "main"})
+				if r.Status != 201 {
+					t.Fatalf("create branch %s: %d %s", release, r.Status, r.Body)
+				}
+			}
+			p.store(0, release)
+			p.expectQuiet(1, id)
+		})
+	}
+}
+
 // TestRealFixBreakHeld are the attempts that held: release names that map
 // to tags or commits, fixes merged in each style, two closes, a shared bug.
 func TestRealFixBreakHeld(t *testing.T) {
 	g := peertest.GiteaServer(t)
 	b := peertest.BugsinkServer(t)
+	t.Run("tags with a slash", func(t *testing.T) {
+		p := newBreakPair(t, g, b, "shop-api")
+		g.AddTag(t, p.a, "web/1.0.0", p.base)
+		p.store(0, "web/1.0.0")
+		id := p.syncOne()
+		fix := commitFixing(t, g, p.a, p.gc, 1)
+		g.AddTag(t, p.a, "web/1.0.1", fix)
+		p.store(0, "web/1.0.0")
+		p.expectQuiet(1, id)
+		p.store(0, "web/1.0.1")
+		p.expectRegression(1, "`web/1.0.1` contains the fix")
+	})
 	t.Run("package@version releases and a v tag", func(t *testing.T) {
 		p := newBreakPair(t, g, b, "shop-api")
 		p.store(0, "shop@1.0.0")

@@ -85,3 +85,27 @@ func TestFixBreakTokenWithoutReadRepository(t *testing.T) {
 		})
 	}
 }
+
+// A release named after a branch is no fixed point: Gitea's compare
+// resolves the branch at its commit now, which contains a fix pushed after
+// the old deployment was built. It is judged by date (the real pair:
+// TestRealFixBreakBranchRelease).
+func TestFixBreakBranchReleaseIsJudgedByDate(t *testing.T) {
+	e := newEnv(t)
+	// An hour ago on the wall clock (the fake closes issues at the time of
+	// the call): release main is first seen well before the close.
+	e.now = time.Now().UTC().Truncate(time.Second).Add(-time.Hour)
+	id, _ := synced(t, e, Options{})
+	e.gt.Commit("main", map[string]string{"shop/price.py": "def price(s): ...\n"})
+	recursOn(e, id, "main", 0)
+	if rep := e.run(t, Options{}); rep.Recurring != 1 {
+		t.Fatalf("setup: recurring %d errors %v", rep.Recurring, rep.Errors)
+	}
+	fix := e.gt.Commit("main", map[string]string{"shop/price.py": "def price(s): return float(s)\n"})
+	e.gt.CloseByCommit(1, fix, "Fix price parsing, fixes #1")
+	e.now = time.Now().UTC().Add(time.Minute)
+	recursOn(e, id, "main", time.Second)
+	if rep := e.run(t, Options{}); rep.AwaitingFix != 1 || rep.Regressed != 0 || len(rep.Errors) != 0 {
+		t.Fatalf("the old deployment of main: awaiting %d regressed %d errors %v warnings %v", rep.AwaitingFix, rep.Regressed, rep.Errors, rep.Warnings)
+	}
+}
