@@ -1,7 +1,9 @@
 package syncer
 
 import (
+	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -108,4 +110,45 @@ func TestFixBreakBranchReleaseIsJudgedByDate(t *testing.T) {
 	if rep := e.run(t, Options{}); rep.AwaitingFix != 1 || rep.Regressed != 0 || len(rep.Errors) != 0 {
 		t.Fatalf("the old deployment of main: awaiting %d regressed %d errors %v warnings %v", rep.AwaitingFix, rep.Regressed, rep.Errors, rep.Warnings)
 	}
+}
+
+// An issue awaiting its fix is left unresolved in Bugsink: its later
+// events are no return "after being resolved", and the figures may not
+// count each run that saw one as such.
+func TestFixBreakAwaitingRunsAreNoRecurrences(t *testing.T) {
+	e, id := fixEnv(t)
+	e.gt.ContainCommits("v1.0.0")
+	e.gt.ContainCommits("v1.0.1", fixSHA)
+	e.gt.CloseByCommit(1, fixSHA, "Fix price parsing, fixes #1")
+	e.now = e.now.Add(time.Minute)
+	before := recurrences(t, e, id)
+	for run := 1; run <= 3; run++ {
+		recursOn(e, id, "1.0.0", time.Second)
+		if rep := e.run(t, Options{FiguresEvery: FiguresEveryRun}); rep.AwaitingFix != 1 {
+			t.Fatalf("run %d: awaiting %d errors %v", run, rep.AwaitingFix, rep.Errors)
+		}
+	}
+	// Resolved after the setup's return, it came back once.
+	if n := recurrences(t, e, id); n != before+1 {
+		t.Errorf("recurrences %d after three runs awaiting the fix, want %d", n, before+1)
+	}
+	if body := e.gt.Issues()[0].Body; !strings.Contains(body, fmt.Sprintf("(back %d time(s) after being resolved in Bugsink)", before+1)) {
+		t.Errorf("the figures count the runs awaiting the fix as returns after a resolve:\n%s", body)
+	}
+	recursOn(e, id, "1.0.1", time.Second)
+	if rep := e.run(t, Options{}); rep.Regressed != 1 {
+		t.Fatalf("regressed %d errors %v", rep.Regressed, rep.Errors)
+	}
+	if n := recurrences(t, e, id); n != before+1 {
+		t.Errorf("recurrences %d after the regression of an issue left unresolved, want %d", n, before+1)
+	}
+}
+
+func recurrences(t *testing.T, e *env, id string) int {
+	t.Helper()
+	entry, _, err := e.store.Get(t.Context(), id)
+	if err != nil || entry.Record == nil {
+		t.Fatalf("read the mapping of %s: %v", id, err)
+	}
+	return entry.Record.Recurrences
 }
