@@ -152,3 +152,4 @@ func recurrences(t *testing.T, e *env, id string) int {
 	}
 	return entry.Record.Recurrences
 }
+
