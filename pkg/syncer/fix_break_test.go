@@ -152,4 +152,3 @@ func recurrences(t *testing.T, e *env, id string) int {
 	}
 	return entry.Record.Recurrences
 }
-
