@@ -333,7 +333,7 @@ func (fj *fixJudge) commitOf(ctx context.Context, gi *gitea.Issue, key string, r
 	if ok {
 		return c, nil
 	}
-	tl, err := fj.Gitea.Timeline(ctx, gi.Number, time.Time{})
+	tl, err := fj.timeline(ctx, gi.Number, key)
 	if err != nil {
 		return "", fmt.Errorf("read the timeline of gitea #%d: %w", gi.Number, err)
 	}
@@ -345,6 +345,18 @@ func (fj *fixJudge) commitOf(ctx context.Context, gi *gitea.Issue, key string, r
 	fj.commits[cacheKey] = c
 	fj.mu.Unlock()
 	return c, nil
+}
+
+// timeline is gi's timeline, whole; one longer than the client reads is
+// read from just before the close (key) on: a pushed fix's entries are
+// there, a pull request's reference may be older and is then not found.
+func (fj *fixJudge) timeline(ctx context.Context, number int, key string) ([]gitea.TimelineEvent, error) {
+	tl, err := fj.Gitea.Timeline(ctx, number, time.Time{})
+	closed, ok := closeTime(key)
+	if errors.Is(err, gitea.ErrPageCap) && ok {
+		return fj.Gitea.Timeline(ctx, number, closed.Add(-fixWindow))
+	}
+	return tl, err
 }
 
 // fixWindow is how far apart a close and the entry of what closed it may

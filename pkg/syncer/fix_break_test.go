@@ -152,3 +152,30 @@ func recurrences(t *testing.T, e *env, id string) int {
 	}
 	return entry.Record.Recurrences
 }
+
+// An issue whose timeline is longer than the client reads (a bot's
+// comments) is not stuck at stage fix on every run: what closed it is
+// read from the entries since the close.
+func TestFixBreakLongTimelineIsNotStuck(t *testing.T) {
+	e, id := fixEnv(t)
+	hourAgo := time.Now().UTC().Add(-time.Hour)
+	e.gt.SetClock(func() time.Time { return hourAgo })
+	for i := range 20 * 50 {
+		if _, err := e.gc.Comment(t.Context(), 1, fmt.Sprintf("build %d passed", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.gt.SetClock(nil)
+	e.gt.ContainCommits("v1.0.0")
+	e.gt.ContainCommits("v1.0.1", fixSHA)
+	e.gt.CloseByCommit(1, fixSHA, "Fix price parsing, fixes #1")
+	e.now = e.now.Add(time.Minute)
+	recursOn(e, id, "1.0.0", time.Second)
+	if rep := e.run(t, Options{}); rep.AwaitingFix != 1 || rep.Regressed != 0 || len(rep.Errors) != 0 {
+		t.Fatalf("a long timeline: awaiting %d regressed %d errors %v", rep.AwaitingFix, rep.Regressed, rep.Errors)
+	}
+	recursOn(e, id, "1.0.1", time.Second)
+	if rep := e.run(t, Options{}); rep.Regressed != 1 || len(rep.Errors) != 0 {
+		t.Fatalf("a long timeline, the fixed release: regressed %d errors %v", rep.Regressed, rep.Errors)
+	}
+}
