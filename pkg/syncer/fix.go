@@ -80,7 +80,7 @@ type fixJudge struct {
 	mu       sync.Mutex
 	commits  map[string]string            // "number close" → commit
 	releases map[int]map[string]time.Time // project → version → first seen
-	verdicts map[string]releaseVerdict    // "release commit close" → verdict
+	verdicts map[string]releaseVerdict    // "project release commit close" → verdict
 }
 
 type releaseVerdict struct {
@@ -166,7 +166,10 @@ func (fj *fixJudge) judgeReleases(ctx context.Context, p bugsink.Project, key, c
 // by when Bugsink first saw the release (after the close: it may carry
 // the fix; before it: it cannot).
 func (fj *fixJudge) releaseHasFix(ctx context.Context, p bugsink.Project, release, commit, key string) releaseVerdict {
-	cacheKey := release + "\x00" + commit + "\x00" + key
+	// A verdict by date is the project's: its releases were first seen at
+	// their own times (one close key can be several issues', closed at
+	// once).
+	cacheKey := fmt.Sprintf("%d\x00%s\x00%s\x00%s", p.ID, release, commit, key)
 	fj.mu.Lock()
 	v, ok := fj.verdicts[cacheKey]
 	fj.mu.Unlock()

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"bsync/pkg/apiclient"
+	"bsync/pkg/bugsink/bugsinktest"
 	"bsync/pkg/gitea"
 	"bsync/pkg/gitea/giteatest"
 	"bsync/pkg/httpfault"
@@ -177,5 +178,37 @@ func TestFixBreakLongTimelineIsNotStuck(t *testing.T) {
 	recursOn(e, id, "1.0.1", time.Second)
 	if rep := e.run(t, Options{}); rep.Regressed != 1 || len(rep.Errors) != 0 {
 		t.Fatalf("a long timeline, the fixed release: regressed %d errors %v", rep.Regressed, rep.Errors)
+	}
+}
+
+// Two issues of two projects closed by hand in one second (Gitea's bulk
+// close), whose events name the same release: a release is judged by
+// date in its own project, where Bugsink may have first seen it before
+// the close in one and after it in the other.
+func TestFixBreakBulkCloseAcrossProjects(t *testing.T) {
+	e := newEnv(t)
+	e.now = time.Now().UTC().Truncate(time.Second).Add(-time.Hour)
+	e.bs.AddProject("p-backend", "P")
+	e.bs.AddProject("p-frontend", "F")
+	back := e.bs.AddIssue("p-backend", bugsinktest.IssueSpec{Type: "E", Value: "v", LastSeen: e.now.Add(-time.Hour)})
+	front := e.bs.AddIssue("p-frontend", bugsinktest.IssueSpec{Type: "F", Value: "w", LastSeen: e.now.Add(-time.Hour)})
+	recursOn(e, back, "1.0.0", 0) // the backend runs 1.0.0 before the close
+	if rep := e.run(t, Options{}); rep.Synced != 2 || len(rep.Errors) != 0 {
+		t.Fatalf("setup: synced %d errors %v", rep.Synced, rep.Errors)
+	}
+	closed := time.Now().UTC().Truncate(time.Second)
+	e.gt.CloseIssueAt(1, closed)
+	e.gt.CloseIssueAt(2, closed)
+	e.now = closed.Add(time.Minute)
+	recursOn(e, back, "1.0.0", 0)
+	recursOn(e, front, "1.0.0", 0) // the frontend's first 1.0.0, after the close
+	rep := e.run(t, Options{})
+	if rep.Regressed != 1 || rep.AwaitingFix != 1 || len(rep.Errors) != 0 {
+		t.Fatalf("one release name in two projects: regressed %d awaiting %d errors %v warnings %v", rep.Regressed, rep.AwaitingFix, rep.Errors, rep.Warnings)
+	}
+	for _, r := range rep.Regressions {
+		if r.BugsinkIssueID != front {
+			t.Errorf("the backend's old release was reported as a regression: %+v", r)
+		}
 	}
 }
