@@ -71,7 +71,15 @@ func (p *breakPair) mergeFixing(number int, do string) string {
 		Number int `json:"number"`
 	}
 	r.JSON(t, &pr)
-	r = p.g.API(t, "POST", fmt.Sprintf("%s/pulls/%d/merge", repo, pr.Number), p.a.Token, map[string]any{"Do": do})
+	// Gitea checks a new pull request's mergeability in a queue and
+	// answers 405 "Please try again later" until it has.
+	for range 100 {
+		r = p.g.API(t, "POST", fmt.Sprintf("%s/pulls/%d/merge", repo, pr.Number), p.a.Token, map[string]any{"Do": do})
+		if r.Status != 405 || !strings.Contains(string(r.Body), "try again later") {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	if r.Status != 200 {
 		t.Fatalf("merge: %d %s", r.Status, r.Body)
 	}
