@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -16,8 +17,9 @@ const MaxEventRefs = 250
 // (releases/serializers.py ReleaseListSerializer).
 type Release struct {
 	ID string `json:"id"`
-	// Version is the release as the SDK sent it; "" is the release Bugsink
-	// keeps for the events that named none.
+	// Version is the release as the SDK sent it after Bugsink's
+	// sanitize_version (ReleaseVersion); "" is the release Bugsink keeps
+	// for the events that named none.
 	Version string `json:"version"`
 	// DateReleased is when Bugsink first saw the release: the ingest time
 	// of its first event (or the timestamp given to POST /releases/).
@@ -77,4 +79,24 @@ func (c *Client) IssueEvents(ctx context.Context, issueID string, limit int) ([]
 		return nil, fmt.Errorf("list events of issue %s: %w", issueID, err)
 	}
 	return list.Results[:min(limit, len(list.Results))], nil
+}
+
+// ReleaseVersion is the version Bugsink lists for the release an event
+// names: the event keeps 250 characters of the name as sent
+// (events/models.py), and releases/models.py sanitize_version in Bugsink
+// 2.5.0 drops newlines, tabs, slashes and backslashes, names ".", ".."
+// and " " "sanitized", and keeps 200 characters ("web/1.0.1" is listed
+// as "web1.0.1").
+func ReleaseVersion(release string) string {
+	if r := []rune(release); len(r) > 250 {
+		release = string(r[:250])
+	}
+	v := strings.NewReplacer("\n", "", "\t", "", "/", "", "\\", "").Replace(release)
+	if v == "." || v == ".." || v == " " {
+		v = "sanitized"
+	}
+	if r := []rune(v); len(r) > 200 {
+		v = string(r[:200])
+	}
+	return v
 }

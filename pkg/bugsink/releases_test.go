@@ -2,6 +2,7 @@ package bugsink_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -71,5 +72,17 @@ func TestIssueEventsNewestFirst(t *testing.T) {
 	}
 	if _, err := c.IssueEvents(t.Context(), "not-an-issue", 5); err == nil {
 		t.Error("an issue id Bugsink refuses read without an error")
+	}
+}
+
+func TestReleaseVersionIsBugsinksSanitizedName(t *testing.T) {
+	long := strings.Repeat("a", 260)
+	for in, want := range map[string]string{
+		"1.0.1": "1.0.1", "web/1.0.1": "web1.0.1", "a\\b\tc\nd": "abcd", ".": "sanitized", "..": "sanitized",
+		" ": "sanitized", "./": "sanitized", long: long[:200], "": "",
+	} {
+		if got := bugsink.ReleaseVersion(in); got != want {
+			t.Errorf("ReleaseVersion(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

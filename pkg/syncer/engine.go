@@ -47,10 +47,11 @@ type GiteaAPI interface {
 	Comments(ctx context.Context, number int) ([]gitea.Comment, error)
 	EditBody(ctx context.Context, number int, body string) error
 	// For a return after a close (fix.go): what closed the issue, and
-	// whether a release's ref contains that commit.
+	// whether a release's ref contains that commit (and is no branch).
 	Timeline(ctx context.Context, number int, since time.Time) ([]gitea.TimelineEvent, error)
 	MergeCommit(ctx context.Context, number int) (string, error)
 	Contains(ctx context.Context, ref, commit string) (bool, error)
+	BranchSHA(ctx context.Context, name string) (string, error)
 }
 
 // StateStore is what the engine needs from the sync state.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"sync"
 	"time"
@@ -79,7 +80,7 @@ type fixJudge struct {
 	mu       sync.Mutex
 	commits  map[string]string            // "number close" → commit
 	releases map[int]map[string]time.Time // project → version → first seen
-	verdicts map[string]releaseVerdict    // "release commit close" → verdict
+	verdicts map[string]releaseVerdict    // "project release commit close" → verdict
 }
 
 type releaseVerdict struct {
@@ -88,6 +89,9 @@ type releaseVerdict struct {
 	// ref is the ref compared with the commit ("": judged by date, byDate).
 	ref    string
 	byDate bool
+	// err: the answer could not be had now (a server error, a timeout):
+	// the return is judged again by the next run.
+	err error
 }
 
 func newFixJudge(e *Engine) *fixJudge {
@@ -110,7 +114,7 @@ func (fj *fixJudge) returned(ctx context.Context, p bugsink.Project, is bugsink.
 	if rec.FixClose == key {
 		without = rec.ReleasesWithout
 	}
-	return fj.judgeReleases(ctx, p, key, commit, releases, without), nil
+	return fj.judgeReleases(ctx, p, key, commit, releases, without)
 }
 
 // joined judges a joining issue's release against its bug's close.
@@ -119,13 +123,14 @@ func (fj *fixJudge) joined(ctx context.Context, p bugsink.Project, gi *gitea.Iss
 	if err != nil {
 		return nil, err
 	}
-	return fj.judgeReleases(ctx, p, key, commit, []string{release}, nil), nil
+	return fj.judgeReleases(ctx, p, key, commit, []string{release}, nil)
 }
 
 // judgeReleases gives the verdict on releases: shipped when one contains
 // the fix, else unknown when one cannot be judged, else not shipped.
-// without are releases judged before, for the same close.
-func (fj *fixJudge) judgeReleases(ctx context.Context, p bugsink.Project, key, commit string, releases, without []string) *fixFacts {
+// without are releases judged before, for the same close. An answer that
+// could not be had now is an error: the next run judges it again.
+func (fj *fixJudge) judgeReleases(ctx context.Context, p bugsink.Project, key, commit string, releases, without []string) (*fixFacts, error) {
 	f := &fixFacts{verdict: fixNotShipped, commit: commit, without: slices.Clone(without)}
 	for _, r := range releases {
 		if slices.Contains(f.without, r) {
@@ -136,9 +141,11 @@ func (fj *fixJudge) judgeReleases(ctx context.Context, p bugsink.Project, key, c
 		}
 		v := fj.releaseHasFix(ctx, p, r, commit, key)
 		switch {
+		case v.err != nil:
+			return nil, v.err
 		case v.verdict == fixShipped:
 			f.verdict, f.release, f.why, f.ref, f.byDate = fixShipped, r, v.why, v.ref, v.byDate
-			return f
+			return f, nil
 		case v.verdict == fixUnknown && f.verdict != fixUnknown:
 			f.verdict, f.release, f.why = fixUnknown, r, v.why
 		case v.verdict == fixNotShipped:
@@ -151,7 +158,7 @@ func (fj *fixJudge) judgeReleases(ctx context.Context, p bugsink.Project, key, c
 	if len(releases) == 0 {
 		f.verdict, f.why = fixUnknown, "none of its events since bsync last looked could be read"
 	}
-	return f
+	return f, nil
 }
 
 // releaseHasFix judges one release: by the commit when the release names
@@ -159,7 +166,10 @@ func (fj *fixJudge) judgeReleases(ctx context.Context, p bugsink.Project, key, c
 // by when Bugsink first saw the release (after the close: it may carry
 // the fix; before it: it cannot).
 func (fj *fixJudge) releaseHasFix(ctx context.Context, p bugsink.Project, release, commit, key string) releaseVerdict {
-	cacheKey := release + "\x00" + commit + "\x00" + key
+	// A verdict by date is the project's: its releases were first seen at
+	// their own times (one close key can be several issues', closed at
+	// once).
+	cacheKey := fmt.Sprintf("%d\x00%s\x00%s\x00%s", p.ID, release, commit, key)
 	fj.mu.Lock()
 	v, ok := fj.verdicts[cacheKey]
 	fj.mu.Unlock()
@@ -167,7 +177,7 @@ func (fj *fixJudge) releaseHasFix(ctx context.Context, p bugsink.Project, releas
 		return v
 	}
 	v = fj.judgeRelease(ctx, p, release, commit, key)
-	if ctx.Err() == nil {
+	if ctx.Err() == nil && v.err == nil {
 		fj.mu.Lock()
 		fj.verdicts[cacheKey] = v
 		fj.mu.Unlock()
@@ -179,19 +189,8 @@ func (fj *fixJudge) judgeRelease(ctx context.Context, p bugsink.Project, release
 	if release == "" {
 		return releaseVerdict{verdict: fixUnknown, why: "the event names no release"}
 	}
-	if commit != "" {
-		for _, ref := range codeindex.ReleaseRefs(release) {
-			has, err := fj.Gitea.Contains(ctx, ref, commit)
-			switch {
-			case errors.Is(err, gitea.ErrRefNotFound):
-				continue
-			case err != nil:
-				return releaseVerdict{verdict: fixUnknown, why: fmt.Sprintf("could not compare %s with the fix %s: %v", ref, short(commit), err)}
-			case has:
-				return releaseVerdict{verdict: fixShipped, why: fmt.Sprintf("%s contains the fix %s", ref, short(commit)), ref: ref}
-			}
-			return releaseVerdict{verdict: fixNotShipped, why: fmt.Sprintf("%s does not contain the fix %s", ref, short(commit)), ref: ref}
-		}
+	if v, ok := fj.byCommit(ctx, release, commit); ok {
+		return v
 	}
 	closed, ok := closeTime(key)
 	if !ok {
@@ -199,6 +198,8 @@ func (fj *fixJudge) judgeRelease(ctx context.Context, p bugsink.Project, release
 	}
 	first, found, err := fj.firstSeen(ctx, p, release)
 	switch {
+	case err != nil && !refusedStatus(bugsink.StatusCode(err)):
+		return releaseVerdict{err: fmt.Errorf("read the releases of %s: %w", p.Slug, err)}
 	case err != nil:
 		return releaseVerdict{verdict: fixUnknown, why: fmt.Sprintf("could not read the releases of %s: %v", p.Slug, err)}
 	case !found:
@@ -211,12 +212,64 @@ func (fj *fixJudge) judgeRelease(ctx context.Context, p bugsink.Project, release
 	return releaseVerdict{verdict: fixNotShipped, why: "Bugsink knew it before the close, so it cannot carry the fix", byDate: true}
 }
 
+// refusedStatus reports whether an answer's status refuses the question for good
+// (a 4xx other than 429, such as a token without read:repository): the
+// release cannot be judged. A server error, 429 or no answer at all may
+// pass; the return waits for the next run rather than be reported on it.
+func refusedStatus(code int) bool {
+	return code >= 400 && code < 500 && code != http.StatusTooManyRequests
+}
+
+// byCommit judges a release by the fix's commit when the release names a
+// tag or commit of the repository; ok is false when it names none (a
+// branch is no fixed point: the old deployment of "main" does not contain
+// what main contains now), or Gitea refuses the compare (a token without
+// read:repository): then the release is judged by date.
+func (fj *fixJudge) byCommit(ctx context.Context, release, commit string) (v releaseVerdict, ok bool) {
+	if commit == "" {
+		return v, false
+	}
+	for _, ref := range codeindex.ReleaseRefs(release) {
+		has, err := fj.Gitea.Contains(ctx, ref, commit)
+		if err == nil {
+			err = fj.notBranch(ctx, ref)
+		}
+		switch {
+		case errors.Is(err, gitea.ErrRefNotFound):
+			continue
+		case err != nil && refusedStatus(gitea.StatusCode(err)):
+			return v, false
+		case err != nil:
+			return releaseVerdict{err: fmt.Errorf("compare %s with the fix %s: %w", ref, short(commit), err)}, true
+		case has:
+			return releaseVerdict{verdict: fixShipped, why: fmt.Sprintf("%s contains the fix %s", ref, short(commit)), ref: ref}, true
+		}
+		return releaseVerdict{verdict: fixNotShipped, why: fmt.Sprintf("%s does not contain the fix %s", ref, short(commit)), ref: ref}, true
+	}
+	return v, false
+}
+
+// notBranch is ErrRefNotFound when ref names a branch: Gitea's compare
+// resolves a branch before a tag or commit of that name
+// (services/repository/compare in Gitea 1.25.4), at its commit now.
+func (fj *fixJudge) notBranch(ctx context.Context, ref string) error {
+	_, err := fj.Gitea.BranchSHA(ctx, ref)
+	switch {
+	case err == nil:
+		return fmt.Errorf("%s is a branch: %w", ref, gitea.ErrRefNotFound)
+	case errors.Is(err, gitea.ErrRefNotFound):
+		return nil
+	}
+	return err
+}
+
 // maxReleasePages bounds the releases read per project and run (250 a
 // page).
 const maxReleasePages = 20
 
 // firstSeen is when Bugsink first saw a release of project p (its
-// date_released), read once per project and run.
+// date_released), read once per project and run. Bugsink lists the
+// release an event names under its sanitized name.
 func (fj *fixJudge) firstSeen(ctx context.Context, p bugsink.Project, release string) (time.Time, bool, error) {
 	fj.mu.Lock()
 	known, ok := fj.releases[p.ID]
@@ -234,7 +287,7 @@ func (fj *fixJudge) firstSeen(ctx context.Context, p bugsink.Project, release st
 		fj.releases[p.ID] = known
 		fj.mu.Unlock()
 	}
-	t, found := known[release]
+	t, found := known[bugsink.ReleaseVersion(release)]
 	return t, found, nil
 }
 
@@ -283,12 +336,7 @@ func (fj *fixJudge) commitOf(ctx context.Context, gi *gitea.Issue, key string, r
 	if ok {
 		return c, nil
 	}
-	tl, err := fj.Gitea.Timeline(ctx, gi.Number, time.Time{})
-	if closed, ok := closeTime(key); ok && errors.Is(err, gitea.ErrPageCap) {
-		// A timeline too long to read whole: the entries around the close
-		// still name a pushed fix (a pull request's reference is older).
-		tl, err = fj.Gitea.Timeline(ctx, gi.Number, closed.Add(-time.Minute))
-	}
+	tl, err := fj.timeline(ctx, gi.Number, key)
 	if err != nil {
 		return "", fmt.Errorf("read the timeline of gitea #%d: %w", gi.Number, err)
 	}
@@ -300,6 +348,18 @@ func (fj *fixJudge) commitOf(ctx context.Context, gi *gitea.Issue, key string, r
 	fj.commits[cacheKey] = c
 	fj.mu.Unlock()
 	return c, nil
+}
+
+// timeline is gi's timeline, whole; one longer than the client reads is
+// read from just before the close (key) on: a pushed fix's entries are
+// there, a pull request's reference may be older and is then not found.
+func (fj *fixJudge) timeline(ctx context.Context, number int, key string) ([]gitea.TimelineEvent, error) {
+	tl, err := fj.Gitea.Timeline(ctx, number, time.Time{})
+	closed, ok := closeTime(key)
+	if errors.Is(err, gitea.ErrPageCap) && ok {
+		return fj.Gitea.Timeline(ctx, number, closed.Add(-fixWindow))
+	}
+	return tl, err
 }
 
 // fixWindow is how far apart a close and the entry of what closed it may
@@ -333,6 +393,9 @@ func (fj *fixJudge) closingCommit(ctx context.Context, tl []gitea.TimelineEvent)
 		}
 		if pr := ev.RefIssue.PullRequest; pr.Merged && pr.MergedAt != nil && near(*pr.MergedAt) {
 			c, err := fj.Gitea.MergeCommit(ctx, ev.RefIssue.Number)
+			if err != nil && refusedStatus(gitea.StatusCode(err)) {
+				return "", nil // no read:repository: judged as a close by hand
+			}
 			if err != nil {
 				return "", fmt.Errorf("read pull request #%d that closed it: %w", ev.RefIssue.Number, err)
 			}

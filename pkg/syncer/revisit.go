@@ -97,6 +97,8 @@ func (lc *lifecycle) unresolvedAgain(ctx context.Context, p bugsink.Project, is 
 // and counted by the next run.
 func (lc *lifecycle) recur(ctx context.Context, p bugsink.Project, is bugsink.Issue, f facts, out outcome) outcome {
 	rec := *f.entry.Record
+	// Left unresolved while awaiting its fix, it was not resolved since.
+	resolved := !rec.AwaitingFix()
 	fail := func(stage Stage, err error) outcome {
 		out.errs = append(out.errs, IssueError{BugsinkIssueID: is.ID, Project: p.Slug, Stage: stage, Message: err.Error(), GiteaIssueNumber: rec.GiteaIssueNumber})
 		return out
@@ -124,7 +126,7 @@ func (lc *lifecycle) recur(ctx context.Context, p bugsink.Project, is bugsink.Is
 		rec.ReportedClose, rec.PendingClose = rec.PendingClose, ""
 		rec.Regressions++
 	}
-	noteReturn(is, &rec, lc.Now())
+	noteReturn(is, &rec, lc.Now(), resolved)
 	warn, err := lc.keepFigures(ctx, gi, is, &rec, key, reg != nil, wrote)
 	if err != nil {
 		// Nothing written yet: the next run tries again.
@@ -189,11 +191,12 @@ func lastReleases(rs []string) []string {
 }
 
 // noteReturn records a return in rec: its figures, and the recurrence
-// when the error was seen again (not seen again, only a return's report
-// was left to finish).
-func noteReturn(is bugsink.Issue, rec *syncstate.Record, now time.Time) {
+// when the error was seen again after bsync resolved it (not seen again,
+// only a return's report was left to finish; not resolved, it was left
+// unresolved awaiting its fix).
+func noteReturn(is bugsink.Issue, rec *syncstate.Record, now time.Time, resolved bool) {
 	rec.ReopeningClose = ""
-	if seenAgain(is, *rec) {
+	if seenAgain(is, *rec) && resolved {
 		rec.Recurrences++
 		rec.LastRecurred = now
 	}

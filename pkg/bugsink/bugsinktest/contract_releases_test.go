@@ -13,7 +13,8 @@ import (
 
 // TestRealBugsinkContractReleaseList covers what bsync reads to judge an
 // event against a fix: a project's releases as its events make them (one
-// named, then an event naming none, then another), an issue's events
+// named, then an event naming none, then one whose name Bugsink
+// sanitizes: "web/1.1.0" is listed as "web1.1.0"), an issue's events
 // newest first and the release of one event.
 func TestRealBugsinkContractReleaseList(t *testing.T) {
 	t.Parallel() // each has its own projects and fake
@@ -25,7 +26,7 @@ func TestRealBugsinkContractReleaseList(t *testing.T) {
 	first["release"] = "1.0.0"
 	p.issue(t, proj, 1, "a", first)
 	p.Same(t, releaseList, listed...)
-	for _, release := range []string{"", "1.1.0"} {
+	for _, release := range []string{"", "web/1.1.0"} {
 		ev := exception("KeyError", "'sku'")
 		if release != "" {
 			ev["release"] = release
@@ -68,14 +69,14 @@ func checkReleaseClient(t *testing.T, side *peertest.Target, token string) {
 	for _, r := range rs {
 		got = append(got, r.Version)
 	}
-	if err != nil || !slices.Equal(got, []string{"1.1.0", "", "1.0.0"}) || !rs[0].DateReleased.After(rs[2].DateReleased) {
+	if err != nil || !slices.Equal(got, []string{"web1.1.0", "", "1.0.0"}) || !rs[0].DateReleased.After(rs[2].DateReleased) {
 		t.Errorf("%s: releases %q (%+v), %v", side.URL, got, rs, err)
 	}
 	evs, err := c.IssueEvents(t.Context(), side.IDs["{a}"], 2)
 	if err != nil || len(evs) != 2 || evs[0].DigestOrder != 3 || evs[1].DigestOrder != 2 || evs[0].IngestedAt.IsZero() || evs[0].Timestamp.IsZero() {
 		t.Fatalf("%s: events %+v, %v", side.URL, evs, err)
 	}
-	if ev, err := c.Event(t.Context(), evs[0].ID); err != nil || ev.Data.Release != "1.1.0" {
+	if ev, err := c.Event(t.Context(), evs[0].ID); err != nil || ev.Data.Release != "web/1.1.0" {
 		t.Errorf("%s: newest event's release: %v", side.URL, err)
 	}
 	if ev, err := c.Event(t.Context(), evs[1].ID); err != nil || ev.Data.Release != "" {

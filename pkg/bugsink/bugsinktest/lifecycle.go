@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strconv"
 	"time"
+
+	"bsync/pkg/bugsink"
 )
 
 // The life of an issue after a resolve, as Bugsink 2.4+ lives it:
@@ -80,7 +82,9 @@ func (s *Server) listReleases(w http.ResponseWriter, r *http.Request) {
 	}
 	rows := []releaseJSON{}
 	for _, v := range s.releaseVersions(pid) {
-		rows = append(rows, releaseJSON{Version: v, DateReleased: s.releasedAt[releaseKey(pid, v)]})
+		// Listed under its sanitized name (releases/models.py
+		// sanitize_version): "web/1.0.1" is "web1.0.1".
+		rows = append(rows, releaseJSON{Version: bugsink.ReleaseVersion(v), DateReleased: s.releasedAt[releaseKey(pid, v)]})
 	}
 	for i := range rows {
 		rows[i].Project = pid

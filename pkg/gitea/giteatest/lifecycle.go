@@ -76,3 +76,14 @@ func closedAt(t *time.Time) any {
 	}
 	return t.UTC().Format(time.RFC3339)
 }
+
+// SetClock sets the time the fake stamps what it writes with (comments,
+// closes, timeline entries); nil restores the wall clock.
+func (s *Server) SetClock(now func() time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if now == nil {
+		now = func() time.Time { return time.Now().UTC() }
+	}
+	s.now = now
+}
