@@ -132,6 +132,7 @@ func TestRealFixBreakTokenWithoutReadRepository(t *testing.T) {
 	b := peertest.BugsinkServer(t)
 	for _, how := range []string{"pull request", "commit"} {
 		t.Run(how, func(t *testing.T) {
+			t.Parallel() // each has its own account and projects
 			p := newBreakPair(t, g, b, "shop-api")
 			u := g.NewUser(t, "write:issue", "read:user")
 			g.AddCollaborator(t, p.a, u.Login)
@@ -162,6 +163,7 @@ func TestRealFixBreakBranchRelease(t *testing.T) {
 	b := peertest.BugsinkServer(t)
 	for _, release := range []string{"main", "1.0.0"} {
 		t.Run(release, func(t *testing.T) {
+			t.Parallel() // each has its own account and projects
 			p := newBreakPair(t, g, b, "shop-api")
 			p.store(0, release)
 			id := p.syncOne()
@@ -186,6 +188,7 @@ func TestRealFixBreakHeld(t *testing.T) {
 	g := peertest.GiteaServer(t)
 	b := peertest.BugsinkServer(t)
 	t.Run("tags with a slash", func(t *testing.T) {
+		t.Parallel() // each has its own account and projects
 		p := newBreakPair(t, g, b, "shop-api")
 		g.AddTag(t, p.a, "web/1.0.0", p.base)
 		p.store(0, "web/1.0.0")
@@ -198,6 +201,7 @@ func TestRealFixBreakHeld(t *testing.T) {
 		p.expectRegression(1, "`web/1.0.1` contains the fix")
 	})
 	t.Run("package@version releases and a v tag", func(t *testing.T) {
+		t.Parallel() // each has its own account and projects
 		p := newBreakPair(t, g, b, "shop-api")
 		p.store(0, "shop@1.0.0")
 		id := p.syncOne()
@@ -209,6 +213,7 @@ func TestRealFixBreakHeld(t *testing.T) {
 		p.expectRegression(1, "contains the fix")
 	})
 	t.Run("releases that are commit ids", func(t *testing.T) {
+		t.Parallel() // each has its own account and projects
 		p := newBreakPair(t, g, b, "shop-api")
 		p.store(0, p.base)
 		id := p.syncOne()
@@ -220,6 +225,7 @@ func TestRealFixBreakHeld(t *testing.T) {
 	})
 	for _, do := range []string{"merge", "squash", "rebase"} {
 		t.Run("fixed by a pull request, "+do, func(t *testing.T) {
+			t.Parallel() // each has its own account and projects
 			p := newBreakPair(t, g, b, "shop-api")
 			p.store(0, "1.0.0")
 			id := p.syncOne()
@@ -232,6 +238,7 @@ func TestRealFixBreakHeld(t *testing.T) {
 		})
 	}
 	t.Run("closed by a commit, reopened and closed by hand", func(t *testing.T) {
+		t.Parallel() // each has its own account and projects
 		p := newBreakPair(t, g, b, "shop-api")
 		p.store(0, "1.0.0")
 		id := p.syncOne()
@@ -250,6 +257,7 @@ func TestRealFixBreakHeld(t *testing.T) {
 		p.expectRegression(1, "`1.1.0`")
 	})
 	t.Run("the fix tag made after the fixed release's events", func(t *testing.T) {
+		t.Parallel() // each has its own account and projects
 		p := newBreakPair(t, g, b, "shop-api")
 		p.store(0, "1.0.0")
 		id := p.syncOne()
@@ -261,6 +269,7 @@ func TestRealFixBreakHeld(t *testing.T) {
 		_ = fix
 	})
 	t.Run("production old, test fixed, production first", func(t *testing.T) {
+		t.Parallel() // each has its own account and projects
 		p := newBreakPair(t, g, b, "shop-api-test", "shop-api")
 		p.store(1, "1.0.0")
 		p.syncOne()

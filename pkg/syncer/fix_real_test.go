@@ -43,6 +43,7 @@ func TestRealFixShips(t *testing.T) {
 		return ev
 	}
 	t.Run("fixed by a pushed commit", func(t *testing.T) {
+		t.Parallel() // each has its own account and projects
 		r, a := pair(t, "shop-api")
 		b.Store(t, r.projects[0], on("1.0.0"))
 		id := r.syncOne()
@@ -56,6 +57,7 @@ func TestRealFixShips(t *testing.T) {
 		r.expectRegression(1, "`v1.0.1` contains the fix `"+fix[:10]+"`")
 	})
 	t.Run("the fixed release, then the old one, in one run", func(t *testing.T) {
+		t.Parallel() // each has its own account and projects
 		r, a := pair(t, "shop-api")
 		b.Store(t, r.projects[0], on("1.0.0"))
 		r.syncOne()
@@ -65,6 +67,7 @@ func TestRealFixShips(t *testing.T) {
 		r.expectRegression(1, "`1.0.1`")
 	})
 	t.Run("closed by hand", func(t *testing.T) {
+		t.Parallel() // each has its own account and projects
 		r, _ := pair(t, "shop-api")
 		b.Store(t, r.projects[0], on("1.0.0"))
 		id := r.syncOne()
@@ -75,6 +78,7 @@ func TestRealFixShips(t *testing.T) {
 		r.expectRegression(1, "`1.1.0` (first seen by Bugsink after the close")
 	})
 	t.Run("a project without releases", func(t *testing.T) {
+		t.Parallel() // each has its own account and projects
 		r, _ := pair(t, "shop-api")
 		b.Store(t, r.projects[0], on(""))
 		r.syncOne()
@@ -86,6 +90,7 @@ func TestRealFixShips(t *testing.T) {
 		}
 	})
 	t.Run("a bug in two environments", func(t *testing.T) {
+		t.Parallel() // each has its own account and projects
 		r, a := pair(t, "shop-api-test", "shop-api")
 		b.Store(t, r.projects[0], on("1.0.0"))
 		r.syncOne()
