@@ -35,9 +35,7 @@ func TestFixBreakCompareServerErrorIsNoRegression(t *testing.T) {
 		t.Fatalf("a failed compare touched the fixed issue: %s, %d comments", gi.State, regressionComments(e, 1))
 	}
 	e.gt.Faults.Clear()
-	if rep := e.run(t, Options{}); rep.AwaitingFix != 1 || rep.Regressed != 0 || len(rep.Errors) != 0 {
-		t.Fatalf("the next run, compare answering: awaiting %d regressed %d errors %v", rep.AwaitingFix, rep.Regressed, rep.Errors)
-	}
+	runExpect(t, e, "the next run, compare answering", 1, 0)
 }
 
 // The same for Bugsink's release list when the issue was closed by hand.
@@ -51,9 +49,7 @@ func TestFixBreakReleaseListServerErrorIsNoRegression(t *testing.T) {
 		t.Fatalf("release list failing: regressed %d awaiting %d errors %v", rep.Regressed, rep.AwaitingFix, rep.Errors)
 	}
 	e.bs.Faults.Clear()
-	if rep := e.run(t, Options{}); rep.AwaitingFix != 1 || rep.Regressed != 0 || len(rep.Errors) != 0 {
-		t.Fatalf("the next run, releases answering: awaiting %d regressed %d errors %v", rep.AwaitingFix, rep.Regressed, rep.Errors)
-	}
+	runExpect(t, e, "the next run, releases answering", 1, 0)
 }
 
 // A token without read:repository (supported: the report warns, issues
@@ -82,9 +78,7 @@ func TestFixBreakTokenWithoutReadRepository(t *testing.T) {
 				t.Fatalf("the old release without read:repository: awaiting %d regressed %d errors %v warnings %v", rep.AwaitingFix, rep.Regressed, rep.Errors, rep.Warnings)
 			}
 			recursOn(e, id, "1.0.1", time.Second)
-			if rep := e.run(t, Options{}); rep.Regressed != 1 || len(rep.Errors) != 0 {
-				t.Fatalf("a release first seen after the close: regressed %d awaiting %d errors %v", rep.Regressed, rep.AwaitingFix, rep.Errors)
-			}
+			runExpect(t, e, "a release first seen after the close", 0, 1)
 		})
 	}
 }
@@ -108,9 +102,7 @@ func TestFixBreakBranchReleaseIsJudgedByDate(t *testing.T) {
 	e.gt.CloseByCommit(1, fix, "Fix price parsing, fixes #1")
 	e.now = time.Now().UTC().Add(time.Minute)
 	recursOn(e, id, "main", time.Second)
-	if rep := e.run(t, Options{}); rep.AwaitingFix != 1 || rep.Regressed != 0 || len(rep.Errors) != 0 {
-		t.Fatalf("the old deployment of main: awaiting %d regressed %d errors %v warnings %v", rep.AwaitingFix, rep.Regressed, rep.Errors, rep.Warnings)
-	}
+	runExpect(t, e, "the old deployment of main", 1, 0)
 }
 
 // An issue awaiting its fix is left unresolved in Bugsink: its later
@@ -172,13 +164,9 @@ func TestFixBreakLongTimelineIsNotStuck(t *testing.T) {
 	e.gt.CloseByCommit(1, fixSHA, "Fix price parsing, fixes #1")
 	e.now = e.now.Add(time.Minute)
 	recursOn(e, id, "1.0.0", time.Second)
-	if rep := e.run(t, Options{}); rep.AwaitingFix != 1 || rep.Regressed != 0 || len(rep.Errors) != 0 {
-		t.Fatalf("a long timeline: awaiting %d regressed %d errors %v", rep.AwaitingFix, rep.Regressed, rep.Errors)
-	}
+	runExpect(t, e, "a long timeline", 1, 0)
 	recursOn(e, id, "1.0.1", time.Second)
-	if rep := e.run(t, Options{}); rep.Regressed != 1 || len(rep.Errors) != 0 {
-		t.Fatalf("a long timeline, the fixed release: regressed %d errors %v", rep.Regressed, rep.Errors)
-	}
+	runExpect(t, e, "a long timeline, the fixed release", 0, 1)
 }
 
 // Two issues of two projects closed by hand in one second (Gitea's bulk

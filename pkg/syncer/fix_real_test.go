@@ -23,94 +23,111 @@ import (
 func TestRealFixShips(t *testing.T) {
 	g := peertest.GiteaServer(t)
 	b := peertest.BugsinkServer(t)
-	event := recordedEvent(t, "python-request-plain")
-	pair := func(t *testing.T, slugs ...string) (*realPair, *peertest.Account) {
-		a := g.NewAccount(t)
-		g.AddTag(t, a, "v1.0.0", g.AddFile(t, a, "shop/price.py", "def price(s):\n    return float(s)\n"))
-		r := &realPair{t: t, b: b, gc: gitea.New(g.URL, a.Token, a.Login, a.Repo, apiclient.Options{Timeout: 20 * time.Second}),
-			store: realStore(t), event: event}
-		for _, s := range slugs {
-			r.projects = append(r.projects, b.NewProject(t, s))
-		}
-		return r, a
-	}
-	on := func(release string) map[string]any {
-		ev := maps.Clone(event)
-		delete(ev, "release")
-		if release != "" {
-			ev["release"] = release
-		}
-		return ev
-	}
 	t.Run("fixed by a pushed commit", func(t *testing.T) {
 		t.Parallel() // each has its own account and projects
-		r, a := pair(t, "shop-api")
-		b.Store(t, r.projects[0], on("1.0.0"))
-		id := r.syncOne()
-		fix := commitFixing(t, g, a, r.gc, 1)
-		b.Store(t, r.projects[0], on("1.0.0"))
-		r.expectQuiet(1, id)
-		g.AddTag(t, a, "v1.0.1", fix) // the fix is tagged, the old release still runs
-		b.Store(t, r.projects[0], on("1.0.0"))
-		r.expectQuiet(1, id)
-		b.Store(t, r.projects[0], on("1.0.1"))
-		r.expectRegression(1, "`v1.0.1` contains the fix `"+fix[:10]+"`")
+		p := newFixPair(t, g, b, "shop-api")
+		p.store(0, "1.0.0")
+		id := p.syncOne()
+		fix := commitFixing(t, g, p.a, p.gc, 1)
+		p.store(0, "1.0.0")
+		p.expectQuiet(1, id)
+		g.AddTag(t, p.a, "v1.0.1", fix) // the fix is tagged, the old release still runs
+		p.store(0, "1.0.0")
+		p.expectQuiet(1, id)
+		p.store(0, "1.0.1")
+		p.expectRegression(1, "`v1.0.1` contains the fix `"+fix[:10]+"`")
 	})
 	t.Run("the fixed release, then the old one, in one run", func(t *testing.T) {
 		t.Parallel() // each has its own account and projects
-		r, a := pair(t, "shop-api")
-		b.Store(t, r.projects[0], on("1.0.0"))
-		r.syncOne()
-		g.AddTag(t, a, "v1.0.1", commitFixing(t, g, a, r.gc, 1))
-		b.Store(t, r.projects[0], on("1.0.1"))
-		b.Store(t, r.projects[0], on("1.0.0"))
-		r.expectRegression(1, "`1.0.1`")
+		p := newFixPair(t, g, b, "shop-api")
+		p.store(0, "1.0.0")
+		p.syncOne()
+		g.AddTag(t, p.a, "v1.0.1", commitFixing(t, g, p.a, p.gc, 1))
+		p.store(0, "1.0.1")
+		p.store(0, "1.0.0")
+		p.expectRegression(1, "`1.0.1` (`v1.0.1` contains the fix")
 	})
 	t.Run("closed by hand", func(t *testing.T) {
 		t.Parallel() // each has its own account and projects
-		r, _ := pair(t, "shop-api")
-		b.Store(t, r.projects[0], on("1.0.0"))
-		id := r.syncOne()
-		r.closeByHand(1)
-		b.Store(t, r.projects[0], on("1.0.0"))
-		r.expectQuiet(1, id)
-		b.Store(t, r.projects[0], on("1.1.0"))
-		r.expectRegression(1, "`1.1.0` (first seen by Bugsink after the close")
+		p := newFixPair(t, g, b, "shop-api")
+		p.store(0, "1.0.0")
+		id := p.syncOne()
+		p.closeByHand(1)
+		p.store(0, "1.0.0")
+		p.expectQuiet(1, id)
+		p.store(0, "1.1.0")
+		p.expectRegression(1, "`1.1.0` (first seen by Bugsink after the close")
 	})
 	t.Run("a project without releases", func(t *testing.T) {
 		t.Parallel() // each has its own account and projects
-		r, _ := pair(t, "shop-api")
-		b.Store(t, r.projects[0], on(""))
-		r.syncOne()
-		r.closeByHand(1)
-		b.Store(t, r.projects[0], on(""))
-		rep := r.expectRegression(1, "an event without a release")
+		p := newFixPair(t, g, b, "shop-api")
+		p.store(0, "")
+		p.syncOne()
+		p.closeByHand(1)
+		p.store(0, "")
+		rep := p.expectRegression(1, "an event without a release")
 		if w := strings.Join(rep.Warnings, "\n"); !strings.Contains(w, "the event names no release") {
 			t.Errorf("the run does not say why it could not judge:\n%s", w)
 		}
 	})
 	t.Run("a bug in two environments", func(t *testing.T) {
 		t.Parallel() // each has its own account and projects
-		r, a := pair(t, "shop-api-test", "shop-api")
-		b.Store(t, r.projects[0], on("1.0.0"))
-		r.syncOne()
-		fix := commitFixing(t, g, a, r.gc, 1)
-		g.AddTag(t, a, "v1.0.1", fix)
+		p := newFixPair(t, g, b, "shop-api-test", "shop-api")
+		p.store(0, "1.0.0")
+		p.syncOne()
+		fix := commitFixing(t, g, p.a, p.gc, 1)
+		g.AddTag(t, p.a, "v1.0.1", fix)
 		// Production still runs the old release: its first arrival after
 		// the close joins quietly.
-		b.Store(t, r.projects[1], on("1.0.0"))
-		rep := r.sync()
+		p.store(1, "1.0.0")
+		rep := p.sync()
 		if rep.Synced != 1 || rep.Regressed != 0 || rep.AwaitingFix != 1 || len(rep.Errors) != 0 {
 			t.Fatalf("production on the old release: synced %d regressed %d awaiting %d errors %v", rep.Synced, rep.Regressed, rep.AwaitingFix, rep.Errors)
 		}
-		if gi := r.issue(1); gi.State != "closed" || len(r.comments(1)) != 0 {
-			t.Fatalf("production's old release touched the fixed issue: %s, %d comments", gi.State, len(r.comments(1)))
+		if gi := p.issue(1); gi.State != "closed" || len(p.comments(1)) != 0 {
+			t.Fatalf("production's old release touched the fixed issue: %s, %d comments", gi.State, len(p.comments(1)))
 		}
 		// The test environment runs the fix and fails again: news.
-		b.Store(t, r.projects[0], on("1.0.1"))
-		r.expectRegression(1, "`v1.0.1` contains the fix")
+		p.store(0, "1.0.1")
+		p.expectRegression(1, "`v1.0.1` contains the fix")
 	})
 }
+
+// fixPair is one case of the fix tests on the real pair: a repository
+// whose shop/price.py is tagged v1.0.0 before any fix, Bugsink projects
+// for slugs, and the recorded Python event to send from any release.
+type fixPair struct {
+	*realPair
+	g *peertest.Gitea
+	a *peertest.Account
+	// base is the commit tagged v1.0.0, before any fix.
+	base string
+}
+
+func newFixPair(t *testing.T, g *peertest.Gitea, b *peertest.Bugsink, slugs ...string) *fixPair {
+	t.Helper()
+	a := g.NewAccount(t)
+	base := g.AddFile(t, a, "shop/price.py", "def price(s):\n    return float(s)\n")
+	g.AddTag(t, a, "v1.0.0", base)
+	r := &realPair{t: t, b: b, gc: gitea.New(g.URL, a.Token, a.Login, a.Repo, apiclient.Options{Timeout: 20 * time.Second}),
+		store: realStore(t), event: recordedEvent(t, "python-request-plain")}
+	for _, s := range slugs {
+		r.projects = append(r.projects, b.NewProject(t, s))
+	}
+	return &fixPair{realPair: r, g: g, a: a, base: base}
+}
+
+// on is the recorded event from release ("" for none).
+func (p *fixPair) on(release string) map[string]any {
+	ev := maps.Clone(p.event)
+	delete(ev, "release")
+	if release != "" {
+		ev["release"] = release
+	}
+	return ev
+}
+
+func (p *fixPair) store(i int, release string) { p.b.Store(p.t, p.projects[i], p.on(release)) }
 
 // syncOne syncs the first issue and returns its Bugsink id.
 func (r *realPair) syncOne() string {
@@ -181,13 +198,21 @@ func commitFixing(t *testing.T, g *peertest.Gitea, a *peertest.Account, gc *gite
 		} `json:"commit"`
 	}
 	r.JSON(t, &out)
+	waitClosed(t, gc, number)
+	return out.Commit.SHA
+}
+
+// waitClosed waits until Gitea closed issue number (its push queue closes
+// an issue a second or two after the push or merge), then for the next
+// second: Gitea's close times have whole seconds.
+func waitClosed(t *testing.T, gc *gitea.Client, number int) {
+	t.Helper()
 	for range 100 {
 		if gi, err := gc.Issue(t.Context(), number); err == nil && gi.State == "closed" {
 			time.Sleep(1100 * time.Millisecond)
-			return out.Commit.SHA
+			return
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	t.Fatalf("gitea did not close #%d for the commit %s", number, out.Commit.SHA)
-	return ""
+	t.Fatalf("gitea did not close #%d", number)
 }

@@ -26,6 +26,18 @@ func fixEnv(t *testing.T) (*env, string) {
 	return e, id
 }
 
+// runExpect runs a sync and fails unless it counted awaiting returns
+// awaiting their fix and regressed regressions, with no error.
+func runExpect(t *testing.T, e *env, what string, awaiting, regressed int) *Report {
+	t.Helper()
+	rep := e.run(t, Options{})
+	if rep.AwaitingFix != awaiting || rep.Regressed != regressed || len(rep.Errors) != 0 {
+		t.Fatalf("%s: awaiting %d regressed %d errors %v; want awaiting %d, regressed %d",
+			what, rep.AwaitingFix, rep.Regressed, rep.Errors, awaiting, regressed)
+	}
+	return rep
+}
+
 // recursOn lets an event of release arrive (at the clock, plus after),
 // then moves the clock on by a run's interval.
 func recursOn(e *env, id, release string, after time.Duration) {
@@ -110,13 +122,9 @@ func TestFixedByPullRequestIsJudgedByItsMergeCommit(t *testing.T) {
 	e.gt.ContainCommits("v1.0.1", fixSHA)
 	e.gt.CloseByPullRequest(1, fixSHA)
 	recursOn(e, id, "1.0.0", time.Minute)
-	if rep := e.run(t, Options{}); rep.AwaitingFix != 1 || rep.Regressed != 0 {
-		t.Fatalf("old release after a merged fix: awaiting %d regressed %d errors %v", rep.AwaitingFix, rep.Regressed, rep.Errors)
-	}
+	runExpect(t, e, "old release after a merged fix", 1, 0)
 	recursOn(e, id, "v1.0.1", time.Minute)
-	if rep := e.run(t, Options{}); rep.Regressed != 1 {
-		t.Fatalf("the release with the merge: regressed %d awaiting %d errors %v", rep.Regressed, rep.AwaitingFix, rep.Errors)
-	}
+	runExpect(t, e, "the release with the merge", 0, 1)
 }
 
 // Closed by hand: a release Bugsink knew at the close cannot carry the
@@ -125,13 +133,9 @@ func TestClosedByHandJudgesByWhenBugsinkFirstSawTheRelease(t *testing.T) {
 	e, id := fixEnv(t)
 	e.gt.SetIssueState(1, "closed")
 	recursOn(e, id, "1.0.0", time.Minute)
-	if rep := e.run(t, Options{}); rep.AwaitingFix != 1 || rep.Regressed != 0 {
-		t.Fatalf("a release known before the close: awaiting %d regressed %d errors %v", rep.AwaitingFix, rep.Regressed, rep.Errors)
-	}
+	runExpect(t, e, "a release known before the close", 1, 0)
 	recursOn(e, id, "1.1.0", time.Minute)
-	if rep := e.run(t, Options{}); rep.Regressed != 1 {
-		t.Fatalf("a release first seen after the close: regressed %d awaiting %d errors %v", rep.Regressed, rep.AwaitingFix, rep.Errors)
-	}
+	runExpect(t, e, "a release first seen after the close", 0, 1)
 }
 
 // Without a release, it cannot be told: a regression as before, and the
@@ -189,11 +193,7 @@ func TestReleaseFirstSeenInTheCloseSecondPredatesIt(t *testing.T) {
 	e.gt.CloseIssueAt(1, closed)
 	e.bs.Ingest(id, closed.Add(400*time.Millisecond), "1.2.0")
 	e.now = closed.Add(15 * time.Minute)
-	if rep := e.run(t, Options{}); rep.AwaitingFix != 1 || rep.Regressed != 0 {
-		t.Fatalf("a release first seen in the close's second: awaiting %d regressed %d errors %v", rep.AwaitingFix, rep.Regressed, rep.Errors)
-	}
+	runExpect(t, e, "a release first seen in the close's second", 1, 0)
 	e.bs.Ingest(id, closed.Add(time.Second), "1.2.1")
-	if rep := e.run(t, Options{}); rep.Regressed != 1 {
-		t.Fatalf("a release first seen the second after the close: regressed %d awaiting %d", rep.Regressed, rep.AwaitingFix)
-	}
+	runExpect(t, e, "a release first seen the second after the close", 0, 1)
 }
