@@ -398,21 +398,35 @@ func TestListSynced(t *testing.T) {
 	w.bsync(t, "sync")
 	w.redis.Client(t, 15).Set(t.Context(), "bugsink:synced:00000000-0000-4000-8000-000000000001",
 		`{"gitea_issue_number":99,"synced_at":"2020-01-01T00:00:00Z","project":"legacy","title":"old"}`, 0)
+	// One that came back after its close only from a release without the
+	// fix (its name carrying a token) awaits the fix.
+	w.redis.Client(t, 15).Set(t.Context(), "bugsink:synced:00000000-0000-4000-8000-000000000002",
+		`{"gitea_issue_number":98,"synced_at":"2020-01-01T00:00:00Z","project":"legacy","title":"waiting",`+
+			`"fix_close":"2020-01-02T00:00:00Z","fix_commit":"6d732a7e1e","releases_without_fix":["1.0.0","ghp_abcdefghijklmnopqrstuvwxyz0123456789"]}`, 0)
 	r := w.bsync(t, "list-synced")
 	ms := data(r)["mappings"].([]any)
-	if r.code != exitOK || len(ms) != 11 || data(r)["count"] != float64(11) {
+	if r.code != exitOK || len(ms) != 12 || data(r)["count"] != float64(12) {
 		t.Fatalf("exit %d, %d mappings", r.code, len(ms))
 	}
-	var legacy map[string]any
+	var legacy, waiting map[string]any
 	for _, m := range ms {
-		if m := m.(map[string]any); m["bugsink_issue_id"] == "00000000-0000-4000-8000-000000000001" {
+		switch m := m.(map[string]any); m["bugsink_issue_id"] {
+		case "00000000-0000-4000-8000-000000000001":
 			legacy = m
+		case "00000000-0000-4000-8000-000000000002":
+			waiting = m
 		}
+		if _, ok := m.(map[string]any)["awaiting_fix"]; ok && m.(map[string]any)["title"] != "waiting" {
+			t.Errorf("a mapping not awaiting a fix lists one: %v", m)
+		}
+	}
+	if aw, _ := waiting["awaiting_fix"].([]any); len(aw) != 2 || aw[0] != "1.0.0" || strings.Contains(r.stdout, "abcdefghijklmnopqrstuvwxyz0123456789") {
+		t.Errorf("the mapping awaiting its fix: %v\n%s", waiting, r.stdout)
 	}
 	if legacy == nil || legacy["gitea_issue_url"] != w.gt.URL+"/acme/app/issues/99" {
 		t.Errorf("the older writer's mapping: %v", legacy)
 	}
-	if r := w.bsync(t, "list-synced", "--project", "legacy"); data(r)["count"] != float64(1) {
+	if r := w.bsync(t, "list-synced", "--project", "legacy"); data(r)["count"] != float64(2) {
 		t.Errorf("--project: %s", r.stdout)
 	}
 	for _, since := range []string{"24h", "30d"} {

@@ -33,7 +33,11 @@ type mappingView struct {
 	// environments: the Gitea issue is shared by every mapping of the bug.
 	Environment string `json:"environment,omitempty"`
 	BugID       string `json:"bug_id,omitempty"`
-	Error       string `json:"error,omitempty"`
+	// AwaitingFix names the releases without the fix that the error came
+	// back from after its Gitea issue was closed, while bsync waits for
+	// the fix to ship (docs/regressions.md); absent otherwise.
+	AwaitingFix []string `json:"awaiting_fix,omitempty"`
+	Error       string   `json:"error,omitempty"`
 }
 
 func newListSyncedCmd(a *app) *cobra.Command {
@@ -120,6 +124,11 @@ func viewOf(e syncstate.Entry, issueBase string) mappingView {
 	v.SyncedAt = syncstate.FormatTime(r.SyncedAt)
 	v.GiteaIssueURL = r.GiteaIssueURL
 	v.Environment, v.BugID = r.Environment, r.BugID
+	if r.AwaitingFix() {
+		for _, rel := range r.ReleasesWithout {
+			v.AwaitingFix = append(v.AwaitingFix, redact.Text(rel)) // release names come from error reports
+		}
+	}
 	if v.GiteaIssueURL == "" && issueBase != "" && r.GiteaIssueNumber > 0 {
 		v.GiteaIssueURL = fmt.Sprintf("%s%d", issueBase, r.GiteaIssueNumber)
 	}
